@@ -1,0 +1,1 @@
+"""LibCST codemods that move OpenMMLab init-system imports onto mminit."""

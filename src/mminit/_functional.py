@@ -1,0 +1,210 @@
+"""Module-level ``*_init`` helpers, ``bias_init_with_prob`` and ``trunc_normal_``.
+
+These are the fills; everything else in mminit decides *which* module gets
+*which* fill.  Both flavours share them unchanged (upstream's are identical).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+from ._errors import InvalidInitArg
+
+__all__ = [
+    "Distribution",
+    "FanMode",
+    "bias_init_with_prob",
+    "caffe2_xavier_init",
+    "constant_init",
+    "kaiming_init",
+    "normal_init",
+    "trunc_normal_",
+    "trunc_normal_init",
+    "uniform_init",
+    "xavier_init",
+]
+
+Distribution = Literal["normal", "uniform"]
+FanMode = Literal["fan_in", "fan_out"]
+_DISTRIBUTIONS = ("uniform", "normal")
+
+
+def _check_distribution(distribution: str) -> None:
+    if distribution not in _DISTRIBUTIONS:
+        raise InvalidInitArg(
+            f"distribution must be one of {_DISTRIBUTIONS!r}, got {distribution!r}"
+        )
+
+
+def _weight(module: nn.Module) -> Tensor | None:
+    return getattr(module, "weight", None)
+
+
+def _fill_bias(module: nn.Module, bias: float) -> None:
+    if getattr(module, "bias", None) is not None:
+        nn.init.constant_(module.bias, bias)
+
+
+def constant_init(module: nn.Module, val: float, bias: float = 0) -> None:
+    """Fill ``module.weight`` with ``val`` and ``module.bias`` with ``bias``.
+
+    Examples:
+        >>> constant_init(nn.Linear(2, 3), 1.0, bias=0.5)
+    """
+    weight = _weight(module)
+    if weight is not None:
+        nn.init.constant_(weight, val)
+    _fill_bias(module, bias)
+
+
+def xavier_init(
+    module: nn.Module, gain: float = 1, bias: float = 0, distribution: Distribution = "normal"
+) -> None:
+    """Glorot-initialise ``module.weight``; fill ``module.bias`` with ``bias``.
+
+    Examples:
+        >>> xavier_init(nn.Conv2d(3, 8, 3), distribution="uniform")
+    """
+    _check_distribution(distribution)
+    weight = _weight(module)
+    if weight is not None:
+        if distribution == "uniform":
+            nn.init.xavier_uniform_(weight, gain=gain)
+        else:
+            nn.init.xavier_normal_(weight, gain=gain)
+    _fill_bias(module, bias)
+
+
+def normal_init(module: nn.Module, mean: float = 0, std: float = 1, bias: float = 0) -> None:
+    """Draw ``module.weight`` from N(mean, std**2); fill ``module.bias`` with ``bias``.
+
+    Examples:
+        >>> normal_init(nn.Linear(2, 3), std=0.01)
+    """
+    weight = _weight(module)
+    if weight is not None:
+        nn.init.normal_(weight, mean, std)
+    _fill_bias(module, bias)
+
+
+def trunc_normal_init(
+    module: nn.Module,
+    mean: float = 0,
+    std: float = 1,
+    a: float = -2,
+    b: float = 2,
+    bias: float = 0,
+) -> None:
+    """Draw ``module.weight`` from a normal truncated to [a, b]; fill the bias.
+
+    Examples:
+        >>> trunc_normal_init(nn.Linear(2, 3), std=0.02)
+    """
+    weight = _weight(module)
+    if weight is not None:
+        trunc_normal_(weight, mean, std, a, b)
+    _fill_bias(module, bias)
+
+
+def uniform_init(module: nn.Module, a: float = 0, b: float = 1, bias: float = 0) -> None:
+    """Draw ``module.weight`` from U(a, b); fill ``module.bias`` with ``bias``.
+
+    Examples:
+        >>> uniform_init(nn.Linear(2, 3), -0.1, 0.1)
+    """
+    weight = _weight(module)
+    if weight is not None:
+        nn.init.uniform_(weight, a, b)
+    _fill_bias(module, bias)
+
+
+def kaiming_init(
+    module: nn.Module,
+    a: float = 0,
+    mode: FanMode = "fan_out",
+    nonlinearity: str = "relu",
+    bias: float = 0,
+    distribution: Distribution = "normal",
+) -> None:
+    """He-initialise ``module.weight``; fill ``module.bias`` with ``bias``.
+
+    Examples:
+        >>> kaiming_init(nn.Conv2d(3, 8, 3), mode="fan_in")
+    """
+    _check_distribution(distribution)
+    weight = _weight(module)
+    if weight is not None:
+        if distribution == "uniform":
+            nn.init.kaiming_uniform_(weight, a=a, mode=mode, nonlinearity=nonlinearity)
+        else:
+            nn.init.kaiming_normal_(weight, a=a, mode=mode, nonlinearity=nonlinearity)
+    _fill_bias(module, bias)
+
+
+def caffe2_xavier_init(module: nn.Module, bias: float = 0) -> None:
+    """Caffe2's ``XavierFill``.
+
+    Examples:
+        >>> caffe2_xavier_init(nn.Conv2d(3, 8, 3))
+    """
+    # Caffe2 "XavierFill" is kaiming_uniform_(a=1, mode="fan_in"), not torch's xavier.
+    kaiming_init(
+        module, a=1, mode="fan_in", nonlinearity="leaky_relu", bias=bias, distribution="uniform"
+    )
+
+
+def bias_init_with_prob(prior_prob: float) -> float:
+    """Return the bias whose sigmoid is ``prior_prob``: ``-log((1 - p) / p)``.
+
+    Examples:
+        >>> round(bias_init_with_prob(0.01), 4)
+        -4.5951
+    """
+    ratio = (1 - prior_prob) / prior_prob
+    # Upstream uses numpy's log: 0 gives -inf and a negative ratio nan, each
+    # with numpy's RuntimeWarning, where math.log would raise.
+    if ratio == 0:
+        warnings.warn("divide by zero encountered in log", RuntimeWarning, stacklevel=2)
+        return math.inf
+    if ratio < 0 or math.isnan(ratio):
+        warnings.warn("invalid value encountered in log", RuntimeWarning, stacklevel=2)
+        return math.nan
+    return float(-math.log(ratio))
+
+
+def _norm_cdf(x: float) -> float:
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+
+def trunc_normal_(
+    tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0
+) -> Tensor:
+    """Fill ``tensor`` in place from N(mean, std**2) truncated to [a, b].
+
+    Inverse-CDF sampling: one ``uniform_`` draw mapped through ``erfinv``,
+    exactly as upstream (and so the same random stream).
+
+    Examples:
+        >>> w = torch.empty(3, 5)
+        >>> _ = trunc_normal_(w, std=0.02)
+    """
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+            "The distribution of values may be incorrect.",
+            stacklevel=2,
+        )
+    with torch.no_grad():
+        lower = _norm_cdf((a - mean) / std)
+        upper = _norm_cdf((b - mean) / std)
+        tensor.uniform_(2 * lower - 1, 2 * upper - 1)
+        tensor.erfinv_()
+        tensor.mul_(std * math.sqrt(2.0))
+        tensor.add_(mean)
+        tensor.clamp_(min=a, max=b)
+        return tensor

@@ -1,0 +1,57 @@
+"""``_params_init_info`` bookkeeping: which initializer last changed each parameter.
+
+``BaseModule.init_weights`` puts one dict, keyed by parameter, on every module
+of the tree; each initializer then calls :func:`update_init_info`, which
+re-describes a parameter only if its mean changed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from torch import nn
+
+from ._errors import InitInfoError
+from ._flavour import Flavour
+
+__all__ = ["ParamsInitInfo", "new_params_init_info", "update_init_info_for"]
+
+ParamsInitInfo = defaultdict  # defaultdict[nn.Parameter, dict[str, Any]], shared with upstream
+
+
+def _mean(param: nn.Parameter, flavour: Flavour) -> Any:
+    mean = param.data.mean()
+    return mean.cpu() if flavour.mean_on_cpu else mean
+
+
+def new_params_init_info(module: nn.Module, flavour: Flavour) -> "defaultdict[Any, dict[str, Any]]":
+    """Create the table for a top-level ``module`` with every parameter unchanged so far."""
+    info: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
+    unchanged = (
+        "The value is the same before and after calling `init_weights` "
+        f"of {module.__class__.__name__} "
+    )
+    for _, param in module.named_parameters():
+        info[param]["init_info"] = unchanged
+        info[param]["tmp_mean_value"] = _mean(param, flavour)
+    return info
+
+
+def update_init_info_for(module: nn.Module, init_info: str, flavour: Flavour) -> None:
+    """Record ``init_info`` for each parameter of ``module`` whose mean changed."""
+    if not hasattr(module, "_params_init_info"):
+        raise InitInfoError(f"Can not find `_params_init_info` in {module}")
+    table = module._params_init_info
+    for name, param in module.named_parameters():
+        if param not in table:
+            raise InitInfoError(
+                f"Found a new Parameter named `{name}` while running `init_weights` of "
+                f"`{module.__class__.__name__}`; parameters must not be added or replaced "
+                "during `init_weights`."
+            )
+        mean = _mean(param, flavour)
+        entry = table[param]
+        if entry["tmp_mean_value"] != mean:
+            entry["init_info"] = init_info
+            entry["tmp_mean_value"] = mean

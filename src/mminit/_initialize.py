@@ -1,0 +1,70 @@
+"""``initialize(module, init_cfg)``: apply a dict or list of initializer configs."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Union
+
+from torch import nn
+
+from ._registry import Registry, build_from_cfg
+
+__all__ = ["initialize_with"]
+
+InitCfg = Union[dict, list]
+
+
+def _add_context(exc: BaseException, module: nn.Module, cfg: Any) -> None:
+    # Same exception type as upstream; the note says which cfg on which module failed.
+    note = f"while initializing {module.__class__.__name__} with init_cfg {cfg}"
+    if hasattr(exc, "add_note") and note not in getattr(exc, "__notes__", ()):
+        exc.add_note(note)
+
+
+def _apply(module: nn.Module, cfg: dict, registry: Registry, wholemodule: bool = False) -> None:
+    func = build_from_cfg(cfg, registry)
+    # Custom initializers written for upstream read this attribute in __call__.
+    func.wholemodule = wholemodule
+    func(module)
+
+
+def _apply_overrides(module: nn.Module, override: Any, cfg: dict, registry: Registry) -> None:
+    if not isinstance(override, (dict, list)):
+        raise TypeError(f"override must be a dict or a list of dict, got {type(override)!r}")
+    for entry in [override] if isinstance(override, dict) else override:
+        entry = copy.deepcopy(entry)
+        name = entry.pop("name", None)
+        if name is None:
+            raise ValueError(f'each override must contain the key "name", got {entry}')
+        if not entry:
+            # name only: use the parent cfg (without `layer`) on the named submodule
+            entry.update(cfg)
+        elif "type" not in entry:
+            raise ValueError(
+                f'an override with arguments must contain the key "type", got {entry} '
+                f"(name={name!r}); give only the name to reuse the parent cfg"
+            )
+        if not hasattr(module, name):
+            raise RuntimeError(
+                f"module {module.__class__.__name__} has no attribute {name!r} "
+                f"named by override, init_cfg is {entry}."
+            )
+        _apply(getattr(module, name), entry, registry, wholemodule=True)
+
+
+def initialize_with(module: nn.Module, init_cfg: InitCfg, registry: Registry) -> None:
+    """Apply ``init_cfg`` to ``module``, looking initializer types up in ``registry``."""
+    if not isinstance(init_cfg, (dict, list)):
+        raise TypeError(f"init_cfg must be a dict or a list of dict, got {type(init_cfg)!r}")
+    for cfg in [init_cfg] if isinstance(init_cfg, dict) else init_cfg:
+        # Deep copy: one cfg object may be shared by many modules.
+        cp_cfg = copy.deepcopy(cfg)
+        try:
+            override = cp_cfg.pop("override", None)
+            _apply(module, cp_cfg, registry)
+            if override is not None:
+                cp_cfg.pop("layer", None)
+                _apply_overrides(module, override, cp_cfg, registry)
+        except Exception as exc:
+            _add_context(exc, module, cfg)
+            raise

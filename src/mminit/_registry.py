@@ -1,0 +1,219 @@
+"""The initializer registry (``WEIGHT_INITIALIZERS`` / ``INITIALIZERS``).
+
+Each flavour has its own :class:`Registry` holding that flavour's built-in
+initializers and its own custom registrations (duplicates are checked per
+registry, as upstream's two registries do).  A name missing from one flavour's
+registry is looked up in the other's custom registrations, so an initializer
+registered through either flavour is found by both.
+
+When a type is in neither table and the upstream library is already imported
+(a half-migrated repository), the lookup falls through to upstream's registry
+(mmengine's ``WEIGHT_INITIALIZERS`` under the current default scope, or mmcv's
+``INITIALIZERS``).  mminit never imports upstream itself.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar, Union
+
+from ._flavour import Flavour
+
+__all__ = ["Registry", "build_from_cfg"]
+
+T = TypeVar("T")
+
+_REGISTRIES: list["Registry"] = []
+
+
+def _upstream_lookup(flavour: Flavour, key: str) -> Any:
+    if flavour.name == "mmengine":
+        mod = sys.modules.get("mmengine.registry")
+        if mod is None:
+            return None
+        upstream = mod.WEIGHT_INITIALIZERS
+        try:
+            with upstream.switch_scope_and_registry(None) as scoped:
+                found = scoped.get(key)
+        except Exception:  # noqa: BLE001 - a broken scope must not hide our own error
+            found = upstream.get(key)
+        return found
+    mod = sys.modules.get("mmcv.cnn.utils.weight_init")
+    if mod is None:
+        return None
+    return mod.INITIALIZERS.get(key)
+
+
+class Registry:
+    """A name → initializer table.
+
+    Args:
+        name: the registry's name, shown in errors.
+        flavour: the upstream whose conventions errors follow.
+        builtins: the flavour's built-in initializers.
+
+    Examples:
+        >>> from mminit import WEIGHT_INITIALIZERS
+        >>> @WEIGHT_INITIALIZERS.register_module()
+        ... class MyInit: ...
+    """
+
+    def __init__(self, name: str, flavour: Flavour, builtins: Mapping[str, Any] = ()) -> None:
+        self._name = name
+        self._flavour = flavour
+        self._builtins: dict[str, Any] = dict(builtins)
+        self._custom: dict[str, Any] = {}
+        _REGISTRIES.append(self)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def scope(self) -> str:
+        return self._flavour.registry_scope
+
+    @property
+    def module_dict(self) -> dict[str, Any]:
+        """Every registered name, built-ins first (custom registrations win)."""
+        merged = dict(self._builtins)
+        merged.update(self._custom)
+        return merged
+
+    def __len__(self) -> int:
+        return len(self.module_dict)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def __repr__(self) -> str:
+        names = ", ".join(sorted(self.module_dict))
+        return f"Registry(name={self._name!r}, scope={self.scope!r}, items=[{names}])"
+
+    def _split_scope(self, key: str) -> str:
+        scope, dot, rest = key.partition(".")
+        return rest if dot and scope == self.scope else key
+
+    def get(self, key: str) -> Any:
+        """Return the initializer registered as ``key``, or ``None``."""
+        if not isinstance(key, str):
+            raise TypeError(f"registry key must be a str, got {type(key)!r}")
+        key = self._split_scope(key)
+        if key in self._custom:
+            return self._custom[key]
+        if key in self._builtins:
+            return self._builtins[key]
+        for sibling in _REGISTRIES:
+            if key in sibling._custom:
+                return sibling._custom[key]
+        return _upstream_lookup(self._flavour, key)
+
+    def _register(self, module: Any, names: Optional[Union[str, Iterable[str]]], force: bool) -> None:
+        if not (inspect.isclass(module) or inspect.isfunction(module)):
+            raise TypeError(f"only a class or a function can be registered, got {type(module)!r}")
+        if names is None:
+            names = [module.__name__]
+        elif isinstance(names, str):
+            names = [names]
+        for name in names:
+            existing = self._custom.get(name, self._builtins.get(name))
+            if existing is not None and not force:
+                raise KeyError(
+                    f"{name} is already registered in {self._name} "
+                    f"(by {getattr(existing, '__module__', '?')}); pass force=True to replace it"
+                )
+            self._custom[name] = module
+
+    def register_module(
+        self,
+        name: Optional[Union[str, list[str]]] = None,
+        force: bool = False,
+        module: Optional[Any] = None,
+    ) -> Any:
+        """Register ``module`` (or the decorated class) under ``name``.
+
+        Args:
+            name: a name or list of names; defaults to the class's name.
+            force: replace an existing registration instead of raising ``KeyError``.
+            module: register this directly instead of returning a decorator.
+        """
+        if not isinstance(force, bool):
+            raise TypeError(f"force must be a bool, got {type(force)!r}")
+        if not (
+            name is None
+            or isinstance(name, str)
+            or (isinstance(name, list) and all(isinstance(n, str) for n in name))
+        ):
+            raise TypeError(f"name must be None, a str or a list of str, got {type(name)!r}")
+        if module is not None:
+            self._register(module, name, force)
+            return module
+
+        def decorator(cls: T) -> T:
+            self._register(cls, name, force)
+            return cls
+
+        return decorator
+
+    def build(self, cfg: Mapping[str, Any], default_args: Optional[Mapping[str, Any]] = None) -> Any:
+        """Build an initializer from ``cfg``; see :func:`build_from_cfg`."""
+        return build_from_cfg(cfg, self, default_args)
+
+    def _unknown(self, obj_type: str) -> KeyError:
+        known = ", ".join(sorted(self.module_dict))
+        return KeyError(
+            f"{obj_type} is not in the {self.scope}::{self._name} registry; "
+            f"registered types are: {known}"
+        )
+
+
+def build_from_cfg(
+    cfg: Mapping[str, Any], registry: Registry, default_args: Optional[Mapping[str, Any]] = None
+) -> Any:
+    """Instantiate ``cfg['type']`` from ``registry`` with the rest of ``cfg`` as arguments.
+
+    Args:
+        cfg: a dict with a ``type`` key: a registered name or a class/function.
+        registry: the registry to look names up in.
+        default_args: arguments used where ``cfg`` lacks them.
+
+    Examples:
+        >>> from mminit import WEIGHT_INITIALIZERS, build_from_cfg
+        >>> init = build_from_cfg(dict(type="Constant", val=1), WEIGHT_INITIALIZERS)
+    """
+    if not isinstance(cfg, dict):
+        raise TypeError(f"cfg must be a dict, got {type(cfg)!r}")
+    if "type" not in cfg and (default_args is None or "type" not in default_args):
+        raise KeyError(f'cfg or default_args must contain the key "type", got {cfg} and {default_args}')
+    if not isinstance(registry, Registry):
+        raise TypeError(f"registry must be an mminit Registry, got {type(registry)!r}")
+    if not (default_args is None or isinstance(default_args, dict)):
+        raise TypeError(f"default_args must be a dict or None, got {type(default_args)!r}")
+    args = dict(cfg)
+    for key, value in (default_args or {}).items():
+        args.setdefault(key, value)
+    if registry._flavour.name == "mmengine":
+        args.pop("_scope_", None)
+    obj_type = args.pop("type")
+    obj_cls: Callable[..., Any]
+    if isinstance(obj_type, str):
+        obj_cls = registry.get(obj_type)
+        if obj_cls is None:
+            raise registry._unknown(obj_type)
+    elif (callable(obj_type) if registry._flavour.name == "mmengine"
+          else inspect.isclass(obj_type) or inspect.isfunction(obj_type)):
+        obj_cls = obj_type
+    else:
+        raise TypeError(f"type must be a str or a class, got {type(obj_type)!r}")
+    if registry._flavour.name == "mmengine":
+        return obj_cls(**args)
+    try:
+        return obj_cls(**args)
+    except Exception as exc:
+        # mmcv 1.x re-raises constructor errors as the same type, prefixed with the class name.
+        try:
+            wrapped = type(exc)(f"{getattr(obj_cls, '__name__', obj_cls)}: {exc}")
+        except Exception:  # noqa: BLE001 - exception types that take other arguments
+            raise exc from None
+        raise wrapped from exc
