@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up both environments (tools/setup_envs.sh) and runs every test:
+#   .venv       unit tests + mminit-vs-mmengine 0.10.7 compat suite + codemods + benchmarks smoke
+#   .venv-mmcv  mminit.mmcv1-vs-mmcv 1.7.2 compat suite (torch 2.14.1) + core unit tests
+# Usage: tools/test_all.sh [extra pytest args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+tools/setup_envs.sh all
+echo "== environments ready in $(( $(date +%s) - start ))s"
+
+status=0
+echo "== .venv: mminit (mmengine flavour) vs mmengine 0.10.7, torch $(.venv/bin/python -c 'import torch; print(torch.__version__)')"
+MMINIT_COMPAT_FLAVOURS=mmengine .venv/bin/python -m pytest -q -p no:cacheprovider \
+  tests compat_tests "$@" || status=1
+echo "== .venv-mmcv: mminit.mmcv1 vs mmcv 1.7.2, torch $(.venv-mmcv/bin/python -c 'import torch; print(torch.__version__)')"
+MMINIT_COMPAT_FLAVOURS=mmcv1 .venv-mmcv/bin/python -m pytest -q -p no:cacheprovider \
+  tests/core compat_tests "$@" || status=1
+echo "== all tests finished in $(( $(date +%s) - start ))s (status $status)"
+exit $status
