@@ -33,6 +33,7 @@ from ._initializers import (
     XavierInit,
 )
 from ._registry import Registry, build_from_cfg
+from ._user_code import InitMode, init_mode
 
 __version__ = "0.1.0"
 
@@ -52,6 +53,7 @@ __all__ = [
     "Caffe2XavierInit",
     "ConstantInit",
     "INITIALIZERS",
+    "InitMode",
     "KaimingInit",
     "ModuleDict",
     "ModuleList",
@@ -67,6 +69,7 @@ __all__ = [
     "build_from_cfg",
     "caffe2_xavier_init",
     "constant_init",
+    "init_mode",
     "initialize",
     "kaiming_init",
     "normal_init",

@@ -8,19 +8,23 @@ behaviour differs only through the :class:`~mminit._flavour.Flavour` fields.
 
 from __future__ import annotations
 
+import contextlib
 import copy
-import logging
 import sys
 import warnings
 from abc import ABCMeta
 from logging import FileHandler
-from typing import Any, Callable, Iterable, NamedTuple, Optional, Union
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional, Union
 
 from torch import nn
 
+from ._engine import InitEngine, active_engine
 from ._flavour import Flavour
 from ._init_info import new_params_init_info, update_init_info_for
 from ._logging import get_logger
+from ._user_code import InitMode, is_foreign_tree, resolve_mode, starts_with_super, user_defined
+
+_OUR_BASE_MODULES: list[type] = []
 
 __all__ = ["ModuleClasses", "make_module_classes"]
 
@@ -72,6 +76,37 @@ def _dump_init_info(module: nn.Module, flavour: Flavour) -> None:
             logger.info(f"\n{name} - {param.shape}: \n{table[param]['init_info']} \n ")
 
 
+def _start_engine(root: nn.Module, flavour: Flavour, mode: Optional[InitMode]) -> Optional[InitEngine]:
+    """The compat engine for ``root``'s init, or ``None`` to run upstream's sequence literally."""
+    if resolve_mode(mode) == "eager" or is_foreign_tree(root, tuple(_OUR_BASE_MODULES)):
+        return None
+    return InitEngine(new_params_init_info(root, flavour, with_means=False))
+
+
+@contextlib.contextmanager
+def _user_code(child: nn.Module) -> Iterator[None]:
+    """Run ``child.init_weights()``; if it is user code, let the engine know."""
+    engine = active_engine()
+    if engine is None or not user_defined(child, tuple(_OUR_BASE_MODULES)):
+        yield
+        return
+    if starts_with_super(type(child), tuple(_OUR_BASE_MODULES)):
+        # Nothing runs before our own init_weights; _resume_user_code settles the
+        # subtree when control returns to the user's code after super().
+        yield
+        engine.foreign_wrote(child)
+        return
+    with engine.foreign(child):
+        yield
+
+
+def _resume_user_code(module: nn.Module) -> None:
+    engine = active_engine()
+    if engine is not None and user_defined(module, tuple(_OUR_BASE_MODULES)):
+        engine.settle(module)
+        engine.foreign_wrote(module)
+
+
 def make_module_classes(
     flavour: Flavour,
     initialize: Callable[[nn.Module, Any], None],
@@ -108,19 +143,47 @@ def make_module_classes(
             self._is_init = False
             self.init_cfg = copy.deepcopy(init_cfg)
 
-        def init_weights(self) -> None:
-            """Apply ``init_cfg``, then the children's ``init_weights``; record init info."""
+        def init_weights(self, mode: Optional[InitMode] = None) -> None:
+            """Apply ``init_cfg``, then the children's ``init_weights``; record init info.
+
+            Args:
+                mode: ``"compat"`` (default): upstream's exact result, computed
+                    by the compat engine; ``"eager"``: upstream's literal
+                    sequence of fills and checks (slower, same result).
+                    ``None`` uses the surrounding :func:`mminit.init_mode`.
+            """
             is_top_level = not hasattr(self, "_params_init_info")
+            engine = None
             if is_top_level:
-                table = new_params_init_info(self, flavour)
+                engine = _start_engine(self, flavour, mode)
+                table = engine.table if engine is not None else new_params_init_info(self, flavour)
                 for sub in self.modules():
                     sub._params_init_info = table
+            try:
+                if engine is not None:
+                    with engine.activate():
+                        ended_early = self._init_self_and_children()
+                else:
+                    ended_early = self._init_self_and_children()
+            finally:
+                if engine is not None:
+                    engine.finish()
+                else:
+                    _resume_user_code(self)
+            if ended_early:
+                return  # mmcv 1.x: a dict Pretrained init_cfg skips the rest, dump included
 
+            if is_top_level:
+                _dump_init_info(self, flavour)
+                for sub in self.modules():
+                    del sub._params_init_info
+
+        def _init_self_and_children(self) -> bool:
             if not self._is_init:
                 if flavour.pretrained_last:
                     self._init_pretrained_last()
                 elif self._init_in_order():
-                    return  # mmcv 1.x: a dict Pretrained init_cfg ends init_weights here
+                    return True
                 self._is_init = True
             elif flavour.repeat_warning == "log":
                 get_logger(flavour).warning(
@@ -130,11 +193,7 @@ def make_module_classes(
                 warnings.warn(  # noqa: B028 - upstream's stacklevel, for identical filtering
                     f"init_weights of {self.__class__.__name__} has been called more than once."
                 )
-
-            if is_top_level:
-                _dump_init_info(self, flavour)
-                for sub in self.modules():
-                    del sub._params_init_info
+            return False
 
         def _log_init_cfg(self) -> None:
             get_logger(flavour).log(
@@ -183,7 +242,8 @@ def make_module_classes(
                     continue
                 if flavour.skip_initialised_children and getattr(child, "is_init", False):
                     continue
-                child.init_weights()
+                with _user_code(child):
+                    child.init_weights()
                 # the child may define its own init_weights, writing any parameter
                 update_init_info_for(
                     child,
@@ -229,6 +289,7 @@ def make_module_classes(
             BaseModule.__init__(self, init_cfg)
             nn.ModuleDict.__init__(self, modules)
 
+    _OUR_BASE_MODULES.append(BaseModule)
     classes = ModuleClasses(BaseModule, Sequential, ModuleList, ModuleDict)
     for cls in classes:
         cls.__module__ = module_name

@@ -10,13 +10,14 @@ import math
 import warnings
 from typing import Literal
 
-import torch
 from torch import Tensor, nn
 
 from ._errors import InvalidInitArg
+from ._fills import trunc_normal_draw, trunc_normal_transform
 
 __all__ = [
     "Distribution",
+    "check_distribution",
     "FanMode",
     "bias_init_with_prob",
     "caffe2_xavier_init",
@@ -34,7 +35,7 @@ FanMode = Literal["fan_in", "fan_out"]
 _DISTRIBUTIONS = ("uniform", "normal")
 
 
-def _check_distribution(distribution: str) -> None:
+def check_distribution(distribution: str) -> None:
     if distribution not in _DISTRIBUTIONS:
         raise InvalidInitArg(
             f"distribution must be one of {_DISTRIBUTIONS!r}, got {distribution!r}"
@@ -70,7 +71,7 @@ def xavier_init(
     Examples:
         >>> xavier_init(nn.Conv2d(3, 8, 3), distribution="uniform")
     """
-    _check_distribution(distribution)
+    check_distribution(distribution)
     weight = _weight(module)
     if weight is not None:
         if distribution == "uniform":
@@ -136,7 +137,7 @@ def kaiming_init(
     Examples:
         >>> kaiming_init(nn.Conv2d(3, 8, 3), mode="fan_in")
     """
-    _check_distribution(distribution)
+    check_distribution(distribution)
     weight = _weight(module)
     if weight is not None:
         if distribution == "uniform":
@@ -177,10 +178,6 @@ def bias_init_with_prob(prior_prob: float) -> float:
     return float(-math.log(ratio))
 
 
-def _norm_cdf(x: float) -> float:
-    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
-
-
 def trunc_normal_(
     tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0
 ) -> Tensor:
@@ -193,18 +190,6 @@ def trunc_normal_(
         >>> w = torch.empty(3, 5)
         >>> _ = trunc_normal_(w, std=0.02)
     """
-    if (mean < a - 2 * std) or (mean > b + 2 * std):
-        warnings.warn(
-            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
-            "The distribution of values may be incorrect.",
-            stacklevel=2,
-        )
-    with torch.no_grad():
-        lower = _norm_cdf((a - mean) / std)
-        upper = _norm_cdf((b - mean) / std)
-        tensor.uniform_(2 * lower - 1, 2 * upper - 1)
-        tensor.erfinv_()
-        tensor.mul_(std * math.sqrt(2.0))
-        tensor.add_(mean)
-        tensor.clamp_(min=a, max=b)
-        return tensor
+    trunc_normal_draw(tensor, mean, std, a, b)
+    trunc_normal_transform(tensor, mean, std, a, b)
+    return tensor

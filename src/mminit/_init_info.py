@@ -12,6 +12,7 @@ from typing import Any
 
 from torch import nn
 
+from ._engine import active_engine
 from ._errors import InitInfoError
 from ._flavour import Flavour
 
@@ -25,8 +26,14 @@ def _mean(param: nn.Parameter, flavour: Flavour) -> Any:
     return mean.cpu() if flavour.mean_on_cpu else mean
 
 
-def new_params_init_info(module: nn.Module, flavour: Flavour) -> "defaultdict[Any, dict[str, Any]]":
-    """Create the table for a top-level ``module`` with every parameter unchanged so far."""
+def new_params_init_info(
+    module: nn.Module, flavour: Flavour, with_means: bool = True
+) -> "defaultdict[Any, dict[str, Any]]":
+    """Create the table for a top-level ``module`` with every parameter unchanged so far.
+
+    With ``with_means=False`` the ``tmp_mean_value`` entries are left for the
+    compat engine to fill in just before each parameter's first write.
+    """
     info: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
     unchanged = (
         "The value is the same before and after calling `init_weights` "
@@ -34,8 +41,23 @@ def new_params_init_info(module: nn.Module, flavour: Flavour) -> "defaultdict[An
     )
     for _, param in module.named_parameters():
         info[param]["init_info"] = unchanged
-        info[param]["tmp_mean_value"] = _mean(param, flavour)
+        if with_means:
+            info[param]["tmp_mean_value"] = _mean(param, flavour)
     return info
+
+
+def _check_known(name: str, param: Any, module: nn.Module, table: Any) -> None:
+    if param not in table:
+        raise InitInfoError(
+            f"Found a new Parameter named `{name}` while running `init_weights` of "
+            f"`{module.__class__.__name__}`; parameters must not be added or replaced "
+            "during `init_weights`."
+        )
+
+
+def _check_new_params(module: nn.Module, table: Any) -> None:
+    for name, param in module.named_parameters():
+        _check_known(name, param, module, table)
 
 
 def update_init_info_for(module: nn.Module, init_info: str, flavour: Flavour) -> None:
@@ -43,13 +65,13 @@ def update_init_info_for(module: nn.Module, init_info: str, flavour: Flavour) ->
     if not hasattr(module, "_params_init_info"):
         raise InitInfoError(f"Can not find `_params_init_info` in {module}")
     table = module._params_init_info
+    engine = active_engine()
+    if engine is not None and engine.table is table:
+        _check_new_params(module, table)
+        engine.check(module, init_info)
+        return
     for name, param in module.named_parameters():
-        if param not in table:
-            raise InitInfoError(
-                f"Found a new Parameter named `{name}` while running `init_weights` of "
-                f"`{module.__class__.__name__}`; parameters must not be added or replaced "
-                "during `init_weights`."
-            )
+        _check_known(name, param, module, table)
         mean = _mean(param, flavour)
         entry = table[param]
         if entry["tmp_mean_value"] != mean:

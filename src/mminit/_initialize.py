@@ -7,6 +7,8 @@ from typing import Any, Union
 
 from torch import nn
 
+from ._engine import active_engine
+from ._initializers import BaseInit
 from ._registry import Registry, build_from_cfg
 
 __all__ = ["initialize_with"]
@@ -21,11 +23,20 @@ def _add_context(exc: BaseException, module: nn.Module, cfg: Any) -> None:
         exc.add_note(note)
 
 
+def _engine_native(func: Any) -> bool:
+    return isinstance(func, BaseInit) and type(func).__call__ is BaseInit.__call__
+
+
 def _apply(module: nn.Module, cfg: dict, registry: Registry, wholemodule: bool = False) -> None:
     func = build_from_cfg(cfg, registry)
     # Custom initializers written for upstream read this attribute in __call__.
     func.wholemodule = wholemodule
-    func(module)
+    engine = active_engine()
+    if engine is None or _engine_native(func):
+        func(module)
+        return
+    with engine.foreign(module):  # custom initializers and Pretrained may read anything
+        func(module)
 
 
 def _apply_overrides(module: nn.Module, override: Any, cfg: dict, registry: Registry) -> None:

@@ -1,8 +1,8 @@
 """The initializer classes: one ``__call__`` in :class:`BaseInit`, a fill per subclass.
 
-Each subclass supplies only ``_fill`` (the ``*_init`` helper it applies to a
-matching module) and ``_INFO`` (its init-info template, upstream's spacing
-included).  Flavour-specific copies (``mminit.mmcv1.ConstantInit`` ...) are
+Each subclass supplies only ``_weight_spec`` (the fill its ``*_init`` helper
+applies to a matching module's weight; biases always get ``constant(bias)``)
+and ``_INFO`` (its init-info template, upstream's spacing included).  Flavour-specific copies (``mminit.mmcv1.ConstantInit`` ...) are
 subclasses made by :func:`flavoured_initializers` that change ``_flavour`` only.
 """
 
@@ -13,7 +13,10 @@ from typing import Any, ClassVar, Optional, Union
 from torch import nn
 
 from . import _functional as F
+from ._engine import active_engine
+from ._fills import FillSpec, apply_fill
 from ._flavour import MMENGINE, Flavour
+from ._functional import check_distribution
 from ._init_info import update_init_info_for
 
 __all__ = [
@@ -83,19 +86,32 @@ class BaseInit:
         self.bias = F.bias_init_with_prob(bias_prob) if bias_prob is not None else bias
         self.layer = [layer] if isinstance(layer, str) else layer
 
-    def _fill(self, module: nn.Module) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must define _fill(module)")
+    def _weight_spec(self) -> FillSpec:
+        raise NotImplementedError(
+            f"{type(self).__name__} must define _weight_spec() or override __call__"
+        )
 
     def __call__(self, module: nn.Module) -> None:
         layers = set(self.layer)
+        engine = active_engine()
+        info = self._get_init_info() if engine is not None else ""
 
         def visit(m: nn.Module) -> None:
-            if self.wholemodule or matches_layer(m, layers):
-                self._fill(m)
+            if not (self.wholemodule or matches_layer(m, layers)):
+                return
+            spec = self._weight_spec()  # validates, as upstream's helper does per module
+            for tensor, fill in ((getattr(m, "weight", None), spec),
+                                 (getattr(m, "bias", None), FillSpec("constant", (self.bias,)))):
+                if tensor is None:
+                    continue
+                if engine is not None and engine.tracks(tensor):
+                    engine.write(tensor, fill, info)
+                else:
+                    apply_fill(tensor, fill)
 
         module.apply(visit)
         if hasattr(module, "_params_init_info"):
-            update_init_info_for(module, self._get_init_info(), self._flavour)
+            update_init_info_for(module, info or self._get_init_info(), self._flavour)
 
     def _get_init_info(self) -> str:
         sep = ": " if type(self)._INFO is not BaseInit._INFO else self._INFO_SEP
@@ -115,8 +131,8 @@ class ConstantInit(BaseInit):
         super().__init__(**kwargs)
         self.val = val
 
-    def _fill(self, module: nn.Module) -> None:
-        F.constant_init(module, self.val, self.bias)
+    def _weight_spec(self) -> FillSpec:
+        return FillSpec("constant", (self.val,))
 
 
 class XavierInit(BaseInit):
@@ -129,8 +145,9 @@ class XavierInit(BaseInit):
         self.gain = gain
         self.distribution = distribution
 
-    def _fill(self, module: nn.Module) -> None:
-        F.xavier_init(module, self.gain, self.bias, self.distribution)
+    def _weight_spec(self) -> FillSpec:
+        check_distribution(self.distribution)
+        return FillSpec(f"xavier_{self.distribution}", (self.gain,))
 
 
 class NormalInit(BaseInit):
@@ -143,8 +160,8 @@ class NormalInit(BaseInit):
         self.mean = mean
         self.std = std
 
-    def _fill(self, module: nn.Module) -> None:
-        F.normal_init(module, self.mean, self.std, self.bias)
+    def _weight_spec(self) -> FillSpec:
+        return FillSpec("normal", (self.mean, self.std))
 
 
 class TruncNormalInit(BaseInit):
@@ -161,8 +178,8 @@ class TruncNormalInit(BaseInit):
         self.a = a
         self.b = b
 
-    def _fill(self, module: nn.Module) -> None:
-        F.trunc_normal_init(module, self.mean, self.std, self.a, self.b, self.bias)
+    def _weight_spec(self) -> FillSpec:
+        return FillSpec("trunc_normal", (self.mean, self.std, self.a, self.b))
 
 
 class UniformInit(BaseInit):
@@ -176,8 +193,8 @@ class UniformInit(BaseInit):
         self.a = default_a if a is _DEFAULT else a
         self.b = default_b if b is _DEFAULT else b
 
-    def _fill(self, module: nn.Module) -> None:
-        F.uniform_init(module, self.a, self.b, self.bias)
+    def _weight_spec(self) -> FillSpec:
+        return FillSpec("uniform", (self.a, self.b))
 
 
 class KaimingInit(BaseInit):
@@ -203,8 +220,9 @@ class KaimingInit(BaseInit):
         self.nonlinearity = nonlinearity
         self.distribution = distribution
 
-    def _fill(self, module: nn.Module) -> None:
-        F.kaiming_init(module, self.a, self.mode, self.nonlinearity, self.bias, self.distribution)
+    def _weight_spec(self) -> FillSpec:
+        check_distribution(self.distribution)
+        return FillSpec(f"kaiming_{self.distribution}", (self.a, self.mode, self.nonlinearity))
 
 
 class Caffe2XavierInit(KaimingInit):

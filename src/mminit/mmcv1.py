@@ -24,6 +24,7 @@ from ._functional import (
 )
 from ._initializers import BaseInit
 from ._registry import Registry, build_from_cfg
+from ._user_code import InitMode, init_mode
 
 _api = make_flavour_api(MMCV1, __name__, "initializer")
 INITIALIZERS: Registry = _api.registry
@@ -49,6 +50,7 @@ __all__ = [
     "Caffe2XavierInit",
     "ConstantInit",
     "INITIALIZERS",
+    "InitMode",
     "KaimingInit",
     "ModuleDict",
     "ModuleList",
@@ -64,6 +66,7 @@ __all__ = [
     "build_from_cfg",
     "caffe2_xavier_init",
     "constant_init",
+    "init_mode",
     "initialize",
     "kaiming_init",
     "normal_init",

@@ -1,0 +1,103 @@
+"""The compat engine (skipped transforms, lazy checks) against upstream's literal sequence."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from .test_core_support import assert_same, both, requested_flavours
+
+FLAVOURS = requested_flavours()
+TN = dict(type="TruncNormal", layer="Linear", std=0.02)
+TN_OTHER = dict(type="TruncNormal", layer="Linear", std=0.05)
+TN_ZERO = dict(type="TruncNormal", layer="Linear", a=0, b=0)
+LN = dict(type="Constant", layer="LayerNorm", val=1.0)
+
+
+def _vit(L, *, leaf_cfg=(TN, LN), mid_cfg=(TN,), top_cfg=(TN,), zero=False, reader=False,
+         tied=False, custom=None, explode=False):
+    class Leaf(L.BaseModule):
+        def __init__(self):
+            super().__init__(list(leaf_cfg) + ([dict(type="Xavier", layer="LayerNorm")] if explode else []))
+            self.fc1 = nn.Linear(4, 8)
+            self.fc2 = nn.Linear(8, 4)
+            self.ln = nn.LayerNorm(4)
+            if zero:
+                nn.init.zeros_(self.fc1.weight)
+
+    class Mid(L.BaseModule):
+        def __init__(self):
+            super().__init__(list(mid_cfg) + ([custom] if custom else []))
+            self.layers = L.ModuleList([Leaf(), Leaf()])
+            self.proj = nn.Linear(4, 4)
+            self.pos = nn.Parameter(torch.zeros(1, 3, 4))
+            self.register_buffer("seen", torch.zeros(2))
+            if tied:
+                self.layers[1].fc1.weight = self.layers[0].fc1.weight
+
+        def init_weights(self):
+            if reader:
+                # reads parameters before super(): must see the materialised values
+                self.seen[0] = self.layers[0].fc2.weight.data.mean()
+                self.seen[1] = self.proj.weight.data.std()
+            super().init_weights()
+            L.trunc_normal_(self.pos, std=0.02)
+            self.proj.weight.data.add_(self.layers[1].fc2.weight.data.sum())
+
+    class Top(L.BaseModule):
+        def __init__(self):
+            super().__init__(list(top_cfg))
+            self.backbone = Mid()
+            self.head = L.Sequential(nn.Linear(4, 2), init_cfg=dict(type="Constant", layer="Linear", val=0))
+
+    return Top
+
+
+SCENARIOS = {
+    "same-string-chain": {},
+    "different-std-levels": dict(mid_cfg=(TN_OTHER,)),
+    "constant-after-trunc": dict(leaf_cfg=(dict(type="Constant", layer="Linear", val=0.5), LN)),
+    "final-equals-initial": dict(leaf_cfg=(TN_ZERO,), mid_cfg=(TN_ZERO,), top_cfg=(TN_ZERO,), zero=True),
+    "reader-before-super": dict(reader=True),
+    "tied-weights": dict(tied=True),
+    "exception-with-pending": dict(explode=True),
+    "no-top-cfg": dict(top_cfg=()),
+}
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_engine_matches_upstream(flavour, scenario):
+    ours, theirs = both(flavour, lambda L: (lambda m: m.init_weights(), _vit(L, **SCENARIOS[scenario])))
+    assert_same(ours, theirs)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_custom_initializer_reading_pending_values(flavour):
+    def make(L):
+        name = "DoubleIt"
+
+        @L.REGISTRY.register_module(name=name, force=True)
+        class DoubleIt(L.BaseInit):
+            def __call__(self, module):
+                for m in module.modules():
+                    if isinstance(m, nn.Linear):
+                        m.weight.data.mul_(2)
+                if hasattr(module, "_params_init_info"):
+                    L.update_init_info(module, init_info="doubled")
+
+        return (lambda m: m.init_weights(), _vit(L, custom=dict(type=name)))
+
+    ours, theirs = both(flavour, make)
+    assert_same(ours, theirs)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_pretrained_after_pending(flavour, tmp_path):
+    torch.manual_seed(7)
+    path = tmp_path / "mid.pth"
+    torch.save({"proj.weight": torch.randn(4, 4)}, path)
+    pre = dict(type="Pretrained", checkpoint=str(path))
+    ours, theirs = both(flavour, lambda L: (lambda m: m.init_weights(), _vit(L, mid_cfg=(TN, pre))))
+    assert_same(ours, theirs)

@@ -1,0 +1,242 @@
+"""The compat engine: upstream's init sequence, minus the work nobody can observe.
+
+Upstream applies every ``init_cfg`` to a module's whole subtree before the
+children apply theirs, so most transformer weights are filled 2-3 times, and
+it recomputes every parameter's mean after every initializer.  While
+``BaseModule.init_weights`` runs on an all-mminit tree, this engine:
+
+* defers the deterministic half of ``trunc_normal_`` (erfinv, scale, shift,
+  clamp) after its ``uniform_`` draw; if a later fill overwrites the tensor
+  first, the transform is skipped.  The draw itself always runs, so the random
+  stream, and every surviving value, is exactly upstream's;
+* computes a parameter's mean at a check only if it was written since its
+  last check (an unwritten parameter's mean cannot have changed), batched
+  into one host transfer per check;
+* keeps the "did the mean change" rule of ``update_init_info`` exact: a check
+  that saw a deferred value is recorded, and resolved when the value's fate is
+  known.  If every check in a chain used the same info string and the final
+  mean differs from the mean before the chain, the outcome is decided without
+  the skipped values; otherwise the skipped draws are regenerated from saved
+  generator states and the checks replayed one by one.
+
+Anything the engine does not control (user-defined ``init_weights``, custom
+initializers, checkpoint loading) runs inside :meth:`InitEngine.foreign`: all
+deferred values in that subtree are materialised first and every parameter of
+it is re-checked afterwards, as upstream does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Optional
+
+import torch
+from torch import Tensor, nn
+
+from ._fills import FillSpec, apply_fill, trunc_normal_draw, trunc_normal_transform
+
+__all__ = ["InitEngine", "active_engine"]
+
+_ACTIVE: ContextVar[Optional["InitEngine"]] = ContextVar("mminit_init_engine", default=None)
+
+_CURRENT = None  # an observation of the value now in the tensor
+
+
+def active_engine() -> Optional["InitEngine"]:
+    return _ACTIVE.get()
+
+
+@dataclass
+class _Draw:
+    """A deferred ``trunc_normal_``: its arguments and the generator state before the draw."""
+
+    args: tuple[Any, ...]
+    rng_state: Tensor
+    version: int
+
+
+@dataclass
+class _State:
+    lazy: Optional[_Draw] = None  # the tensor holds this draw, transform pending
+    observed: list[tuple[Optional[_Draw], str]] = field(default_factory=list)
+    dirty: bool = False
+
+
+def _generator_for(t: Tensor) -> torch.Generator:
+    if t.device.type == "cuda":
+        return torch.cuda.default_generators[t.device.index or torch.cuda.current_device()]
+    return torch.default_generator
+
+
+def _scalar(x: Any) -> Any:
+    return x.item() if isinstance(x, Tensor) else x
+
+
+class InitEngine:
+    """Bookkeeping for one top-level ``init_weights`` call (see the module docstring)."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self._states: dict[int, _State] = {}
+        self._params: dict[int, Tensor] = {}
+
+    @contextlib.contextmanager
+    def activate(self) -> Iterator["InitEngine"]:
+        token = _ACTIVE.set(self)
+        try:
+            yield self
+        finally:
+            _ACTIVE.reset(token)
+
+    # -- helpers -------------------------------------------------------------
+    def tracks(self, t: Tensor) -> bool:
+        return isinstance(t, nn.Parameter) and t in self.table
+
+    def _state(self, p: Tensor) -> _State:
+        st = self._states.get(id(p))
+        if st is None:
+            st = self._states[id(p)] = _State()
+            self._params[id(p)] = p
+        return st
+
+    def _ensure_baseline(self, params: list[Tensor]) -> None:
+        """Compute upstream's initial ``tmp_mean_value`` for parameters lacking one."""
+        missing = [p for p in params if "tmp_mean_value" not in self.table[p]]
+        for p, mean in zip(missing, self._means(missing)):
+            self.table[p]["tmp_mean_value"] = mean
+
+    @staticmethod
+    def _means(params: list[Tensor]) -> list[Any]:
+        if not params:
+            return []
+        with torch.no_grad():
+            means = [p.detach().mean() for p in params]
+            if all(m.device.type == "cpu" for m in means):
+                return [m.item() for m in means]
+            return torch.stack([m.float() if m.dtype != means[0].dtype else m for m in means]).cpu().tolist()
+
+    def _regenerate_mean(self, p: Tensor, draw: _Draw) -> Any:
+        gen = torch.Generator(device=p.device)
+        gen.set_state(draw.rng_state)
+        scratch = torch.empty_like(p.detach())
+        trunc_normal_draw(scratch, *draw.args, generator=gen)
+        trunc_normal_transform(scratch, *draw.args)
+        return self._means([scratch])[0]
+
+    def _materialise(self, p: Tensor, st: _State) -> None:
+        draw = st.lazy
+        if draw is None:
+            return
+        st.lazy = None
+        if p._version == draw.version:
+            trunc_normal_transform(p, *draw.args)
+        else:
+            # Someone wrote over the raw draw; what they wrote stands.  Any
+            # check that saw the draw needs its value regenerated.
+            st.observed = [(draw if src is _CURRENT else src, info) for src, info in st.observed]
+            st.dirty = True
+
+    def _resolve(self, p: Tensor, st: _State, final: Optional[tuple[Any, str]]) -> None:
+        """Replay pending observations of ``p`` (then ``final``: its current mean and the
+        info of the check seeing it) into the table, exactly as upstream's checks would."""
+        entry = self.table[p]
+        observed, st.observed = st.observed, []
+        if final is not None:
+            mean, info = final
+            if all(i == info for _, i in observed) and mean != _scalar(entry["tmp_mean_value"]):
+                # Same string all along and the end differs from the start: whatever the
+                # skipped values were, upstream ends with this info and this mean.
+                entry["init_info"], entry["tmp_mean_value"] = info, mean
+                return
+            observed = observed + [(_CURRENT, info)]
+        for src, info in observed:
+            seen = final[0] if src is _CURRENT and final is not None else self._regenerate_mean(p, src)
+            if seen != _scalar(entry["tmp_mean_value"]):
+                entry["init_info"], entry["tmp_mean_value"] = info, seen
+
+    def _settle(self, params: list[Tensor]) -> None:
+        """Materialise deferred values and resolve pending observations."""
+        todo = []
+        for p in params:
+            st = self._states.get(id(p))
+            if st is None:
+                continue
+            self._materialise(p, st)
+            if st.observed:
+                todo.append((p, st))
+        current = [(p, st) for p, st in todo if any(s is _CURRENT for s, _ in st.observed)]
+        means = dict(zip([id(p) for p, _ in current], self._means([p for p, _ in current])))
+        for p, st in todo:
+            seen_now = [i for s, i in st.observed if s is _CURRENT]
+            st.observed = [(s, i) for s, i in st.observed if s is not _CURRENT]
+            self._resolve(p, st, (means[id(p)], seen_now[-1]) if seen_now else None)
+
+    # -- what initializers call ---------------------------------------------
+    def write(self, p: Tensor, spec: FillSpec, info: str) -> None:
+        """Fill tracked parameter ``p`` with ``spec`` on behalf of an initializer whose
+        check will use ``info``."""
+        st = self._state(p)
+        self._ensure_baseline([p])
+        if st.lazy is not None:
+            seen = [i for s, i in st.observed if s is _CURRENT]
+            if not seen:
+                st.lazy = None  # never observed: nothing depends on it
+            elif seen[-1] == info and all(i == info for _, i in st.observed):
+                st.observed = [(st.lazy if s is _CURRENT else s, i) for s, i in st.observed]
+                st.lazy = None
+            else:
+                self._settle([p])
+        if spec.kind == "trunc_normal":
+            state = _generator_for(p).get_state()
+            trunc_normal_draw(p, *spec.args)
+            st.lazy = _Draw(spec.args, state, p._version)
+        else:
+            apply_fill(p, spec)
+        st.dirty = True
+
+    def check(self, module: nn.Module, info: str) -> None:
+        """``update_init_info(module, info)`` for the parameters written since their last check."""
+        need: list[tuple[Tensor, _State]] = []
+        for _, p in module.named_parameters():
+            st = self._states.get(id(p))
+            if st is None or not st.dirty:
+                continue
+            if st.lazy is not None:
+                st.observed.append((_CURRENT, info))
+                st.dirty = False
+            else:
+                need.append((p, st))
+        for (p, st), mean in zip(need, self._means([p for p, _ in need])):
+            self._resolve(p, st, (mean, info))
+            st.dirty = False
+
+    @contextlib.contextmanager
+    def foreign(self, module: nn.Module) -> Iterator[None]:
+        """Run code the engine does not control on ``module``'s subtree."""
+        params = [p for _, p in module.named_parameters() if p in self.table]
+        self._settle(params)
+        self._ensure_baseline(params)
+        for p in params:
+            self._state(p).dirty = True
+        try:
+            yield
+        finally:
+            self.foreign_wrote(module)
+
+    def foreign_wrote(self, module: nn.Module) -> None:
+        """Code outside the engine may have written ``module``'s subtree."""
+        for _, p in module.named_parameters():
+            if p in self.table:
+                self._state(p).dirty = True
+
+    def settle(self, module: nn.Module) -> None:
+        """Materialise ``module``'s subtree (code outside the engine is about to read it)."""
+        params = [p for _, p in module.named_parameters() if p in self.table]
+        self._settle(params)
+        self._ensure_baseline(params)
+
+    def finish(self) -> None:
+        """Materialise and resolve everything (end of init, or an exception)."""
+        self._settle(list(self._params.values()))

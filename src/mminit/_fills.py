@@ -1,0 +1,76 @@
+"""Weight fills as data: ``(kind, args)`` pairs applied to one tensor.
+
+The compat engine splits ``trunc_normal`` into its random draw and its
+deterministic transform so a draw that a later fill overwrites can skip the
+transform; every other kind is one torch call, exactly as upstream makes it.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, NamedTuple, Optional
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["FillSpec", "apply_fill", "trunc_normal_draw", "trunc_normal_transform"]
+
+
+class FillSpec(NamedTuple):
+    kind: str  # constant | normal | uniform | trunc_normal | xavier_* | kaiming_*
+    args: tuple[Any, ...]
+
+
+def _norm_cdf(x: float) -> float:
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+
+def trunc_normal_draw(
+    tensor: Tensor, mean: float, std: float, a: float, b: float,
+    generator: Optional[torch.Generator] = None,
+) -> None:
+    """The random half of ``trunc_normal_``: warn as upstream, then the ``uniform_`` draw."""
+    if generator is None and ((mean < a - 2 * std) or (mean > b + 2 * std)):
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+            "The distribution of values may be incorrect.",
+            stacklevel=3,
+        )
+    lower = _norm_cdf((a - mean) / std)
+    upper = _norm_cdf((b - mean) / std)
+    with torch.no_grad():
+        tensor.uniform_(2 * lower - 1, 2 * upper - 1, generator=generator)
+
+
+def trunc_normal_transform(tensor: Tensor, mean: float, std: float, a: float, b: float) -> None:
+    """The deterministic half of ``trunc_normal_``: inverse CDF, scale, shift, clamp."""
+    with torch.no_grad():
+        tensor.erfinv_()
+        tensor.mul_(std * math.sqrt(2.0))
+        tensor.add_(mean)
+        tensor.clamp_(min=a, max=b)
+
+
+def apply_fill(tensor: Tensor, spec: FillSpec) -> None:
+    """Apply ``spec`` to ``tensor`` in full, bit-identical to upstream's helper."""
+    kind, args = spec
+    if kind == "constant":
+        nn.init.constant_(tensor, *args)
+    elif kind == "normal":
+        nn.init.normal_(tensor, *args)
+    elif kind == "uniform":
+        nn.init.uniform_(tensor, *args)
+    elif kind == "trunc_normal":
+        trunc_normal_draw(tensor, *args)
+        trunc_normal_transform(tensor, *args)
+    elif kind == "xavier_uniform":
+        nn.init.xavier_uniform_(tensor, gain=args[0])
+    elif kind == "xavier_normal":
+        nn.init.xavier_normal_(tensor, gain=args[0])
+    elif kind == "kaiming_uniform":
+        nn.init.kaiming_uniform_(tensor, a=args[0], mode=args[1], nonlinearity=args[2])
+    elif kind == "kaiming_normal":
+        nn.init.kaiming_normal_(tensor, a=args[0], mode=args[1], nonlinearity=args[2])
+    else:
+        raise ValueError(f"unknown fill kind {kind!r}")
