@@ -15,6 +15,6 @@ MMINIT_COMPAT_FLAVOURS=mmengine .venv/bin/python -m pytest -q -p no:cacheprovide
   tests compat_tests "$@" || status=1
 echo "== .venv-mmcv: mminit.mmcv1 vs mmcv 1.7.2, torch $(.venv-mmcv/bin/python -c 'import torch; print(torch.__version__)')"
 MMINIT_COMPAT_FLAVOURS=mmcv1 .venv-mmcv/bin/python -m pytest -q -p no:cacheprovider \
-  tests/core compat_tests "$@" || status=1
+  tests/core tests/checkpoint compat_tests "$@" || status=1
 echo "== all tests finished in $(( $(date +%s) - start ))s (status $status)"
 exit $status

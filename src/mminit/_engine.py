@@ -35,6 +35,7 @@ from typing import Any, Iterator, Optional
 import torch
 from torch import Tensor, nn
 
+from ._errors import check_known
 from ._fills import FillSpec, apply_fill, trunc_normal_draw, trunc_normal_transform
 
 __all__ = ["InitEngine", "active_engine"]
@@ -199,7 +200,8 @@ class InitEngine:
     def check(self, module: nn.Module, info: str) -> None:
         """``update_init_info(module, info)`` for the parameters written since their last check."""
         need: list[tuple[Tensor, _State]] = []
-        for _, p in module.named_parameters():
+        for name, p in module.named_parameters():
+            check_known(name, p, module, self.table)
             st = self._states.get(id(p))
             if st is None or not st.dirty:
                 continue

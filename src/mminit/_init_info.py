@@ -13,7 +13,7 @@ from typing import Any
 from torch import nn
 
 from ._engine import active_engine
-from ._errors import InitInfoError
+from ._errors import InitInfoError, check_known
 from ._flavour import Flavour
 
 __all__ = ["ParamsInitInfo", "new_params_init_info", "update_init_info_for"]
@@ -46,20 +46,6 @@ def new_params_init_info(
     return info
 
 
-def _check_known(name: str, param: Any, module: nn.Module, table: Any) -> None:
-    if param not in table:
-        raise InitInfoError(
-            f"Found a new Parameter named `{name}` while running `init_weights` of "
-            f"`{module.__class__.__name__}`; parameters must not be added or replaced "
-            "during `init_weights`."
-        )
-
-
-def _check_new_params(module: nn.Module, table: Any) -> None:
-    for name, param in module.named_parameters():
-        _check_known(name, param, module, table)
-
-
 def update_init_info_for(module: nn.Module, init_info: str, flavour: Flavour) -> None:
     """Record ``init_info`` for each parameter of ``module`` whose mean changed."""
     if not hasattr(module, "_params_init_info"):
@@ -67,11 +53,10 @@ def update_init_info_for(module: nn.Module, init_info: str, flavour: Flavour) ->
     table = module._params_init_info
     engine = active_engine()
     if engine is not None and engine.table is table:
-        _check_new_params(module, table)
-        engine.check(module, init_info)
+        engine.check(module, init_info)  # raises, as below, on a parameter added mid-init
         return
     for name, param in module.named_parameters():
-        _check_known(name, param, module, table)
+        check_known(name, param, module, table)
         mean = _mean(param, flavour)
         entry = table[param]
         if entry["tmp_mean_value"] != mean:

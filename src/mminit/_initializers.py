@@ -17,7 +17,9 @@ from ._engine import active_engine
 from ._fills import FillSpec, apply_fill
 from ._flavour import MMENGINE, Flavour
 from ._functional import check_distribution
+from ._checkpoint import _load_checkpoint_with_prefix, load_checkpoint, load_state_dict
 from ._init_info import update_init_info_for
+from ._logging import get_logger
 
 __all__ = [
     "BaseInit",
@@ -257,11 +259,8 @@ class PretrainedInit:
         )
 
     def __call__(self, module: nn.Module) -> None:
-        from ._checkpoint import _load_checkpoint_with_prefix, load_checkpoint, load_state_dict
-        from ._logging import get_logger
-
         flavour = self._flavour
-        logger = get_logger(flavour)
+        logger = get_logger(flavour, mmcv_name="mmcv")
         if self.prefix is None:
             logger.info(f"load model from: {self.checkpoint}")
             load_checkpoint(

@@ -39,9 +39,19 @@ def _mmcv_logger() -> logging.Logger | None:
     return logging.getLogger(next(iter(initialised)))
 
 
-def get_logger(flavour: Flavour) -> logging.Logger:
-    """Return the logger that ``flavour``'s upstream would write to now."""
-    found = _mmengine_logger() if flavour.name == "mmengine" else _mmcv_logger()
+def get_logger(flavour: Flavour, mmcv_name: str | None = None) -> logging.Logger:
+    """Return the logger that ``flavour``'s upstream would write to now.
+
+    ``mmcv_name``: mmcv 1.x code that asks for a logger by name
+    (``get_logger('mmcv')`` in ``PretrainedInit``) rather than the first one
+    initialised.
+    """
+    if flavour.name == "mmengine":
+        found = _mmengine_logger()
+    elif mmcv_name is not None and "mmcv.utils.logging" in sys.modules:
+        found = sys.modules["mmcv.utils.logging"].get_logger(mmcv_name)
+    else:
+        found = _mmcv_logger()
     return found if found is not None else logging.getLogger(LOGGER_NAME)
 
 

@@ -1,0 +1,69 @@
+"""Exceptions raised while finding, fetching and reading checkpoints.
+
+Each one subclasses the exception type upstream raises in the same situation,
+so ``except`` clauses written against mmengine / mmcv keep working.
+"""
+
+from __future__ import annotations
+
+import pickle
+import urllib.error
+
+__all__ = [
+    "ChecksumError",
+    "DownloadError",
+    "OfflineError",
+    "PrefixNotFoundError",
+    "UnknownModelNameError",
+    "UnknownSchemeError",
+    "UnsafeCheckpointError",
+    "UnsupportedSourceError",
+]
+
+
+class PrefixNotFoundError(ValueError, AssertionError):
+    """No key of the checkpoint starts with the requested prefix.
+
+    Upstream asserts here, hence ``AssertionError``; ``ValueError`` keeps the
+    check meaningful under ``python -O``.
+    """
+
+
+class UnknownSchemeError(FileNotFoundError):
+    """A ``scheme://`` that mminit does not know.
+
+    Upstream hands unknown schemes to its local-file loader, which raises
+    ``FileNotFoundError``.
+    """
+
+
+class UnsupportedSourceError(ImportError):
+    """A source upstream reads through an optional client mminit does not ship
+    (``pavi://``, ``s3://``, ``petrel://``) or a missing optional dependency."""
+
+
+class UnknownModelNameError(KeyError):
+    """A model-zoo name that is not in the table (upstream: ``KeyError``)."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class DownloadError(urllib.error.URLError):
+    """A download failed or was cut short; nothing was written to the cache."""
+
+    def __str__(self) -> str:  # URLError's "<urlopen error ...>" wrapping
+        return str(self.reason)
+
+
+class ChecksumError(RuntimeError):
+    """Downloaded bytes do not match the sha256 prefix in the file name
+    (torch.hub raises ``RuntimeError`` for this)."""
+
+
+class OfflineError(FileNotFoundError):
+    """``MMINIT_OFFLINE=1`` and the file is not in the cache."""
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """The checkpoint needs unpickling that could run arbitrary code."""

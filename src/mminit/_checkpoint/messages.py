@@ -1,0 +1,72 @@
+"""Where checkpoint messages go, per flavour, and the process's rank.
+
+Both upstreams route these messages through their ``print_log``: ``None``
+prints to stdout, a ``logging.Logger`` gets a record, ``'silent'`` drops the
+message and ``'current'`` means the library's current logger.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Union
+
+import torch
+
+from .._flavour import Flavour
+from .._logging import get_logger
+
+__all__ = ["LoggerLike", "deprecation", "dist_info", "emit", "load_message"]
+
+LoggerLike = Union[logging.Logger, str, None]
+
+# The line each upstream writes before reading a checkpoint; ``backend`` is the
+# name of upstream's loader function without its ``load_from_`` part.
+_LOAD_MESSAGES = {
+    "mmengine": "Loads checkpoint by {backend} backend from path: {path}",
+    "mmcv1": "load checkpoint from {backend} path: {path}",
+}
+
+
+def emit(msg: str, logger: LoggerLike, level: int = logging.INFO, *, flavour: Flavour) -> None:
+    """Send ``msg`` where ``logger`` says, as upstream's ``print_log`` does."""
+    if logger is None:
+        print(msg)
+    elif isinstance(logger, logging.Logger):
+        logger.log(level, msg)
+    elif logger == "silent":
+        return
+    elif logger == "current":
+        get_logger(flavour).log(level, msg)
+    elif isinstance(logger, str):
+        logging.getLogger(logger).log(level, msg)
+    else:
+        raise TypeError(
+            "logger must be a logging.Logger, a logger name, 'current', 'silent' or None, "
+            f"got {type(logger).__name__}"
+        )
+
+
+def load_message(flavour: Flavour, backend: str, path: str) -> str:
+    """The ``Loads checkpoint by ...`` / ``load checkpoint from ...`` line."""
+    return _LOAD_MESSAGES[flavour.name].format(backend=backend, path=path)
+
+
+def deprecation(msg: str, *, flavour: Flavour) -> None:
+    """Report a deprecated source name.
+
+    mmengine logs a WARNING on its current logger; mmcv 1.x raises a
+    ``DeprecationWarning`` through :mod:`warnings`.
+    """
+    if flavour.name == "mmengine":
+        get_logger(flavour).warning(msg)
+    else:
+        warnings.warn(msg, DeprecationWarning, stacklevel=3)
+
+
+def dist_info() -> tuple[int, int]:
+    """``(rank, world_size)`` of the default process group, ``(0, 1)`` without one."""
+    dist = torch.distributed
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1

@@ -1,0 +1,133 @@
+"""Copy a state dict into a module and report what did not match.
+
+Unlike :meth:`torch.nn.Module.load_state_dict`, a mismatch is reported (as a
+WARNING) even when ``strict`` is false, in upstream's wording:
+
+    The model and loaded state dict do not match exactly
+    <one line per shape mismatch, from torch>
+    unexpected key in source state_dict: a, b
+    missing keys in source state_dict: c
+
+Missing ``num_batches_tracked`` buffers are never reported.  Only rank 0
+reports or raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from torch import nn
+from torch.nn.modules.module import _IncompatibleKeys
+
+from .._flavour import MMENGINE, Flavour
+from .messages import LoggerLike, dist_info, emit
+
+__all__ = ["load_state_dict", "mismatch_report"]
+
+_TORCH_WRAPPERS = (nn.DataParallel, nn.parallel.DistributedDataParallel)
+
+
+def _is_wrapper(module: nn.Module, flavour: Flavour) -> bool:
+    """Model wrappers whose ``.module`` receives the weights.
+
+    Upstream consults its own wrapper registry; that registry can only hold
+    more than torch's two wrappers if the upstream library is imported, so it
+    is consulted only then.
+    """
+    if isinstance(module, _TORCH_WRAPPERS):
+        return True
+    if flavour.name == "mmengine":
+        model_pkg = sys.modules.get("mmengine.model")
+        if model_pkg is not None:
+            tta = getattr(model_pkg, "BaseTTAModel", ())
+            return bool(model_pkg.is_model_wrapper(module)) or isinstance(module, tta)
+        return False
+    parallel = sys.modules.get("mmcv.parallel")
+    return parallel is not None and bool(parallel.is_module_wrapper(module))
+
+
+def mismatch_report(
+    unexpected: list[str], missing: list[str], errors: list[str]
+) -> str | None:
+    """Upstream's multi-line mismatch message, or None when everything matched."""
+    lines = list(errors)
+    missing = [key for key in missing if "num_batches_tracked" not in key]
+    if unexpected:
+        lines.append(f"unexpected key in source state_dict: {', '.join(unexpected)}\n")
+    if missing:
+        lines.append(f"missing keys in source state_dict: {', '.join(missing)}\n")
+    if not lines:
+        return None
+    return "\n".join(["The model and loaded state dict do not match exactly\n", *lines])
+
+
+def load_state_dict(
+    module: nn.Module,
+    state_dict: Mapping[str, Any],
+    strict: bool = False,
+    logger: LoggerLike = None,
+    *,
+    flavour: Flavour = MMENGINE,
+) -> None:
+    """Load ``state_dict`` into ``module`` and report mismatches.
+
+    Args:
+        module: the module receiving the weights (DataParallel/DDP wrappers are
+            looked through at every level).
+        state_dict: parameter and buffer tensors by name; its ``_metadata``
+            (version information) is honoured.
+        strict: raise ``RuntimeError`` with the report instead of logging it.
+        logger: where the report goes: a ``logging.Logger``, ``'current'``,
+            ``'silent'``, or None for stdout.
+        flavour: mmengine hands each child only its own keys and runs the
+            module's load-state-dict post hooks; mmcv 1.x does neither.
+
+    Examples:
+        >>> load_state_dict(nn.Linear(2, 2), {"weight": torch.zeros(2, 2)}, logger="silent")
+    """
+    unexpected: list[str] = []
+    missing: list[str] = []
+    errors: list[str] = []
+    metadata = getattr(state_dict, "_metadata", None)
+    state_dict = state_dict.copy()  # type: ignore[attr-defined]
+    if metadata is not None:
+        state_dict._metadata = metadata  # type: ignore[attr-defined]
+    per_child = flavour.name == "mmengine"
+
+    def visit(mod: nn.Module, local: Mapping[str, Any], prefix: str) -> None:
+        if _is_wrapper(mod, flavour):
+            mod = mod.module  # type: ignore[assignment]
+        local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
+        mod._load_from_state_dict(
+            local, prefix, local_metadata, True, missing, unexpected, errors
+        )
+        for name, child in mod._modules.items():
+            if child is None:
+                continue
+            child_prefix = f"{prefix}{name}."
+            if per_child:
+                child_local = {k: v for k, v in local.items() if k.startswith(child_prefix)}
+                visit(child, child_local, child_prefix)
+            else:
+                visit(child, local, child_prefix)
+        if per_child:
+            incompatible = _IncompatibleKeys(missing, unexpected)
+            for hook in getattr(mod, "_load_state_dict_post_hooks", {}).values():
+                if hook(mod, incompatible) is not None:
+                    # upstream asserts here
+                    raise AssertionError(
+                        "load_state_dict post hooks must return None; change "
+                        "incompatible_keys in place instead"
+                    )
+
+    visit(module, state_dict, "")
+
+    report = mismatch_report(unexpected, missing, errors)
+    if report is None or dist_info()[0] != 0:
+        return
+    if strict:
+        raise RuntimeError(report)
+    emit(report, logger, logging.WARNING, flavour=flavour)
