@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional, Unio
 from torch import nn
 
 from ._engine import InitEngine, active_engine
+from ._fast import FastInitEngine, materialise_meta
 from ._flavour import Flavour
 from ._init_info import new_params_init_info, update_init_info_for
 from ._logging import get_logger
@@ -77,9 +78,18 @@ def _dump_init_info(module: nn.Module, flavour: Flavour) -> None:
 
 
 def _start_engine(root: nn.Module, flavour: Flavour, mode: Optional[InitMode]) -> Optional[InitEngine]:
-    """The compat engine for ``root``'s init, or ``None`` to run upstream's sequence literally."""
-    if resolve_mode(mode) == "eager" or is_foreign_tree(root, tuple(_OUR_BASE_MODULES)):
+    """The engine for ``root``'s init, or ``None`` to run upstream's sequence literally."""
+    resolved = resolve_mode(mode)
+    if resolved == "eager" or is_foreign_tree(root, tuple(_OUR_BASE_MODULES)):
+        if resolved == "fast":
+            raise ValueError(
+                f"mode='fast' needs an all-mminit tree; {type(root).__name__} contains an "
+                "upstream BaseModule (use mode='compat')"
+            )
         return None
+    if resolved == "fast":
+        versions = materialise_meta(root)
+        return FastInitEngine(new_params_init_info(root, flavour, with_means=False), versions)
     return InitEngine(new_params_init_info(root, flavour, with_means=False))
 
 
@@ -149,7 +159,10 @@ def make_module_classes(
             Args:
                 mode: ``"compat"`` (default): upstream's exact result, computed
                     by the compat engine; ``"eager"``: upstream's literal
-                    sequence of fills and checks (slower, same result).
+                    sequence of fills and checks (slower, same result);
+                    ``"fast"``: each parameter filled once with its final
+                    initializer (same distributions and info strings, not the
+                    same random numbers; see :mod:`mminit._fast`).
                     ``None`` uses the surrounding :func:`mminit.init_mode`.
             """
             is_top_level = not hasattr(self, "_params_init_info")
@@ -168,6 +181,8 @@ def make_module_classes(
             finally:
                 if engine is not None:
                     engine.finish()
+                    if isinstance(engine, FastInitEngine):
+                        engine.report_uncovered(self)
                 else:
                     _resume_user_code(self)
             if ended_early:

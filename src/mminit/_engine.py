@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 import torch
 from torch import Tensor, nn
@@ -199,8 +199,11 @@ class InitEngine:
 
     def check(self, module: nn.Module, info: str) -> None:
         """``update_init_info(module, info)`` for the parameters written since their last check."""
+        self._check_params(module, module.named_parameters(), info)
+
+    def _check_params(self, module: nn.Module, named: Iterable[tuple[str, Tensor]], info: str) -> None:
         need: list[tuple[Tensor, _State]] = []
-        for name, p in module.named_parameters():
+        for name, p in named:
             check_known(name, p, module, self.table)
             st = self._states.get(id(p))
             if st is None or not st.dirty:

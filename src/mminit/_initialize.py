@@ -8,6 +8,7 @@ from typing import Any, Union
 from torch import nn
 
 from ._engine import active_engine
+from ._fast import FastInitEngine
 from ._initializers import BaseInit
 from ._registry import Registry, build_from_cfg
 
@@ -35,6 +36,8 @@ def _apply(module: nn.Module, cfg: dict, registry: Registry, wholemodule: bool =
     if engine is None or _engine_native(func):
         func(module)
         return
+    if isinstance(engine, FastInitEngine) and hasattr(func, "_loadable_params"):
+        engine.drop(func._loadable_params(module))  # fast mode: don't fill what loads next
     with engine.foreign(module):  # custom initializers and Pretrained may read anything
         func(module)
 

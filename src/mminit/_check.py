@@ -1,0 +1,302 @@
+"""``mminit check``: does a model initialise identically with upstream and mminit?
+
+Usage::
+
+    mminit check mypkg.models:build_model [--flavour auto|mmengine|mmcv1]
+                 [--seed N] [--json OUT] [--migrated OTHER_TARGET]
+    mminit check configs/my_model.py          # a config with a ``model`` dict
+
+``TARGET`` is ``pkg.module:factory`` (a callable returning an ``nn.Module``) or
+a Python config file whose ``model`` dict mmengine's ``MODELS`` registry builds
+(``custom_imports`` and ``default_scope`` are honoured).
+
+How the two sides are made (each in a fresh subprocess, so module caches never
+mix): the model code is expected to be *migrated* (it imports ``mminit`` /
+``mminit.mmcv1``, as ``mminit migrate`` leaves it).
+
+* mminit side: the target is imported and built as it is.
+* upstream side: before the target is imported, ``mminit`` is replaced in
+  ``sys.modules`` by an alias whose names are upstream's objects
+  (``mminit`` -> mmengine 0.10.7, ``mminit.mmcv1`` -> mmcv 1.7.2; ``--flavour``
+  restricts the swap to one of them).  So the same source resolves its base
+  classes, ``*_init`` helpers and initializer registry to upstream's.
+* ``--migrated OTHER``: the mminit side builds ``OTHER`` instead of ``TARGET``
+  (e.g. ``TARGET`` is the unmigrated source and ``OTHER`` its migrated copy;
+  the upstream side still swaps ``mminit``, which unmigrated code never imports).
+
+Each side seeds torch with ``--seed``, builds the model, seeds again, calls
+``init_weights()`` (when the model has one) and saves every parameter and
+buffer plus the init-info strings of the dump upstream logs.  The parent
+compares them bit for bit, prints a table and exits 0 only when all are
+identical (1: differences, 2: a side failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import types
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["main"]
+
+_DUMP = re.compile(r"^\n(?P<name>\S+) - torch\.Size\(\[[\d, ]*\]\): \n(?P<info>.*) \n $", re.DOTALL)
+# where each flavour's public names live upstream, searched in order
+_UPSTREAM = {
+    "mmengine": ("mminit", ("mmengine.model", "mmengine.model.weight_init", "mmengine.registry")),
+    "mmcv1": ("mminit.mmcv1", ("mmcv.cnn.utils.weight_init", "mmcv.runner", "mmcv.utils")),
+}
+_ALIASES = {"WEIGHT_INITIALIZERS": "INITIALIZERS", "INITIALIZERS": "WEIGHT_INITIALIZERS"}
+_INSTALL = {"mmengine": "pip install mmengine==0.10.7", "mmcv1": "pip install mmcv==1.7.2"}
+
+
+# ---------------------------------------------------------------- child side
+def _alias_module(flavour: str, public: Sequence[str]) -> types.ModuleType:
+    name, sources = _UPSTREAM[flavour]
+    alias = types.ModuleType(name, f"upstream {flavour} names under {name!r} (mminit check)")
+
+    def lookup(attr: str) -> Any:
+        if attr not in public:
+            raise AttributeError(f"module {name!r} (aliased to {flavour}) has no attribute {attr!r}")
+        for mod_name in sources:
+            try:
+                mod = importlib.import_module(mod_name)
+            except ImportError as exc:
+                raise ImportError(f"mminit check: the upstream side needs {flavour} "
+                                  f"({_INSTALL[flavour]}): {exc}") from exc
+            for candidate in (attr, _ALIASES.get(attr, attr)):
+                if hasattr(mod, candidate):
+                    return getattr(mod, candidate)
+        raise AttributeError(f"{flavour} has no counterpart of {name}.{attr}")
+
+    vars(alias).update(__getattr__=lookup, __all__=list(public))  # PEP 562 module __getattr__
+    return alias
+
+
+def _install_aliases(flavour: str) -> None:
+    import mminit
+    import mminit.mmcv1
+
+    for fl in ("mmengine", "mmcv1") if flavour == "auto" else (flavour,):
+        real = sys.modules[_UPSTREAM[fl][0]]
+        alias = _alias_module(fl, list(vars(real)["__all__"]))
+        sys.modules[_UPSTREAM[fl][0]] = alias
+        if fl == "mmcv1":
+            vars(sys.modules["mminit"])["mmcv1"] = alias  # `import mminit.mmcv1` binds this
+    del mminit
+
+
+def _build(target: str) -> Any:
+    if ":" not in target and target.endswith(".py"):
+        from mmengine.config import Config
+        from mmengine.registry import MODELS, init_default_scope
+
+        cfg = Config.fromfile(target)
+        if cfg.get("default_scope"):
+            init_default_scope(cfg.default_scope)
+        return MODELS.build(cfg.model)
+    module_name, _, attr = target.partition(":")
+    if not attr:
+        raise ValueError(f"TARGET must be 'pkg.module:factory' or a config .py file, got {target!r}")
+    factory = getattr(importlib.import_module(module_name), attr)
+    return factory()
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.info: dict[str, str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        match = _DUMP.match(record.getMessage())
+        if match:
+            self.info[match["name"]] = match["info"]
+
+
+def _loggers() -> list[logging.Logger]:
+    found = [logging.getLogger("mminit")]
+    if "mmengine" in sys.modules:
+        from mmengine.logging import MMLogger
+
+        found.append(MMLogger.get_current_instance())
+    if "mmcv" in sys.modules:
+        from mmcv.utils import get_logger
+        from mmcv.utils.logging import logger_initialized
+
+        get_logger("mmcv")
+        found += [logging.getLogger(n) for n in logger_initialized]
+    return list({id(lg): lg for lg in found}.values())
+
+
+def _run_side(target: str, seed: int, out: str, alias: str | None) -> int:
+    import torch
+
+    if alias:
+        _install_aliases(alias)
+    result: dict[str, Any] = {"error": None, "info": {}, "tensors": {}, "params": [], "bases": []}
+    try:
+        torch.manual_seed(seed)
+        model = _build(target)
+        torch.manual_seed(seed)
+        collect = _Collect()
+        for logger in _loggers():  # mute upstream's console handlers, keep the dump
+            for handler in logger.handlers:
+                handler.setLevel(logging.CRITICAL + 10)
+            logger.propagate = False
+            logger.setLevel(logging.INFO)  # the dump is INFO; "mminit" alone defaults to WARNING
+            logger.addHandler(collect)
+        if hasattr(model, "init_weights"):
+            try:
+                model.init_weights()
+            except Exception as exc:  # noqa: BLE001 - reported; the state is still compared
+                result["error"] = f"init_weights raised {type(exc).__name__}: {exc}"
+        result["info"] = collect.info
+        result["tensors"] = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+        result["params"] = [n for n, _ in model.named_parameters(remove_duplicate=False)]
+        result["bases"] = sorted({f"{c.__module__}.{c.__qualname__}" for m in model.modules()
+                                  for c in type(m).__mro__ if c.__name__ == "BaseModule"})
+    except Exception as exc:  # noqa: BLE001 - any failure of user code is reported
+        result["error"] = f"building {target!r} failed: {type(exc).__name__}: {exc}"
+        result["fatal"] = True
+    torch.save(result, out)
+    return 0
+
+
+# --------------------------------------------------------------- parent side
+def _spawn(target: str, seed: int, out: str, alias: str | None) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "mminit._check", target, "--side", "--seed", str(seed), "--out", out]
+    if alias:
+        cmd += ["--alias", alias]
+    with open(out + ".log", "wb") as log:  # a file, not a pipe: a chatty model cannot block
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _target_error(target: str) -> str | None:
+    """Cheap checks in the parent, before two interpreters are started."""
+    if ":" not in target:
+        if target.endswith(".py"):
+            return None if os.path.isfile(target) else f"config file {target!r} does not exist"
+        return f"TARGET must be 'pkg.module:factory' or a config .py file, got {target!r}"
+    module, _, attr = target.partition(":")
+    if not module or not attr:
+        return f"TARGET must be 'pkg.module:factory', got {target!r}"
+    top = module.split(".")[0]
+    if os.path.isdir(top) or os.path.isfile(f"{top}.py") or importlib.util.find_spec(top):
+        return None
+    return f"cannot import {module!r} (no module {top!r} in the current directory or installed)"
+
+
+def _compare(up: dict[str, Any], mm: dict[str, Any]) -> dict[str, Any]:
+    import torch
+
+    rows, identical, compared = [], 0, 0
+    kinds = {n: "param" for n in up["params"]}
+    names = list(up["tensors"]) + [n for n in mm["tensors"] if n not in up["tensors"]]
+    for name in names:
+        a, b = up["tensors"].get(name), mm["tensors"].get(name)
+        compared += 1
+        if a is not None and b is not None and a.dtype == b.dtype and a.shape == b.shape \
+                and torch.equal(a, b):
+            identical += 1
+            continue
+        if a is None or b is None or a.shape != b.shape:
+            diff: float | str = "missing" if a is None or b is None else "shape"
+        else:
+            diff = float((a.double() - b.double()).abs().max()) if a.numel() else 0.0
+        rows.append({"name": name, "kind": kinds.get(name, "buffer"), "max_abs_diff": diff,
+                     "upstream_info": up["info"].get(name), "mminit_info": mm["info"].get(name)})
+    info_only = [n for n in up["info"] if up["info"].get(n) != mm["info"].get(n)
+                 and n not in {r["name"] for r in rows}]
+    for name in info_only:
+        rows.append({"name": name, "kind": "init-info", "max_abs_diff": 0.0,
+                     "upstream_info": up["info"].get(name), "mminit_info": mm["info"].get(name)})
+    return {"compared": compared, "identical": identical, "differing": rows,
+            "errors": {"upstream": up["error"], "mminit": mm["error"]}}
+
+
+def _print_table(report: dict[str, Any]) -> None:
+    n_params = len(set(report["params"]))
+    print(f"mminit check {report['target']} (flavour {report['flavour']}, seed {report['seed']})")
+    print(f"  tensors compared : {report['compared']} ({n_params} parameters, "
+          f"{report['compared'] - n_params} buffers)")
+    print(f"  bit-identical    : {report['identical']}")
+    print(f"  differing        : {len(report['differing'])}")
+    for side, bases in report["base_classes"].items():
+        print(f"  {side + ' side BaseModule':<17}: {', '.join(bases) or '(none)'}")
+    for side, err in report["errors"].items():
+        if err:
+            print(f"  {side} side: {err}")
+    if report["differing"]:
+        print(f"\n  {'name':<40} {'kind':<9} {'max abs diff':>12}  upstream init-info | mminit init-info")
+        for row in report["differing"]:
+            diff = row["max_abs_diff"]
+            shown = f"{diff:.3g}" if isinstance(diff, float) else diff
+            print(f"  {row['name']:<40} {row['kind']:<9} {shown:>12}  "
+                  f"{row['upstream_info']} | {row['mminit_info']}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``mminit check``; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="mminit check", description=__doc__.split("\n\n")[0])
+    parser.add_argument("target", help="pkg.module:factory, or a config .py with a `model` dict")
+    parser.add_argument("--flavour", choices=("auto", "mmengine", "mmcv1"), default="auto",
+                        help="which mminit module to swap for upstream (default: both)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", metavar="OUT", help="also write the report as JSON")
+    parser.add_argument("--migrated", metavar="TARGET",
+                        help="build this (migrated) target on the mminit side instead of aliasing")
+    parser.add_argument("--side", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--alias", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.side:
+        return _run_side(args.target, args.seed, args.out, args.alias)
+
+    import torch
+
+    for target in (args.target, args.migrated):
+        error = target and _target_error(target)
+        if error:
+            print(f"mminit check: {error}", file=sys.stderr)
+            return 2
+    with tempfile.TemporaryDirectory(prefix="mminit-check-") as tmp:
+        up_out, mm_out = os.path.join(tmp, "upstream.pt"), os.path.join(tmp, "mminit.pt")
+        procs = [_spawn(args.target, args.seed, up_out, args.flavour),  # the two sides run at once
+                 _spawn(args.migrated or args.target, args.seed, mm_out, None)]
+        for side, proc, out in zip(("upstream", "mminit"), procs, (up_out, mm_out)):
+            proc.wait()
+            if proc.returncode != 0 or not os.path.exists(out):
+                with open(out + ".log", errors="replace") as log:
+                    output = log.read()[-3000:]
+                print(f"mminit check: {side} side process failed ({proc.returncode}):\n{output}",
+                      file=sys.stderr)
+                return 2
+        up, mm = (torch.load(p, weights_only=True) for p in (up_out, mm_out))
+    for side, res in (("upstream", up), ("mminit", mm)):
+        if res.get("fatal"):
+            print(f"mminit check: {side} side: {res['error']}", file=sys.stderr)
+            return 2
+    report = {"target": args.target, "migrated": args.migrated, "flavour": args.flavour,
+              "seed": args.seed, "params": up["params"], **_compare(up, mm),
+              "base_classes": {"upstream": up["bases"], "mminit": mm["bases"]},
+              "init_info": {"upstream": up["info"], "mminit": mm["info"]}}
+    _print_table(report)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(report, fh, indent=2)
+    same_errors = (report["errors"]["upstream"] or "").split(":")[0] == \
+        (report["errors"]["mminit"] or "").split(":")[0]
+    return 0 if not report["differing"] and same_errors else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
