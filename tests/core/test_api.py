@@ -159,3 +159,16 @@ def test_bookkeeping_removed_after_init_weights():
     m.init_weights()
     assert not any(hasattr(s, "_params_init_info") for s in m.modules())
     assert m.is_init and m[1].is_init
+
+
+def test_dump_only_on_rank_zero(monkeypatch, caplog):
+    import torch.distributed as dist
+
+    monkeypatch.setattr(dist, "is_available", lambda: True)
+    monkeypatch.setattr(dist, "is_initialized", lambda: True)
+    for rank, expected in ((1, 0), (0, 2)):
+        monkeypatch.setattr(dist, "get_rank", lambda group=None, rank=rank: rank)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="mminit"):
+            mminit.Sequential(nn.Linear(2, 2)).init_weights()
+        assert len([r for r in caplog.records if "torch.Size" in r.getMessage()]) == expected

@@ -1,0 +1,42 @@
+"""Inside an upstream program, mminit's records land on upstream's logger."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from torch import nn
+
+from .test_core_support import requested_flavours
+
+FLAVOURS = requested_flavours()
+
+
+class _Grab(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_records_land_on_upstream_logger(flavour):
+    if flavour == "mmengine":
+        import mminit as ours
+        from mmengine.logging import MMLogger
+
+        upstream_logger = MMLogger.get_instance("mminit_compat_run", log_level="INFO")
+    else:
+        import mminit.mmcv1 as ours
+        from mmcv.utils import get_logger
+
+        upstream_logger = get_logger("mmcv")
+    grab = _Grab()
+    upstream_logger.addHandler(grab)
+    try:
+        ours.Sequential(nn.Linear(2, 2), init_cfg=dict(type="Constant", val=1, layer="Linear")).init_weights()
+    finally:
+        upstream_logger.removeHandler(grab)
+    assert any("ConstantInit: val=1, bias=0" in m for m in grab.messages)
