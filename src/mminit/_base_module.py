@@ -62,14 +62,15 @@ def _dump_init_info(module: nn.Module, flavour: Flavour) -> None:
     if not _is_rank_zero():
         return
     logger = get_logger(flavour)
-    table = module._params_init_info
+    table: Any = module._params_init_info
     wrote_to_file = False
     for handler in logger.handlers:
         if isinstance(handler, FileHandler):
-            handler.stream.write("Name of parameter - Initialization information\n")
+            stream: Any = handler.stream
+            stream.write("Name of parameter - Initialization information\n")
             for name, param in module.named_parameters():
-                handler.stream.write(f"\n{name} - {param.shape}: \n{table[param]['init_info']} \n")
-            handler.stream.flush()
+                stream.write(f"\n{name} - {param.shape}: \n{table[param]['init_info']} \n")
+            stream.flush()
             wrote_to_file = True
     if not wrote_to_file:
         for name, param in module.named_parameters():
@@ -169,7 +170,7 @@ def make_module_classes(
             engine = None
             if is_top_level:
                 engine = _start_engine(self, flavour, mode)
-                table = engine.table if engine is not None else new_params_init_info(self, flavour)
+                table: Any = engine.table if engine is not None else new_params_init_info(self, flavour)
                 for sub in self.modules():
                     sub._params_init_info = table
             try:
@@ -249,6 +250,7 @@ def make_module_classes(
             return False
 
         def _init_children(self) -> None:
+            child: Any
             for child in self.children():
                 if (flavour.unwrap_model_wrappers and _is_model_wrapper(child)
                         and not hasattr(child, "init_weights")):

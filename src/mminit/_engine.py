@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -102,14 +102,14 @@ class InitEngine:
             self._params[id(p)] = p
         return st
 
-    def _ensure_baseline(self, params: list[Tensor]) -> None:
+    def _ensure_baseline(self, params: Sequence[Tensor]) -> None:
         """Compute upstream's initial ``tmp_mean_value`` for parameters lacking one."""
         missing = [p for p in params if "tmp_mean_value" not in self.table[p]]
         for p, mean in zip(missing, self._means(missing)):
             self.table[p]["tmp_mean_value"] = mean
 
     @staticmethod
-    def _means(params: list[Tensor]) -> list[Any]:
+    def _means(params: Sequence[Tensor]) -> list[Any]:
         if not params:
             return []
         with torch.no_grad():
@@ -122,7 +122,8 @@ class InitEngine:
         gen = torch.Generator(device=p.device)
         gen.set_state(draw.rng_state)
         scratch = torch.empty_like(p.detach())
-        trunc_normal_draw(scratch, *draw.args, generator=gen)
+        mean, std, a, b = draw.args
+        trunc_normal_draw(scratch, mean, std, a, b, generator=gen)
         trunc_normal_transform(scratch, *draw.args)
         return self._means([scratch])[0]
 
@@ -153,11 +154,15 @@ class InitEngine:
                 return
             observed = observed + [(_CURRENT, info)]
         for src, info in observed:
-            seen = final[0] if src is _CURRENT and final is not None else self._regenerate_mean(p, src)
+            if src is None:  # _CURRENT: the value now in the tensor
+                assert final is not None
+                seen = final[0]
+            else:
+                seen = self._regenerate_mean(p, src)
             if seen != _scalar(entry["tmp_mean_value"]):
                 entry["init_info"], entry["tmp_mean_value"] = info, seen
 
-    def _settle(self, params: list[Tensor]) -> None:
+    def _settle(self, params: Sequence[Tensor]) -> None:
         """Materialise deferred values and resolve pending observations."""
         todo = []
         for p in params:

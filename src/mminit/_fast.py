@@ -15,7 +15,7 @@ reported with a :class:`UncoveredWarning`.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -85,7 +85,7 @@ class FastInitEngine(InitEngine):
                 self._states[id(p)].dirty = False
         self._check_params(module, rest, info)
 
-    def _settle(self, params: list[Tensor]) -> None:
+    def _settle(self, params: Sequence[Tensor]) -> None:
         due = [p for p in params if id(p) in self._pending]
         self._ensure_baseline(due)
         for p in due:
@@ -100,7 +100,7 @@ class FastInitEngine(InitEngine):
             self._states[id(p)].dirty = False
         super()._settle([p for p in params if id(p) not in self._pending])
 
-    def drop(self, params: list[Tensor]) -> None:
+    def drop(self, params: Sequence[Tensor]) -> None:
         """Forget the pending fills of ``params`` (a checkpoint is about to load them)."""
         for p in params:
             if self._pending.pop(id(p), None) is not None:

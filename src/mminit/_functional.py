@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Literal
+from typing import Any, Literal
 
 from torch import Tensor, nn
 
@@ -42,13 +42,14 @@ def check_distribution(distribution: str) -> None:
         )
 
 
-def _weight(module: nn.Module) -> Tensor | None:
+def _weight(module: nn.Module) -> Any:
     return getattr(module, "weight", None)
 
 
 def _fill_bias(module: nn.Module, bias: float) -> None:
-    if getattr(module, "bias", None) is not None:
-        nn.init.constant_(module.bias, bias)
+    tensor = getattr(module, "bias", None)
+    if tensor is not None:
+        nn.init.constant_(tensor, bias)
 
 
 def constant_init(module: nn.Module, val: float, bias: float = 0) -> None:
@@ -141,9 +142,9 @@ def kaiming_init(
     weight = _weight(module)
     if weight is not None:
         if distribution == "uniform":
-            nn.init.kaiming_uniform_(weight, a=a, mode=mode, nonlinearity=nonlinearity)
+            nn.init.kaiming_uniform_(weight, a=a, mode=mode, nonlinearity=nonlinearity)  # type: ignore[arg-type]
         else:
-            nn.init.kaiming_normal_(weight, a=a, mode=mode, nonlinearity=nonlinearity)
+            nn.init.kaiming_normal_(weight, a=a, mode=mode, nonlinearity=nonlinearity)  # type: ignore[arg-type]
     _fill_bias(module, bias)
 
 

@@ -50,7 +50,7 @@ def update_init_info_for(module: nn.Module, init_info: str, flavour: Flavour) ->
     """Record ``init_info`` for each parameter of ``module`` whose mean changed."""
     if not hasattr(module, "_params_init_info"):
         raise InitInfoError(f"Can not find `_params_init_info` in {module}")
-    table = module._params_init_info
+    table: Any = module._params_init_info
     engine = active_engine()
     if engine is not None and engine.table is table:
         engine.check(module, init_info)  # raises, as below, on a parameter added mid-init

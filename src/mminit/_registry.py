@@ -59,10 +59,10 @@ class Registry:
         ... class MyInit: ...
     """
 
-    def __init__(self, name: str, flavour: Flavour, builtins: Mapping[str, Any] = ()) -> None:
+    def __init__(self, name: str, flavour: Flavour, builtins: Optional[Mapping[str, Any]] = None) -> None:
         self._name = name
         self._flavour = flavour
-        self._builtins: dict[str, Any] = dict(builtins)
+        self._builtins: dict[str, Any] = dict(builtins or {})
         self._custom: dict[str, Any] = {}
         _REGISTRIES.append(self)
 

@@ -58,7 +58,7 @@ def is_foreign_tree(root: nn.Module, ours: tuple[type, ...]) -> bool:
 def user_defined(module: nn.Module, ours: tuple[type, ...]) -> bool:
     """Whether ``module.init_weights`` is anything but mminit's own."""
     method = getattr(type(module), "init_weights", None)
-    return method is not None and not any(method is base.init_weights for base in ours)
+    return method is not None and not any(method is getattr(base, "init_weights") for base in ours)
 
 
 def _calls_super_init_weights(stmt: ast.stmt) -> bool:
