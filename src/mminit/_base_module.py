@@ -173,6 +173,7 @@ def make_module_classes(
                 table: Any = engine.table if engine is not None else new_params_init_info(self, flavour)
                 for sub in self.modules():
                     sub._params_init_info = table
+            ended_early = None
             try:
                 if engine is not None:
                     with engine.activate():
@@ -181,7 +182,8 @@ def make_module_classes(
                     ended_early = self._init_self_and_children()
             finally:
                 if engine is not None:
-                    engine.finish()
+                    # after an exception or mmcv's early return the table stays behind
+                    engine.finish(keep_table=ended_early is not False)
                     if isinstance(engine, FastInitEngine):
                         engine.report_uncovered(self)
                 else:

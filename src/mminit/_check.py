@@ -28,7 +28,8 @@ Each side seeds torch with ``--seed``, builds the model, seeds again, calls
 ``init_weights()`` (when the model has one) and saves every parameter and
 buffer plus the init-info strings of the dump upstream logs.  The parent
 compares them bit for bit, prints a table and exits 0 only when all are
-identical (1: differences, 2: a side failed).
+identical (1: differences, 2: a side failed, or the mminit side used no mminit
+``BaseModule``, i.e. the code was not migrated and nothing was compared).
 """
 
 from __future__ import annotations
@@ -246,14 +247,17 @@ def _print_table(report: dict[str, Any]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``mminit check``; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="mminit check", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="mminit check", description="Build a model with upstream's init system and with "
+        "mminit's, same seed, and compare every parameter, buffer and init-info string.")
     parser.add_argument("target", help="pkg.module:factory, or a config .py with a `model` dict")
     parser.add_argument("--flavour", choices=("auto", "mmengine", "mmcv1"), default="auto",
                         help="which mminit module to swap for upstream (default: both)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", metavar="OUT", help="also write the report as JSON")
     parser.add_argument("--migrated", metavar="TARGET",
-                        help="build this (migrated) target on the mminit side instead of aliasing")
+                        help="build this (migrated) target on the mminit side; the upstream "
+                        "side builds TARGET")
     parser.add_argument("--side", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--alias", help=argparse.SUPPRESS)
@@ -285,6 +289,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if res.get("fatal"):
             print(f"mminit check: {side} side: {res['error']}", file=sys.stderr)
             return 2
+    if mm["bases"] and not any(b.startswith("mminit.") for b in mm["bases"]):
+        print(f"mminit check: the mminit side of {args.migrated or args.target!r} used no mminit "
+              f"BaseModule ({', '.join(mm['bases'])}), so both sides ran upstream. Run "
+              "`mminit migrate` on the model code first, or pass its migrated copy with "
+              "--migrated.", file=sys.stderr)
+        return 2
     report = {"target": args.target, "migrated": args.migrated, "flavour": args.flavour,
               "seed": args.seed, "params": up["params"], **_compare(up, mm),
               "base_classes": {"upstream": up["bases"], "mminit": mm["bases"]},

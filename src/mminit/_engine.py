@@ -247,6 +247,14 @@ class InitEngine:
         self._settle(params)
         self._ensure_baseline(params)
 
-    def finish(self) -> None:
-        """Materialise and resolve everything (end of init, or an exception)."""
+    def finish(self, keep_table: bool = False) -> None:
+        """Materialise and resolve everything (end of init, or an exception).
+
+        Args:
+            keep_table: the table outlives this call (an exception skips upstream's
+                cleanup, and a later ``init_weights`` reuses the table), so give every
+                entry its ``tmp_mean_value`` as upstream's would have.
+        """
         self._settle(list(self._params.values()))
+        if keep_table:
+            self._ensure_baseline(list(self.table))

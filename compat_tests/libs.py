@@ -1,0 +1,139 @@
+"""Library namespaces compared by the differential suite, and log capture.
+
+A *lib* is a :class:`types.SimpleNamespace` exposing the names the builder
+uses (``BaseModule``, containers, ``*_init`` helpers, ``initialize``) plus
+``name`` (``"mmengine"``, ``"mmcv1"``, ``"mminit"``, ``"mminit.mmcv1"``) and
+``flavour`` (``"mmengine"`` or ``"mmcv1"``: which upstream it behaves as).
+
+Where the records go: mmengine logs to ``MMLogger.get_current_instance()``;
+mmcv 1.x to the first logger its ``get_logger`` initialised (``BaseModule``)
+and to ``get_logger('mmcv')`` (``PretrainedInit``); mminit writes to the same
+place when the upstream is imported (``mminit._logging``).  :class:`LogCapture`
+attaches one handler to all of them, at DEBUG, with their own handlers muted.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["HELPERS", "MMINIT_OF", "UPSTREAM_OF", "LogCapture", "load_lib", "upstream_available"]
+
+HELPERS = ("constant_init", "xavier_init", "normal_init", "trunc_normal_init", "uniform_init",
+           "kaiming_init", "caffe2_xavier_init", "bias_init_with_prob", "initialize")
+_MODULE_NAMES = ("BaseModule", "Sequential", "ModuleList", "ModuleDict")
+UPSTREAM_OF = {"mmengine": "mmengine", "mmcv1": "mmcv1"}
+MMINIT_OF = {"mmengine": "mminit", "mmcv1": "mminit.mmcv1"}
+_FLAVOUR = {"mmengine": "mmengine", "mmcv1": "mmcv1", "mminit": "mmengine",
+            "mminit.mmcv1": "mmcv1"}
+#: what to install when an upstream is missing
+INSTALL_HINT = {"mmengine": "pip install mmengine==0.10.7",
+                "mmcv1": "pip install mmcv==1.7.2 (MMCV_WITH_OPS=0)"}
+
+# mmengine's registry logs these DEBUG lines whenever it builds an initializer;
+# they describe the registry, not initialisation, and mminit does not emit them.
+REGISTRY_CHATTER = re.compile(
+    r"^(Get class `.*` from .* registry in|An `.*` instance is built from registry"
+    r"|An instance is built from registry|Modules of .* registry have been automatically"
+    r"|The \".*\" registry in .* did not set import location)"
+)
+
+
+def _sources(name: str) -> tuple[Any, Any]:
+    if name == "mmengine":
+        mod = importlib.import_module("mmengine.model")
+        return mod, mod
+    if name == "mmcv1":
+        return importlib.import_module("mmcv.runner"), importlib.import_module("mmcv.cnn")
+    mod = importlib.import_module(name)
+    return mod, mod
+
+
+def load_lib(name: str) -> types.SimpleNamespace:
+    """Import library ``name`` (see module docstring) and return its namespace."""
+    modules, helpers = _sources(name)
+    ns = types.SimpleNamespace(name=name, flavour=_FLAVOUR[name])
+    for attr in _MODULE_NAMES:
+        setattr(ns, attr, getattr(modules, attr))
+    for attr in HELPERS:
+        setattr(ns, attr, getattr(helpers, attr))
+    return ns
+
+
+def upstream_available(flavour: str) -> str | None:
+    """Return ``None`` when ``flavour``'s upstream imports, else the reason."""
+    try:
+        _sources(UPSTREAM_OF[flavour])
+    except Exception as exc:  # noqa: BLE001 - ImportError, or a broken install
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        if not REGISTRY_CHATTER.match(msg):
+            self.records.append((record.levelname, msg))
+
+
+def _target_loggers() -> list[logging.Logger]:
+    import sys
+
+    targets: list[logging.Logger] = [logging.getLogger("mminit")]
+    if "mmengine" in sys.modules:
+        from mmengine.logging import MMLogger
+
+        if not MMLogger.check_instance_created("mminit_compat"):
+            quiet = MMLogger.get_instance("mminit_compat", logger_name="mminit_compat")
+            quiet.handlers.clear()
+        targets.append(MMLogger.get_current_instance())
+    if "mmcv" in sys.modules:
+        from mmcv.utils import get_logger
+        from mmcv.utils.logging import logger_initialized
+
+        get_logger("mmcv")
+        targets.extend(logging.getLogger(name) for name in logger_initialized)
+    unique: dict[int, logging.Logger] = {id(t): t for t in targets}
+    return list(unique.values())
+
+
+class LogCapture:
+    """Collect ``(levelname, message)`` of every record sent to the loggers."""
+
+    def __init__(self) -> None:
+        self.handler = _ListHandler()
+
+    @property
+    def records(self) -> list[tuple[str, str]]:
+        return self.handler.records
+
+    @contextmanager
+    def capture(self) -> Iterator[list[tuple[str, str]]]:
+        self.handler.records = []
+        saved: list[tuple[logging.Logger, int, bool, list[tuple[logging.Handler, int]]]] = []
+        for logger in _target_loggers():
+            muted = [(h, h.level) for h in logger.handlers]
+            saved.append((logger, logger.level, logger.propagate, muted))
+            for h, _ in muted:
+                h.setLevel(logging.CRITICAL + 10)
+            logger.propagate = False
+            logger.setLevel(logging.DEBUG)
+            logger.addHandler(self.handler)
+        try:
+            yield self.handler.records
+        finally:
+            for logger, level, propagate, muted in saved:
+                logger.removeHandler(self.handler)
+                logger.setLevel(level)
+                logger.propagate = propagate
+                for h, lvl in muted:
+                    h.setLevel(lvl)
