@@ -1,0 +1,79 @@
+"""The fast path: rewrite ``from <upstream> import ...`` statements on their own lines.
+
+When a module needs nothing but such rewrites (no ``import mmcv`` attribute uses,
+no registry or ``build_from_cfg`` whose fate depends on its uses), each
+statement is cut out of the text by the line numbers ``ast`` gives, parsed by
+LibCST on its own, rewritten with the same :class:`~mminit_codemods._rewrite.Rewriter`
+as the full path, and put back with its indentation.  The rest of the file is
+never parsed by LibCST.  A statement that shares a line with another statement
+(``;``, ``if x: from ...``) sends the whole file down the full path instead.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+
+import libcst as cst
+from mminit_codemods._plan import Plan
+from mminit_codemods._prescan import Prescan
+from mminit_codemods._rewrite import Move, Rewriter
+from mminit_codemods._table import MOVES
+
+__all__ = ["splice_imports"]
+
+_TAIL = re.compile(r"[ \t\f]*(#.*)?(\r\n|\r|\n)?")
+
+
+def _rewrite_statement(lines: list[str], stmt: ast.ImportFrom, indent: str) -> str | None:
+    """Rewrite the statement's lines (indentation included); None if they are not one import."""
+    newline = lines[0][len(lines[0].rstrip("\r\n")):] or "\n"
+    # An indented statement is parsed as the body of a block, so that LibCST knows
+    # the indentation of any line it adds.
+    opener = f"if True:{newline}" if indent else ""
+    tree = cst.parse_module(opener + "".join(lines))
+    body = tree.body
+    if indent:
+        if len(body) != 1 or not isinstance(body[0], cst.If):
+            return None
+        body = body[0].body.body  # type: ignore[assignment]
+    if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+        return None
+    line = body[0]
+    if len(line.body) != 1 or not isinstance(line.body[0], cst.ImportFrom):
+        return None
+    moved = {i: MOVES[(stmt.module, a.name)] for i, a in enumerate(stmt.names)
+             if (stmt.module, a.name) in MOVES}
+    code = tree.visit(Rewriter(Plan(from_moves={line.body[0]: moved}))).code
+    return code[len(opener):]
+
+
+def splice_imports(text: str, scan: Prescan) -> tuple[str, list[Move]] | None:
+    """Rewrite ``text`` statement by statement; None when the fast path does not apply."""
+    lines = io.StringIO(text, newline="").readlines()
+    moves: list[Move] = []
+    edits: list[tuple[int, int, str]] = []
+    for stmt in scan.import_froms:
+        assert stmt.module is not None
+        if not any((stmt.module, a.name) in MOVES for a in stmt.names):
+            continue
+        first, last = stmt.lineno - 1, (stmt.end_lineno or stmt.lineno) - 1
+        indent = lines[first][: stmt.col_offset]
+        end_line = lines[last].encode("utf-8")
+        tail = end_line[stmt.end_col_offset or 0:].decode("utf-8")
+        joined = first > 0 and lines[first - 1].rstrip("\r\n").endswith("\\")
+        if indent.strip() or joined or not _TAIL.fullmatch(tail):
+            return None  # another statement shares these lines (or ``if x: \`` precedes it)
+        new = _rewrite_statement(lines[first: last + 1], stmt, indent)
+        if new is None:
+            return None
+        edits.append((first, last, new))
+        for alias in stmt.names:
+            target = MOVES.get((stmt.module, alias.name))
+            if target is not None:
+                moves.append(Move(getattr(alias, "lineno", stmt.lineno), alias.name, alias.asname,
+                                  stmt.module, target, "from-import"))
+    for first, last, replacement in reversed(edits):
+        lines[first: last + 1] = [replacement]
+    return "".join(lines), moves

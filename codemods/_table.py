@@ -1,0 +1,229 @@
+"""Where each init-system name lives upstream, and where it moves to.
+
+One row per public import path: ``(upstream module, name) -> mminit module``.
+The rows were collected from mmcv 1.7.2 and mmengine 0.10.7 (every module that
+binds one of these names at import time, re-exports included) and are checked
+against the installed upstreams by ``tests/codemods/test_table.py``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CONDITIONAL_NAMES",
+    "MMCV1",
+    "MMENGINE",
+    "MOVES",
+    "REGISTRY_NAMES",
+    "SOURCE_ROOTS",
+    "TARGETS",
+    "lookup",
+]
+
+MMCV1 = "mminit.mmcv1"
+MMENGINE = "mminit"
+TARGETS = (MMCV1, MMENGINE)
+SOURCE_ROOTS = ("mmcv", "mmengine")
+
+#: Names that are init registries: a ``build_from_cfg`` call moves only with one of these.
+REGISTRY_NAMES = frozenset({"INITIALIZERS", "WEIGHT_INITIALIZERS"})
+#: Names that move only when every use is tied to an init registry.
+CONDITIONAL_NAMES = frozenset({"build_from_cfg"})
+
+MOVES: dict[tuple[str, str], str] = {
+    # mmcv
+    ("mmcv", "build_from_cfg"): MMCV1,
+    # mmcv.cnn
+    ("mmcv.cnn", "bias_init_with_prob"): MMCV1,
+    ("mmcv.cnn", "caffe2_xavier_init"): MMCV1,
+    ("mmcv.cnn", "Caffe2XavierInit"): MMCV1,
+    ("mmcv.cnn", "constant_init"): MMCV1,
+    ("mmcv.cnn", "ConstantInit"): MMCV1,
+    ("mmcv.cnn", "initialize"): MMCV1,
+    ("mmcv.cnn", "INITIALIZERS"): MMCV1,
+    ("mmcv.cnn", "kaiming_init"): MMCV1,
+    ("mmcv.cnn", "KaimingInit"): MMCV1,
+    ("mmcv.cnn", "normal_init"): MMCV1,
+    ("mmcv.cnn", "NormalInit"): MMCV1,
+    ("mmcv.cnn", "PretrainedInit"): MMCV1,
+    ("mmcv.cnn", "trunc_normal_init"): MMCV1,
+    ("mmcv.cnn", "TruncNormalInit"): MMCV1,
+    ("mmcv.cnn", "uniform_init"): MMCV1,
+    ("mmcv.cnn", "UniformInit"): MMCV1,
+    ("mmcv.cnn", "xavier_init"): MMCV1,
+    ("mmcv.cnn", "XavierInit"): MMCV1,
+    # mmcv.cnn.bricks.activation
+    ("mmcv.cnn.bricks.activation", "build_from_cfg"): MMCV1,
+    # mmcv.cnn.bricks.context_block
+    ("mmcv.cnn.bricks.context_block", "constant_init"): MMCV1,
+    ("mmcv.cnn.bricks.context_block", "kaiming_init"): MMCV1,
+    # mmcv.cnn.bricks.conv_module
+    ("mmcv.cnn.bricks.conv_module", "constant_init"): MMCV1,
+    ("mmcv.cnn.bricks.conv_module", "kaiming_init"): MMCV1,
+    # mmcv.cnn.bricks.drop
+    ("mmcv.cnn.bricks.drop", "build_from_cfg"): MMCV1,
+    # mmcv.cnn.bricks.generalized_attention
+    ("mmcv.cnn.bricks.generalized_attention", "kaiming_init"): MMCV1,
+    # mmcv.cnn.bricks.non_local
+    ("mmcv.cnn.bricks.non_local", "constant_init"): MMCV1,
+    ("mmcv.cnn.bricks.non_local", "normal_init"): MMCV1,
+    # mmcv.cnn.bricks.transformer
+    ("mmcv.cnn.bricks.transformer", "BaseModule"): MMCV1,
+    ("mmcv.cnn.bricks.transformer", "build_from_cfg"): MMCV1,
+    ("mmcv.cnn.bricks.transformer", "ModuleList"): MMCV1,
+    ("mmcv.cnn.bricks.transformer", "Sequential"): MMCV1,
+    # mmcv.cnn.bricks.upsample
+    ("mmcv.cnn.bricks.upsample", "xavier_init"): MMCV1,
+    # mmcv.cnn.builder
+    ("mmcv.cnn.builder", "build_from_cfg"): MMCV1,
+    ("mmcv.cnn.builder", "Sequential"): MMCV1,
+    # mmcv.cnn.resnet
+    ("mmcv.cnn.resnet", "constant_init"): MMCV1,
+    ("mmcv.cnn.resnet", "kaiming_init"): MMCV1,
+    # mmcv.cnn.rfsearch.operator
+    ("mmcv.cnn.rfsearch.operator", "BaseModule"): MMCV1,
+    # mmcv.cnn.utils
+    ("mmcv.cnn.utils", "bias_init_with_prob"): MMCV1,
+    ("mmcv.cnn.utils", "caffe2_xavier_init"): MMCV1,
+    ("mmcv.cnn.utils", "Caffe2XavierInit"): MMCV1,
+    ("mmcv.cnn.utils", "constant_init"): MMCV1,
+    ("mmcv.cnn.utils", "ConstantInit"): MMCV1,
+    ("mmcv.cnn.utils", "initialize"): MMCV1,
+    ("mmcv.cnn.utils", "INITIALIZERS"): MMCV1,
+    ("mmcv.cnn.utils", "kaiming_init"): MMCV1,
+    ("mmcv.cnn.utils", "KaimingInit"): MMCV1,
+    ("mmcv.cnn.utils", "normal_init"): MMCV1,
+    ("mmcv.cnn.utils", "NormalInit"): MMCV1,
+    ("mmcv.cnn.utils", "PretrainedInit"): MMCV1,
+    ("mmcv.cnn.utils", "trunc_normal_init"): MMCV1,
+    ("mmcv.cnn.utils", "TruncNormalInit"): MMCV1,
+    ("mmcv.cnn.utils", "uniform_init"): MMCV1,
+    ("mmcv.cnn.utils", "UniformInit"): MMCV1,
+    ("mmcv.cnn.utils", "xavier_init"): MMCV1,
+    ("mmcv.cnn.utils", "XavierInit"): MMCV1,
+    # mmcv.cnn.utils.weight_init
+    ("mmcv.cnn.utils.weight_init", "BaseInit"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "bias_init_with_prob"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "build_from_cfg"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "caffe2_xavier_init"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "Caffe2XavierInit"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "constant_init"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "ConstantInit"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "initialize"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "INITIALIZERS"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "kaiming_init"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "KaimingInit"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "normal_init"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "NormalInit"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "PretrainedInit"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "trunc_normal_"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "trunc_normal_init"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "TruncNormalInit"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "uniform_init"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "UniformInit"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "update_init_info"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "xavier_init"): MMCV1,
+    ("mmcv.cnn.utils.weight_init", "XavierInit"): MMCV1,
+    # mmcv.cnn.vgg
+    ("mmcv.cnn.vgg", "constant_init"): MMCV1,
+    ("mmcv.cnn.vgg", "kaiming_init"): MMCV1,
+    ("mmcv.cnn.vgg", "normal_init"): MMCV1,
+    # mmcv.ops.carafe
+    ("mmcv.ops.carafe", "normal_init"): MMCV1,
+    ("mmcv.ops.carafe", "xavier_init"): MMCV1,
+    # mmcv.ops.multi_scale_deform_attn
+    ("mmcv.ops.multi_scale_deform_attn", "BaseModule"): MMCV1,
+    ("mmcv.ops.multi_scale_deform_attn", "constant_init"): MMCV1,
+    ("mmcv.ops.multi_scale_deform_attn", "xavier_init"): MMCV1,
+    # mmcv.ops.saconv
+    ("mmcv.ops.saconv", "constant_init"): MMCV1,
+    # mmcv.runner
+    ("mmcv.runner", "BaseModule"): MMCV1,
+    ("mmcv.runner", "ModuleDict"): MMCV1,
+    ("mmcv.runner", "ModuleList"): MMCV1,
+    ("mmcv.runner", "Sequential"): MMCV1,
+    # mmcv.runner.base_module
+    ("mmcv.runner.base_module", "BaseModule"): MMCV1,
+    ("mmcv.runner.base_module", "ModuleDict"): MMCV1,
+    ("mmcv.runner.base_module", "ModuleList"): MMCV1,
+    ("mmcv.runner.base_module", "Sequential"): MMCV1,
+    # mmcv.runner.optimizer.builder
+    ("mmcv.runner.optimizer.builder", "build_from_cfg"): MMCV1,
+    # mmcv.runner.optimizer.default_constructor
+    ("mmcv.runner.optimizer.default_constructor", "build_from_cfg"): MMCV1,
+    # mmcv.utils
+    ("mmcv.utils", "build_from_cfg"): MMCV1,
+    # mmcv.utils.registry
+    ("mmcv.utils.registry", "build_from_cfg"): MMCV1,
+    # mmengine
+    ("mmengine", "build_from_cfg"): MMENGINE,
+    ("mmengine", "WEIGHT_INITIALIZERS"): MMENGINE,
+    # mmengine.model
+    ("mmengine.model", "BaseInit"): MMENGINE,
+    ("mmengine.model", "BaseModule"): MMENGINE,
+    ("mmengine.model", "bias_init_with_prob"): MMENGINE,
+    ("mmengine.model", "caffe2_xavier_init"): MMENGINE,
+    ("mmengine.model", "Caffe2XavierInit"): MMENGINE,
+    ("mmengine.model", "constant_init"): MMENGINE,
+    ("mmengine.model", "ConstantInit"): MMENGINE,
+    ("mmengine.model", "initialize"): MMENGINE,
+    ("mmengine.model", "kaiming_init"): MMENGINE,
+    ("mmengine.model", "KaimingInit"): MMENGINE,
+    ("mmengine.model", "ModuleDict"): MMENGINE,
+    ("mmengine.model", "ModuleList"): MMENGINE,
+    ("mmengine.model", "normal_init"): MMENGINE,
+    ("mmengine.model", "NormalInit"): MMENGINE,
+    ("mmengine.model", "PretrainedInit"): MMENGINE,
+    ("mmengine.model", "Sequential"): MMENGINE,
+    ("mmengine.model", "trunc_normal_init"): MMENGINE,
+    ("mmengine.model", "TruncNormalInit"): MMENGINE,
+    ("mmengine.model", "uniform_init"): MMENGINE,
+    ("mmengine.model", "UniformInit"): MMENGINE,
+    ("mmengine.model", "update_init_info"): MMENGINE,
+    ("mmengine.model", "xavier_init"): MMENGINE,
+    ("mmengine.model", "XavierInit"): MMENGINE,
+    # mmengine.model.base_model.base_model
+    ("mmengine.model.base_model.base_model", "BaseModule"): MMENGINE,
+    # mmengine.model.base_module
+    ("mmengine.model.base_module", "BaseModule"): MMENGINE,
+    ("mmengine.model.base_module", "initialize"): MMENGINE,
+    ("mmengine.model.base_module", "ModuleDict"): MMENGINE,
+    ("mmengine.model.base_module", "ModuleList"): MMENGINE,
+    ("mmengine.model.base_module", "PretrainedInit"): MMENGINE,
+    ("mmengine.model.base_module", "Sequential"): MMENGINE,
+    ("mmengine.model.base_module", "update_init_info"): MMENGINE,
+    # mmengine.model.weight_init
+    ("mmengine.model.weight_init", "BaseInit"): MMENGINE,
+    ("mmengine.model.weight_init", "bias_init_with_prob"): MMENGINE,
+    ("mmengine.model.weight_init", "build_from_cfg"): MMENGINE,
+    ("mmengine.model.weight_init", "caffe2_xavier_init"): MMENGINE,
+    ("mmengine.model.weight_init", "Caffe2XavierInit"): MMENGINE,
+    ("mmengine.model.weight_init", "constant_init"): MMENGINE,
+    ("mmengine.model.weight_init", "ConstantInit"): MMENGINE,
+    ("mmengine.model.weight_init", "initialize"): MMENGINE,
+    ("mmengine.model.weight_init", "kaiming_init"): MMENGINE,
+    ("mmengine.model.weight_init", "KaimingInit"): MMENGINE,
+    ("mmengine.model.weight_init", "normal_init"): MMENGINE,
+    ("mmengine.model.weight_init", "NormalInit"): MMENGINE,
+    ("mmengine.model.weight_init", "PretrainedInit"): MMENGINE,
+    ("mmengine.model.weight_init", "trunc_normal_"): MMENGINE,
+    ("mmengine.model.weight_init", "trunc_normal_init"): MMENGINE,
+    ("mmengine.model.weight_init", "TruncNormalInit"): MMENGINE,
+    ("mmengine.model.weight_init", "uniform_init"): MMENGINE,
+    ("mmengine.model.weight_init", "UniformInit"): MMENGINE,
+    ("mmengine.model.weight_init", "update_init_info"): MMENGINE,
+    ("mmengine.model.weight_init", "WEIGHT_INITIALIZERS"): MMENGINE,
+    ("mmengine.model.weight_init", "xavier_init"): MMENGINE,
+    ("mmengine.model.weight_init", "XavierInit"): MMENGINE,
+    # mmengine.registry
+    ("mmengine.registry", "build_from_cfg"): MMENGINE,
+    ("mmengine.registry", "WEIGHT_INITIALIZERS"): MMENGINE,
+    # mmengine.registry.build_functions
+    ("mmengine.registry.build_functions", "build_from_cfg"): MMENGINE,
+    # mmengine.registry.root
+    ("mmengine.registry.root", "WEIGHT_INITIALIZERS"): MMENGINE,
+}
+
+
+def lookup(module: str, name: str) -> str | None:
+    """Return the mminit module that replaces ``module.name``, or None if it stays."""
+    return MOVES.get((module, name))

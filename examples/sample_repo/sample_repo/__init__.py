@@ -1,0 +1,1 @@
+"""A small legacy package in the OpenMMLab style, used to test ``mminit migrate``."""
