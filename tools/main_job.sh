@@ -12,12 +12,14 @@ tools/setup_envs.sh all
 
 rm -rf "$WORK" && mkdir -p "$WORK"
 cp -r examples/sample_repo "$WORK/sample_repo"
-echo "== 1. migrate $WORK/sample_repo (diff below, report in $WORK/migrate_report.json)"
-.venv/bin/mminit migrate "$WORK/sample_repo" --diff --report "$WORK/migrate_report.json"
-echo "== 2. a second run must find nothing left to migrate"
+echo "== 1. review: what would change in $WORK/sample_repo"
+.venv/bin/mminit migrate "$WORK/sample_repo" --diff
+echo "== 2. migrate (report in $WORK/migrate_report.json)"
+.venv/bin/mminit migrate "$WORK/sample_repo" --report "$WORK/migrate_report.json"
+echo "== 3. a second run must find nothing left to migrate"
 .venv/bin/mminit migrate "$WORK/sample_repo" --check
 
-echo "== 3. the migrated models initialise exactly as upstream's"
+echo "== 4. the migrated models initialise exactly as upstream's"
 cd "$WORK/sample_repo"
 status=0
 "$ROOT/.venv-mmcv/bin/mminit" check sample_repo.mmcv_style.models:build_model \
