@@ -1,0 +1,110 @@
+"""The contenders, built once per model and run on demand.
+
+* ``mmengine``: ``init_weights()`` of the model built on mmengine's classes.
+* ``mminit``: ``init_weights()`` (default, bit-identical mode) of the model
+  built on mminit's classes.
+* ``mminit-fast``: ``init_weights(mode="fast")`` on the same model, where
+  mminit's ``BaseModule.init_weights`` accepts ``mode``.
+* ``floor`` / ``replay`` / ``ceiling``: the references of ``plan.py`` on the
+  mminit-built model (the mmengine-built one when mminit is unusable).
+
+The ``upstream`` model is only ever written by mmengine, so the ``work``
+model can be compared with it after each contender.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from .measure import available_libs, fast_mode_supported, reset_init_flags
+from .models import build_model, load_lib
+from .plan import ceiling, final_fills, floor, init_plan, replay
+
+__all__ = ["VARIANTS", "ModelBench", "state_mismatches"]
+
+VARIANTS: tuple[str, ...] = ("mmengine", "mminit", "mminit-fast", "floor", "replay", "ceiling")
+
+
+def state_mismatches(a: nn.Module, b: nn.Module) -> list[str]:
+    """Names of the state entries (parameters and buffers) that differ bit-wise."""
+    sa, sb = a.state_dict(), b.state_dict()
+    if list(sa) != list(sb):
+        return ["<state_dict keys differ>"]
+    return [k for k in sa if not torch.equal(sa[k], sb[k])]
+
+
+class ModelBench:
+    """One model family at one size, built for the requested contenders."""
+
+    def __init__(self, family: str, size: str, device: torch.device, wanted: tuple[str, ...]) -> None:
+        unknown = set(wanted) - set(VARIANTS)
+        if unknown:
+            raise ValueError(f"unknown variants {sorted(unknown)}; choose from {list(VARIANTS)}")
+        libs = available_libs()
+        self.notes: list[str] = []
+        variants = list(wanted)
+        if libs["mmengine"] and "mmengine" in variants:
+            self.notes.append(f"skipping mmengine: {libs['mmengine']}")
+            variants.remove("mmengine")
+        if libs["mminit"]:
+            for v in ("mminit", "mminit-fast"):
+                if v in variants:
+                    self.notes.append(f"skipping {v}: {libs['mminit']}")
+                    variants.remove(v)
+        elif "mminit-fast" in variants and not fast_mode_supported(load_lib("mminit").BaseModule):
+            self.notes.append(
+                "skipping mminit-fast: mminit.BaseModule.init_weights takes no `mode` keyword yet"
+            )
+            variants.remove("mminit-fast")
+        self.variants = tuple(variants)
+
+        self.upstream: nn.Module | None = None
+        if "mmengine" in self.variants:
+            self.upstream = build_model(family, load_lib("mmengine"), size).to(device)
+        self.work: nn.Module | None = None
+        if set(self.variants) - {"mmengine"}:
+            work_lib = "mminit" if libs["mminit"] is None else "mmengine"
+            self.work = build_model(family, load_lib(work_lib), size).to(device)
+        self._plan = init_plan(self.work) if self.work is not None else []
+        self._finals = final_fills(self._plan)
+        self._runners: dict[str, Callable[[], None]] = {
+            "mmengine": self._init_weights(self.upstream),
+            "mminit": self._init_weights(self.work),
+            "mminit-fast": self._init_weights(self.work, mode="fast"),
+            "floor": lambda: floor(self._finals),
+            "replay": lambda: replay(self._plan),
+            "ceiling": lambda: ceiling(self._plan, self._finals),
+        }
+
+    @property
+    def plan(self) -> list:  # type: ignore[type-arg]
+        return self._plan
+
+    @staticmethod
+    def _init_weights(model: nn.Module | None, **kwargs: str) -> Callable[[], None]:
+        def run() -> None:
+            assert model is not None
+            reset_init_flags(model)
+            model.init_weights(**kwargs)  # type: ignore[operator]
+
+        return run
+
+    def runner(self, variant: str) -> Callable[[], None]:
+        """The zero-argument callable that performs ``variant`` once."""
+        if variant not in self.variants:
+            raise ValueError(f"variant {variant!r} is not available here; have {list(self.variants)}")
+        return self._runners[variant]
+
+    def work_matches_upstream(self) -> list[str]:
+        """State entries where the work model differs from the mmengine-built one."""
+        if self.upstream is None or self.work is None:
+            return []
+        return state_mismatches(self.upstream, self.work)
+
+    def release(self) -> None:
+        self.upstream = self.work = None
+        self._plan, self._finals = [], []
+        self._runners.clear()
