@@ -4,7 +4,9 @@
 each fill an ``init_cfg`` asks for and, for each parameter, applies only the
 last one, when the parameter's fate is sealed (the end of init, or before code
 mminit does not control reads it).  Distributions and init-info strings are
-the compat mode's; the random stream is not (fewer numbers are drawn), so the
+the compat mode's (a random fill is taken to change a parameter's mean, which
+compat mode checks; they differ only if a random draw reproduces the previous
+mean exactly); the random stream is not (fewer numbers are drawn), so the
 values differ from upstream's.  Truncated normals are drawn in fp32 and cast,
 so low-precision parameters get the intended distribution.  Parameters a
 ``Pretrained`` entry will load are not filled first.  A model on the ``meta``
@@ -87,7 +89,9 @@ class FastInitEngine(InitEngine):
 
     def _settle(self, params: Sequence[Tensor]) -> None:
         due = [p for p in params if id(p) in self._pending]
-        self._ensure_baseline(due)
+        # A constant may leave the mean where it was (BatchNorm's ones filled with 1):
+        # measure before.  A random fill is taken to change it, saving a pass.
+        self._ensure_baseline([p for p in due if self._pending[id(p)][0].kind == "constant"])
         for p in due:
             spec, _ = self._pending[id(p)]
             _apply_once(p, spec)
@@ -95,7 +99,7 @@ class FastInitEngine(InitEngine):
         for p, mean in zip(due, self._means(due)):
             _, info = self._pending.pop(id(p))
             entry = self.table[p]
-            if mean != entry["tmp_mean_value"]:
+            if "tmp_mean_value" not in entry or mean != entry["tmp_mean_value"]:
                 entry["init_info"], entry["tmp_mean_value"] = info, mean
             self._states[id(p)].dirty = False
         super()._settle([p for p in params if id(p) not in self._pending])
