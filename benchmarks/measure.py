@@ -47,7 +47,8 @@ def available_libs() -> dict[str, str | None]:
 
 def fast_mode_supported(base_module: type) -> bool:
     """Whether ``base_module.init_weights`` takes a ``mode`` keyword."""
-    return "mode" in inspect.signature(base_module.init_weights).parameters
+    init_weights = getattr(base_module, "init_weights", None)
+    return init_weights is not None and "mode" in inspect.signature(init_weights).parameters
 
 
 def quiet_logs() -> None:
@@ -68,7 +69,7 @@ def reset_init_flags(model: nn.Module) -> None:
     """Make ``init_weights`` run again (it does nothing on an initialised module)."""
     for m in model.modules():
         if hasattr(m, "_is_init"):
-            m._is_init = False
+            object.__setattr__(m, "_is_init", False)
 
 
 def _sync(device: torch.device) -> None:
@@ -129,7 +130,7 @@ def import_costs(targets: dict[str, str], runs: int = 5) -> dict[str, dict[str, 
     """
     out: dict[str, dict[str, Any]] = {}
     for label, stmt in targets.items():
-        samples = []
+        samples: list[dict[str, Any]] = []
         for _ in range(runs):
             res = subprocess.run(
                 [sys.executable, "-c", _IMPORT_PROBE.format(stmt=stmt)],
