@@ -16,6 +16,7 @@ reported with a :class:`UncoveredWarning`.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any, Optional, Sequence
 
@@ -28,6 +29,7 @@ from ._fills import FillSpec, apply_fill
 __all__ = ["FastInitEngine", "UncoveredWarning", "materialise_meta"]
 
 _LOW_PRECISION = (torch.float16, torch.bfloat16)
+_UNKNOWN = object()  # no mean recorded yet
 
 
 class UncoveredWarning(UserWarning):
@@ -52,6 +54,12 @@ def _named_tensors(root: nn.Module) -> list[tuple[str, Tensor]]:
 
 
 def _apply_once(p: Tensor, spec: FillSpec) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # already raised when the fill was recorded
+        _fill_once(p, spec)
+
+
+def _fill_once(p: Tensor, spec: FillSpec) -> None:
     if spec.kind == "trunc_normal" and p.dtype in _LOW_PRECISION:
         scratch = torch.empty(p.shape, dtype=torch.float32, device=p.device)
         apply_fill(scratch, spec)
@@ -61,54 +69,96 @@ def _apply_once(p: Tensor, spec: FillSpec) -> None:
         apply_fill(p, spec)
 
 
+class _Step:
+    """One recorded fill and the info of the check that saw it (``None``: not seen yet)."""
+
+    __slots__ = ("spec", "info")
+
+    def __init__(self, spec: FillSpec) -> None:
+        self.spec = spec
+        self.info: Optional[str] = None
+
+
 class FastInitEngine(InitEngine):
-    """An :class:`InitEngine` that defers every fill and runs only the last per parameter."""
+    """An :class:`InitEngine` that defers every fill and runs only the last per parameter.
+
+    The checks that saw the skipped fills are replayed when the parameter is
+    settled: a constant fill's mean is computed exactly (on a scratch tensor),
+    a random fill's is taken to differ from every other mean.
+    """
 
     def __init__(self, table: Any, meta_versions: Optional[dict[str, int]] = None) -> None:
         super().__init__(table)
-        self._pending: dict[int, tuple[FillSpec, str]] = {}
+        self._steps: dict[int, list[_Step]] = {}
         self._written: set[int] = set()
         self._meta_versions = meta_versions
 
     def write(self, p: Tensor, spec: FillSpec, info: str) -> None:
-        st = self._state(p)
-        self._pending[id(p)] = (spec, info)
-        st.observed = []
-        st.dirty = True
+        # Validate now, as the fill would: same errors and warnings at the same point
+        # (fan of a 1-D weight, an unknown nonlinearity, std=0, mean far from [a, b]).
+        apply_fill(torch.empty_like(p, device="meta"), spec)
+        steps = self._steps.setdefault(id(p), [])
+        if steps and steps[-1].info is None:
+            steps.pop()  # overwritten before any check saw it
+        steps.append(_Step(spec))
+        self._state(p).dirty = True
 
     def check(self, module: nn.Module, info: str) -> None:
         rest = []
         for name, p in module.named_parameters():
-            pending = self._pending.get(id(p))
-            if pending is None:
+            steps = self._steps.get(id(p))
+            if not steps:
                 rest.append((name, p))
-            elif self._states[id(p)].dirty:
-                self._pending[id(p)] = (pending[0], info)  # the info this value was checked with
+            elif steps[-1].info is None:
+                steps[-1].info = info
                 self._states[id(p)].dirty = False
         self._check_params(module, rest, info)
 
+    def _replay(self, p: Tensor, steps: list[_Step], final_mean: Any) -> None:
+        """Apply the recorded checks to the table, as compat mode's would have gone."""
+        entry = self.table[p]
+        for i, step in enumerate(steps):
+            if step.info is None:
+                continue
+            if i == len(steps) - 1 and final_mean is not None:
+                mean = final_mean
+            elif step.spec.kind == "constant":
+                mean = self._means([torch.full_like(p, step.spec.args[0])])[0]
+            else:
+                mean = object()  # a random draw: equal to no other mean
+            if mean != entry.get("tmp_mean_value", _UNKNOWN):
+                entry["init_info"], entry["tmp_mean_value"] = step.info, mean
+        tmp = entry.get("tmp_mean_value", _UNKNOWN)
+        if tmp is not _UNKNOWN and not isinstance(tmp, (int, float, Tensor)):
+            entry["tmp_mean_value"] = math.nan  # a random value: NaN equals no later mean
+
     def _settle(self, params: Sequence[Tensor]) -> None:
-        due = [p for p in params if id(p) in self._pending]
+        due = [p for p in params if self._steps.get(id(p))]
         # A constant may leave the mean where it was (BatchNorm's ones filled with 1):
-        # measure before.  A random fill is taken to change it, saving a pass.
-        self._ensure_baseline([p for p in due if self._pending[id(p)][0].kind == "constant"])
+        # then the mean before matters.  A random first fill changes it anyway.
+        self._ensure_baseline([p for p in due if self._steps[id(p)][0].spec.kind == "constant"])
         for p in due:
-            spec, _ = self._pending[id(p)]
-            _apply_once(p, spec)
+            _apply_once(p, self._steps[id(p)][-1].spec)
             self._written.add(id(p))
         for p, mean in zip(due, self._means(due)):
-            _, info = self._pending.pop(id(p))
-            entry = self.table[p]
-            if "tmp_mean_value" not in entry or mean != entry["tmp_mean_value"]:
-                entry["init_info"], entry["tmp_mean_value"] = info, mean
-            self._states[id(p)].dirty = False
-        super()._settle([p for p in params if id(p) not in self._pending])
+            steps = self._steps.pop(id(p))
+            self._replay(p, steps, mean)
+            # a final fill no check saw yet stays dirty for the next check
+            self._states[id(p)].dirty = steps[-1].info is None
+        super()._settle([p for p in params if not self._steps.get(id(p))])
 
     def drop(self, params: Sequence[Tensor]) -> None:
         """Forget the pending fills of ``params`` (a checkpoint is about to load them)."""
         for p in params:
-            if self._pending.pop(id(p), None) is not None:
+            steps = self._steps.pop(id(p), None)
+            if steps:
                 self._written.add(id(p))
+                self._ensure_baseline([p] if steps[0].spec.kind == "constant" else [])
+                last = steps[-1]
+                final = None
+                if last.spec.kind != "constant":
+                    final = object()
+                self._replay(p, steps, final)
 
     def report_uncovered(self, root: nn.Module) -> None:
         """Warn about meta-materialised tensors that nothing wrote."""
