@@ -24,7 +24,7 @@ import torch
 from torch import Tensor, nn
 
 from ._engine import InitEngine
-from ._fills import FillSpec, apply_fill
+from ._fills import FillSpec, apply_fill, validate_fill
 
 __all__ = ["FastInitEngine", "UncoveredWarning", "materialise_meta"]
 
@@ -96,7 +96,7 @@ class FastInitEngine(InitEngine):
     def write(self, p: Tensor, spec: FillSpec, info: str) -> None:
         # Validate now, as the fill would: same errors and warnings at the same point
         # (fan of a 1-D weight, an unknown nonlinearity, std=0, mean far from [a, b]).
-        apply_fill(torch.empty_like(p, device="meta"), spec)
+        validate_fill(p, spec)
         steps = self._steps.setdefault(id(p), [])
         if steps and steps[-1].info is None:
             steps.pop()  # overwritten before any check saw it

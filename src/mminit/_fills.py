@@ -14,7 +14,9 @@ from typing import Any, NamedTuple, Optional
 import torch
 from torch import Tensor, nn
 
-__all__ = ["FillSpec", "apply_fill", "trunc_normal_draw", "trunc_normal_transform"]
+__all__ = [
+    "FillSpec", "apply_fill", "trunc_normal_draw", "trunc_normal_transform", "validate_fill",
+]
 
 
 class FillSpec(NamedTuple):
@@ -26,21 +28,26 @@ def _norm_cdf(x: float) -> float:
     return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
 
+def _trunc_normal_bounds(mean: float, std: float, a: float, b: float, warn: bool) -> tuple[float, float]:
+    if warn and ((mean < a - 2 * std) or (mean > b + 2 * std)):
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+            "The distribution of values may be incorrect.",
+            stacklevel=4,
+        )
+    lower = _norm_cdf((a - mean) / std)
+    upper = _norm_cdf((b - mean) / std)
+    return 2 * lower - 1, 2 * upper - 1
+
+
 def trunc_normal_draw(
     tensor: Tensor, mean: float, std: float, a: float, b: float,
     generator: Optional[torch.Generator] = None,
 ) -> None:
     """The random half of ``trunc_normal_``: warn as upstream, then the ``uniform_`` draw."""
-    if generator is None and ((mean < a - 2 * std) or (mean > b + 2 * std)):
-        warnings.warn(
-            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
-            "The distribution of values may be incorrect.",
-            stacklevel=3,
-        )
-    lower = _norm_cdf((a - mean) / std)
-    upper = _norm_cdf((b - mean) / std)
+    low, high = _trunc_normal_bounds(mean, std, a, b, warn=generator is None)
     with torch.no_grad():
-        tensor.uniform_(2 * lower - 1, 2 * upper - 1, generator=generator)
+        tensor.uniform_(low, high, generator=generator)
 
 
 def trunc_normal_transform(tensor: Tensor, mean: float, std: float, a: float, b: float) -> None:
@@ -73,4 +80,34 @@ def apply_fill(tensor: Tensor, spec: FillSpec) -> None:
     elif kind == "kaiming_normal":
         nn.init.kaiming_normal_(tensor, a=args[0], mode=args[1], nonlinearity=args[2])
     else:
+        raise ValueError(f"unknown fill kind {kind!r}")
+
+
+def validate_fill(tensor: Tensor, spec: FillSpec) -> None:
+    """Raise and warn exactly as :func:`apply_fill` would, without touching ``tensor``.
+
+    Fast mode records fills and runs only the last one; this keeps every
+    error (the fan of a 1-D weight, an unknown nonlinearity or mode, std=0)
+    and warning at the point where upstream raises it.
+    """
+    kind, args = spec
+    if kind == "constant":
+        return
+    if not tensor.is_floating_point():
+        apply_fill(torch.empty_like(tensor, device="meta"), spec)  # dtype errors, rare
+        return
+    if kind == "trunc_normal":
+        mean, std, a, b = args
+        _trunc_normal_bounds(mean, std, a, b, warn=True)
+    elif kind.startswith("xavier_"):
+        fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(tensor)
+        _ = args[0] * math.sqrt(2.0 / float(fan_in + fan_out))
+    elif kind.startswith("kaiming_"):
+        slope, mode, nonlinearity = args
+        if 0 in tensor.shape:
+            warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=4)
+            return
+        fan = nn.init._calculate_correct_fan(tensor, mode)
+        _ = nn.init.calculate_gain(nonlinearity, slope) / math.sqrt(fan)
+    elif kind not in ("normal", "uniform"):
         raise ValueError(f"unknown fill kind {kind!r}")
