@@ -180,6 +180,17 @@ class InitEngine:
             self._resolve(p, st, (means[id(p)], seen_now[-1]) if seen_now else None)
 
     # -- what initializers call ---------------------------------------------
+    def write_all(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
+        """One initializer's fills, in order; tracked parameters go through :meth:`write`."""
+        # Baselines in one batch: many small parallel regions interleaved with serial
+        # fills stall badly when another process competes for the cores.
+        self._ensure_baseline(list({id(t): t for t, _ in items if self.tracks(t)}.values()))
+        for tensor, spec in items:
+            if self.tracks(tensor):
+                self.write(tensor, spec, info)
+            else:
+                apply_fill(tensor, spec)
+
     def write(self, p: Tensor, spec: FillSpec, info: str) -> None:
         """Fill tracked parameter ``p`` with ``spec`` on behalf of an initializer whose
         check will use ``info``."""

@@ -93,6 +93,13 @@ class FastInitEngine(InitEngine):
         self._written: set[int] = set()
         self._meta_versions = meta_versions
 
+    def write_all(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
+        for tensor, spec in items:  # no baselines up front: random fills don't need one
+            if self.tracks(tensor):
+                self.write(tensor, spec, info)
+            else:
+                apply_fill(tensor, spec)
+
     def write(self, p: Tensor, spec: FillSpec, info: str) -> None:
         # Validate now, as the fill would: same errors and warnings at the same point
         # (fan of a 1-D weight, an unknown nonlinearity, std=0, mean far from [a, b]).

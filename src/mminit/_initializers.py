@@ -103,7 +103,7 @@ class BaseInit:
     def __call__(self, module: nn.Module) -> None:
         layers = set(self.layer)
         engine = active_engine()
-        info = self._get_init_info() if engine is not None else ""
+        todo: list[tuple[Any, FillSpec]] = []
 
         def visit(m: nn.Module) -> None:
             if not (self.wholemodule or matches_layer(m, layers)):
@@ -113,14 +113,23 @@ class BaseInit:
                                  (getattr(m, "bias", None), FillSpec("constant", (self.bias,)))):
                 if tensor is None:
                     continue
-                if engine is not None and engine.tracks(tensor):
-                    engine.write(tensor, fill, info)
-                else:
+                if engine is None:
                     apply_fill(tensor, fill)
+                else:
+                    todo.append((tensor, fill))
 
-        module.apply(visit)
+        if engine is None:
+            module.apply(visit)
+        else:
+            info = self._get_init_info()
+            try:
+                module.apply(visit)
+            finally:
+                # the fills before a failing module happen, as upstream's do (a fill's own
+                # error comes first in upstream's order, so it may replace the visit's)
+                engine.write_all(todo, info)
         if hasattr(module, "_params_init_info"):
-            update_init_info_for(module, info or self._get_init_info(), self._flavour)
+            update_init_info_for(module, self._get_init_info(), self._flavour)
 
     def _get_init_info(self) -> str:
         sep = ": " if type(self)._INFO is not BaseInit._INFO else self._INFO_SEP
