@@ -22,7 +22,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["HELPERS", "MMINIT_OF", "UPSTREAM_OF", "LogCapture", "load_lib", "upstream_available"]
+__all__ = [
+    "HELPERS", "MMINIT_OF", "UPSTREAM_OF", "LogCapture", "load_lib", "missing_upstream",
+    "upstream_available",
+]
 
 HELPERS = ("constant_init", "xavier_init", "normal_init", "trunc_normal_init", "uniform_init",
            "kaiming_init", "caffe2_xavier_init", "bias_init_with_prob", "initialize")
@@ -42,6 +45,17 @@ REGISTRY_CHATTER = re.compile(
     r"|An instance is built from registry|Modules of .* registry have been automatically"
     r"|The \".*\" registry in .* did not set import location)"
 )
+
+
+def missing_upstream(message: str) -> None:
+    """Skip the test because an upstream is missing; under ``CI=true`` fail it instead."""
+    import os
+
+    import pytest
+
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message + " [CI=true: a missing upstream is an error]")
+    pytest.skip(message)
 
 
 def _sources(name: str) -> tuple[Any, Any]:

@@ -9,7 +9,6 @@ everything observable; ``assert_same`` compares two such records.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import re
 import warnings
@@ -17,8 +16,9 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Callable, Optional
 
-import pytest
 import torch
+
+from .libs import LogCapture, missing_upstream
 
 NAMES = [
     "constant_init", "xavier_init", "normal_init", "trunc_normal_init", "uniform_init",
@@ -57,10 +57,9 @@ def _upstream(flavour: str) -> SimpleNamespace:
     try:
         mods = [importlib.import_module(m) for m in _UPSTREAM_MODULES[flavour]]
     except Exception as exc:  # noqa: BLE001
-        msg = f"upstream for flavour {flavour} is not importable ({exc}); install: {_REQUIREMENT[flavour]}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
+        missing_upstream(
+            f"upstream for flavour {flavour} is not importable ({exc}); install: {_REQUIREMENT[flavour]}"
+        )
     ns = SimpleNamespace()
     for name in NAMES:
         for mod in mods:
@@ -82,36 +81,10 @@ def lib(flavour: str, side: str) -> SimpleNamespace:
     return ns
 
 
-def _loggers() -> list[logging.Logger]:
-    import sys
-
-    found = [logging.getLogger("mminit")]
-    mm = sys.modules.get("mmengine.logging.logger")
-    if mm is not None:
-        found.append(mm.MMLogger.get_current_instance())
-    mmcv_logging = sys.modules.get("mmcv.utils.logging")
-    if mmcv_logging is not None:
-        found.append(mmcv_logging.get_logger("mmcv"))
-    return found
-
-
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[tuple[int, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        msg = record.getMessage()
-        # mmengine's registry chatter (DEBUG) has no mminit counterpart.
-        if record.levelno == logging.DEBUG and not msg.startswith("initialize "):
-            return
-        self.records.append((record.levelno, msg))
-
-
 @dataclass
 class Outcome:
     state: dict[str, torch.Tensor] = field(default_factory=dict)
-    records: list[tuple[int, str]] = field(default_factory=list)
+    records: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     exc_type: Optional[type] = None
     exc: Optional[BaseException] = None
@@ -122,27 +95,18 @@ class Outcome:
 def run(fn: Callable[[], Any], seed: int = 0, model: Optional[Callable[[], torch.nn.Module]] = None) -> Outcome:
     """Run ``fn()`` (or build ``model()``, reseed and call its ``init_weights``)."""
     out = Outcome()
-    handler = _Capture()
-    loggers = _loggers()
-    saved = [(lg, lg.level) for lg in loggers]
-    for lg in loggers:
-        lg.addHandler(handler)
-        lg.setLevel(logging.DEBUG)
+    capture = LogCapture()  # the suite's capture: every logger upstream or mminit writes to
     torch.manual_seed(seed)
     built = model() if model is not None else None
     torch.manual_seed(seed + 1)
-    try:
+    with capture.capture() as records:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 out.value = fn(built) if built is not None else fn()
             except Exception as exc:  # noqa: BLE001 - the type is what we compare
                 out.exc_type, out.exc = type(exc), exc
-    finally:
-        for lg, level in saved:
-            lg.removeHandler(handler)
-            lg.setLevel(level)
-    out.records = handler.records
+    out.records = list(records)
     out.warnings = [(w.category.__name__, str(w.message)) for w in caught]
     if built is not None:
         out.state = {k: v.detach().clone() for k, v in built.state_dict().items()}
@@ -154,7 +118,7 @@ def run(fn: Callable[[], Any], seed: int = 0, model: Optional[Callable[[], torch
 _CLASS_REPR = re.compile(r"<class '[\w.]+\.(\w+)'>")
 
 
-def _normalise(records: list[tuple[int, str]]) -> list[tuple[int, str]]:
+def _normalise(records: list[tuple[str, str]]) -> list[tuple[str, str]]:
     # A cfg whose type is a class prints that class's module path, which is
     # necessarily different (mminit.X vs mmengine.model.weight_init.X).
     return [(level, _CLASS_REPR.sub(r"<class \1>", msg)) for level, msg in records]

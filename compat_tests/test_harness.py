@@ -20,7 +20,7 @@ import torch
 
 from compat_tests.differential import _exc_ok, run_case
 from compat_tests.generator import INIT_TYPES, LAYER_TYPES, USER_LAYERS, generate_case
-from compat_tests.libs import LogCapture, load_lib, upstream_available
+from compat_tests.libs import LogCapture, load_lib, missing_upstream, upstream_available
 from compat_tests.shrink import case_size, shrink
 from compat_tests.suite import diff_kinds
 
@@ -29,7 +29,7 @@ def _need(*flavours: str) -> None:
     for flavour in flavours:
         why = upstream_available(flavour)
         if why is not None:
-            pytest.skip(f"needs the {flavour} upstream ({why})")
+            missing_upstream(f"needs the {flavour} upstream ({why})")
 
 
 def _lin(c0: int = 3, c1: int = 4, cls: Any = None) -> dict[str, Any]:
