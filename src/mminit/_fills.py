@@ -15,7 +15,8 @@ import torch
 from torch import Tensor, nn
 
 __all__ = [
-    "FillSpec", "apply_fill", "trunc_normal_draw", "trunc_normal_transform", "validate_fill",
+    "FillSpec", "apply_fill", "fill_module", "module_fills", "trunc_normal_draw",
+    "trunc_normal_transform", "validate_fill",
 ]
 
 
@@ -81,6 +82,23 @@ def apply_fill(tensor: Tensor, spec: FillSpec) -> None:
         nn.init.kaiming_normal_(tensor, a=args[0], mode=args[1], nonlinearity=args[2])
     else:
         raise ValueError(f"unknown fill kind {kind!r}")
+
+
+def module_fills(module: nn.Module, weight: FillSpec, bias: float) -> list[tuple[Tensor, FillSpec]]:
+    """What a ``*_init`` helper writes: ``weight`` into ``module.weight``, the constant
+    ``bias`` into ``module.bias`` (each only where the module has one), in that order."""
+    fills = []
+    for tensor, spec in ((getattr(module, "weight", None), weight),
+                         (getattr(module, "bias", None), FillSpec("constant", (bias,)))):
+        if tensor is not None:
+            fills.append((tensor, spec))
+    return fills
+
+
+def fill_module(module: nn.Module, weight: FillSpec, bias: float) -> None:
+    """Apply :func:`module_fills` now."""
+    for tensor, spec in module_fills(module, weight, bias):
+        apply_fill(tensor, spec)
 
 
 def validate_fill(tensor: Tensor, spec: FillSpec) -> None:

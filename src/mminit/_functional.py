@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Literal
+from typing import Literal
 
 from torch import Tensor, nn
 
 from ._errors import InvalidInitArg
-from ._fills import trunc_normal_draw, trunc_normal_transform
+from ._fills import FillSpec, fill_module, trunc_normal_draw, trunc_normal_transform
 
 __all__ = [
     "Distribution",
@@ -42,26 +42,14 @@ def check_distribution(distribution: str) -> None:
         )
 
 
-def _weight(module: nn.Module) -> Any:
-    return getattr(module, "weight", None)
-
-
-def _fill_bias(module: nn.Module, bias: float) -> None:
-    tensor = getattr(module, "bias", None)
-    if tensor is not None:
-        nn.init.constant_(tensor, bias)
-
-
 def constant_init(module: nn.Module, val: float, bias: float = 0) -> None:
     """Fill ``module.weight`` with ``val`` and ``module.bias`` with ``bias``.
 
     Examples:
         >>> constant_init(nn.Linear(2, 3), 1.0, bias=0.5)
     """
-    weight = _weight(module)
-    if weight is not None:
-        nn.init.constant_(weight, val)
-    _fill_bias(module, bias)
+    fill_module(module, FillSpec("constant", (val,)), bias)
+
 
 
 def xavier_init(
@@ -73,13 +61,8 @@ def xavier_init(
         >>> xavier_init(nn.Conv2d(3, 8, 3), distribution="uniform")
     """
     check_distribution(distribution)
-    weight = _weight(module)
-    if weight is not None:
-        if distribution == "uniform":
-            nn.init.xavier_uniform_(weight, gain=gain)
-        else:
-            nn.init.xavier_normal_(weight, gain=gain)
-    _fill_bias(module, bias)
+    fill_module(module, FillSpec(f"xavier_{distribution}", (gain,)), bias)
+
 
 
 def normal_init(module: nn.Module, mean: float = 0, std: float = 1, bias: float = 0) -> None:
@@ -88,10 +71,8 @@ def normal_init(module: nn.Module, mean: float = 0, std: float = 1, bias: float 
     Examples:
         >>> normal_init(nn.Linear(2, 3), std=0.01)
     """
-    weight = _weight(module)
-    if weight is not None:
-        nn.init.normal_(weight, mean, std)
-    _fill_bias(module, bias)
+    fill_module(module, FillSpec("normal", (mean, std)), bias)
+
 
 
 def trunc_normal_init(
@@ -107,10 +88,8 @@ def trunc_normal_init(
     Examples:
         >>> trunc_normal_init(nn.Linear(2, 3), std=0.02)
     """
-    weight = _weight(module)
-    if weight is not None:
-        trunc_normal_(weight, mean, std, a, b)
-    _fill_bias(module, bias)
+    fill_module(module, FillSpec("trunc_normal", (mean, std, a, b)), bias)
+
 
 
 def uniform_init(module: nn.Module, a: float = 0, b: float = 1, bias: float = 0) -> None:
@@ -119,10 +98,8 @@ def uniform_init(module: nn.Module, a: float = 0, b: float = 1, bias: float = 0)
     Examples:
         >>> uniform_init(nn.Linear(2, 3), -0.1, 0.1)
     """
-    weight = _weight(module)
-    if weight is not None:
-        nn.init.uniform_(weight, a, b)
-    _fill_bias(module, bias)
+    fill_module(module, FillSpec("uniform", (a, b)), bias)
+
 
 
 def kaiming_init(
@@ -139,13 +116,10 @@ def kaiming_init(
         >>> kaiming_init(nn.Conv2d(3, 8, 3), mode="fan_in")
     """
     check_distribution(distribution)
-    weight = _weight(module)
-    if weight is not None:
-        if distribution == "uniform":
-            nn.init.kaiming_uniform_(weight, a=a, mode=mode, nonlinearity=nonlinearity)  # type: ignore[arg-type]
-        else:
-            nn.init.kaiming_normal_(weight, a=a, mode=mode, nonlinearity=nonlinearity)  # type: ignore[arg-type]
-    _fill_bias(module, bias)
+    fill_module(
+        module, FillSpec(f"kaiming_{distribution}", (a, mode, nonlinearity)), bias
+    )
+
 
 
 def caffe2_xavier_init(module: nn.Module, bias: float = 0) -> None:

@@ -15,7 +15,7 @@ from torch import nn
 
 from . import _functional as F
 from ._engine import active_engine
-from ._fills import FillSpec, apply_fill
+from ._fills import FillSpec, apply_fill, module_fills
 from ._flavour import MMENGINE, Flavour
 from ._functional import check_distribution
 from ._checkpoint import (
@@ -108,15 +108,13 @@ class BaseInit:
         def visit(m: nn.Module) -> None:
             if not (self.wholemodule or matches_layer(m, layers)):
                 return
-            spec = self._weight_spec()  # validates, as upstream's helper does per module
-            for tensor, fill in ((getattr(m, "weight", None), spec),
-                                 (getattr(m, "bias", None), FillSpec("constant", (self.bias,)))):
-                if tensor is None:
-                    continue
-                if engine is None:
+            # _weight_spec validates, as upstream's helper does for each matched module
+            fills = module_fills(m, self._weight_spec(), self.bias)
+            if engine is None:
+                for tensor, fill in fills:
                     apply_fill(tensor, fill)
-                else:
-                    todo.append((tensor, fill))
+            else:
+                todo.extend(fills)
 
         if engine is None:
             module.apply(visit)
