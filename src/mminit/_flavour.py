@@ -39,6 +39,10 @@ class Flavour:
             init-info string (``a=0, b=1`` vs ``a=0.0, b=1.0``).
         pretrained_map_location: ``PretrainedInit``'s default ``map_location``.
         registry_scope: scope printed in the registry's unknown-type ``KeyError``.
+        build_scoped: ``build_from_cfg`` drops a ``_scope_`` key and takes any
+            callable as ``type`` (mmengine); otherwise only a class or a function.
+        build_prefixes_errors: ``build_from_cfg`` re-raises a constructor's
+            exception as the same type prefixed with the class name (mmcv 1.x).
     """
 
     name: FlavourName
@@ -53,6 +57,8 @@ class Flavour:
     uniform_defaults: tuple[float, float]
     pretrained_map_location: Optional[str]
     registry_scope: str
+    build_scoped: bool
+    build_prefixes_errors: bool
 
 
 MMENGINE = Flavour(
@@ -68,6 +74,8 @@ MMENGINE = Flavour(
     uniform_defaults=(0, 1),
     pretrained_map_location="cpu",
     registry_scope="mmengine",
+    build_scoped=True,
+    build_prefixes_errors=False,
 )
 
 MMCV1 = Flavour(
@@ -83,4 +91,6 @@ MMCV1 = Flavour(
     uniform_defaults=(0.0, 1.0),
     pretrained_map_location=None,
     registry_scope="mmcv",
+    build_scoped=False,
+    build_prefixes_errors=True,
 )

@@ -193,7 +193,8 @@ def build_from_cfg(
     args = dict(cfg)
     for key, value in (default_args or {}).items():
         args.setdefault(key, value)
-    if registry._flavour.name == "mmengine":
+    flavour = registry._flavour
+    if flavour.build_scoped:
         args.pop("_scope_", None)
     obj_type = args.pop("type")
     obj_cls: Callable[..., Any]
@@ -201,12 +202,12 @@ def build_from_cfg(
         obj_cls = registry.get(obj_type)
         if obj_cls is None:
             raise registry._unknown(obj_type)
-    elif (callable(obj_type) if registry._flavour.name == "mmengine"
+    elif (callable(obj_type) if flavour.build_scoped
           else inspect.isclass(obj_type) or inspect.isfunction(obj_type)):
         obj_cls = obj_type
     else:
         raise TypeError(f"type must be a str or a class, got {type(obj_type)!r}")
-    if registry._flavour.name == "mmengine":
+    if not flavour.build_prefixes_errors:
         return obj_cls(**args)
     try:
         return obj_cls(**args)
