@@ -4,48 +4,18 @@
 ``mmengine.registry.WEIGHT_INITIALIZERS``); ``import mminit.mmcv1`` behaves as
 mmcv 1.7.2.  Same seed in, same weights, init-info strings, log records,
 warnings and exception types out.
+
+The public names are loaded on first use (PEP 562): ``import mminit`` alone
+imports neither torch nor anything else heavy, so the ``mminit`` command line
+starts fast.  ``mminit._public`` holds the names themselves.
 """
 
 from __future__ import annotations
 
-from ._flavour import MMENGINE
-from ._flavoured import make_flavour_api
-from ._functional import (
-    bias_init_with_prob,
-    caffe2_xavier_init,
-    constant_init,
-    kaiming_init,
-    normal_init,
-    trunc_normal_,
-    trunc_normal_init,
-    uniform_init,
-    xavier_init,
-)
-from ._initializers import (
-    BaseInit,
-    Caffe2XavierInit,
-    ConstantInit,
-    KaimingInit,
-    NormalInit,
-    PretrainedInit,
-    TruncNormalInit,
-    UniformInit,
-    XavierInit,
-)
-from ._registry import Registry, build_from_cfg
-from ._user_code import InitMode, init_mode
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-
-_api = make_flavour_api(MMENGINE, __name__, "weight initializer")
-WEIGHT_INITIALIZERS: Registry = _api.registry
-INITIALIZERS: Registry = _api.registry
-initialize = _api.initialize
-update_init_info = _api.update_init_info
-BaseModule = _api.BaseModule
-Sequential = _api.Sequential
-ModuleList = _api.ModuleList
-ModuleDict = _api.ModuleDict
 
 __all__ = [
     "BaseInit",
@@ -79,3 +49,19 @@ __all__ = [
     "update_init_info",
     "xavier_init",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover - static view for type checkers and IDEs
+    from mminit._public import *  # noqa: F403
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        public = importlib.import_module("mminit._public")
+        values = {n: getattr(public, n) for n in __all__}
+        globals().update(values)
+        return values[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
