@@ -1,4 +1,9 @@
-"""``mminit`` command line: ``mminit migrate ...`` and ``mminit check ...``."""
+"""``mminit`` command line: ``mminit migrate ...`` and ``mminit check ...``.
+
+Start-up stays light: ``mminit --help``, ``mminit --version`` and everything
+``mminit migrate`` does run without importing torch (``import mminit`` is lazy);
+only ``mminit check`` needs it, in its own module.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import Optional, Sequence
 
 __all__ = ["main"]
 
-_USAGE = """usage: mminit {migrate,check} ...
+_USAGE = """usage: mminit [--version] {migrate,check} ...
 
   migrate PATH...   rewrite a repository's mmcv/mmengine init imports to mminit
   check TARGET      build a model with upstream's init system and with mminit's,
@@ -16,11 +21,23 @@ _USAGE = """usage: mminit {migrate,check} ...
 Run `mminit migrate --help` or `mminit check --help` for the options."""
 
 
+def _version_line() -> str:
+    from . import __version__
+
+    return f"mminit {__version__}"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help"):
+    if not args:
+        print(_USAGE, file=sys.stderr)
+        return 2
+    if args[0] in ("-h", "--help"):
         print(_USAGE)
-        return 0 if args else 2
+        return 0
+    if args[0] in ("-V", "--version"):
+        print(_version_line())
+        return 0
     command, rest = args[0], args[1:]
     if command == "migrate":
         try:
