@@ -8,7 +8,7 @@ only ``mminit check`` needs it, in its own module.
 from __future__ import annotations
 
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 __all__ = ["main"]
 
@@ -27,7 +27,7 @@ def _version_line() -> str:
     return f"mminit {__version__}"
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         print(_USAGE, file=sys.stderr)

@@ -42,7 +42,7 @@ def _run(blocked: Path, *args: str, cwd: Path | None = None) -> subprocess.Compl
     env["PYTHONPATH"] = os.pathsep.join(
         [str(blocked)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     env.pop("PYTHONSTARTUP", None)
-    return subprocess.run([sys.executable, "-m", "mminit", *args], env=env, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "mminit", *args], check=False, env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=120)
 
 
