@@ -15,7 +15,7 @@ The planner reads the tree and LibCST's scope metadata and returns a
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
@@ -28,12 +28,24 @@ from libcst.metadata import (
     ScopeProvider,
 )
 from mminit_codemods._collect import Collector, ImportStmt
+from mminit_codemods._moves import MoveTable, move_table
 from mminit_codemods._plan import Plan, PlannedMove, PlannedNote
-from mminit_codemods._table import CONDITIONAL_NAMES, MOVES, REGISTRY_NAMES
+from mminit_codemods._table import CONDITIONAL_NAMES
 
-__all__ = ["Plan", "PlannedMove", "PlannedNote", "plan_module"]
+__all__ = ["Candidate", "Plan", "PlannedMove", "PlannedNote", "plan_module"]
 
 GetMetadata = Callable[[Any, cst.CSTNode], Any]
+
+
+class Candidate(NamedTuple):
+    """One name of a ``from <upstream> import ...`` that the table moves."""
+
+    stmt: cst.ImportFrom
+    position: int
+    module: str
+    name: str
+    local: str
+    target: str
 
 
 def _root(node: cst.BaseExpression) -> cst.Name | None:
@@ -48,7 +60,8 @@ def _split(qualified: str) -> tuple[str, str]:
 
 
 class _Planner:
-    def __init__(self, found: Collector, get: GetMetadata) -> None:
+    def __init__(self, found: Collector, get: GetMetadata, table: MoveTable) -> None:
+        self.table = table
         self.get = get
         self.found = found
         self.plan = Plan()
@@ -101,7 +114,7 @@ class _Planner:
             return False
         for name in self.qualified(expr) or ():
             module, attr = _split(name)
-            if attr in REGISTRY_NAMES and (module, attr) in MOVES:
+            if attr in self.table.registry_names and self.table.target(module, attr):
                 return True
         return False
 
@@ -126,21 +139,21 @@ class _Planner:
     def run(self) -> Plan:
         candidates = self.from_candidates()
         sites = self.attribute_candidates()
-        for stmt, index, module, name, local in candidates:
-            if name in REGISTRY_NAMES:
+        for stmt, _, module, name, local, _ in candidates:
+            if name in self.table.registry_names:
                 refs = self.references(stmt, local)
                 if any(self.is_parent_arg(r) for r in refs):
                     self.excluded_registries.update(refs)
                     self.note(stmt, "registry-parent", f"{module}.{name} is the parent= of another "
                               "Registry, which must stay an upstream registry")
         for site, module, name, _ in sites:
-            if name in REGISTRY_NAMES and self.is_parent_arg(site):
+            if name in self.table.registry_names and self.is_parent_arg(site):
                 self.excluded_registries.add(site)
                 self.note(site, "registry-parent", f"{module}.{name} is the parent= of another "
                           "Registry, which must stay an upstream registry")
         kept = {c for c in candidates
-                if c[3] in CONDITIONAL_NAMES and self.keep_from(c[0], c[2], c[3], c[4])}
-        for stmt, _, module, name, local in kept:
+                if c.name in CONDITIONAL_NAMES and self.keep_from(c.stmt, c.module, c.name, c.local)}
+        for stmt, _, module, name, local, _ in kept:
             # An init registry handed to an upstream builder that stays must stay upstream too.
             for ref in self.references(stmt, local):
                 registry = self.registry_arg(ref)
@@ -150,11 +163,10 @@ class _Planner:
                               f"{get_full_name_for_node(registry)} is passed to {module}.{name}, "
                               "which stays, so it stays upstream too")
         for candidate in candidates:
-            stmt, index, module, name, local = candidate
-            if candidate in kept or (name in REGISTRY_NAMES
+            stmt, index, module, name, local, target = candidate
+            if candidate in kept or (name in self.table.registry_names
                                      and self.keep_from(stmt, module, name, local)):
                 continue
-            target = MOVES[(module, name)]
             self.plan.from_moves.setdefault(stmt, {})[index] = target
             alias = stmt.names[index]  # type: ignore[index]
             self.plan.moves.append(
@@ -165,24 +177,24 @@ class _Planner:
         self.place_sites(kept_sites)
         return self.plan
 
-    def from_candidates(self) -> list[tuple[cst.ImportFrom, int, str, str, str]]:
-        out: list[tuple[cst.ImportFrom, int, str, str, str]] = []
+    def from_candidates(self) -> list[Candidate]:
+        out: list[Candidate] = []
         for stmt in self.found.import_froms:
             if isinstance(stmt.names, cst.ImportStar) or stmt.module is None:
                 continue  # star imports are reported by the prescan
             module = get_full_name_for_node(stmt.module) or ""
-            for index, alias in enumerate(stmt.names):
-                name = get_full_name_for_node(alias.name)
-                if name is not None and (module, name) in MOVES:
-                    local = alias.evaluated_alias or name
-                    out.append((stmt, index, module, name, local))
+            names = [get_full_name_for_node(alias.name) or "" for alias in stmt.names]
+            for index, target in self.table.statement_moves(module, names).items():
+                alias = stmt.names[index]
+                out.append(Candidate(stmt, index, module, names[index],
+                                     alias.evaluated_alias or names[index], target))
         return out
 
     def keep_from(self, stmt: cst.ImportFrom, module: str, name: str, local: str) -> bool:
-        if name not in REGISTRY_NAMES and name not in CONDITIONAL_NAMES:
+        if name not in self.table.registry_names and name not in CONDITIONAL_NAMES:
             return False
         refs = self.references(stmt, local)
-        if name in REGISTRY_NAMES:
+        if name in self.table.registry_names:
             return any(r in self.excluded_registries for r in refs)
         if name in CONDITIONAL_NAMES:
             calls = [r for r in refs if not isinstance(r, cst.BaseString)]
@@ -206,7 +218,7 @@ class _Planner:
                 self.note(node, "ambiguous-binding", f"{text} may not refer to the upstream "
                           "module on every path; left alone")
                 continue
-            matches = {_split(q) for q in qualified if _split(q) in MOVES}
+            matches = {_split(q) for q in qualified if self.table.target(*_split(q))}
             if not matches:
                 continue
             if len(matches) != 1 or len(qualified) != 1:
@@ -217,11 +229,11 @@ class _Planner:
                 self.note(node, "assignment-target", f"{text} is assigned to; left alone")
                 continue
             (module, name), = matches
-            out.append((node, module, name, MOVES[(module, name)]))
+            out.append((node, module, name, self.table.rows[(module, name)]))
         return out
 
     def keep_site(self, node: cst.Attribute, module: str, name: str) -> bool:
-        if name in REGISTRY_NAMES:
+        if name in self.table.registry_names:
             return node in self.excluded_registries
         if name in CONDITIONAL_NAMES and not self.is_init_build_call(node):
             self.note(node, "general-builder", f"{module}.{name} is kept: it is upstream's builder "
@@ -310,6 +322,6 @@ class _Planner:
         return None
 
 
-def plan_module(found: Collector, get: GetMetadata) -> Plan:
+def plan_module(found: Collector, get: GetMetadata, table: MoveTable | None = None) -> Plan:
     """Plan the migration of the collected tree; ``get(provider, node)`` reads metadata."""
-    return _Planner(found, get).run()
+    return _Planner(found, get, table or move_table()).run()

@@ -14,20 +14,17 @@ from typing import Union
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
-from mminit_codemods._table import MOVES, SOURCE_ROOTS
+from mminit_codemods._moves import MoveTable, move_table
+from mminit_codemods._moves import is_source as is_source_module
 
 __all__ = ["Collector", "ImportStmt", "is_source_module"]
 
-_NAMES = frozenset(name for _, name in MOVES)
 ImportStmt = Union[cst.Import, cst.ImportFrom]
 
 
-def is_source_module(name: str | None) -> bool:
-    return name is not None and name.split(".", 1)[0] in SOURCE_ROOTS
-
-
 class Collector(cst.CSTVisitor):
-    def __init__(self) -> None:
+    def __init__(self, table: MoveTable | None = None) -> None:
+        self._names = (table or move_table()).names
         self.import_froms: list[cst.ImportFrom] = []  # absolute, from mmcv/mmengine
         self.imports: list[cst.Import] = []  # binding at least one mmcv/mmengine module
         self.attributes: list[cst.Attribute] = []  # ``<...>.<init name>``, pre-order
@@ -148,7 +145,7 @@ class Collector(cst.CSTVisitor):
             self._not_loads.add(node.keyword)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        if node.attr.value in _NAMES:
+        if node.attr.value in self._names:
             self.attributes.append(node)
             self.enclosing[node] = tuple(self._stack)
         # ``x.mmcv`` is not a use of the name ``mmcv``: only the value side is visited.

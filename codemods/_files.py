@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import libcst as cst
+from mminit_codemods._moves import move_table
 from mminit_codemods._prescan import prescan
 from mminit_codemods._rewrite import Move, Note, migrate_tree
 from mminit_codemods._splice import splice_imports
@@ -54,8 +55,10 @@ def _encoding(data: bytes) -> str:
     return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
 
 
-def migrate_source(data: bytes, path: str = "<string>") -> FileResult:
+def migrate_source(data: bytes, path: str = "<string>", bricks: bool = False) -> FileResult:
     """Rewrite the source bytes of one file; never raises for bad input.
+
+    ``bricks=True`` also moves the layer bricks (``mminit migrate --bricks``).
 
     ``ast`` reads the file first (fast, and it must accept it).  Files that only
     need ``from <upstream> import`` statements rewritten take the per-statement
@@ -64,7 +67,7 @@ def migrate_source(data: bytes, path: str = "<string>") -> FileResult:
     if not any(marker in data for marker in _MARKERS):
         return FileResult(path, "not-parsed")
     try:
-        scan = prescan(data, path)
+        scan = prescan(data, path, move_table(bricks))
         encoding = _encoding(data)
         text = data.decode(encoding)
     except Exception as exc:  # noqa: BLE001 - every parse failure is reported, not raised
@@ -124,14 +127,15 @@ def write_atomic(path: str, data: bytes) -> None:
         raise
 
 
-def migrate_file(path: str, write: bool = True, diff: bool = False) -> FileResult:
+def migrate_file(path: str, write: bool = True, diff: bool = False,
+                 bricks: bool = False) -> FileResult:
     """Migrate the file at ``path``; ``write=False`` only reports what would change."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         return FileResult(path, "failed", error=f"cannot read: {exc.strerror or exc}")
-    result = migrate_source(data, path)
+    result = migrate_source(data, path, bricks)
     if result.status != "changed":
         return result
     assert result.new_data is not None

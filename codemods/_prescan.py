@@ -14,25 +14,16 @@ import re
 import warnings
 from dataclasses import dataclass, field
 
-from mminit_codemods._table import CONDITIONAL_NAMES, MOVES, REGISTRY_NAMES, SOURCE_ROOTS
+from mminit_codemods._moves import MoveTable, is_source, move_table
 
-__all__ = ["SOURCE_MODULES", "Prescan", "prescan"]
+__all__ = ["Prescan", "prescan"]
 
-_NAMES = frozenset(name for _, name in MOVES)
-_USE_DEPENDENT = REGISTRY_NAMES | CONDITIONAL_NAMES  # moved or not depending on their uses
-#: Every module in the table and every package above one (``mmcv``, ``mmcv.cnn``, ...).
-SOURCE_MODULES = frozenset(
-    ".".join(module.split(".")[: i + 1]) for module, _ in MOVES for i in range(module.count(".") + 1)
-)
 _DOTTED = re.compile(r"[A-Za-z_][\w.]*")
-
-
-def is_source(module: str | None) -> bool:
-    return module is not None and module.split(".", 1)[0] in SOURCE_ROOTS
 
 
 @dataclass
 class Prescan:
+    table: MoveTable = field(default_factory=move_table)
     needs_cst: bool = False
     #: Only ``from <upstream> import <names>`` rewrites, none needing a look at the uses:
     #: each statement can be rewritten on its own lines (see ``_splice``).
@@ -43,16 +34,17 @@ class Prescan:
     attributes: list[ast.Attribute] = field(default_factory=list)
 
 
-def _string_note(node: ast.Constant) -> tuple[int, str, str] | None:
+def _string_note(node: ast.Constant, table: MoveTable) -> tuple[int, str, str] | None:
     value = node.value
     if not isinstance(value, str) or not _DOTTED.fullmatch(value) or not is_source(value):
         return None
     parts = value.split(".")
     for i in range(1, len(parts)):
-        key = (".".join(parts[:i]), parts[i])
-        if key in MOVES:
+        module, name = ".".join(parts[:i]), parts[i]
+        target = table.target(module, name)
+        if target is not None:
             return (node.lineno, "string-reference", (f"the string {value!r} names "
-                    f"{key[0]}.{key[1]}, which moves to {MOVES[key]}; strings (e.g. "
+                    f"{module}.{name}, which moves to {target}; strings (e.g. "
                     "mock.patch targets) are not rewritten"))
     return None
 
@@ -62,27 +54,33 @@ def _attr_key(node: ast.Attribute) -> tuple[int, int, int, int]:
     return (node.lineno, node.col_offset, -(node.end_lineno or 0), -(node.end_col_offset or 0))
 
 
-def prescan(source: str | bytes, filename: str = "<unknown>") -> Prescan:
-    """Scan ``source``; raises :class:`SyntaxError` (or ``ValueError``) when it is not Python."""
+def prescan(source: str | bytes, filename: str = "<unknown>",
+            table: MoveTable | None = None) -> Prescan:
+    """Scan ``source``; raises :class:`SyntaxError` (or ``ValueError``) when it is not Python.
+
+    ``table`` is the set of rows in effect (default: :func:`move_table` without bricks).
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # e.g. invalid escape sequences: not ours to report
         tree = ast.parse(source, filename=filename)
-    scan = Prescan()
+    scan = Prescan(table or move_table())
+    table = scan.table
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             if node.level or not is_source(node.module):
                 continue
             scan.import_froms.append(node)
             module = node.module
-            for alias in node.names:
+            moving = table.statement_moves(module, [alias.name for alias in node.names])
+            for index, alias in enumerate(node.names):
                 if alias.name == "*":
                     scan.notes.append((node.lineno, "star-import", (f"'from {module} import *' "
                                        "cannot be rewritten safely; import the names explicitly")))
-                elif (module, alias.name) in MOVES:
+                elif index in moving:
                     scan.needs_cst = True
-                    if alias.name in _USE_DEPENDENT:
+                    if alias.name in table.use_dependent:
                         scan.statements_only = False
-                elif f"{module}.{alias.name}" in SOURCE_MODULES:  # ``from mmcv import cnn``
+                elif f"{module}.{alias.name}" in table.source_modules:  # ``from mmcv import cnn``
                     scan.needs_cst = True
                     scan.statements_only = False
         elif isinstance(node, ast.Import):
@@ -91,10 +89,10 @@ def prescan(source: str | bytes, filename: str = "<unknown>") -> Prescan:
                 scan.needs_cst = True
                 scan.statements_only = False
         elif isinstance(node, ast.Attribute):
-            if node.attr in _NAMES:
+            if node.attr in table.names:
                 scan.attributes.append(node)
         elif isinstance(node, ast.Constant):
-            note = _string_note(node)
+            note = _string_note(node, table)
             if note is not None:
                 scan.notes.append(note)
     scan.import_froms.sort(key=lambda n: (n.lineno, n.col_offset))

@@ -180,10 +180,10 @@ def migrate_tree(tree: cst.Module, scan: Prescan) -> tuple[cst.Module | None, li
     notes = [Note(*note) for note in scan.notes]
     if not scan.needs_cst:
         return None, [], notes
-    found = Collector()
+    found = Collector(scan.table)
     tree.visit(found)
     get = _LazyMetadata(tree)
-    plan = plan_module(found, get)
+    plan = plan_module(found, get, scan.table)
     lines = _line_map(found, scan)
 
     def line(node: cst.CSTNode) -> int:

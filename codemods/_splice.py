@@ -11,7 +11,6 @@ never parsed by LibCST.  A statement that shares a line with another statement
 
 from __future__ import annotations
 
-import ast
 import io
 import re
 
@@ -19,14 +18,13 @@ import libcst as cst
 from mminit_codemods._plan import Plan
 from mminit_codemods._prescan import Prescan
 from mminit_codemods._rewrite import Move, Rewriter
-from mminit_codemods._table import MOVES
 
 __all__ = ["splice_imports"]
 
 _TAIL = re.compile(r"[ \t\f]*(#.*)?(\r\n|\r|\n)?")
 
 
-def _rewrite_statement(lines: list[str], stmt: ast.ImportFrom, indent: str) -> str | None:
+def _rewrite_statement(lines: list[str], moved: dict[int, str], indent: str) -> str | None:
     """Rewrite the statement's lines (indentation included); None if they are not one import."""
     newline = lines[0][len(lines[0].rstrip("\r\n")):] or "\n"
     # An indented statement is parsed as the body of a block, so that LibCST knows
@@ -43,8 +41,6 @@ def _rewrite_statement(lines: list[str], stmt: ast.ImportFrom, indent: str) -> s
     line = body[0]
     if len(line.body) != 1 or not isinstance(line.body[0], cst.ImportFrom):
         return None
-    moved = {i: MOVES[(stmt.module, a.name)] for i, a in enumerate(stmt.names)
-             if (stmt.module, a.name) in MOVES}
     code = tree.visit(Rewriter(Plan(from_moves={line.body[0]: moved}))).code
     return code[len(opener):]
 
@@ -56,7 +52,8 @@ def splice_imports(text: str, scan: Prescan) -> tuple[str, list[Move]] | None:
     edits: list[tuple[int, int, str]] = []
     for stmt in scan.import_froms:
         assert stmt.module is not None
-        if not any((stmt.module, a.name) in MOVES for a in stmt.names):
+        moved = scan.table.statement_moves(stmt.module, [a.name for a in stmt.names])
+        if not moved:
             continue
         first, last = stmt.lineno - 1, (stmt.end_lineno or stmt.lineno) - 1
         indent = lines[first][: stmt.col_offset]
@@ -65,15 +62,14 @@ def splice_imports(text: str, scan: Prescan) -> tuple[str, list[Move]] | None:
         joined = first > 0 and lines[first - 1].rstrip("\r\n").endswith("\\")
         if indent.strip() or joined or not _TAIL.fullmatch(tail):
             return None  # another statement shares these lines (or ``if x: \`` precedes it)
-        new = _rewrite_statement(lines[first: last + 1], stmt, indent)
+        new = _rewrite_statement(lines[first: last + 1], moved, indent)
         if new is None:
             return None
         edits.append((first, last, new))
-        for alias in stmt.names:
-            target = MOVES.get((stmt.module, alias.name))
-            if target is not None:
-                moves.append(Move(getattr(alias, "lineno", stmt.lineno), alias.name, alias.asname,
-                                  stmt.module, target, "from-import"))
+        for index, target in moved.items():
+            alias = stmt.names[index]
+            moves.append(Move(getattr(alias, "lineno", stmt.lineno), alias.name, alias.asname,
+                              stmt.module, target, "from-import"))
     for first, last, replacement in reversed(edits):
         lines[first: last + 1] = [replacement]
     return "".join(lines), moves

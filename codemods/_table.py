@@ -4,24 +4,34 @@ One row per public import path: ``(upstream module, name) -> mminit module``.
 The rows were collected from mmcv 1.7.2 and mmengine 0.10.7 (every module that
 binds one of these names at import time, re-exports included) and are checked
 against the installed upstreams by ``tests/codemods/test_table.py``.
+
+How to add rows:
+
+* Names that move by default (the init system, the checkpoint loaders) go in
+  :data:`MOVES`.
+* Layer bricks (``ConvModule``, ``build_*_layer``, their registries ...) go in
+  :data:`BRICK_MOVES`, same shape; they move only with ``mminit migrate --bricks``.
+  A brick registry that ``build_from_cfg`` may be called with, or that may be the
+  ``parent=`` of a downstream ``Registry``, also goes in :data:`BRICK_REGISTRY_NAMES`.
+* A key must not be in both tables.  Nothing else reads these dicts directly:
+  every decision goes through :func:`mminit_codemods._moves.move_table`.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "BRICK_MOVES",
+    "BRICK_REGISTRY_NAMES",
     "CONDITIONAL_NAMES",
     "MMCV1",
     "MMENGINE",
     "MOVES",
     "REGISTRY_NAMES",
     "SOURCE_ROOTS",
-    "TARGETS",
-    "lookup",
 ]
 
 MMCV1 = "mminit.mmcv1"
 MMENGINE = "mminit"
-TARGETS = (MMCV1, MMENGINE)
 SOURCE_ROOTS = ("mmcv", "mmengine")
 
 #: Names that are init registries: a ``build_from_cfg`` call moves only with one of these.
@@ -224,6 +234,10 @@ MOVES: dict[tuple[str, str], str] = {
 }
 
 
-def lookup(module: str, name: str) -> str | None:
-    """Return the mminit module that replaces ``module.name``, or None if it stays."""
-    return MOVES.get((module, name))
+#: Layer bricks: moved only with ``mminit migrate --bricks`` (rows shaped as in MOVES).
+BRICK_MOVES: dict[tuple[str, str], str] = {
+}
+
+#: Brick registries that behave as init registries do for the rules above (``parent=``
+#: keeps them upstream; ``build_from_cfg`` called with them moves) when --bricks is on.
+BRICK_REGISTRY_NAMES: frozenset[str] = frozenset()

@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="change nothing; exit 1 if any file would change")
     parser.add_argument("--diff", action="store_true",
                         help="print unified diffs instead of writing files")
+    parser.add_argument("--bricks", action="store_true",
+                        help="also move the layer bricks (ConvModule, build_*_layer and their "
+                        "registries) to mminit; off by default")
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                         help="skip paths matching GLOB (relative path, file or directory "
                         "name); repeatable")
@@ -95,14 +98,15 @@ def discover(paths: Sequence[str], exclude: Sequence[str]) -> tuple[list[str], l
     return sorted(found.values()), missing
 
 
-def _work(task: tuple[str, bool, bool]) -> FileResult:
+def _work(task: tuple[str, bool, bool, bool]) -> FileResult:
     return migrate_file(*task)
 
 
-def _run(files: list[str], write: bool, diff: bool, jobs: int, progress: bool) -> Iterator[FileResult]:
+def _run(files: list[str], write: bool, diff: bool, bricks: bool, jobs: int,
+         progress: bool) -> Iterator[FileResult]:
     from tqdm import tqdm
 
-    tasks = [(path, write, diff) for path in files]
+    tasks = [(path, write, diff, bricks) for path in files]
     with tqdm(total=len(tasks), file=sys.stderr, disable=not progress, unit="file",
               desc="mminit migrate") as bar:
         if jobs == 1 or len(tasks) < 2:
@@ -128,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for path in missing:
         results.append(FileResult(path, "failed", error="no such file or directory"))
         print(f"{path}: error: no such file or directory", file=err)
-    for result in _run(files, mode == "write", args.diff, args.jobs, progress):
+    for result in _run(files, mode == "write", args.diff, args.bricks, args.jobs, progress):
         results.append(result)
         if result.diff:
             sys.stdout.write(result.diff)

@@ -25,8 +25,11 @@ Run through LibCST's runner with ``modules: ['mminit_codemods']`` in
 
 from __future__ import annotations
 
+import argparse
+
 import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext
+from mminit_codemods._moves import move_table
 from mminit_codemods._prescan import prescan
 from mminit_codemods._rewrite import Move, Note, migrate_tree
 
@@ -36,8 +39,14 @@ __all__ = ["Move", "Note", "ReplaceImportsCodemod"]
 class ReplaceImportsCodemod(CodemodCommand):
     DESCRIPTION = "Move mmcv/mmengine init-system imports and uses to mminit."
 
-    def __init__(self, context: CodemodContext) -> None:
+    @staticmethod
+    def add_args(arg_parser: argparse.ArgumentParser) -> None:
+        arg_parser.add_argument("--bricks", action="store_true", default=False,
+                                help="also move the layer bricks (ConvModule, build_*_layer, ...)")
+
+    def __init__(self, context: CodemodContext, bricks: bool = False) -> None:
         super().__init__(context)
+        self.bricks = bricks
         self.moves: list[Move] = []
         self.notes: list[Note] = []
 
@@ -47,7 +56,7 @@ class ReplaceImportsCodemod(CodemodCommand):
         return self.transform_module_impl(tree)
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        scan = prescan(tree.code, self.context.filename or "<unknown>")
+        scan = prescan(tree.code, self.context.filename or "<unknown>", move_table(self.bricks))
         new_tree, self.moves, self.notes = migrate_tree(tree, scan)
         for note in self.notes:
             self.warn(f"line {note.line}: {note.detail}")

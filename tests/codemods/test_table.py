@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from mminit_codemods._table import MMCV1, MMENGINE, MOVES
+from mminit_codemods._table import BRICK_MOVES, MMCV1, MMENGINE, MOVES
 
 MMCV_PYTHON = Path(__file__).resolve().parents[2] / ".venv-mmcv" / "bin" / "python"
 # mmcv-lite cannot import these (no compiled ops); they are checked from their source text.
@@ -26,7 +26,7 @@ def _rows(prefix: str) -> dict[str, list[str]]:
 
 
 def test_targets_follow_the_source_package() -> None:
-    for (module, name), target in MOVES.items():
+    for (module, name), target in {**MOVES, **BRICK_MOVES}.items():
         expected = MMCV1 if module.split(".")[0] == "mmcv" else MMENGINE
         assert target == expected, (module, name)
 
@@ -93,7 +93,7 @@ def test_mmcv_ops_rows_match_their_source() -> None:
 
 def test_every_target_name_exists_in_mminit() -> None:
     missing = []
-    for (_, name), target in MOVES.items():
+    for (_, name), target in {**MOVES, **BRICK_MOVES}.items():
         try:
             mod = importlib.import_module(target)
         except ImportError as exc:
@@ -101,3 +101,7 @@ def test_every_target_name_exists_in_mminit() -> None:
         if not hasattr(mod, name):
             missing.append(f"{target}.{name}")
     assert sorted(set(missing)) == []
+
+
+def test_brick_rows_are_not_default_rows() -> None:
+    assert set(MOVES).isdisjoint(BRICK_MOVES)
