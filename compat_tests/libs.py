@@ -110,7 +110,7 @@ def _target_loggers() -> list[logging.Logger]:
             quiet = MMLogger.get_instance("mminit_compat", logger_name="mminit_compat")
             quiet.handlers.clear()
         targets.append(MMLogger.get_current_instance())
-    if "mmcv" in sys.modules:
+    if "mmcv.utils.logging" in sys.modules:  # mmcv 1.x (mmcv 2.x logs through mmengine)
         from mmcv.utils import get_logger
         from mmcv.utils.logging import logger_initialized
 
