@@ -18,6 +18,11 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheckpointLoader",
+    "_load_checkpoint",
+    "_load_checkpoint_with_prefix",
+    "load_checkpoint",
+    "load_state_dict",
     "BaseInit",
     "BaseModule",
     "Caffe2XavierInit",

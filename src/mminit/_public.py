@@ -8,6 +8,7 @@ added here must also be listed in ``__all__`` of ``mminit/__init__.py``
 
 from __future__ import annotations
 
+from mminit._checkpoint.public import make_checkpoint_api
 from mminit._flavour import MMENGINE
 from mminit._flavoured import make_flavour_api
 from mminit._functional import (
@@ -36,6 +37,12 @@ from mminit._registry import Registry, build_from_cfg
 from mminit._user_code import InitMode, init_mode
 
 _api = make_flavour_api(MMENGINE, "mminit", "weight initializer")
+_checkpoint_api = make_checkpoint_api(MMENGINE, "mminit")
+load_checkpoint = _checkpoint_api.load_checkpoint
+_load_checkpoint = _checkpoint_api.load_checkpoint_raw
+_load_checkpoint_with_prefix = _checkpoint_api.load_checkpoint_with_prefix
+load_state_dict = _checkpoint_api.load_state_dict
+CheckpointLoader = _checkpoint_api.CheckpointLoader
 WEIGHT_INITIALIZERS: Registry = _api.registry
 INITIALIZERS: Registry = _api.registry
 initialize = _api.initialize
@@ -46,6 +53,11 @@ ModuleList = _api.ModuleList
 ModuleDict = _api.ModuleDict
 
 __all__ = [
+    "CheckpointLoader",
+    "_load_checkpoint",
+    "_load_checkpoint_with_prefix",
+    "load_checkpoint",
+    "load_state_dict",
     "BaseInit",
     "BaseModule",
     "Caffe2XavierInit",

@@ -9,6 +9,7 @@ defaults and ``PretrainedInit`` keeps ``map_location=None``.
 
 from __future__ import annotations
 
+from ._checkpoint.public import make_checkpoint_api
 from ._flavour import MMCV1
 from ._flavoured import make_flavour_api
 from ._functional import (
@@ -27,6 +28,12 @@ from ._registry import Registry, build_from_cfg
 from ._user_code import InitMode, init_mode
 
 _api = make_flavour_api(MMCV1, __name__, "initializer")
+_checkpoint_api = make_checkpoint_api(MMCV1, __name__)
+load_checkpoint = _checkpoint_api.load_checkpoint
+_load_checkpoint = _checkpoint_api.load_checkpoint_raw
+_load_checkpoint_with_prefix = _checkpoint_api.load_checkpoint_with_prefix
+load_state_dict = _checkpoint_api.load_state_dict
+CheckpointLoader = _checkpoint_api.CheckpointLoader
 INITIALIZERS: Registry = _api.registry
 WEIGHT_INITIALIZERS: Registry = _api.registry
 initialize = _api.initialize
@@ -45,6 +52,11 @@ Caffe2XavierInit = _api.initializers["Caffe2Xavier"]
 PretrainedInit = _api.initializers["Pretrained"]
 
 __all__ = [
+    "CheckpointLoader",
+    "_load_checkpoint",
+    "_load_checkpoint_with_prefix",
+    "load_checkpoint",
+    "load_state_dict",
     "BaseInit",
     "BaseModule",
     "Caffe2XavierInit",

@@ -1,7 +1,8 @@
 """Checkpoint loading behind ``PretrainedInit`` (see ``README_SECTION.md``).
 
-Public front door of the subpackage: the four functions the core calls, in
-both flavours, plus the exceptions they raise.
+Front door of the subpackage: the functions the core calls (with a
+``flavour=`` keyword), the exceptions they raise, and
+:func:`make_checkpoint_api`, which builds each flavour's public names.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from .api import _load_checkpoint, _load_checkpoint_with_prefix, load_checkpoint
 from .errors import (
     ChecksumError,
     DownloadError,
+    InvalidSchemeArg,
+    NotACheckpointError,
     OfflineError,
     PrefixNotFoundError,
     UnknownModelNameError,
@@ -17,11 +20,17 @@ from .errors import (
     UnsafeCheckpointError,
     UnsupportedSourceError,
 )
+from .public import CheckpointAPI, make_checkpoint_api
+from .sources import CheckpointLoader, checkpoint_loader
 from .state_dict import load_state_dict
 
 __all__ = [
+    "CheckpointAPI",
+    "CheckpointLoader",
     "ChecksumError",
     "DownloadError",
+    "InvalidSchemeArg",
+    "NotACheckpointError",
     "OfflineError",
     "PrefixNotFoundError",
     "UnknownModelNameError",
@@ -30,6 +39,8 @@ __all__ = [
     "UnsupportedSourceError",
     "_load_checkpoint",
     "_load_checkpoint_with_prefix",
+    "checkpoint_loader",
     "load_checkpoint",
     "load_state_dict",
+    "make_checkpoint_api",
 ]

@@ -24,18 +24,19 @@ __all__ = [
 ]
 
 
-def weights_of(checkpoint: Any) -> Any:
+def weights_of(checkpoint: Any, model_key: bool = True) -> Any:
     """The weights inside a checkpoint.
 
-    ``checkpoint['state_dict']`` as upstream does; mminit also unwraps
-    ``checkpoint['model']`` (DeiT / detectron2 / timm training files) when there
-    is no ``state_dict``, where upstream would treat ``'model'`` as a key.
+    ``checkpoint['state_dict']`` as upstream does; with ``model_key`` (what
+    ``Pretrained`` does) mminit also unwraps ``checkpoint['model']`` (DeiT /
+    detectron2 / timm training files) when there is no ``state_dict``, where
+    upstream (and the public ``load_checkpoint``) treats ``'model'`` as a key.
     """
     if not isinstance(checkpoint, Mapping):
         return checkpoint
     if "state_dict" in checkpoint:
         return checkpoint["state_dict"]
-    if isinstance(checkpoint.get("model"), Mapping):
+    if model_key and isinstance(checkpoint.get("model"), Mapping):
         return checkpoint["model"]
     return checkpoint
 
@@ -75,6 +76,7 @@ def _load_checkpoint_with_prefix(
     *,
     flavour: Flavour = MMENGINE,
     weights_only: bool | None = None,
+    model_key: bool = True,
 ) -> dict[str, Any]:
     """The weights under ``prefix`` (trailing dot optional), with it removed.
 
@@ -89,7 +91,7 @@ def _load_checkpoint_with_prefix(
     """
     checkpoint = _load_checkpoint(filename, map_location=map_location, flavour=flavour,
                                   weights_only=weights_only)
-    weights = weights_of(checkpoint)
+    weights = weights_of(checkpoint, model_key)
     if not prefix.endswith("."):
         prefix += "."
     selected = {key[len(prefix):]: value for key, value in weights.items()
@@ -113,6 +115,7 @@ def load_checkpoint(
     *,
     flavour: Flavour = MMENGINE,
     weights_only: bool | None = None,
+    model_key: bool = True,
 ) -> Any:
     """Load a checkpoint into ``model`` and return the whole checkpoint.
 
@@ -126,6 +129,8 @@ def load_checkpoint(
             key in order; the default strips a DataParallel ``module.`` prefix.
         flavour: whose messages and loading rules to follow.
         weights_only: see :func:`_load_checkpoint`.
+        model_key: also take the weights from ``checkpoint['model']`` when
+            there is no ``state_dict`` (``Pretrained``; not upstream's).
 
     Examples:
         >>> ckpt = load_checkpoint(model, "https://download.openmmlab.com/x-0123abcd.pth")
@@ -134,7 +139,7 @@ def load_checkpoint(
                                   weights_only=weights_only)
     if not isinstance(checkpoint, dict):
         raise RuntimeError(f"No state_dict found in checkpoint file {filename}")  # noqa: TRY004 (upstream's type)
-    weights = weights_of(checkpoint)
+    weights = weights_of(checkpoint, model_key)
     metadata = getattr(weights, "_metadata", OrderedDict())
     revised: OrderedDict[str, Any] = OrderedDict(weights)
     for pattern, replacement in revise_keys:

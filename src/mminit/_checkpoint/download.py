@@ -11,6 +11,7 @@ names ``<name>-<8+ hex digits>.<ext>``, its sha256 starts with those digits.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import os
@@ -18,36 +19,46 @@ import re
 import socket
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import torch
 
+from . import sniff
+from .env import env_flag, env_seconds
 from .errors import ChecksumError, DownloadError, OfflineError
 
 __all__ = [
+    "ENV_DEADLINE",
     "ENV_OFFLINE",
     "ENV_TIMEOUT",
     "ENV_VERIFY_HASH",
     "cache_dir",
     "cached_path",
+    "clean_stale_partials",
     "expected_hash_prefix",
     "fetch",
 ]
 
 ENV_OFFLINE = "MMINIT_OFFLINE"
 ENV_TIMEOUT = "MMINIT_DOWNLOAD_TIMEOUT"
+ENV_DEADLINE = "MMINIT_DOWNLOAD_DEADLINE"
 ENV_VERIFY_HASH = "MMINIT_VERIFY_HASH"
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_DEADLINE = 3600.0
 _HASH_IN_NAME = re.compile(r"-([0-9a-f]{8,64})\.[A-Za-z0-9]+$")
 _CHUNK = 1 << 16
+# A partial download is named <file>.<host>-<pid>.<random>.partial, so a later
+# run can tell one whose writer is dead (SIGKILL, SIGTERM, power loss) from
+# one that another process is still writing.
+_PARTIAL = re.compile(r"^(?P<name>.+)\.(?P<host>[^.]+)-(?P<pid>\d+)\.[^.]+\.partial$")
+_OLD_PARTIAL_AGE = 24 * 3600.0
 
 
 def _env_flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return env_flag(name, default)
 
 
 def cache_dir() -> str:
@@ -57,9 +68,12 @@ def cache_dir() -> str:
 
 def cached_path(url: str) -> str:
     """Where ``url`` is (or would be) cached."""
-    name = os.path.basename(urlparse(url).path)
-    if not name:
-        raise ValueError(f"cannot derive a file name from the URL {url!r}")
+    name = os.path.basename(unquote(urlparse(url).path))
+    if not name or name in {".", ".."} or "\x00" in name:
+        raise ValueError(
+            f"cannot derive a file name from the URL {url!r}: its path must end in a file "
+            f"name such as model.pth, got {name!r}"
+        )
     return os.path.join(cache_dir(), name)
 
 
@@ -70,30 +84,48 @@ def expected_hash_prefix(url: str) -> str | None:
 
 
 def _timeout() -> float:
-    raw = os.environ.get(ENV_TIMEOUT, "").strip()
-    if not raw:
-        return 60.0
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{ENV_TIMEOUT} must be a number of seconds, got {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{ENV_TIMEOUT} must be positive, got {raw!r}")
-    return value
+    return env_seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT)
+
+
+def _deadline() -> float:
+    return env_seconds(ENV_DEADLINE, DEFAULT_DEADLINE)
+
+
+def _set_read_timeout(response: http.client.HTTPResponse, seconds: float) -> None:
+    raw = getattr(response.fp, "raw", None)
+    sock = getattr(raw, "_sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.001))
 
 
 def _stream(url: str, out_path: str) -> str:
     """Write the body of ``url`` to ``out_path``; return its sha256 hex digest."""
     digest = hashlib.sha256()
     received = 0
+    timeout, total = _timeout(), _deadline()
+    started = time.monotonic()
+    ends = started + total
     request = urllib.request.Request(url, headers={"User-Agent": "mminit"})
+
+    def too_slow() -> DownloadError:
+        return DownloadError(
+            f"downloading {url} took longer than {total:g} s in total and was stopped after "
+            f"{received} bytes (set {ENV_DEADLINE} to allow longer); nothing was cached"
+        )
+
     try:
-        with urllib.request.urlopen(request, timeout=_timeout()) as response, open(
+        with urllib.request.urlopen(request, timeout=min(timeout, total)) as response, open(
             out_path, "wb"
         ) as out:
             announced = response.headers.get("Content-Length")
             while True:
-                chunk = response.read(_CHUNK)
+                left = ends - time.monotonic()
+                if left <= 0:
+                    raise too_slow()
+                _set_read_timeout(response, min(timeout, left))
+                # read1: return what has arrived, so the byte count and the
+                # deadline are checked however slowly the server trickles.
+                chunk = response.read1(_CHUNK)
                 if not chunk:
                     break
                 out.write(chunk)
@@ -107,10 +139,14 @@ def _stream(url: str, out_path: str) -> str:
             f"({exc.expected} more expected); nothing was cached"
         ) from exc
     except (socket.timeout, TimeoutError) as exc:
+        if time.monotonic() >= ends - 0.01:
+            raise too_slow() from exc
         raise DownloadError(
-            f"downloading {url} timed out after {received} bytes (no data for {_timeout()} s; "
+            f"downloading {url} timed out after {received} bytes (no data for {timeout:g} s; "
             f"set {ENV_TIMEOUT} to wait longer); nothing was cached"
         ) from exc
+    except DownloadError:
+        raise
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         raise DownloadError(f"downloading {url} failed: {exc}") from exc
     if announced is not None and announced.isdigit() and received != int(announced):
@@ -121,11 +157,68 @@ def _stream(url: str, out_path: str) -> str:
     return digest.hexdigest()
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except OSError:
+        return True
+    return True
+
+
+def clean_stale_partials(directory: str) -> list[str]:
+    """Delete partial downloads left by dead writers; return the removed paths.
+
+    A partial is stale when it was written on this host by a process that no
+    longer exists, or when nothing touched it for a day (another host, or a
+    name from an older mminit).
+    """
+    removed: list[str] = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    host, now = socket.gethostname().replace(".", "_"), time.time()
+    for name in names:
+        if not name.endswith(".partial"):
+            continue
+        path = os.path.join(directory, name)
+        match = _PARTIAL.match(name)
+        try:
+            stale = (match is not None and match["host"] == host
+                     and not _pid_alive(int(match["pid"])))
+            stale = stale or now - os.path.getmtime(path) > _OLD_PARTIAL_AGE
+            if stale:
+                os.remove(path)
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
+
+
+def _cache_error(directory: str, exc: OSError) -> DownloadError:
+    return DownloadError(
+        f"cannot write to the download cache {directory} ({type(exc).__name__}: {exc}); set "
+        "TORCH_HOME to a writable directory, or put the file there yourself"
+    )
+
+
 def _download(url: str, target: str) -> None:
     directory = os.path.dirname(target)
-    os.makedirs(directory, exist_ok=True)
-    fd, partial = tempfile.mkstemp(prefix=os.path.basename(target) + ".", suffix=".partial", dir=directory)
-    os.close(fd)
+    try:
+        os.makedirs(directory, exist_ok=True)
+        clean_stale_partials(directory)
+        host = socket.gethostname().replace(".", "_")
+        fd, partial = tempfile.mkstemp(
+            prefix=f"{os.path.basename(target)}.{host}-{os.getpid()}.", suffix=".partial",
+            dir=directory,
+        )
+        os.close(fd)
+    except OSError as exc:
+        raise _cache_error(directory, exc) from exc
     try:
         sha256 = _stream(url, partial)
         prefix = expected_hash_prefix(url)
@@ -135,9 +228,19 @@ def _download(url: str, target: str) -> None:
                 f"with {prefix}; the download was deleted (set {ENV_VERIFY_HASH}=0 to skip "
                 "this check)"
             )
-        os.replace(partial, target)
+        if not target.endswith(".safetensors"):
+            problem = sniff.is_complete(partial)
+            if problem is not None:
+                raise DownloadError(
+                    f"downloading {url} did not give a checkpoint: {problem.replace(partial, target)}; "
+                    "nothing was cached"
+                )
+        try:
+            os.replace(partial, target)
+        except OSError as exc:
+            raise _cache_error(directory, exc) from exc
     finally:
-        if os.path.exists(partial):
+        with contextlib.suppress(OSError):
             os.remove(partial)
 
 
@@ -152,7 +255,7 @@ def fetch(url: str) -> str:
         return target
     if _env_flag(ENV_OFFLINE, False):
         raise OfflineError(
-            f"{ENV_OFFLINE}=1: not downloading {url}; looked for the cached file {target}, "
+            f"{ENV_OFFLINE} is set: not downloading {url}; looked for the cached file {target}, "
             "which does not exist (copy the file there or unset the variable)"
         )
     # torch.hub announces downloads on stdout with this line; upstream goes through it.

@@ -12,6 +12,8 @@ import urllib.error
 __all__ = [
     "ChecksumError",
     "DownloadError",
+    "InvalidSchemeArg",
+    "NotACheckpointError",
     "OfflineError",
     "PrefixNotFoundError",
     "UnknownModelNameError",
@@ -67,3 +69,16 @@ class OfflineError(FileNotFoundError):
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
     """The checkpoint needs unpickling that could run arbitrary code."""
+
+
+class NotACheckpointError(pickle.UnpicklingError):
+    """The file is not a checkpoint at all (an HTML page, text, an empty file ...).
+
+    Upstream's ``torch.load`` fails on such files with an ``UnpicklingError``
+    (``invalid load key``); this one says what the file is instead.
+    """
+
+
+class InvalidSchemeArg(TypeError, AssertionError):
+    """``register_scheme`` got prefixes that are neither a str nor a list/tuple
+    (upstream asserts; ``TypeError`` keeps the check under ``python -O``)."""

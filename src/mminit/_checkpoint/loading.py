@@ -18,21 +18,45 @@ from typing import Any, Union
 
 import torch
 
-from . import safe_globals
-from .errors import UnsafeCheckpointError, UnsupportedSourceError
+from . import safe_globals, sniff
+from .env import env_flag
+from .errors import NotACheckpointError, UnsafeCheckpointError, UnsupportedSourceError
 
-__all__ = ["ENV_ALLOW_UNSAFE", "MapLocation", "read_file", "use_weights_only"]
+__all__ = [
+    "ENV_ALLOW_UNSAFE",
+    "MapLocation",
+    "check_local_file",
+    "read_file",
+    "use_weights_only",
+]
 
 ENV_ALLOW_UNSAFE = "MMINIT_ALLOW_UNSAFE_PICKLE"
-_TRUE = {"1", "true", "yes", "on"}
 MapLocation = Union[str, torch.device, "dict[str, str]", Any, None]
+# torch.load's failures on a damaged file; re-raised with the file's path.
+_LOAD_ERRORS = (RuntimeError, EOFError, ValueError, IndexError, KeyError, OSError,
+                pickle.UnpicklingError)
 
 
 def use_weights_only(weights_only: bool | None) -> bool:
     """The effective ``weights_only``: the keyword wins, then the env var."""
     if weights_only is not None:
         return bool(weights_only)
-    return os.environ.get(ENV_ALLOW_UNSAFE, "").strip().lower() not in _TRUE
+    return not env_flag(ENV_ALLOW_UNSAFE, False)
+
+
+def check_local_file(path: str) -> None:
+    """Raise ``FileNotFoundError`` (upstream's type) unless ``path`` is a file."""
+    if os.path.isdir(path):
+        inside = sorted(n for n in os.listdir(path) if n.endswith((".pth", ".pt", ".ckpt", ".bin",
+                                                                  ".safetensors")))
+        hint = (f"; checkpoint-like files in it: {', '.join(inside[:5])}"
+                + (" ..." if len(inside) > 5 else "")) if inside else ""
+        raise FileNotFoundError(
+            f"checkpoint path {path} is a directory, not a file: pass the checkpoint file "
+            f"itself{hint}"
+        )
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"checkpoint file {path} can not be found")
 
 
 def _torch_has_weights_only() -> bool:
@@ -70,6 +94,23 @@ def _needed_globals(path: str) -> list[str] | None:
         return None  # not a zip checkpoint; torch.load decides
 
 
+def _legacy_unsafe_globals(path: str) -> list[str] | None:
+    """Globals of a legacy-format file beyond torch's allow-list; None if unknown."""
+    try:
+        from torch._weights_only_unpickler import _get_allowed_globals
+    except ImportError:  # pragma: no cover - older torch
+        return None
+    try:
+        found = sniff.pickle_globals(path)
+    except OSError:
+        return None
+    allowed = set(_get_allowed_globals())
+    user = getattr(torch.serialization, "get_safe_globals", lambda: [])()
+    allowed.update(f"{getattr(g, '__module__', '')}.{getattr(g, '__qualname__', '')}"
+                   if not isinstance(g, tuple) else g[1] for g in user)
+    return sorted(name for name in found if name not in allowed)
+
+
 @contextlib.contextmanager
 def _extra_safe_globals(pairs: list[tuple[Any, str]]) -> Iterator[None]:
     ctx = getattr(torch.serialization, "safe_globals", None)
@@ -89,6 +130,8 @@ def _torch_load(path: str, map_location: MapLocation, weights_only: bool) -> Any
             _refusal(path, f"torch {torch.__version__} has no weights_only loading")
         )
     needed = _needed_globals(path)
+    if needed is None:  # a legacy-format file: read its globals with pickletools
+        needed = _legacy_unsafe_globals(path)
     if needed is None:  # no way to ask in advance: offer the cheap names only
         needed = [n for n in safe_globals.ALLOWED_NAMES if n.startswith("numpy.")]
         needed += [n for n in safe_globals.ALLOWED_NAMES if n.rpartition(".")[0] in sys.modules]
@@ -122,8 +165,36 @@ def _safetensors_load(path: str, map_location: MapLocation) -> dict[str, torch.T
     return load_file(path, device=device)
 
 
-def read_file(path: str, map_location: MapLocation, weights_only: bool | None) -> Any:
-    """Deserialise the checkpoint at ``path`` (already local)."""
+def read_file(path: str, map_location: MapLocation, weights_only: bool | None, *,
+              cached: bool = False) -> Any:
+    """Deserialise the checkpoint at ``path`` (already local).
+
+    A file that is not a checkpoint at all is a :class:`NotACheckpointError`
+    saying what it is; any other failure names ``path`` (and, for a file from
+    the download cache, that deleting it makes the next run download again).
+    """
+    where = f"the cached download {path}" if cached else path
+    advice = " (delete it to download it again)" if cached else ""
     if path.endswith(".safetensors"):
         return _safetensors_load(path, map_location)
-    return _torch_load(path, map_location, use_weights_only(weights_only))
+    problem = sniff.not_a_checkpoint(path)
+    if problem is not None:
+        raise NotACheckpointError(
+            f"{where} is not a checkpoint: it is {problem}; torch.save writes a zip archive "
+            f"or a pickle{advice}"
+        )
+    try:
+        return _torch_load(path, map_location, use_weights_only(weights_only))
+    except (UnsafeCheckpointError, NotACheckpointError) as exc:
+        if cached and path in str(exc):
+            raise type(exc)(f"{exc}{advice}") from exc
+        raise
+    except _LOAD_ERRORS as exc:
+        if path in str(exc):
+            raise
+        try:
+            renamed = type(exc)(f"loading {where} failed: {exc}{advice}")
+        except Exception:  # noqa: BLE001 - an exception type with another signature
+            exc.add_note(f"while loading {where}{advice}")
+            raise exc from None
+        raise renamed from exc

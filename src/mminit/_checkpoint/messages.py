@@ -8,6 +8,7 @@ message and ``'current'`` means the library's current logger.
 from __future__ import annotations
 
 import logging
+import sys
 import warnings
 from typing import Union
 
@@ -29,22 +30,45 @@ _LOAD_MESSAGES = {
 
 
 def emit(msg: str, logger: LoggerLike, level: int = logging.INFO, *, flavour: Flavour) -> None:
-    """Send ``msg`` where ``logger`` says, as upstream's ``print_log`` does."""
+    """Send ``msg`` where ``logger`` says, as the flavour's ``print_log`` does.
+
+    Another str than ``'current'``/``'silent'`` names a logger: for mmengine an
+    ``MMLogger`` instance that must exist already (else ``ValueError``, as
+    upstream); for mmcv 1.x any logger (mmcv's ``get_logger`` when mmcv is
+    imported, the stdlib's otherwise).
+    """
     if logger is None:
         print(msg)
     elif isinstance(logger, logging.Logger):
         logger.log(level, msg)
     elif logger == "silent":
         return
-    elif logger == "current":
+    elif logger == "current" and flavour.name == "mmengine":
         get_logger(flavour).log(level, msg)
     elif isinstance(logger, str):
-        logging.getLogger(logger).log(level, msg)
+        _named_logger(logger, flavour).log(level, msg)
     else:
         raise TypeError(
             "logger must be a logging.Logger, a logger name, 'current', 'silent' or None, "
-            f"got {type(logger).__name__}"
+            f"got {type(logger).__name__}: {logger!r}"
         )
+
+
+def _named_logger(name: str, flavour: Flavour) -> logging.Logger:
+    if flavour.name == "mmengine":
+        mod = sys.modules.get("mmengine.logging.logger")
+        mm_logger = getattr(mod, "MMLogger", None)
+        if mm_logger is not None and mm_logger.check_instance_created(name):
+            return mm_logger.get_instance(name)  # type: ignore[no-any-return]
+        raise ValueError(
+            f"MMLogger: {name} has not been created! (logger={name!r}: a str logger names an "
+            "existing mmengine MMLogger instance; pass a logging.Logger, 'current', 'silent' "
+            "or None instead)"
+        )
+    mmcv_logging = sys.modules.get("mmcv.utils.logging")
+    if mmcv_logging is not None:
+        return mmcv_logging.get_logger(name)  # type: ignore[no-any-return]
+    return logging.getLogger(name)
 
 
 def load_message(flavour: Flavour, backend: str, path: str) -> str:

@@ -1,6 +1,8 @@
-"""Turn a checkpoint name (path, URL or zoo name) into a loaded object.
+"""``CheckpointLoader``: the scheme registry that turns a name into a checkpoint.
 
-Schemes, as upstream registers them:
+Each flavour has its own :class:`CheckpointLoader` subclass (``mminit`` /
+``mminit.mmcv1``), with the loaders upstream registers, under upstream's
+function names (the loading line prints ``__name__[10:]`` as the backend):
 
 ================================  ==============  =================================
 name                              backend (log)   read from
@@ -11,148 +13,289 @@ name                              backend (log)   read from
 ``modelzoo://NAME``               torchvision     deprecated alias of torchvision://
 ``open-mmlab://``/``openmmlab://``  openmmlab     mminit/zoo/openmmlab.json + user file
 ``mmcls://NAME``                  mmcls           mminit/zoo/mmcls.json, ``backbone.`` keys
+``pavi://``, ``s3://``, ...       pavi, ceph      refused by name (OpenMMLab-internal)
 ================================  ==============  =================================
 
-``pavi://``, ``s3://`` and ``petrel://`` need OpenMMLab's internal clients and
-are refused by name; any other ``scheme://`` is an error naming the known ones
-(upstream would look for a local file of that name).
+``register_scheme`` adds loaders ``loader(filename, map_location)`` as upstream's
+does: prefixes are regular expressions matched at the start of the name,
+longer (reverse-sorted) prefixes first, ``''`` (local) last.  Any other
+``scheme://`` reaching the local loader is an error naming the registered
+schemes (upstream would look for a local file of that name).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections import OrderedDict
-from typing import Any, Callable, Optional
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any, Callable, ClassVar, Optional, Union
 
 import torch
 
-from .._flavour import Flavour
+from .._flavour import MMCV1, MMENGINE, Flavour
 from . import zoo
 from .download import fetch
-from .errors import UnknownSchemeError, UnsupportedSourceError
-from .loading import MapLocation, read_file
+from .errors import InvalidSchemeArg, UnknownSchemeError, UnsupportedSourceError
+from .loading import MapLocation, check_local_file, read_file
 from .messages import LoggerLike, deprecation, dist_info, emit, load_message
 
-__all__ = ["KNOWN_SCHEMES", "read_checkpoint", "resolve"]
+__all__ = [
+    "CheckpointLoader",
+    "checkpoint_loader",
+    "read_checkpoint",
+    "weights_only_for_call",
+]
 
-Reader = Callable[[str, MapLocation, Optional[bool], Flavour], Any]
+Loader = Callable[..., Any]
+Prefixes = Union[str, "list[str]", "tuple[str, ...]"]
 
-_UNSUPPORTED = (
-    (re.compile(r"pavi://"), "pavi://", "pavi"),
-    (re.compile(r"(\S+:)?s3://"), "s3://", "petrel_client"),
-    (re.compile(r"(\S+:)?petrel://"), "petrel://", "petrel_client"),
-)
 _ANY_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://")
+# ``weights_only`` of the current ``_load_checkpoint`` call: upstream's loaders
+# take ``(filename, map_location)`` only, so the built-in ones read it here.
+_WEIGHTS_ONLY: ContextVar[Optional[bool]] = ContextVar("mminit_weights_only", default=None)
+# ``CheckpointLoader.load_checkpoint``'s default logger per flavour.
+_DEFAULT_LOGGER: dict[str, LoggerLike] = {"mmengine": "current", "mmcv1": None}
 
 
-def _read_local(filename: str, map_location: MapLocation, weights_only: bool | None,
-                flavour: Flavour) -> Any:
-    path = os.path.expanduser(filename)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"checkpoint file {path} can not be found")
-    return read_file(path, map_location, weights_only)
+@contextlib.contextmanager
+def weights_only_for_call(weights_only: bool | None) -> Iterator[None]:
+    """Make ``weights_only`` the choice of the built-in loaders in this block."""
+    token = _WEIGHTS_ONLY.set(weights_only)
+    try:
+        yield
+    finally:
+        _WEIGHTS_ONLY.reset(token)
 
 
-def _read_http(url: str, map_location: MapLocation, weights_only: bool | None,
-               flavour: Flavour) -> Any:
-    # Like upstream: rank 0 downloads first, the other ranks then use its copy.
-    rank, world_size = dist_info()
-    path = fetch(url) if rank == 0 else ""
-    if world_size > 1:
-        torch.distributed.barrier()
-        if rank > 0:
-            path = fetch(url)
-    return read_file(path, map_location, weights_only)
+class CheckpointLoader:
+    """A general checkpoint loader that manages all schemes (as upstream's).
 
+    Use a flavour's subclass (``mminit.CheckpointLoader`` or
+    ``mminit.mmcv1.CheckpointLoader``); each has its own scheme table.
 
-def _read_torchvision(filename: str, map_location: MapLocation,
-                      weights_only: bool | None, flavour: Flavour) -> Any:
-    urls = zoo.torchvision_urls()
-    if filename.startswith("modelzoo://"):
-        deprecation(
-            'The URL scheme of "modelzoo://" is deprecated, please use "torchvision://" instead',
-            flavour=flavour,
-        )
-        name = filename[len("modelzoo://"):]
-    else:
-        name = filename[len("torchvision://"):]
-    if flavour.name == "mmcv1":  # mmcv 1.x also accepts 'ResNet50_Weights.IMAGENET1K_V1'
-        name = name.lower().replace("_weights", "")
-    url = zoo.lookup(urls, name, "torchvision")
-    return _read_http(url, map_location, weights_only, flavour)
+    Examples:
+        >>> @CheckpointLoader.register_scheme(prefixes="mystore://")
+        ... def load_from_mystore(filename, map_location=None):
+        ...     return torch.load(filename[len("mystore://"):], map_location=map_location)
+    """
 
+    _schemes: ClassVar[dict[str, Loader]] = {}
+    _flavour: ClassVar[Flavour] = MMENGINE
 
-def _read_openmmlab(filename: str, map_location: MapLocation,
-                    weights_only: bool | None, flavour: Flavour) -> Any:
-    urls = zoo.openmmlab_urls(flavour)
-    scheme = "open-mmlab://" if filename.startswith("open-mmlab://") else "openmmlab://"
-    name = filename[len(scheme):]
-    renamed = zoo.deprecated_names()
-    if name in renamed:
-        deprecation(f"{scheme}{name} is deprecated in favor of {scheme}{renamed[name]}",
-                    flavour=flavour)
-        name = renamed[name]
-    url = zoo.lookup(urls, name, "open-mmlab")
-    if url.startswith(("http://", "https://")):
-        return _read_http(url, map_location, weights_only, flavour)
-    # A relative entry (from the user's table) names a file under the zoo home.
-    path = os.path.join(zoo.zoo_home(flavour), url)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"checkpoint file {path} (zoo entry {scheme}{name}) can not be found")
-    return read_file(path, map_location, weights_only)
-
-
-def _read_mmcls(filename: str, map_location: MapLocation, weights_only: bool | None,
-                flavour: Flavour) -> Any:
-    url = zoo.lookup(zoo.mmcls_urls(), filename[len("mmcls://"):], "mmcls")
-    checkpoint = _read_http(url, map_location, weights_only, flavour)
-    weights = checkpoint.get("state_dict", checkpoint)
-    # mmcls classifiers keep the backbone under 'backbone.'; only that part is kept.
-    backbone = OrderedDict(
-        (key[len("backbone."):], value) for key, value in weights.items()
-        if key.startswith("backbone.")
-    )
-    return {"state_dict": backbone}
-
-
-_SCHEMES: tuple[tuple[str, str, Reader], ...] = (
-    ("http://", "http", _read_http),
-    ("https://", "http", _read_http),
-    ("torchvision://", "torchvision", _read_torchvision),
-    ("modelzoo://", "torchvision", _read_torchvision),
-    ("open-mmlab://", "openmmlab", _read_openmmlab),
-    ("openmmlab://", "openmmlab", _read_openmmlab),
-    ("mmcls://", "mmcls", _read_mmcls),
-)
-KNOWN_SCHEMES: tuple[str, ...] = tuple(prefix for prefix, _, _ in _SCHEMES)
-
-
-def resolve(filename: str) -> tuple[str, Reader]:
-    """``(backend name, reader)`` for ``filename``; raises for unusable schemes."""
-    if not isinstance(filename, str):
-        raise TypeError(f"checkpoint must be a str path or URL, got {type(filename).__name__}")
-    for prefix, backend, reader in _SCHEMES:
-        if filename.startswith(prefix):
-            return backend, reader
-    for pattern, scheme, client in _UNSUPPORTED:
-        if pattern.match(filename):
-            raise UnsupportedSourceError(
-                f"{filename}: {scheme} checkpoints need OpenMMLab's internal {client} client, "
-                "which mminit does not use; download the file and pass its local path"
+    @classmethod
+    def _register_scheme(cls, prefixes: Prefixes, loader: Loader, force: bool = False) -> None:
+        if isinstance(prefixes, str):
+            prefixes = [prefixes]
+        elif not isinstance(prefixes, (list, tuple)):
+            raise InvalidSchemeArg(
+                "prefixes must be a str or a list/tuple of str, "
+                f"got {type(prefixes).__name__}: {prefixes!r}"
             )
-    unknown = _ANY_SCHEME.match(filename)
-    if unknown:
-        raise UnknownSchemeError(
-            f"unknown checkpoint scheme {unknown.group(1)}:// in {filename!r}; known schemes: "
-            + ", ".join(KNOWN_SCHEMES) + " (anything else is a local path)"
+        for prefix in prefixes:
+            if prefix not in cls._schemes or force:
+                cls._schemes[prefix] = loader
+            else:
+                raise KeyError(
+                    f"{prefix} is already registered as a loader backend, "
+                    'add "force=True" if you want to override it'
+                )
+        # upstream's order: reverse-sorted, so longer prefixes win and '' is last
+        cls._schemes = OrderedDict(sorted(cls._schemes.items(), key=lambda t: t[0], reverse=True))
+
+    @classmethod
+    def register_scheme(
+        cls, prefixes: Prefixes, loader: Loader | None = None, force: bool = False
+    ) -> Any:
+        """Register ``loader(filename, map_location)`` for names matching ``prefixes``.
+
+        Usable as a call or, without ``loader``, as a decorator.
+
+        Args:
+            prefixes: one prefix or several; each is a regular expression
+                matched at the start of the name (``'mystore://'``).
+            loader: the function; the loading line names its backend as
+                ``loader.__name__[10:]`` (``load_from_mystore`` -> ``mystore``).
+            force: replace a loader already registered for a prefix instead
+                of raising ``KeyError``.
+        """
+        if loader is not None:
+            cls._register_scheme(prefixes, loader, force=force)
+            return None
+
+        def _register(loader_fn: Loader) -> Loader:
+            cls._register_scheme(prefixes, loader_fn, force=force)
+            return loader_fn
+
+        return _register
+
+    @classmethod
+    def _get_checkpoint_loader(cls, path: str) -> Loader | None:
+        """The loader of the first (longest) prefix matching ``path``."""
+        for prefix in cls._schemes:
+            if re.match(prefix, path) is not None:
+                return cls._schemes[prefix]
+        return None
+
+    @classmethod
+    def load_checkpoint(cls, filename: str, map_location: MapLocation = None,
+                        logger: LoggerLike = "current") -> Any:
+        """Write the loading line to ``logger``, then load ``filename`` with its loader."""
+        return _load_with(cls, filename, map_location, logger)
+
+
+def _load_with(cls: type[CheckpointLoader], filename: str, map_location: MapLocation,
+               logger: LoggerLike) -> Any:
+    if not isinstance(filename, str):
+        raise TypeError(f"checkpoint must be a str path or URL, got {type(filename).__name__}: "
+                        f"{filename!r}")
+    loader = cls._get_checkpoint_loader(filename)
+    if loader is None:  # only when someone removed the '' (local) scheme
+        raise UnknownSchemeError(f"no checkpoint loader is registered for {filename!r}; "
+                                 f"registered prefixes: {', '.join(map(repr, cls._schemes))}")
+    backend = getattr(loader, "__name__", type(loader).__name__)[10:]
+    emit(load_message(cls._flavour, backend, filename), logger, flavour=cls._flavour)
+    return loader(filename, map_location)
+
+
+def _known_prefixes(cls: type[CheckpointLoader]) -> str:
+    return ", ".join(p for p in cls._schemes if p) + " (anything else is a local path)"
+
+
+def _register_builtins(cls: type[CheckpointLoader]) -> None:  # noqa: C901 - one table
+    flavour = cls._flavour
+
+    def load_from_local(filename: str, map_location: MapLocation = None) -> Any:
+        unknown = _ANY_SCHEME.match(filename)
+        if unknown:
+            raise UnknownSchemeError(
+                f"unknown checkpoint scheme {unknown.group(1)}:// in {filename!r}; known "
+                f"schemes: {_known_prefixes(cls)}; register one with "
+                "CheckpointLoader.register_scheme"
+            )
+        path = os.path.expanduser(filename)
+        check_local_file(path)
+        return read_file(path, map_location, _WEIGHTS_ONLY.get())
+
+    def load_from_http(filename: str, map_location: MapLocation = None) -> Any:
+        # Like upstream: rank 0 downloads first, the other ranks then use its copy.
+        rank, world_size = dist_info()
+        path = fetch(filename) if rank == 0 else ""
+        if world_size > 1:
+            torch.distributed.barrier()
+            if rank > 0:
+                path = fetch(filename)
+        return read_file(path, map_location, _WEIGHTS_ONLY.get(), cached=True)
+
+    def load_from_pavi(filename: str, map_location: MapLocation = None) -> Any:
+        raise UnsupportedSourceError(
+            f"{filename}: pavi:// checkpoints need OpenMMLab's internal pavi client, which "
+            "mminit does not use; download the file and pass its local path"
         )
-    return "local", _read_local
+
+    def load_from_ceph(filename: str, map_location: MapLocation = None) -> Any:
+        scheme = "petrel://" if "petrel://" in filename else "s3://"
+        raise UnsupportedSourceError(
+            f"{filename}: {scheme} checkpoints need OpenMMLab's internal petrel_client, "
+            "which mminit does not use; download the file and pass its local path"
+        )
+
+    def load_from_torchvision(filename: str, map_location: MapLocation = None) -> Any:
+        urls = zoo.torchvision_urls()
+        if filename.startswith("modelzoo://"):
+            deprecation('The URL scheme of "modelzoo://" is deprecated, please use '
+                        '"torchvision://" instead', flavour=flavour)
+            name = filename[len("modelzoo://"):]
+        else:
+            name = filename[len("torchvision://"):]
+        if flavour is MMCV1:  # mmcv 1.x also accepts 'ResNet50_Weights.IMAGENET1K_V1'
+            name = name.lower().replace("_weights", "")
+        return load_from_http(zoo.lookup(urls, name, "torchvision"), map_location)
+
+    def load_from_openmmlab(filename: str, map_location: MapLocation = None) -> Any:
+        urls = zoo.openmmlab_urls(flavour)
+        scheme = "open-mmlab://" if filename.startswith("open-mmlab://") else "openmmlab://"
+        name = filename[len(scheme):]
+        renamed = zoo.deprecated_names()
+        if name in renamed:
+            deprecation(f"{scheme}{name} is deprecated in favor of {scheme}{renamed[name]}",
+                        flavour=flavour)
+            name = renamed[name]
+        url = zoo.lookup(urls, name, "open-mmlab")
+        if url.startswith(("http://", "https://")):
+            return load_from_http(url, map_location)
+        path = zoo.local_entry(flavour, f"{scheme}{name}", url)
+        return read_file(path, map_location, _WEIGHTS_ONLY.get())
+
+    def load_from_mmcls(filename: str, map_location: MapLocation = None) -> Any:
+        url = zoo.lookup(zoo.mmcls_urls(), filename[len("mmcls://"):], "mmcls")
+        checkpoint = load_from_http(url, map_location)
+        weights = checkpoint.get("state_dict", checkpoint)
+        # mmcls classifiers keep the backbone under 'backbone.'; only that part is kept.
+        backbone = OrderedDict(
+            (key[len("backbone."):], value) for key, value in weights.items()
+            if key.startswith("backbone.")
+        )
+        return {"state_dict": backbone}
+
+    for prefixes, loader in (
+        ("", load_from_local),
+        (("http://", "https://"), load_from_http),
+        ("pavi://", load_from_pavi),
+        ([r"(\S+\:)?s3://", r"(\S+\:)?petrel://"], load_from_ceph),
+        (("modelzoo://", "torchvision://"), load_from_torchvision),
+        (("open-mmlab://", "openmmlab://"), load_from_openmmlab),
+        ("mmcls://", load_from_mmcls),
+    ):
+        cls._register_scheme(prefixes, loader)
+
+
+def _make_loader(flavour: Flavour, module_name: str) -> type[CheckpointLoader]:
+    default_logger = _DEFAULT_LOGGER[flavour.name]
+
+    def load_checkpoint(cls: type[CheckpointLoader], filename: str,
+                        map_location: MapLocation = None,
+                        logger: LoggerLike = default_logger) -> Any:
+        """Write the loading line to ``logger``, then load ``filename`` with its loader.
+
+        Args:
+            filename: a name with a registered prefix, or a local path.
+            map_location: as for :func:`torch.load`.
+            logger: where the loading line goes (a ``logging.Logger``, a
+                logger name, ``'current'``, ``'silent'``, or None: stdout).
+        """
+        return _load_with(cls, filename, map_location, logger)
+
+    loader_cls: type[CheckpointLoader] = type(
+        "CheckpointLoader",
+        (CheckpointLoader,),
+        {
+            "__module__": module_name,
+            "__doc__": CheckpointLoader.__doc__,
+            "_schemes": OrderedDict(),
+            "_flavour": flavour,
+            "load_checkpoint": classmethod(load_checkpoint),
+        },
+    )
+    _register_builtins(loader_cls)
+    return loader_cls
+
+
+_LOADERS: dict[str, type[CheckpointLoader]] = {
+    "mmengine": _make_loader(MMENGINE, "mminit"),
+    "mmcv1": _make_loader(MMCV1, "mminit.mmcv1"),
+}
+
+
+def checkpoint_loader(flavour: Flavour) -> type[CheckpointLoader]:
+    """The flavour's :class:`CheckpointLoader` (the one its public name exposes)."""
+    return _LOADERS[flavour.name]
 
 
 def read_checkpoint(filename: str, map_location: MapLocation, logger: LoggerLike, *,
                     flavour: Flavour, weights_only: bool | None) -> Any:
-    """Log upstream's loading line, then read ``filename`` from its source."""
-    backend, reader = resolve(filename)
-    emit(load_message(flavour, backend, filename), logger, flavour=flavour)
-    return reader(filename, map_location, weights_only, flavour)
+    """Log upstream's loading line, then read ``filename`` through the flavour's loader."""
+    with weights_only_for_call(weights_only):
+        return _load_with(checkpoint_loader(flavour), filename, map_location, logger)

@@ -130,4 +130,15 @@ def load_state_dict(
         return
     if strict:
         raise RuntimeError(report)
-    emit(report, logger, logging.WARNING, flavour=flavour)
+    if flavour.name == "mmengine" or logger is None:
+        emit(report, logger, logging.WARNING, flavour=flavour)
+        return
+    # mmcv 1.x calls logger.warning() itself: a str logger such as 'silent' fails there
+    warning = getattr(logger, "warning", None)
+    if warning is None:
+        raise AttributeError(
+            f"mmcv 1.x's load_state_dict reports mismatches with logger.warning(), and "
+            f"logger={logger!r} ({type(logger).__name__}) has no warning method; pass a "
+            "logging.Logger or None (upstream fails the same way)"
+        )
+    warning(report)

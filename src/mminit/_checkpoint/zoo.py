@@ -6,6 +6,9 @@ ship; the two upstreams' tables are identical.  A user's
 ``<home>/open_mmlab.json`` extends and overrides the OpenMMLab table, where
 ``<home>`` is ``$MMENGINE_HOME`` (mmengine) or ``$MMCV_HOME`` (mmcv 1.x),
 defaulting to ``$XDG_CACHE_HOME/<mmengine|mmcv>`` or ``~/.cache/<...>``.
+An entry that is not a URL is a path joined to ``<home>`` as upstream joins
+it (``os.path.join``): relative paths are files under the home, an absolute
+path is used as it is, and ``../`` leads out of the home.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from .errors import UnknownModelNameError, UnsupportedSourceError
 
 __all__ = [
     "deprecated_names",
+    "local_entry",
     "lookup",
     "mmcls_urls",
     "openmmlab_urls",
@@ -51,15 +55,41 @@ def openmmlab_urls(flavour: Flavour) -> dict[str, str]:
     urls = _table("openmmlab.json")
     override = os.path.join(zoo_home(flavour), "open_mmlab.json")
     if os.path.exists(override):
-        with open(override, encoding="utf-8") as fh:
-            extra: Any = json.load(fh)
-        if not isinstance(extra, dict):
-            raise ValueError(
-                f"{override} must hold a JSON object mapping names to URLs, "
-                f"got {type(extra).__name__}"
-            )
-        urls.update(extra)
+        urls.update(_user_table(override))
     return urls
+
+
+def _user_table(path: str) -> dict[str, str]:
+    """The user's ``open_mmlab.json``, checked: every error names the file."""
+    what = "a JSON object mapping model names to URLs or paths under its directory"
+    try:
+        with open(path, encoding="utf-8") as fh:
+            extra: Any = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc}); it must hold {what}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {path} ({type(exc).__name__}: {exc}); it must hold "
+                         f"{what}") from exc
+    if not isinstance(extra, dict):
+        raise ValueError(f"{path} must hold {what}, got a JSON {type(extra).__name__}")  # noqa: TRY004
+    bad = [f"{key!r}: {value!r}" for key, value in extra.items()
+           if not isinstance(value, str) or not value]
+    if bad:
+        raise ValueError(f"{path}: every value must be a non-empty string (a URL or a path), "
+                         f"got {', '.join(bad[:5])}")
+    return extra
+
+
+def local_entry(flavour: Flavour, label: str, entry: str) -> str:
+    """The file a non-URL zoo entry names: ``entry`` joined to the zoo home."""
+    from .loading import check_local_file  # loading imports nothing from here
+
+    path = os.path.join(zoo_home(flavour), entry)
+    try:
+        check_local_file(path)
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"{exc} (zoo entry {label} -> {entry!r})") from None
+    return path
 
 
 def deprecated_names() -> dict[str, str]:
