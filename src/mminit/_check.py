@@ -27,9 +27,14 @@ mix): the model code is expected to be *migrated* (it imports ``mminit`` /
 Each side seeds torch with ``--seed``, builds the model, seeds again, calls
 ``init_weights()`` (when the model has one) and saves every parameter and
 buffer plus the init-info strings of the dump upstream logs.  The parent
-compares them bit for bit, prints a table and exits 0 only when all are
-identical (1: differences, 2: a side failed, or the mminit side used no mminit
-``BaseModule``, i.e. the code was not migrated and nothing was compared).
+compares them bit for bit, prints a table (tensors and init-info strings
+compared) and exits 0 only when all are identical (1: differences, 2: a side
+failed, or the mminit side used no mminit ``BaseModule``, i.e. the code was not
+migrated and nothing was compared).  A failure names its stage: ``import`` (the
+target's module or config, with its ``custom_imports`` and lazy imports),
+``build`` (the factory or ``MODELS.build``), ``init`` (``init_weights``; an
+exception there is compared, not fatal, since upstream raises too) or
+``compare`` (collecting or reading a side's state).
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ import subprocess
 import sys
 import tempfile
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = ["main"]
@@ -90,26 +95,36 @@ def _install_aliases(flavour: str) -> None:
     for fl in ("mmengine", "mmcv1") if flavour == "auto" else (flavour,):
         real = sys.modules[_UPSTREAM[fl][0]]
         alias = _alias_module(fl, list(vars(real)["__all__"]))
+        # importlib.util.find_spec (mmengine's lazy-import configs call it on every
+        # imported top-level module) raises ValueError on a module whose __spec__ is
+        # None; the real module's spec makes the alias classify exactly as mminit does
+        alias.__spec__ = real.__spec__
         sys.modules[_UPSTREAM[fl][0]] = alias
         if fl == "mmcv1":
             vars(sys.modules["mminit"])["mmcv1"] = alias  # `import mminit.mmcv1` binds this
     del mminit
 
 
-def _build(target: str) -> Any:
+def _load(target: str) -> Callable[[], Any]:
+    """Stage "import": import the target's module or read its config (which runs its
+    ``custom_imports`` and lazy imports); returns what builds the model."""
     if ":" not in target and target.endswith(".py"):
         from mmengine.config import Config
         from mmengine.registry import MODELS, init_default_scope
 
         cfg = Config.fromfile(target)
-        if cfg.get("default_scope"):
-            init_default_scope(cfg.default_scope)
-        return MODELS.build(cfg.model)
+
+        def build() -> Any:
+            if cfg.get("default_scope"):
+                init_default_scope(cfg.default_scope)
+            return MODELS.build(cfg.model)
+
+        return build
     module_name, _, attr = target.partition(":")
     if not attr:
         raise ValueError(f"TARGET must be 'pkg.module:factory' or a config .py file, got {target!r}")
-    factory = getattr(importlib.import_module(module_name), attr)
-    return factory()
+    factory: Callable[[], Any] = getattr(importlib.import_module(module_name), attr)
+    return factory
 
 
 class _Collect(logging.Handler):
@@ -130,23 +145,36 @@ def _loggers() -> list[logging.Logger]:
 
         found.append(MMLogger.get_current_instance())
     if "mmcv" in sys.modules:
-        from mmcv.utils import get_logger
-        from mmcv.utils.logging import logger_initialized
-
-        get_logger("mmcv")
-        found += [logging.getLogger(n) for n in logger_initialized]
+        try:  # mmcv 1.x only: mmcv 2.x has no BaseModule and no mmcv.utils.get_logger
+            from mmcv.utils import get_logger
+            from mmcv.utils.logging import logger_initialized
+        except ImportError:
+            pass
+        else:
+            get_logger("mmcv")
+            found += [logging.getLogger(n) for n in logger_initialized]
     return list({id(lg): lg for lg in found}.values())
+
+
+# what each stage of a side does, as its failure is reported
+_STAGES = {"import": "importing", "build": "building", "init": "initialising",
+           "compare": "collecting the state of"}
 
 
 def _run_side(target: str, seed: int, out: str, alias: str | None) -> int:
     import torch
 
-    if alias:
-        _install_aliases(alias)
-    result: dict[str, Any] = {"error": None, "info": {}, "tensors": {}, "params": [], "bases": []}
+    result: dict[str, Any] = {"error": None, "stage": None, "info": {}, "tensors": {},
+                              "params": [], "bases": []}
+    stage = "import"
     try:
+        if alias:
+            _install_aliases(alias)
+        build = _load(target)
+        stage = "build"
         torch.manual_seed(seed)
-        model = _build(target)
+        model = build()
+        stage = "init"
         torch.manual_seed(seed)
         collect = _Collect()
         for logger in _loggers():  # mute upstream's console handlers, keep the dump
@@ -160,14 +188,16 @@ def _run_side(target: str, seed: int, out: str, alias: str | None) -> int:
                 model.init_weights()
             except Exception as exc:  # noqa: BLE001 - reported; the state is still compared
                 result["error"] = f"init_weights raised {type(exc).__name__}: {exc}"
+                result["stage"] = "init"
+        stage = "compare"
         result["info"] = collect.info
         result["tensors"] = {k: v.detach().cpu() for k, v in model.state_dict().items()}
         result["params"] = [n for n, _ in model.named_parameters(remove_duplicate=False)]
         result["bases"] = sorted({f"{c.__module__}.{c.__qualname__}" for m in model.modules()
                                   for c in type(m).__mro__ if c.__name__ == "BaseModule"})
     except Exception as exc:  # noqa: BLE001 - any failure of user code is reported
-        result["error"] = f"building {target!r} failed: {type(exc).__name__}: {exc}"
-        result["fatal"] = True
+        result.update(tensors={}, params=[], bases=[], info={}, stage=stage, fatal=True,
+                      error=f"{_STAGES[stage]} {target!r} failed: {type(exc).__name__}: {exc}")
     torch.save(result, out)
     return 0
 
@@ -215,12 +245,15 @@ def _compare(up: dict[str, Any], mm: dict[str, Any]) -> dict[str, Any]:
             diff = float((a.double() - b.double()).abs().max()) if a.numel() else 0.0
         rows.append({"name": name, "kind": kinds.get(name, "buffer"), "max_abs_diff": diff,
                      "upstream_info": up["info"].get(name), "mminit_info": mm["info"].get(name)})
-    info_only = [n for n in up["info"] if up["info"].get(n) != mm["info"].get(n)
-                 and n not in {r["name"] for r in rows}]
-    for name in info_only:
-        rows.append({"name": name, "kind": "init-info", "max_abs_diff": 0.0,
-                     "upstream_info": up["info"].get(name), "mminit_info": mm["info"].get(name)})
+    info_names = list(up["info"]) + [n for n in mm["info"] if n not in up["info"]]
+    info_differing = [n for n in info_names if up["info"].get(n) != mm["info"].get(n)]
+    tensor_rows = {r["name"] for r in rows}
+    for name in info_differing:
+        if name not in tensor_rows:
+            rows.append({"name": name, "kind": "init-info", "max_abs_diff": 0.0,
+                         "upstream_info": up["info"].get(name), "mminit_info": mm["info"].get(name)})
     return {"compared": compared, "identical": identical, "differing": rows,
+            "info_compared": len(info_names), "info_identical": len(info_names) - len(info_differing),
             "errors": {"upstream": up["error"], "mminit": mm["error"]}}
 
 
@@ -230,12 +263,14 @@ def _print_table(report: dict[str, Any]) -> None:
     print(f"  tensors compared : {report['compared']} ({n_params} parameters, "
           f"{report['compared'] - n_params} buffers)")
     print(f"  bit-identical    : {report['identical']}")
+    print(f"  init-info strings: {report['info_compared']} compared, "
+          f"{report['info_identical']} identical")
     print(f"  differing        : {len(report['differing'])}")
     for side, bases in report["base_classes"].items():
         print(f"  {side + ' side BaseModule':<17}: {', '.join(bases) or '(none)'}")
     for side, err in report["errors"].items():
         if err:
-            print(f"  {side} side: {err}")
+            print(f"  {side} side (init stage): {err}")
     if report["differing"]:
         print(f"\n  {'name':<40} {'kind':<9} {'max abs diff':>12}  upstream init-info | mminit init-info")
         for row in report["differing"]:
@@ -284,10 +319,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"mminit check: {side} side process failed ({proc.returncode}):\n{output}",
                       file=sys.stderr)
                 return 2
-        up, mm = (torch.load(p, weights_only=True) for p in (up_out, mm_out))
+        try:
+            up, mm = (torch.load(p, weights_only=True) for p in (up_out, mm_out))
+        except Exception as exc:  # noqa: BLE001 - reported with its stage
+            print(f"mminit check: failed at the compare stage: reading a side's result "
+                  f"failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 2
     for side, res in (("upstream", up), ("mminit", mm)):
         if res.get("fatal"):
-            print(f"mminit check: {side} side: {res['error']}", file=sys.stderr)
+            print(f"mminit check: {side} side failed at the {res['stage']} stage: {res['error']}",
+                  file=sys.stderr)
             return 2
     if mm["bases"] and not any(b.startswith("mminit.") for b in mm["bases"]):
         print(f"mminit check: the mminit side of {args.migrated or args.target!r} used no mminit "
@@ -295,8 +336,14 @@ def main(argv: Sequence[str] | None = None) -> int:
               "`mminit migrate` on the model code first, or pass its migrated copy with "
               "--migrated.", file=sys.stderr)
         return 2
+    try:
+        compared = _compare(up, mm)
+    except Exception as exc:  # noqa: BLE001 - reported with its stage
+        print(f"mminit check: failed at the compare stage: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+        return 2
     report = {"target": args.target, "migrated": args.migrated, "flavour": args.flavour,
-              "seed": args.seed, "params": up["params"], **_compare(up, mm),
+              "seed": args.seed, "params": up["params"], **compared,
               "base_classes": {"upstream": up["bases"], "mminit": mm["bases"]},
               "init_info": {"upstream": up["info"], "mminit": mm["info"]}}
     _print_table(report)

@@ -142,3 +142,84 @@ def test_unmigrated_source_against_its_migrated_copy(in_models_dir: Path, capsys
     assert report["base_classes"] == {"upstream": [BASES["mmengine"][0]],
                                       "mminit": [BASES["mmengine"][1]]}
     assert report["identical"] == report["compared"] > 60
+
+
+# ------------------------------------------------ stages, init-info count, lazy configs
+@pytest.mark.parametrize(("env", "factory", "stage", "what"), [
+    ({"CHECK_FAIL_IMPORT": "1"}, "build_fails", "import", "planted failure while importing"),
+    ({}, "build_fails", "build", "planted failure in the factory"),
+])
+def test_failure_names_its_stage(env: dict[str, str], factory: str, stage: str, what: str,
+                                 in_models_dir: Path, capsys: Any,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    _require("mmengine")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert main([f"models_stages:{factory}", "--flavour", "mmengine"]) == 2
+    err = capsys.readouterr().err
+    assert f"upstream side failed at the {stage} stage" in err and what in err, err
+    if stage != "build":
+        assert "building" not in err, err
+
+
+def test_init_exception_is_compared_not_fatal(in_models_dir: Path, capsys: Any) -> None:
+    _require("mmengine")
+    code, report, text = _run(["models_stages:build_init_fails", "--flavour", "mmengine"],
+                              in_models_dir, capsys)
+    assert code == 0, text  # both sides raise the same exception: parity
+    assert report["errors"]["upstream"] == report["errors"]["mminit"] == \
+        "init_weights raised RuntimeError: planted failure in init_weights"
+    assert "mminit side (init stage): init_weights raised" in text
+
+
+def test_table_counts_init_info_strings(in_models_dir: Path, capsys: Any) -> None:
+    _require("mmengine")
+    code, report, text = _run(["models_mmengine:build_resnet", "--flavour", "mmengine"],
+                              in_models_dir, capsys)
+    assert code == 0, text
+    n_info = len(report["init_info"]["upstream"])
+    assert n_info == len(set(report["params"])) > 40
+    assert report["info_compared"] == report["info_identical"] == n_info
+    assert f"init-info strings: {n_info} compared, {n_info} identical" in text
+
+
+def test_planted_info_only_difference_is_counted(in_models_dir: Path, capsys: Any) -> None:
+    _require("mmengine")
+    code, report, text = _run(["models_mmengine:build_vit", "--migrated", "models_planted:build_vit",
+                               "--flavour", "mmengine"], in_models_dir, capsys)
+    assert code == 1
+    assert report["info_compared"] - report["info_identical"] == 2  # head.1.weight and .bias
+    assert f"{report['info_compared']} compared, {report['info_identical']} identical" in text
+
+
+def test_no_upstream_logger_on_the_mminit_side(in_models_dir: Path, capsys: Any) -> None:
+    """The mminit side imports neither mmengine nor mmcv (the factory asserts it)."""
+    _require("mmengine")
+    code, report, text = _run(["models_stages:build_plain_resnet", "--flavour", "mmengine"],
+                              in_models_dir, capsys)
+    assert code == 0, text
+    assert report["info_compared"] == report["info_identical"] == len(set(report["params"])) > 40
+
+
+LAZY_CONFIG = """\
+from mminit import TruncNormalInit
+from models_mmengine import MODELS as ZOO
+
+model = dict(type=ZOO.TinyViT,
+             init_cfg=[dict(type=TruncNormalInit, layer='Linear', std=0.02, bias=0.5)])
+"""
+
+
+def test_migrated_lazy_import_config(in_models_dir: Path, capsys: Any) -> None:
+    """Issue 13.5: the upstream side's ``mminit`` alias needs a ``__spec__`` (lazy configs
+    call ``importlib.util.find_spec`` on it)."""
+    _require("mmengine")
+    config = in_models_dir / "lazy_vit.py"
+    config.write_text(LAZY_CONFIG)
+    code, report, text = _run([str(config), "--flavour", "mmengine"], in_models_dir, capsys)
+    assert code == 0, text
+    assert report["identical"] == report["compared"] > 40
+    assert report["base_classes"] == {"upstream": [BASES["mmengine"][0]],
+                                      "mminit": [BASES["mmengine"][1]]}
+    assert report["init_info"]["upstream"]["layers.0.attn.qkv.bias"] == \
+        "TruncNormalInit: a=-2, b=2, mean=0, std=0.02, bias=0.5"
