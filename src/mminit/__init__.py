@@ -53,6 +53,11 @@ __all__ = [
     "uniform_init",
     "update_init_info",
     "xavier_init",
+    "FastModeWarning",
+    "disable",
+    "enable",
+    "init_weights",
+    "route",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - static view for type checkers and IDEs

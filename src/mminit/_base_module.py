@@ -18,16 +18,16 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional, Unio
 
 from torch import nn
 
-from ._engine import InitEngine, active_engine
+from ._engine import InitEngine, active_engine, in_eager_block
+from ._errors import FastModeWarning, check_cfg_entry, check_init_cfg_iterable
 from ._fast import FastInitEngine, materialise_meta
 from ._flavour import Flavour
 from ._init_info import new_params_init_info, update_init_info_for
-from ._logging import get_logger
-from ._user_code import InitMode, is_foreign_tree, resolve_mode, starts_with_super, user_defined
+from ._native import NativeKind, mminit_kind, native_bases, native_kind, register_native, upstream_base_classes
+from ._route import routed
+from ._user_code import InitMode, resolve_mode, starts_with_super
 
-_OUR_BASE_MODULES: list[type] = []
-
-__all__ = ["ModuleClasses", "make_module_classes"]
+__all__ = ["ModuleClasses", "make_module_classes", "run_init_weights"]
 
 InitCfg = Union[dict, list, None]
 
@@ -58,10 +58,10 @@ def _is_pretrained(cfg_type: Any, pretrained_classes: tuple[type, ...]) -> bool:
     return cfg_type == "Pretrained" or any(cfg_type is cls for cls in pretrained_classes)
 
 
-def _dump_init_info(module: nn.Module, flavour: Flavour) -> None:
+def _dump_init_info(module: nn.Module, kind: NativeKind) -> None:
     if not _is_rank_zero():
         return
-    logger = get_logger(flavour)
+    logger = kind.dump_logger()
     table: Any = module._params_init_info
     wrote_to_file = False
     for handler in logger.handlers:
@@ -81,41 +81,190 @@ def _dump_init_info(module: nn.Module, flavour: Flavour) -> None:
 def _start_engine(root: nn.Module, flavour: Flavour, mode: Optional[InitMode]) -> Optional[InitEngine]:
     """The engine for ``root``'s init, or ``None`` to run upstream's sequence literally."""
     resolved = resolve_mode(mode)
-    if resolved == "eager" or is_foreign_tree(root, tuple(_OUR_BASE_MODULES)):
-        if resolved == "fast":
-            raise ValueError(
-                f"mode='fast' needs an all-mminit tree; {type(root).__name__} contains an "
-                "upstream BaseModule (use mode='compat')"
-            )
+    if resolved == "eager":
         return None
     if resolved == "fast":
         versions = materialise_meta(root)
-        return FastInitEngine(new_params_init_info(root, flavour, with_means=False), versions)
-    return InitEngine(new_params_init_info(root, flavour, with_means=False))
+        return FastInitEngine(new_params_init_info(root, flavour, with_means=False), versions, root)
+    return InitEngine(new_params_init_info(root, flavour, with_means=False), root)
+
+
+def _runs_upstream_code(module: nn.Module) -> bool:
+    """Whether upstream's own ``BaseModule.init_weights`` may run in ``module``'s subtree.
+
+    That code reads parameters directly, so the engine must not leave deferred
+    values there: such subtrees run eagerly (and fast mode says so).
+    """
+    bases = upstream_base_classes()
+    if not bases:
+        return False
+    return any(isinstance(m, tuple(bases)) and routed(m) is None for m in module.modules())
 
 
 @contextlib.contextmanager
 def _user_code(child: nn.Module) -> Iterator[None]:
     """Run ``child.init_weights()``; if it is user code, let the engine know."""
     engine = active_engine()
-    if engine is None or not user_defined(child, tuple(_OUR_BASE_MODULES)):
+    if engine is None or native_kind(child) is not None:
         yield
         return
-    if starts_with_super(type(child), tuple(_OUR_BASE_MODULES)):
+    eager = _runs_upstream_code(child)
+    if not eager and starts_with_super(type(child), native_bases(include_upstream=routed(child) is not None)):
         # Nothing runs before our own init_weights; _resume_user_code settles the
         # subtree when control returns to the user's code after super().
         yield
         engine.foreign_wrote(child)
         return
-    with engine.foreign(child):
+    with engine.foreign(child, eager=eager, what="its own init_weights"):
         yield
 
 
 def _resume_user_code(module: nn.Module) -> None:
     engine = active_engine()
-    if engine is not None and user_defined(module, tuple(_OUR_BASE_MODULES)):
+    if engine is not None and native_kind(module) is None:
         engine.settle(module)
         engine.foreign_wrote(module)
+
+
+def run_init_weights(module: Any, kind: NativeKind, mode: Optional[InitMode]) -> None:
+    """``BaseModule.init_weights`` of a native ``module`` (mminit's or upstream's class)."""
+    flavour = kind.flavour
+    is_top_level = not hasattr(module, "_params_init_info")
+    engine = None
+    if is_top_level:
+        engine = _start_engine(module, flavour, mode)
+        table: Any = engine.table if engine is not None else new_params_init_info(module, flavour)
+        for sub in module.modules():
+            sub._params_init_info = table
+    elif active_engine() is None and not in_eager_block() and resolve_mode(mode) == "fast":
+        _warn_fast_not_driven(module)
+    if kind.upstream and active_engine() is not None:
+        active_engine().drove(module)  # type: ignore[union-attr]
+    ended_early = None
+    try:
+        if engine is not None:
+            with engine.activate():
+                ended_early = _init_self_and_children(module, kind)
+        else:
+            ended_early = _init_self_and_children(module, kind)
+    except BaseException:
+        if engine is not None:
+            engine.failed()
+        raise
+    finally:
+        if engine is not None:
+            # after an exception or mmcv's early return the table stays behind
+            engine.finish(keep_table=ended_early is not False)
+        else:
+            _resume_user_code(module)
+    if ended_early:
+        return  # mmcv 1.x: a dict Pretrained init_cfg skips the rest, dump included
+
+    if is_top_level:
+        _dump_init_info(module, kind)
+        for sub in module.modules():
+            del sub._params_init_info
+
+
+_FAST_WARNED: set[int] = set()
+
+
+def _warn_fast_not_driven(module: nn.Module) -> None:
+    table = getattr(module, "_params_init_info", None)
+    if id(table) in _FAST_WARNED:
+        return
+    _FAST_WARNED.clear()  # one table at a time: the ids of finished ones may be reused
+    _FAST_WARNED.add(id(table))
+    warnings.warn(
+        f"mode='fast' was requested, but {type(module).__name__}.init_weights is running inside "
+        "an init_weights that mminit does not drive (an upstream root): upstream's literal "
+        "sequence runs instead (mode='eager'). Use mminit.init_weights(model, mode='fast') "
+        "or mminit.route(model) to drive the whole model.",
+        FastModeWarning,
+        stacklevel=3,
+    )
+
+
+def _init_self_and_children(module: Any, kind: NativeKind) -> bool:
+    flavour = kind.flavour
+    if not module._is_init:
+        if flavour.pretrained_last:
+            _init_pretrained_last(module, kind)
+        elif _init_in_order(module, kind):
+            return True
+        module._is_init = True
+    elif flavour.repeat_warning == "log":
+        kind.init_cfg_logger().warning(
+            f"init_weights of {module.__class__.__name__} has been called more than once."
+        )
+    else:
+        warnings.warn(  # noqa: B028 - upstream's stacklevel, for identical filtering
+            f"init_weights of {module.__class__.__name__} has been called more than once."
+        )
+    return False
+
+
+def _log_init_cfg(module: Any, kind: NativeKind) -> None:
+    kind.init_cfg_logger().log(
+        kind.flavour.init_cfg_log_level,
+        f"initialize {module.__class__.__name__} with init_cfg {module.init_cfg}",
+    )
+
+
+def _init_pretrained_last(module: Any, kind: NativeKind) -> None:
+    # mmengine: Pretrained entries run after the others and after the children.
+    pretrained: list[dict] = []
+    if module.init_cfg:
+        _log_init_cfg(module, kind)
+        cfgs = [module.init_cfg] if isinstance(module.init_cfg, dict) else module.init_cfg
+        check_init_cfg_iterable(cfgs, module)
+        others = []
+        for cfg in cfgs:
+            check_cfg_entry(cfg, module)
+            if _is_pretrained(cfg["type"], kind.pretrained_classes):
+                pretrained.append(cfg)
+            else:
+                others.append(cfg)
+        kind.initialize(module, others)
+    _init_children(module, kind)
+    if module.init_cfg and pretrained:
+        kind.initialize(module, pretrained)
+
+
+def _init_in_order(module: Any, kind: NativeKind) -> bool:
+    # mmcv 1.x: the list runs in order; a dict Pretrained returns early.
+    if module.init_cfg:
+        _log_init_cfg(module, kind)
+        kind.initialize(module, module.init_cfg)
+        if isinstance(module.init_cfg, dict) and module.init_cfg["type"] == "Pretrained":
+            return True
+    _init_children(module, kind)
+    return False
+
+
+def _init_children(module: nn.Module, kind: NativeKind) -> None:
+    flavour = kind.flavour
+    child: Any
+    for child in module.children():
+        if (flavour.unwrap_model_wrappers and _is_model_wrapper(child)
+                and not hasattr(child, "init_weights")):
+            child = child.module
+        if not hasattr(child, "init_weights"):
+            continue
+        if flavour.skip_initialised_children and getattr(child, "is_init", False):
+            continue
+        child_kind = native_kind(child)
+        if child_kind is not None and child_kind.upstream and active_engine() is not None:
+            run_init_weights(child, child_kind, None)  # the engine drives upstream's BaseModule
+        else:
+            with _user_code(child):
+                child.init_weights()
+        # the child may define its own init_weights, writing any parameter
+        update_init_info_for(
+            child,
+            f"Initialized by user-defined `init_weights` in {child.__class__.__name__} ",
+            flavour,
+        )
 
 
 def make_module_classes(
@@ -166,109 +315,7 @@ def make_module_classes(
                     same random numbers; see :mod:`mminit._fast`).
                     ``None`` uses the surrounding :func:`mminit.init_mode`.
             """
-            is_top_level = not hasattr(self, "_params_init_info")
-            engine = None
-            if is_top_level:
-                engine = _start_engine(self, flavour, mode)
-                table: Any = engine.table if engine is not None else new_params_init_info(self, flavour)
-                for sub in self.modules():
-                    sub._params_init_info = table
-            ended_early = None
-            try:
-                if engine is not None:
-                    with engine.activate():
-                        ended_early = self._init_self_and_children()
-                else:
-                    ended_early = self._init_self_and_children()
-            finally:
-                if engine is not None:
-                    # after an exception or mmcv's early return the table stays behind
-                    engine.finish(keep_table=ended_early is not False)
-                    if isinstance(engine, FastInitEngine):
-                        engine.report_uncovered(self)
-                else:
-                    _resume_user_code(self)
-            if ended_early:
-                return  # mmcv 1.x: a dict Pretrained init_cfg skips the rest, dump included
-
-            if is_top_level:
-                _dump_init_info(self, flavour)
-                for sub in self.modules():
-                    del sub._params_init_info
-
-        def _init_self_and_children(self) -> bool:
-            if not self._is_init:
-                if flavour.pretrained_last:
-                    self._init_pretrained_last()
-                elif self._init_in_order():
-                    return True
-                self._is_init = True
-            elif flavour.repeat_warning == "log":
-                get_logger(flavour).warning(
-                    f"init_weights of {self.__class__.__name__} has been called more than once."
-                )
-            else:
-                warnings.warn(  # noqa: B028 - upstream's stacklevel, for identical filtering
-                    f"init_weights of {self.__class__.__name__} has been called more than once."
-                )
-            return False
-
-        def _log_init_cfg(self) -> None:
-            get_logger(flavour).log(
-                flavour.init_cfg_log_level,
-                f"initialize {self.__class__.__name__} with init_cfg {self.init_cfg}",
-            )
-
-        def _init_pretrained_last(self) -> None:
-            # mmengine: Pretrained entries run after the others and after the children.
-            pretrained: list[dict] = []
-            if self.init_cfg:
-                self._log_init_cfg()
-                cfgs = [self.init_cfg] if isinstance(self.init_cfg, dict) else self.init_cfg
-                others = []
-                for cfg in cfgs:
-                    if not isinstance(cfg, dict):
-                        raise AssertionError(
-                            f"each init_cfg entry of {self.__class__.__name__} must be a dict, "
-                            f"got {type(cfg)!r}"
-                        )
-                    if _is_pretrained(cfg["type"], pretrained_classes):
-                        pretrained.append(cfg)
-                    else:
-                        others.append(cfg)
-                initialize(self, others)
-            self._init_children()
-            if self.init_cfg and pretrained:
-                initialize(self, pretrained)
-
-        def _init_in_order(self) -> bool:
-            # mmcv 1.x: the list runs in order; a dict Pretrained returns early.
-            if self.init_cfg:
-                self._log_init_cfg()
-                initialize(self, self.init_cfg)
-                if isinstance(self.init_cfg, dict) and self.init_cfg["type"] == "Pretrained":
-                    return True
-            self._init_children()
-            return False
-
-        def _init_children(self) -> None:
-            child: Any
-            for child in self.children():
-                if (flavour.unwrap_model_wrappers and _is_model_wrapper(child)
-                        and not hasattr(child, "init_weights")):
-                    child = child.module
-                if not hasattr(child, "init_weights"):
-                    continue
-                if flavour.skip_initialised_children and getattr(child, "is_init", False):
-                    continue
-                with _user_code(child):
-                    child.init_weights()
-                # the child may define its own init_weights, writing any parameter
-                update_init_info_for(
-                    child,
-                    f"Initialized by user-defined `init_weights` in {child.__class__.__name__} ",
-                    flavour,
-                )
+            run_init_weights(self, kind, mode)
 
         def __repr__(self) -> str:
             s = super().__repr__()
@@ -308,7 +355,8 @@ def make_module_classes(
             BaseModule.__init__(self, init_cfg)
             nn.ModuleDict.__init__(self, modules)
 
-    _OUR_BASE_MODULES.append(BaseModule)
+    kind = mminit_kind(flavour, initialize, pretrained_classes, BaseModule)
+    register_native(BaseModule.init_weights, kind)
     classes = ModuleClasses(BaseModule, Sequential, ModuleList, ModuleDict)
     for cls in classes:
         cls.__module__ = module_name

@@ -38,15 +38,39 @@ from torch import Tensor, nn
 from ._errors import check_known
 from ._fills import FillSpec, apply_fill, trunc_normal_draw, trunc_normal_transform
 
-__all__ = ["InitEngine", "active_engine"]
+__all__ = ["EngineStats", "InitEngine", "active_engine", "in_eager_block", "stats"]
 
 _ACTIVE: ContextVar[Optional["InitEngine"]] = ContextVar("mminit_init_engine", default=None)
 
 _CURRENT = None  # an observation of the value now in the tensor
+_EAGER_BLOCK: ContextVar[bool] = ContextVar("mminit_eager_block", default=False)
 
 
 def active_engine() -> Optional["InitEngine"]:
     return _ACTIVE.get()
+
+
+def in_eager_block() -> bool:
+    """Whether an engine left the code now running to upstream's literal sequence."""
+    return _EAGER_BLOCK.get()
+
+
+@dataclass
+class EngineStats:
+    """Counters showing what the engine did (tests read them to tell it really ran).
+
+    Attributes:
+        engines: top-level ``init_weights`` calls run by an engine (compat or fast).
+        upstream_driven: upstream ``BaseModule``s whose ``init_weights`` the engine ran.
+        eager_subtrees: subtrees left to upstream's own code, run eagerly.
+    """
+
+    engines: int = 0
+    upstream_driven: int = 0
+    eager_subtrees: int = 0
+
+
+stats = EngineStats()
 
 
 @dataclass
@@ -78,10 +102,23 @@ def _scalar(x: Any) -> Any:
 class InitEngine:
     """Bookkeeping for one top-level ``init_weights`` call (see the module docstring)."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, root: Optional[nn.Module] = None) -> None:
         self.table = table
+        self.root = root
         self._states: dict[int, _State] = {}
         self._params: dict[int, Tensor] = {}
+        #: modules whose subtree ran outside the engine: (module, what ran instead)
+        self.undriven: list[tuple[nn.Module, str]] = []
+        self._failed = False
+        stats.engines += 1
+
+    def drove(self, module: nn.Module) -> None:
+        """The engine runs ``module``, an upstream ``BaseModule``."""
+        stats.upstream_driven += 1
+
+    def failed(self) -> None:
+        """The init raised; :meth:`finish` follows."""
+        self._failed = True
 
     @contextlib.contextmanager
     def activate(self) -> Iterator["InitEngine"]:
@@ -234,16 +271,31 @@ class InitEngine:
             st.dirty = False
 
     @contextlib.contextmanager
-    def foreign(self, module: nn.Module) -> Iterator[None]:
-        """Run code the engine does not control on ``module``'s subtree."""
+    def foreign(self, module: nn.Module, eager: bool = False, what: str = "") -> Iterator[None]:
+        """Run code the engine does not control on ``module``'s subtree.
+
+        Args:
+            eager: that code reads parameters directly (upstream's own
+                ``BaseModule.init_weights``): run the whole subtree without the
+                engine, so no deferred value can be seen.
+            what: what runs, for fast mode's report of what it could not drive.
+        """
         params = [p for _, p in module.named_parameters() if p in self.table]
         self._settle(params)
         self._ensure_baseline(params)
         for p in params:
             self._state(p).dirty = True
+        tokens = None
+        if eager:
+            stats.eager_subtrees += 1
+            self.undriven.append((module, what))
+            tokens = _ACTIVE.set(None), _EAGER_BLOCK.set(True)
         try:
             yield
         finally:
+            if tokens is not None:
+                _ACTIVE.reset(tokens[0])
+                _EAGER_BLOCK.reset(tokens[1])
             self.foreign_wrote(module)
 
     def foreign_wrote(self, module: nn.Module) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["InitInfoError", "InvalidInitArg", "check_known"]
+__all__ = ["FastModeWarning", "InitInfoError", "InvalidInitArg", "check_cfg_entry", "check_init_cfg_iterable",
+           "check_known"]
 
 
 class InvalidInitArg(ValueError, AssertionError):
@@ -28,3 +29,36 @@ def check_known(name: str, param: Any, module: Any, table: Any) -> None:
             f"`{module.__class__.__name__}`; parameters must not be added or replaced "
             "during `init_weights`."
         )
+
+
+class FastModeWarning(UserWarning):
+    """``mode="fast"`` could not drive part of a model; the message names what ran instead."""
+
+
+def check_cfg_entry(cfg: Any, module: Any) -> None:
+    """Raise upstream's exception type, with a clear message, for a malformed ``init_cfg`` entry.
+
+    mmengine asserts that each entry is a dict and then reads ``cfg['type']``.
+    """
+    name = module.__class__.__name__
+    if not isinstance(cfg, dict):
+        raise InvalidInitArg(
+            f"each init_cfg entry of {name} must be a dict with a 'type' key, got {type(cfg).__name__} "
+            f"{cfg!r} (init_cfg is {module.init_cfg!r})"
+        )
+    if "type" not in cfg:
+        raise KeyError(
+            f"'type': the init_cfg entry {cfg!r} of {name} has no 'type' key; give an initializer "
+            "name such as 'Constant', 'Normal', 'Xavier', 'Kaiming', 'Pretrained' or a registered one"
+        )
+
+
+def check_init_cfg_iterable(init_cfg: Any, module: Any) -> None:
+    """A truthy ``init_cfg`` that cannot be iterated (upstream: a bare ``TypeError``)."""
+    try:
+        iter(init_cfg)
+    except TypeError:
+        raise TypeError(
+            f"init_cfg of {module.__class__.__name__} must be a dict, a list of dicts or None, "
+            f"got {type(init_cfg).__name__} {init_cfg!r}"
+        ) from None

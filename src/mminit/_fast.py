@@ -24,6 +24,7 @@ import torch
 from torch import Tensor, nn
 
 from ._engine import InitEngine
+from ._errors import FastModeWarning
 from ._fills import FillSpec, apply_fill, validate_fill
 
 __all__ = ["FastInitEngine", "UncoveredWarning", "materialise_meta"]
@@ -87,8 +88,9 @@ class FastInitEngine(InitEngine):
     a random fill's is taken to differ from every other mean.
     """
 
-    def __init__(self, table: Any, meta_versions: Optional[dict[str, int]] = None) -> None:
-        super().__init__(table)
+    def __init__(self, table: Any, meta_versions: Optional[dict[str, int]] = None,
+                 root: Optional[nn.Module] = None) -> None:
+        super().__init__(table, root)
         self._steps: dict[int, list[_Step]] = {}
         self._written: set[int] = set()
         self._meta_versions = meta_versions
@@ -166,6 +168,47 @@ class FastInitEngine(InitEngine):
                 if last.spec.kind != "constant":
                     final = object()
                 self._replay(p, steps, final)
+
+    def finish(self, keep_table: bool = False) -> None:
+        if self._failed and self._meta_versions is not None and self.root is not None:
+            self._revert_meta(self.root)
+            return
+        super().finish(keep_table)
+        if self.root is not None:
+            self.report_undriven(self.root)
+            self.report_uncovered(self.root)
+
+    @staticmethod
+    def _revert_meta(root: nn.Module) -> None:
+        """A failed init of a meta-device model: hand back no uninitialised memory.
+
+        The model goes back to the meta device, as it was before the call, with
+        no module marked initialised and no leftover bookkeeping, so a retry
+        starts afresh.
+        """
+        root.to_empty(device="meta")
+        for m in root.modules():
+            if hasattr(m, "_is_init"):
+                m._is_init = False
+            if "_params_init_info" in m.__dict__:
+                del m._params_init_info
+
+    def report_undriven(self, root: nn.Module) -> None:
+        """Warn once, naming each module fast mode could not drive and what ran instead."""
+        if not self.undriven:
+            return
+        names = {id(m): name for name, m in root.named_modules()}
+        listed = "; ".join(
+            f"{names.get(id(m), '?') or '(root)'} ({type(m).__name__}: {what})" for m, what in self.undriven
+        )
+        warnings.warn(
+            f"mode='fast' could not drive {len(self.undriven)} module(s) of {type(root).__name__}; "
+            f"upstream's own init_weights ran for them with its literal sequence of fills "
+            f"(mode='eager' values): {listed}. mminit.init_weights(model, mode='fast') or "
+            "mminit.route(model) lets mminit drive upstream BaseModules.",
+            FastModeWarning,
+            stacklevel=4,
+        )
 
     def report_uncovered(self, root: nn.Module) -> None:
         """Warn about meta-materialised tensors that nothing wrote."""

@@ -35,6 +35,8 @@ from mminit._initializers import (
 )
 from mminit._registry import Registry, build_from_cfg
 from mminit._user_code import InitMode, init_mode
+from mminit._route import disable, enable, init_weights, route
+from mminit._errors import FastModeWarning
 
 _api = make_flavour_api(MMENGINE, "mminit", "weight initializer")
 _checkpoint_api = make_checkpoint_api(MMENGINE, "mminit")
@@ -88,4 +90,9 @@ __all__ = [
     "uniform_init",
     "update_init_info",
     "xavier_init",
+    "FastModeWarning",
+    "disable",
+    "enable",
+    "init_weights",
+    "route",
 ]

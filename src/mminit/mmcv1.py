@@ -26,6 +26,8 @@ from ._functional import (
 from ._initializers import BaseInit
 from ._registry import Registry, build_from_cfg
 from ._user_code import InitMode, init_mode
+from ._route import disable, enable, init_weights, route
+from ._errors import FastModeWarning
 
 _api = make_flavour_api(MMCV1, __name__, "initializer")
 _checkpoint_api = make_checkpoint_api(MMCV1, __name__)
@@ -87,4 +89,9 @@ __all__ = [
     "uniform_init",
     "update_init_info",
     "xavier_init",
+    "FastModeWarning",
+    "disable",
+    "enable",
+    "init_weights",
+    "route",
 ]
