@@ -37,6 +37,8 @@ from mminit._registry import Registry, build_from_cfg
 from mminit._user_code import InitMode, init_mode
 from mminit._route import disable, enable, init_weights, route
 from mminit._errors import FastModeWarning
+from mminit.bricks._api import make_bricks_api
+from mminit.bricks._flavour import MMCV2_BRICKS
 
 _api = make_flavour_api(MMENGINE, "mminit", "weight initializer")
 _checkpoint_api = make_checkpoint_api(MMENGINE, "mminit")
@@ -54,12 +56,63 @@ Sequential = _api.Sequential
 ModuleList = _api.ModuleList
 ModuleDict = _api.ModuleDict
 
+# layer bricks (mmcv 2.2.0's mmcv.cnn), see mminit.bricks
+_bricks = make_bricks_api(MMCV2_BRICKS, BaseModule, Sequential, "mminit")
+LAYERS = _bricks["LAYERS"]
+ConvModule = _bricks["ConvModule"]
+build_conv_layer = _bricks["build_conv_layer"]
+build_norm_layer = _bricks["build_norm_layer"]
+build_activation_layer = _bricks["build_activation_layer"]
+build_upsample_layer = _bricks["build_upsample_layer"]
+build_padding_layer = _bricks["build_padding_layer"]
+infer_abbr = _bricks["infer_abbr"]
+is_norm = _bricks["is_norm"]
+Conv2d = _bricks["Conv2d"]
+Conv3d = _bricks["Conv3d"]
+ConvTranspose2d = _bricks["ConvTranspose2d"]
+ConvTranspose3d = _bricks["ConvTranspose3d"]
+Linear = _bricks["Linear"]
+MaxPool2d = _bricks["MaxPool2d"]
+MaxPool3d = _bricks["MaxPool3d"]
+Conv2dAdaptivePadding = _bricks["Conv2dAdaptivePadding"]
+ConvWS2d = _bricks["ConvWS2d"]
+ConvAWS2d = _bricks["ConvAWS2d"]
+conv_ws_2d = _bricks["conv_ws_2d"]
+HSigmoid = _bricks["HSigmoid"]
+HSwish = _bricks["HSwish"]
+Swish = _bricks["Swish"]
+PixelShufflePack = _bricks["PixelShufflePack"]
+
 __all__ = [
     "CheckpointLoader",
     "_load_checkpoint",
     "_load_checkpoint_with_prefix",
     "load_checkpoint",
     "load_state_dict",
+    "LAYERS",
+    "ConvModule",
+    "build_conv_layer",
+    "build_norm_layer",
+    "build_activation_layer",
+    "build_upsample_layer",
+    "build_padding_layer",
+    "infer_abbr",
+    "is_norm",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+    "Linear",
+    "MaxPool2d",
+    "MaxPool3d",
+    "Conv2dAdaptivePadding",
+    "ConvWS2d",
+    "ConvAWS2d",
+    "conv_ws_2d",
+    "HSigmoid",
+    "HSwish",
+    "Swish",
+    "PixelShufflePack",
     "BaseInit",
     "BaseModule",
     "Caffe2XavierInit",

@@ -28,6 +28,8 @@ from ._registry import Registry, build_from_cfg
 from ._user_code import InitMode, init_mode
 from ._route import disable, enable, init_weights, route
 from ._errors import FastModeWarning
+from .bricks._api import make_bricks_api
+from .bricks._flavour import MMCV1_BRICKS
 
 _api = make_flavour_api(MMCV1, __name__, "initializer")
 _checkpoint_api = make_checkpoint_api(MMCV1, __name__)
@@ -53,12 +55,71 @@ KaimingInit = _api.initializers["Kaiming"]
 Caffe2XavierInit = _api.initializers["Caffe2Xavier"]
 PretrainedInit = _api.initializers["Pretrained"]
 
+# layer bricks (mmcv 1.7.2's mmcv.cnn), see mminit.bricks
+_bricks = make_bricks_api(MMCV1_BRICKS, BaseModule, Sequential, __name__)
+ACTIVATION_LAYERS = _bricks["ACTIVATION_LAYERS"]
+CONV_LAYERS = _bricks["CONV_LAYERS"]
+NORM_LAYERS = _bricks["NORM_LAYERS"]
+PADDING_LAYERS = _bricks["PADDING_LAYERS"]
+UPSAMPLE_LAYERS = _bricks["UPSAMPLE_LAYERS"]
+ConvModule = _bricks["ConvModule"]
+build_conv_layer = _bricks["build_conv_layer"]
+build_norm_layer = _bricks["build_norm_layer"]
+build_activation_layer = _bricks["build_activation_layer"]
+build_upsample_layer = _bricks["build_upsample_layer"]
+build_padding_layer = _bricks["build_padding_layer"]
+infer_abbr = _bricks["infer_abbr"]
+is_norm = _bricks["is_norm"]
+Conv2d = _bricks["Conv2d"]
+Conv3d = _bricks["Conv3d"]
+ConvTranspose2d = _bricks["ConvTranspose2d"]
+ConvTranspose3d = _bricks["ConvTranspose3d"]
+Linear = _bricks["Linear"]
+MaxPool2d = _bricks["MaxPool2d"]
+MaxPool3d = _bricks["MaxPool3d"]
+Conv2dAdaptivePadding = _bricks["Conv2dAdaptivePadding"]
+ConvWS2d = _bricks["ConvWS2d"]
+ConvAWS2d = _bricks["ConvAWS2d"]
+conv_ws_2d = _bricks["conv_ws_2d"]
+HSigmoid = _bricks["HSigmoid"]
+HSwish = _bricks["HSwish"]
+Swish = _bricks["Swish"]
+PixelShufflePack = _bricks["PixelShufflePack"]
+
 __all__ = [
     "CheckpointLoader",
     "_load_checkpoint",
     "_load_checkpoint_with_prefix",
     "load_checkpoint",
     "load_state_dict",
+    "ACTIVATION_LAYERS",
+    "CONV_LAYERS",
+    "NORM_LAYERS",
+    "PADDING_LAYERS",
+    "UPSAMPLE_LAYERS",
+    "ConvModule",
+    "build_conv_layer",
+    "build_norm_layer",
+    "build_activation_layer",
+    "build_upsample_layer",
+    "build_padding_layer",
+    "infer_abbr",
+    "is_norm",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+    "Linear",
+    "MaxPool2d",
+    "MaxPool3d",
+    "Conv2dAdaptivePadding",
+    "ConvWS2d",
+    "ConvAWS2d",
+    "conv_ws_2d",
+    "HSigmoid",
+    "HSwish",
+    "Swish",
+    "PixelShufflePack",
     "BaseInit",
     "BaseModule",
     "Caffe2XavierInit",

@@ -1,0 +1,1 @@
+"""Generated differential suite for the layer bricks (builders and ConvModule)."""

@@ -1,0 +1,124 @@
+"""Run the generated brick cases of one flavour: upstream in this process, mminit in a
+subprocess where mmcv and mmengine cannot be imported.
+
+Replay one case by hand::
+
+    python -m compat_tests.bricks.suite --flavour mmcv1 --seed 123 --index 45
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from compat_tests.bricks.compare import diff_results
+from compat_tests.bricks.generator import generate_case
+from compat_tests.bricks.runner import load_bricks, run_case
+
+__all__ = ["BRICK_RESULTS", "MMINIT_OF", "BrickResult", "run_bricks", "upstream_reason"]
+
+MMINIT_OF = {"mmengine": "mminit", "mmcv1": "mminit.mmcv1"}
+_MMCV_MAJOR = {"mmengine": "2", "mmcv1": "1"}
+INSTALL_HINT = {"mmengine": "pip install mmcv-lite==2.2.0 mmengine==0.10.7",
+                "mmcv1": "pip install mmcv==1.7.2 (MMCV_WITH_OPS=0)"}
+
+#: flavour -> result of the last run in this process (read by the conftest summary hook)
+BRICK_RESULTS: dict[str, BrickResult] = {}
+
+
+@dataclass
+class BrickResult:
+    flavour: str
+    seed: int
+    cases: int = 0
+    failures: list[tuple[int, dict[str, Any], list[str]]] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        return f"compat bricks {self.flavour}: {self.cases} cases, {len(self.failures)} mismatches"
+
+
+def upstream_reason(flavour: str) -> str | None:
+    """``None`` when the mmcv that ``flavour`` is compared with imports here, else why not."""
+    try:
+        import mmcv
+        import mmcv.cnn
+    except Exception as exc:  # noqa: BLE001 - ImportError or a broken install
+        return f"{type(exc).__name__}: {exc}"
+    major = mmcv.__version__.split(".")[0]
+    if major != _MMCV_MAJOR[flavour]:
+        return f"flavour {flavour!r} compares with mmcv {_MMCV_MAJOR[flavour]}.x; mmcv {mmcv.__version__} is installed"
+    return None
+
+
+def _mminit_side(flavour: str, seed: int, cases: int, out: str) -> subprocess.Popen:
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    return subprocess.Popen(
+        [sys.executable, "-m", "compat_tests.bricks.worker", "--flavour", flavour, "--seed",
+         str(seed), "--cases", str(cases), "--out", out], env=env)
+
+
+def run_bricks(flavour: str, cases: int, seed: int) -> BrickResult:
+    """``cases`` generated cases of ``flavour``: upstream mmcv vs mminit without upstream."""
+    result = BrickResult(flavour, seed)
+    with tempfile.TemporaryDirectory(prefix="mminit-bricks-") as tmp:
+        out = os.path.join(tmp, "mminit.pt")
+        worker = _mminit_side(flavour, seed, cases, out)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            upstream = load_bricks("mmcv")
+            ref = [run_case(generate_case(flavour, seed, i), upstream) for i in range(cases)]
+        finally:
+            torch.set_num_threads(threads)
+            code = worker.wait()
+        if code != 0:
+            raise RuntimeError(f"the mminit worker failed (exit {code}); see its output above")
+        got = torch.load(out, weights_only=False)
+    for index, (r, g) in enumerate(zip(ref, got)):
+        result.cases += 1
+        diffs = diff_results(r, g)
+        if diffs:
+            result.failures.append((index, generate_case(flavour, seed, index), diffs))
+    BRICK_RESULTS[flavour] = result
+    return result
+
+
+def format_failure(flavour: str, seed: int, index: int, case: dict[str, Any], diffs: Sequence[str]) -> str:
+    return (f"seed={seed} index={index} (replay: python -m compat_tests.bricks.suite --flavour "
+            f"{flavour} --seed {seed} --index {index})\n  case: {json.dumps(case)}\n  "
+            + "\n  ".join(diffs[:8]))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--flavour", choices=sorted(MMINIT_OF), default="mmengine")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--index", type=int, default=0)
+    args = parser.parse_args(argv)
+    case = generate_case(args.flavour, args.seed, args.index)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "one.pt")
+        code = subprocess.call([sys.executable, "-m", "compat_tests.bricks.worker", "--flavour",
+                                args.flavour, "--seed", str(args.seed), "--cases", "1",
+                                "--first", str(args.index), "--out", out])
+        if code:
+            return code
+        got = torch.load(out, weights_only=False)[0]
+    ref = run_case(case, load_bricks("mmcv"))
+    diffs = diff_results(ref, got)
+    print(format_failure(args.flavour, args.seed, args.index, case, diffs or ["(no difference)"]))
+    return 1 if diffs else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""Generated differential cases for the layer bricks: real mmcv vs mminit without mmcv.
+
+Environment (shared with compat_tests/test_generated.py):
+    MMINIT_COMPAT_BRICK_CASES  cases per flavour (default 1200)
+    MMINIT_COMPAT_SEED         run seed (default: random; printed and in failures)
+    MMINIT_COMPAT_FLAVOURS     comma list of flavours (default: the flavour whose mmcv is installed)
+    CI                         "true": a missing upstream fails instead of skipping
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from compat_tests.bricks.suite import (
+    INSTALL_HINT,
+    MMINIT_OF,
+    format_failure,
+    run_bricks,
+    upstream_reason,
+)
+from compat_tests.libs import missing_upstream
+from compat_tests.suite import default_seed
+
+SEED = default_seed()
+CASES = int(os.environ.get("MMINIT_COMPAT_BRICK_CASES", "1200"))
+SHOWN = 5
+
+
+def _flavours() -> list[str]:
+    requested = os.environ.get("MMINIT_COMPAT_FLAVOURS")
+    if requested:
+        return [f.strip() for f in requested.split(",") if f.strip()]
+    found = [f for f in MMINIT_OF if upstream_reason(f) is None]
+    return found or list(MMINIT_OF)
+
+
+@pytest.mark.parametrize("flavour", _flavours())
+def test_generated_brick_cases_match_upstream(flavour: str) -> None:
+    if flavour not in MMINIT_OF:
+        pytest.fail(f"unknown flavour {flavour!r}; choose from {sorted(MMINIT_OF)}")
+    why = upstream_reason(flavour)
+    if why is not None:
+        missing_upstream(f"bricks compat for {flavour!r} needs its mmcv ({why}): {INSTALL_HINT[flavour]}")
+    result = run_bricks(flavour, CASES, SEED)
+    print(f"\n{result.summary} (seed {SEED})")
+    if result.failures:
+        shown = "\n\n".join(format_failure(flavour, SEED, i, case, diffs)
+                            for i, case, diffs in result.failures[:SHOWN])
+        pytest.fail(f"{result.summary} (seed {SEED}); first {min(SHOWN, len(result.failures))}:\n\n{shown}",
+                    pytrace=False)
