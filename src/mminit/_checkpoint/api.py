@@ -141,10 +141,21 @@ def load_checkpoint(
         raise RuntimeError(f"No state_dict found in checkpoint file {filename}")  # noqa: TRY004 (upstream's type)
     weights = weights_of(checkpoint, model_key)
     metadata = getattr(weights, "_metadata", OrderedDict())
-    revised: OrderedDict[str, Any] = OrderedDict(weights)
+    revised: Any = weights
     for pattern, replacement in revise_keys:
         revised = OrderedDict((re.sub(pattern, replacement, key), value)
                               for key, value in revised.items())
-    revised._metadata = metadata  # type: ignore[attr-defined]
+    try:  # upstream keeps the metadata on the (revised) weights
+        revised._metadata = metadata
+    except AttributeError:
+        # Upstream oddity, kept: with revise_keys=[] the weights are not copied
+        # into an OrderedDict, and a plain dict cannot carry _metadata.
+        raise AttributeError(
+            f"'{type(revised).__name__}' object has no attribute '_metadata': with "
+            "revise_keys=[] the checkpoint's weights must be an OrderedDict (as "
+            "model.state_dict() returns), as upstream requires; got a "
+            f"{type(revised).__name__} from {filename} (pass revise_keys=[(r'^module\\.', '')] "
+            "or save an OrderedDict)"
+        ) from None
     load_state_dict(model, revised, strict, logger, flavour=flavour)
     return checkpoint
