@@ -199,13 +199,17 @@ def test_revise_keys_custom_patterns_apply_in_order(tmp_path: Path) -> None:
 
 
 def test_revise_keys_empty_on_plain_dict(tmp_path: Path) -> None:
-    """Upstream crashes here (it sets ``_metadata`` on a plain dict); mminit loads."""
-    src = trained()
+    """Upstream oddity, kept: with ``revise_keys=[]`` upstream sets ``_metadata`` on
+    the checkpoint's own weights, which fails for a plain dict (``AttributeError``);
+    mminit raises the same type and says why and what to do."""
     path = tmp_path / "plain.pth"
-    torch.save({"state_dict": dict(src.state_dict())}, path)
+    torch.save({"state_dict": dict(trained().state_dict())}, path)
     dst = fresh()
+    with pytest.raises(AttributeError, match=r"_metadata.*revise_keys=\[\].*OrderedDict"):
+        load_checkpoint(dst, str(path), revise_keys=[])
+    torch.save({"state_dict": trained().state_dict()}, path)  # an OrderedDict loads
     load_checkpoint(dst, str(path), revise_keys=[])
-    assert same_weights(src, dst)
+    assert same_weights(trained(), dst)
 
 
 def test_map_location_is_passed_to_torch_load(tmp_path: Path) -> None:
