@@ -130,7 +130,8 @@ class LayerRegistry:
     def unknown(self, kind: str, key: Any) -> KeyError:
         """The ``KeyError`` for a name nobody registered: registry, name, known names."""
         known = sorted(self.module_dict)
-        close = difflib.get_close_matches(str(key), known, n=3, cutoff=0.6)
+        by_lower = {name.lower(): name for name in known}
+        close = [by_lower[m] for m in difflib.get_close_matches(str(key).lower(), list(by_lower), n=3, cutoff=0.6)]
         where = f"{self._public_name} ({self._name} registry)"
         if self._flavour.upstream == "mmengine_models" and _mmengine_models() is not None:
             where += " nor in mmengine's MODELS under the current default scope"
