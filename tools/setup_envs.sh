@@ -1,32 +1,111 @@
 #!/usr/bin/env bash
 # Creates the project's environments from scratch (idempotent):
-#   .venv       mminit + dev tools + mmengine 0.10.7 (torch 2.13.0 CPU)
-#   .venv-mmcv  mminit + mmcv 1.7.2 lite + mmengine 0.10.7 --no-deps (torch 2.14.1)
+#   .venv       mminit + dev tools, torch 2.13.0 (CPU build), mmengine 0.10.7,
+#               mmcv-lite 2.2.0 and mmpretrain 1.2.0 (real models for the compat suite)
+#   .venv-mmcv  mminit + dev tools, torch 2.14.1 + torchvision 0.29.1, mmcv 1.7.2 built
+#               without its compiled ops, and mmengine 0.10.7, mmcls 0.25.0 and
+#               mmdet 2.28.2 installed without their dependencies
+# It prints one line per step; pip's output goes to out/setup_envs.log.
+#
+# Why .venv-mmcv keeps the CUDA build of torch: the torchvision wheels on PyPI are
+# CUDA builds (their _C.so links libtorch_cuda/libc10_cuda), so with a CPU torch
+# `import torchvision` fails ("operator torchvision::nms does not exist"), and the
+# torchvision:// checkpoint tests need torchvision. Where PyTorch's own CPU index is
+# reachable, MMINIT_TORCH_INDEX=https://download.pytorch.org/whl/cpu installs torch
+# and torchvision from there instead (CPU builds of both; not exercised by this
+# project's CI, whose machines reach PyPI only).
+#
 # Usage: tools/setup_envs.sh [main|mmcv|all]   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 what=${1:-all}
+mkdir -p out
+LOG=$(pwd)/out/setup_envs.log
+: >"$LOG"
+
+# step "what it does" command...: one line on stdout, the command's output in $LOG.
+step() {
+  local label=$1 t0=$SECONDS
+  shift
+  printf '\n### %s\n### %s\n' "$label" "$*" >>"$LOG"
+  if "$@" >>"$LOG" 2>&1; then
+    printf '  ok  %-66s %4ss\n' "$label" $((SECONDS - t0))
+  else
+    local rc=$?
+    printf 'FAILED %s (exit %s); the end of %s:\n' "$label" "$rc" "$LOG" >&2
+    tail -n 30 "$LOG" >&2
+    exit "$rc"
+  fi
+}
+
+torch_index=()
+if [ -n "${MMINIT_TORCH_INDEX:-}" ]; then torch_index=(--index-url "$MMINIT_TORCH_INDEX"); fi
+
+make_venv() {  # make_venv DIR
+  if [ ! -x "$1/bin/python" ]; then step "$1: create" "$PY" -m venv "$1"; fi
+  step "$1: pip>=25.3" "$1/bin/pip" install -q --upgrade "pip>=25.3"
+}
 
 setup_main() {
-  if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
-  .venv/bin/pip install -q --upgrade "pip>=23"
-  .venv/bin/pip install -q "torch==2.13.0"
-  .venv/bin/pip install -q -e ".[codemods,dev]"
-  .venv/bin/pip install -q "mmengine==0.10.7"
+  make_venv .venv
+  step ".venv: torch 2.13.0 (the CPU build where one is reachable)" .venv/bin/pip install -q "${torch_index[@]}" "torch==2.13.0"
+  step ".venv: mminit (editable) with codemods and dev extras" \
+    .venv/bin/pip install -q -e ".[codemods,dev]"
+  step ".venv: mmengine 0.10.7, mmcv-lite 2.2.0, mmpretrain 1.2.0" \
+    .venv/bin/pip install -q "mmengine==0.10.7" "mmcv-lite==2.2.0" "mmpretrain==1.2.0"
+  step ".venv: check the versions" .venv/bin/python -c "$(cat <<'EOF'
+import importlib.metadata as md, torch
+want = {"mmengine": "0.10.7", "mmcv-lite": "2.2.0", "mmpretrain": "1.2.0"}
+got = {name: md.version(name) for name in want}
+assert got == want, got
+assert torch.__version__.startswith("2.13.0"), torch.__version__
+print(f"torch {torch.__version__} ({'CUDA ' + torch.version.cuda if torch.version.cuda else 'CPU'}"
+      f" build), " + ", ".join(f"{k} {v}" for k, v in got.items()))
+EOF
+)"
+  echo "      $(tail -n 1 "$LOG")"
+}
+
+build_mmcv_wheel() {  # mmcv 1.7.2 is an sdist whose setup.py needs pkg_resources
+  local wheels=.venv-mmcv/wheels
+  if compgen -G "$wheels/mmcv-1.7.2-*.whl" >/dev/null; then return 0; fi
+  mkdir -p "$wheels"
+  printf 'setuptools<70\n' >"$wheels/build-constraints.txt"
+  # --build-constraint (pip>=25.3) reaches only pip's isolated build environment: the
+  # old setuptools builds the wheel and is never installed next to torch. Without
+  # torch in that environment, setup.py builds mmcv without its compiled ops.
+  MMCV_WITH_OPS=0 .venv-mmcv/bin/pip wheel -q --no-deps \
+    --build-constraint "$wheels/build-constraints.txt" "mmcv==1.7.2" -w "$wheels"
 }
 
 setup_mmcv() {
-  if [ ! -x .venv-mmcv/bin/python ]; then "$PY" -m venv .venv-mmcv; fi
-  .venv-mmcv/bin/pip install -q --upgrade "pip>=23"
-  .venv-mmcv/bin/pip install -q "torch==2.14.1" "torchvision==0.29.1"
-  .venv-mmcv/bin/pip install -q "setuptools<70" wheel opencv-python-headless
-  if ! .venv-mmcv/bin/python -c "import mmcv" 2>/dev/null; then
-    MMCV_WITH_OPS=0 .venv-mmcv/bin/pip install -q --no-build-isolation "mmcv==1.7.2"
-  fi
-  .venv-mmcv/bin/pip install -q --no-deps "mmengine==0.10.7"
-  .venv-mmcv/bin/pip install -q rich termcolor
-  .venv-mmcv/bin/pip install -q -e ".[codemods,dev]"
+  make_venv .venv-mmcv
+  step ".venv-mmcv: torch 2.14.1 + torchvision 0.29.1" \
+    .venv-mmcv/bin/pip install -q "${torch_index[@]}" "torch==2.14.1" "torchvision==0.29.1"
+  # mmcv 1.7.2's and mmengine's own requirements, with opencv-python-headless for
+  # opencv-python (both provide cv2; only one may be installed) and no matplotlib.
+  step ".venv-mmcv: mminit (editable), extras, upstream's requirements" \
+    .venv-mmcv/bin/pip install -q -e ".[codemods,dev]" addict numpy packaging Pillow pyyaml \
+    yapf opencv-python-headless rich termcolor
+  step ".venv-mmcv: build mmcv 1.7.2 wheel (no compiled ops)" build_mmcv_wheel
+  # Last, and without dependencies, so pip never re-checks them: their declared
+  # opencv-python / matplotlib / scipy are left out on purpose.
+  step ".venv-mmcv: mmcv 1.7.2, mmengine, mmcls, mmdet (--no-deps)" \
+    .venv-mmcv/bin/pip install -q --no-deps .venv-mmcv/wheels/mmcv-1.7.2-*.whl \
+    "mmengine==0.10.7" "mmcls==0.25.0" "mmdet==2.28.2"
+  step ".venv-mmcv: check the versions" .venv-mmcv/bin/python -c "$(cat <<'EOF'
+import importlib.metadata as md, torch, torchvision, mmcv, mmengine, cv2
+want = {"mmcv": "1.7.2", "mmengine": "0.10.7", "mmcls": "0.25.0", "mmdet": "2.28.2"}
+got = {name: md.version(name) for name in want}
+assert got == want, got
+assert torch.__version__.startswith("2.14.1"), torch.__version__
+print(f"torch {torch.__version__} ({'CUDA ' + torch.version.cuda if torch.version.cuda else 'CPU'}"
+      f" build), torchvision {torchvision.__version__}, "
+      + ", ".join(f"{k} {v}" for k, v in got.items()))
+EOF
+)"
+  echo "      $(tail -n 1 "$LOG")"
 }
 
 case "$what" in
@@ -35,3 +114,4 @@ case "$what" in
   all) setup_main; setup_mmcv ;;
   *) echo "usage: $0 [main|mmcv|all]" >&2; exit 2 ;;
 esac
+echo "  environments ready (pip's output: out/setup_envs.log)"
