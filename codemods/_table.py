@@ -236,8 +236,138 @@ MOVES: dict[tuple[str, str], str] = {
 
 #: Layer bricks: moved only with ``mminit migrate --bricks`` (rows shaped as in MOVES).
 BRICK_MOVES: dict[tuple[str, str], str] = {
+    # collected with getattr from mmcv 1.7.2 and mmcv-lite 2.2.0 (every importable module
+    # binding the object mmcv.cnn exports); mmcv paths move to the mmcv 1.x flavour
+    # mmcv.cnn
+    ("mmcv.cnn", "ACTIVATION_LAYERS"): MMCV1,
+    ("mmcv.cnn", "build_activation_layer"): MMCV1,
+    ("mmcv.cnn", "build_conv_layer"): MMCV1,
+    ("mmcv.cnn", "build_norm_layer"): MMCV1,
+    ("mmcv.cnn", "build_padding_layer"): MMCV1,
+    ("mmcv.cnn", "build_upsample_layer"): MMCV1,
+    ("mmcv.cnn", "Conv2d"): MMCV1,
+    ("mmcv.cnn", "Conv3d"): MMCV1,
+    ("mmcv.cnn", "CONV_LAYERS"): MMCV1,
+    ("mmcv.cnn", "conv_ws_2d"): MMCV1,
+    ("mmcv.cnn", "ConvAWS2d"): MMCV1,
+    ("mmcv.cnn", "ConvModule"): MMCV1,
+    ("mmcv.cnn", "ConvTranspose2d"): MMCV1,
+    ("mmcv.cnn", "ConvTranspose3d"): MMCV1,
+    ("mmcv.cnn", "ConvWS2d"): MMCV1,
+    ("mmcv.cnn", "HSigmoid"): MMCV1,
+    ("mmcv.cnn", "HSwish"): MMCV1,
+    ("mmcv.cnn", "is_norm"): MMCV1,
+    ("mmcv.cnn", "Linear"): MMCV1,
+    ("mmcv.cnn", "MaxPool2d"): MMCV1,
+    ("mmcv.cnn", "MaxPool3d"): MMCV1,
+    ("mmcv.cnn", "NORM_LAYERS"): MMCV1,
+    ("mmcv.cnn", "PADDING_LAYERS"): MMCV1,
+    ("mmcv.cnn", "Swish"): MMCV1,
+    ("mmcv.cnn", "UPSAMPLE_LAYERS"): MMCV1,
+    # mmcv.cnn.bricks
+    ("mmcv.cnn.bricks", "ACTIVATION_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks", "build_activation_layer"): MMCV1,
+    ("mmcv.cnn.bricks", "build_conv_layer"): MMCV1,
+    ("mmcv.cnn.bricks", "build_norm_layer"): MMCV1,
+    ("mmcv.cnn.bricks", "build_padding_layer"): MMCV1,
+    ("mmcv.cnn.bricks", "build_upsample_layer"): MMCV1,
+    ("mmcv.cnn.bricks", "Conv2d"): MMCV1,
+    ("mmcv.cnn.bricks", "Conv2dAdaptivePadding"): MMCV1,
+    ("mmcv.cnn.bricks", "Conv3d"): MMCV1,
+    ("mmcv.cnn.bricks", "CONV_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks", "conv_ws_2d"): MMCV1,
+    ("mmcv.cnn.bricks", "ConvAWS2d"): MMCV1,
+    ("mmcv.cnn.bricks", "ConvModule"): MMCV1,
+    ("mmcv.cnn.bricks", "ConvTranspose2d"): MMCV1,
+    ("mmcv.cnn.bricks", "ConvTranspose3d"): MMCV1,
+    ("mmcv.cnn.bricks", "ConvWS2d"): MMCV1,
+    ("mmcv.cnn.bricks", "HSigmoid"): MMCV1,
+    ("mmcv.cnn.bricks", "HSwish"): MMCV1,
+    ("mmcv.cnn.bricks", "is_norm"): MMCV1,
+    ("mmcv.cnn.bricks", "Linear"): MMCV1,
+    ("mmcv.cnn.bricks", "MaxPool2d"): MMCV1,
+    ("mmcv.cnn.bricks", "MaxPool3d"): MMCV1,
+    ("mmcv.cnn.bricks", "NORM_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks", "PADDING_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks", "Swish"): MMCV1,
+    ("mmcv.cnn.bricks", "UPSAMPLE_LAYERS"): MMCV1,
+    # mmcv.cnn.bricks.activation
+    ("mmcv.cnn.bricks.activation", "ACTIVATION_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks.activation", "build_activation_layer"): MMCV1,
+    # mmcv.cnn.bricks.conv
+    ("mmcv.cnn.bricks.conv", "build_conv_layer"): MMCV1,
+    ("mmcv.cnn.bricks.conv", "CONV_LAYERS"): MMCV1,
+    # mmcv.cnn.bricks.conv2d_adaptive_padding
+    ("mmcv.cnn.bricks.conv2d_adaptive_padding", "Conv2dAdaptivePadding"): MMCV1,
+    ("mmcv.cnn.bricks.conv2d_adaptive_padding", "CONV_LAYERS"): MMCV1,
+    # mmcv.cnn.bricks.conv_module
+    ("mmcv.cnn.bricks.conv_module", "build_activation_layer"): MMCV1,
+    ("mmcv.cnn.bricks.conv_module", "build_conv_layer"): MMCV1,
+    ("mmcv.cnn.bricks.conv_module", "build_norm_layer"): MMCV1,
+    ("mmcv.cnn.bricks.conv_module", "build_padding_layer"): MMCV1,
+    ("mmcv.cnn.bricks.conv_module", "ConvModule"): MMCV1,
+    # mmcv.cnn.bricks.conv_ws
+    ("mmcv.cnn.bricks.conv_ws", "CONV_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks.conv_ws", "conv_ws_2d"): MMCV1,
+    ("mmcv.cnn.bricks.conv_ws", "ConvAWS2d"): MMCV1,
+    ("mmcv.cnn.bricks.conv_ws", "ConvWS2d"): MMCV1,
+    # mmcv.cnn.bricks.depthwise_separable_conv_module
+    ("mmcv.cnn.bricks.depthwise_separable_conv_module", "ConvModule"): MMCV1,
+    # mmcv.cnn.bricks.hsigmoid
+    ("mmcv.cnn.bricks.hsigmoid", "ACTIVATION_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks.hsigmoid", "HSigmoid"): MMCV1,
+    # mmcv.cnn.bricks.hswish
+    ("mmcv.cnn.bricks.hswish", "ACTIVATION_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks.hswish", "HSwish"): MMCV1,
+    # mmcv.cnn.bricks.non_local
+    ("mmcv.cnn.bricks.non_local", "ConvModule"): MMCV1,
+    # mmcv.cnn.bricks.norm
+    ("mmcv.cnn.bricks.norm", "build_norm_layer"): MMCV1,
+    ("mmcv.cnn.bricks.norm", "infer_abbr"): MMCV1,
+    ("mmcv.cnn.bricks.norm", "is_norm"): MMCV1,
+    ("mmcv.cnn.bricks.norm", "NORM_LAYERS"): MMCV1,
+    # mmcv.cnn.bricks.padding
+    ("mmcv.cnn.bricks.padding", "build_padding_layer"): MMCV1,
+    ("mmcv.cnn.bricks.padding", "PADDING_LAYERS"): MMCV1,
+    # mmcv.cnn.bricks.registry
+    ("mmcv.cnn.bricks.registry", "ACTIVATION_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks.registry", "CONV_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks.registry", "NORM_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks.registry", "PADDING_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks.registry", "UPSAMPLE_LAYERS"): MMCV1,
+    # mmcv.cnn.bricks.swish
+    ("mmcv.cnn.bricks.swish", "ACTIVATION_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks.swish", "Swish"): MMCV1,
+    # mmcv.cnn.bricks.transformer
+    ("mmcv.cnn.bricks.transformer", "build_activation_layer"): MMCV1,
+    ("mmcv.cnn.bricks.transformer", "build_conv_layer"): MMCV1,
+    ("mmcv.cnn.bricks.transformer", "build_norm_layer"): MMCV1,
+    ("mmcv.cnn.bricks.transformer", "Linear"): MMCV1,
+    # mmcv.cnn.bricks.upsample
+    ("mmcv.cnn.bricks.upsample", "build_upsample_layer"): MMCV1,
+    ("mmcv.cnn.bricks.upsample", "PixelShufflePack"): MMCV1,
+    ("mmcv.cnn.bricks.upsample", "UPSAMPLE_LAYERS"): MMCV1,
+    # mmcv.cnn.bricks.wrappers
+    ("mmcv.cnn.bricks.wrappers", "Conv2d"): MMCV1,
+    ("mmcv.cnn.bricks.wrappers", "Conv3d"): MMCV1,
+    ("mmcv.cnn.bricks.wrappers", "CONV_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks.wrappers", "ConvTranspose2d"): MMCV1,
+    ("mmcv.cnn.bricks.wrappers", "ConvTranspose3d"): MMCV1,
+    ("mmcv.cnn.bricks.wrappers", "Linear"): MMCV1,
+    ("mmcv.cnn.bricks.wrappers", "MaxPool2d"): MMCV1,
+    ("mmcv.cnn.bricks.wrappers", "MaxPool3d"): MMCV1,
+    ("mmcv.cnn.bricks.wrappers", "UPSAMPLE_LAYERS"): MMCV1,
+    # mmcv.cnn.utils.flops_counter
+    ("mmcv.cnn.utils.flops_counter", "Conv2d"): MMCV1,
+    ("mmcv.cnn.utils.flops_counter", "Conv3d"): MMCV1,
+    ("mmcv.cnn.utils.flops_counter", "ConvTranspose2d"): MMCV1,
+    ("mmcv.cnn.utils.flops_counter", "Linear"): MMCV1,
+    ("mmcv.cnn.utils.flops_counter", "MaxPool2d"): MMCV1,
+    ("mmcv.cnn.utils.flops_counter", "MaxPool3d"): MMCV1,
 }
 
 #: Brick registries that behave as init registries do for the rules above (``parent=``
 #: keeps them upstream; ``build_from_cfg`` called with them moves) when --bricks is on.
-BRICK_REGISTRY_NAMES: frozenset[str] = frozenset()
+BRICK_REGISTRY_NAMES: frozenset[str] = frozenset({
+    "ACTIVATION_LAYERS", "CONV_LAYERS", "NORM_LAYERS", "PADDING_LAYERS", "UPSAMPLE_LAYERS",
+})
