@@ -22,8 +22,15 @@ from ._engine import InitEngine, active_engine, in_eager_block
 from ._errors import FastModeWarning, check_cfg_entry, check_init_cfg_iterable
 from ._fast import FastInitEngine, materialise_meta
 from ._flavour import Flavour
-from ._init_info import new_params_init_info, update_init_info_for
-from ._native import NativeKind, mminit_kind, native_bases, native_kind, register_native, upstream_base_classes
+from ._init_info import MminitInitInfo, new_params_init_info, update_init_info_for
+from ._native import (
+    NativeKind,
+    mminit_kind,
+    native_bases,
+    native_kind,
+    register_native,
+    upstream_base_classes,
+)
 from ._route import routed
 from ._user_code import InitMode, resolve_mode, starts_with_super
 
@@ -81,8 +88,8 @@ def _dump_init_info(module: nn.Module, kind: NativeKind) -> None:
 def _start_engine(root: nn.Module, flavour: Flavour, mode: Optional[InitMode]) -> Optional[InitEngine]:
     """The engine for ``root``'s init, or ``None`` to run upstream's sequence literally."""
     resolved = resolve_mode(mode)
-    if resolved == "eager":
-        return None
+    if resolved == "eager" or (resolved == "compat" and any(p.is_meta for p in root.parameters())):
+        return None  # eager; on the meta device upstream's sequence fails at its first mean
     if resolved == "fast":
         versions = materialise_meta(root)
         return FastInitEngine(new_params_init_info(root, flavour, with_means=False), versions, root)
@@ -171,7 +178,8 @@ _FAST_WARNED: set[int] = set()
 
 def _warn_fast_not_driven(module: nn.Module) -> None:
     table = getattr(module, "_params_init_info", None)
-    if id(table) in _FAST_WARNED:
+    if isinstance(table, MminitInitInfo) or id(table) in _FAST_WARNED:
+        # mminit's own table: a retry after a failed init, not an upstream root
         return
     _FAST_WARNED.clear()  # one table at a time: the ids of finished ones may be reused
     _FAST_WARNED.add(id(table))

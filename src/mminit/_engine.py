@@ -101,7 +101,6 @@ def _scalar(x: Any) -> Any:
 
 class InitEngine:
     """Bookkeeping for one top-level ``init_weights`` call (see the module docstring)."""
-
     def __init__(self, table: Any, root: Optional[nn.Module] = None) -> None:
         self.table = table
         self.root = root
@@ -261,6 +260,8 @@ class InitEngine:
             st = self._states.get(id(p))
             if st is None or not st.dirty:
                 continue
+            if st.lazy is not None and p._version != st.lazy.version:
+                self._materialise(p, st)  # code outside the engine overwrote the deferred draw
             if st.lazy is not None:
                 st.observed.append((_CURRENT, info))
                 st.dirty = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FastModeWarning", "InitInfoError", "InvalidInitArg", "check_cfg_entry", "check_init_cfg_iterable",
+__all__ = ["FastModeWarning", "InitInfoError", "InvalidInitArg", "add_init_note", "check_cfg_entry", "check_init_cfg_iterable",
            "check_known"]
 
 
@@ -41,16 +41,28 @@ def check_cfg_entry(cfg: Any, module: Any) -> None:
     mmengine asserts that each entry is a dict and then reads ``cfg['type']``.
     """
     name = module.__class__.__name__
+    exc: Exception
     if not isinstance(cfg, dict):
-        raise InvalidInitArg(
+        exc = InvalidInitArg(
             f"each init_cfg entry of {name} must be a dict with a 'type' key, got {type(cfg).__name__} "
             f"{cfg!r} (init_cfg is {module.init_cfg!r})"
         )
-    if "type" not in cfg:
-        raise KeyError(
+    elif "type" not in cfg:
+        exc = KeyError(
             f"'type': the init_cfg entry {cfg!r} of {name} has no 'type' key; give an initializer "
             "name such as 'Constant', 'Normal', 'Xavier', 'Kaiming', 'Pretrained' or a registered one"
         )
+    else:
+        return
+    add_init_note(exc, module, cfg)
+    raise exc
+
+
+def add_init_note(exc: BaseException, module: Any, cfg: Any) -> None:
+    """Note on ``exc`` which ``init_cfg`` entry of which module failed (the type stays upstream's)."""
+    note = f"while initializing {module.__class__.__name__} with init_cfg {cfg}"
+    if hasattr(exc, "add_note") and note not in getattr(exc, "__notes__", ()):
+        exc.add_note(note)
 
 
 def check_init_cfg_iterable(init_cfg: Any, module: Any) -> None:
@@ -58,7 +70,9 @@ def check_init_cfg_iterable(init_cfg: Any, module: Any) -> None:
     try:
         iter(init_cfg)
     except TypeError:
-        raise TypeError(
+        exc = TypeError(
             f"init_cfg of {module.__class__.__name__} must be a dict, a list of dicts or None, "
             f"got {type(init_cfg).__name__} {init_cfg!r}"
-        ) from None
+        )
+        add_init_note(exc, module, init_cfg)
+        raise exc from None

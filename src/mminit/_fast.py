@@ -70,6 +70,12 @@ def _fill_once(p: Tensor, spec: FillSpec) -> None:
         apply_fill(p, spec)
 
 
+def _mark_uninitialised(root: nn.Module) -> None:
+    for m in root.modules():
+        if hasattr(m, "_is_init"):
+            m._is_init = False  # type: ignore[assignment]
+
+
 class _Step:
     """One recorded fill and the info of the check that saw it (``None``: not seen yet)."""
 
@@ -170,13 +176,23 @@ class FastInitEngine(InitEngine):
                 self._replay(p, steps, final)
 
     def finish(self, keep_table: bool = False) -> None:
-        if self._failed and self._meta_versions is not None and self.root is not None:
-            self._revert_meta(self.root)
+        root = self.root
+        if self._failed and self._meta_versions is not None and root is not None:
+            self._revert_meta(root)
             return
-        super().finish(keep_table)
-        if self.root is not None:
-            self.report_undriven(self.root)
-            self.report_uncovered(self.root)
+        try:
+            super().finish(keep_table)
+        except BaseException:
+            # a deferred fill failed after init_weights had marked modules initialised
+            if root is not None:
+                if self._meta_versions is not None:
+                    self._revert_meta(root)
+                else:
+                    _mark_uninitialised(root)
+            raise
+        if root is not None and not self._failed:
+            self.report_undriven(root)
+            self.report_uncovered(root)
 
     @staticmethod
     def _revert_meta(root: nn.Module) -> None:
@@ -187,9 +203,8 @@ class FastInitEngine(InitEngine):
         starts afresh.
         """
         root.to_empty(device="meta")
+        _mark_uninitialised(root)
         for m in root.modules():
-            if hasattr(m, "_is_init"):
-                m._is_init = False
             if "_params_init_info" in m.__dict__:
                 del m._params_init_info
 

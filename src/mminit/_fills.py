@@ -60,6 +60,37 @@ def trunc_normal_transform(tensor: Tensor, mean: float, std: float, a: float, b:
         tensor.clamp_(min=a, max=b)
 
 
+_SCRATCH_GENERATOR: Optional[torch.Generator] = None
+
+
+def _check_scalar_fill(tensor: Tensor, spec: FillSpec) -> None:
+    """Run a constant/normal/uniform fill on a one-element CPU tensor of ``tensor``'s dtype.
+
+    torch raises the same errors there (an argument of the wrong type, a negative
+    std, ``a > b``) and a private generator leaves the random stream alone.
+    """
+    global _SCRATCH_GENERATOR
+    if _SCRATCH_GENERATOR is None:
+        _SCRATCH_GENERATOR = torch.Generator()
+    kind, args = spec
+    scratch = torch.empty((), dtype=tensor.dtype)
+    with torch.no_grad():
+        if kind == "constant":
+            scratch.fill_(*args)
+        elif kind == "normal":
+            scratch.normal_(*args, generator=_SCRATCH_GENERATOR)
+        else:
+            scratch.uniform_(*args, generator=_SCRATCH_GENERATOR)
+
+
+def _check_gain(name: str, value: Any) -> None:
+    """The ``TypeError`` upstream's ``gain * math.sqrt(...)`` raises, with a clear message."""
+    try:
+        value * 1.0
+    except TypeError:
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}") from None
+
+
 def apply_fill(tensor: Tensor, spec: FillSpec) -> None:
     """Apply ``spec`` to ``tensor`` in full, bit-identical to upstream's helper."""
     kind, args = spec
@@ -73,8 +104,10 @@ def apply_fill(tensor: Tensor, spec: FillSpec) -> None:
         trunc_normal_draw(tensor, *args)
         trunc_normal_transform(tensor, *args)
     elif kind == "xavier_uniform":
+        _check_gain("gain", args[0])
         nn.init.xavier_uniform_(tensor, gain=args[0])
     elif kind == "xavier_normal":
+        _check_gain("gain", args[0])
         nn.init.xavier_normal_(tensor, gain=args[0])
     elif kind == "kaiming_uniform":
         nn.init.kaiming_uniform_(tensor, a=args[0], mode=args[1], nonlinearity=args[2])
@@ -109,7 +142,8 @@ def validate_fill(tensor: Tensor, spec: FillSpec) -> None:
     and warning at the point where upstream raises it.
     """
     kind, args = spec
-    if kind == "constant":
+    if kind in ("constant", "normal", "uniform"):
+        _check_scalar_fill(tensor, spec)
         return
     if not tensor.is_floating_point():
         apply_fill(torch.empty_like(tensor, device="meta"), spec)  # dtype errors, rare
@@ -119,6 +153,7 @@ def validate_fill(tensor: Tensor, spec: FillSpec) -> None:
         _trunc_normal_bounds(mean, std, a, b, warn=True)
     elif kind.startswith("xavier_"):
         fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(tensor)
+        _check_gain("gain", args[0])
         _ = args[0] * math.sqrt(2.0 / float(fan_in + fan_out))
     elif kind.startswith("kaiming_"):
         slope, mode, nonlinearity = args

@@ -16,9 +16,13 @@ from ._engine import active_engine
 from ._errors import InitInfoError, check_known
 from ._flavour import Flavour
 
-__all__ = ["ParamsInitInfo", "new_params_init_info", "update_init_info_for"]
+__all__ = ["MminitInitInfo", "ParamsInitInfo", "new_params_init_info", "update_init_info_for"]
 
 ParamsInitInfo = defaultdict  # defaultdict[nn.Parameter, dict[str, Any]], shared with upstream
+
+
+class MminitInitInfo(defaultdict):  # type: ignore[type-arg]
+    """The table of an ``init_weights`` that mminit started (upstream's is a plain defaultdict)."""
 
 
 def _mean(param: nn.Parameter, flavour: Flavour) -> Any:
@@ -34,7 +38,7 @@ def new_params_init_info(
     With ``with_means=False`` the ``tmp_mean_value`` entries are left for the
     compat engine to fill in just before each parameter's first write.
     """
-    info: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
+    info: defaultdict[Any, dict[str, Any]] = MminitInitInfo(dict)
     unchanged = (
         "The value is the same before and after calling `init_weights` "
         f"of {module.__class__.__name__} "

@@ -8,6 +8,7 @@ from typing import Any, Union
 from torch import nn
 
 from ._engine import active_engine
+from ._errors import add_init_note
 from ._fast import FastInitEngine
 from ._initializers import BaseInit
 from ._registry import Registry, build_from_cfg
@@ -19,9 +20,7 @@ InitCfg = Union[dict, list]
 
 def _add_context(exc: BaseException, module: nn.Module, cfg: Any) -> None:
     # Same exception type as upstream; the note says which cfg on which module failed.
-    note = f"while initializing {module.__class__.__name__} with init_cfg {cfg}"
-    if hasattr(exc, "add_note") and note not in getattr(exc, "__notes__", ()):
-        exc.add_note(note)
+    add_init_note(exc, module, cfg)
 
 
 def _engine_native(func: Any) -> bool:
@@ -32,6 +31,12 @@ def _apply(module: nn.Module, cfg: dict, registry: Registry, wholemodule: bool =
     func = build_from_cfg(cfg, registry)
     # Custom initializers written for upstream read this attribute in __call__.
     func.wholemodule = wholemodule
+    if _engine_native(func) and not hasattr(module, "apply"):
+        # upstream: AttributeError from ``module.apply`` (an override naming a non-module)
+        raise AttributeError(
+            f"{cfg.get('type')!r} initializes modules, got {type(module).__name__} {module!r}; an "
+            "override's name must be a submodule's attribute name"
+        )
     engine = active_engine()
     if engine is None or _engine_native(func):
         func(module)
@@ -40,6 +45,17 @@ def _apply(module: nn.Module, cfg: dict, registry: Registry, wholemodule: bool =
         engine.drop(func._loadable_params(module))  # fast mode: don't fill what loads next
     with engine.foreign(module):  # custom initializers and Pretrained may read anything
         func(module)
+
+
+def _pop_override(cfg: Any, module: nn.Module) -> Any:
+    try:
+        return cfg.pop("override", None)
+    except (AttributeError, TypeError) as exc:
+        # upstream's error comes from ``cfg.pop``; same type, saying what is wrong
+        raise type(exc)(
+            f"each init_cfg entry of {module.__class__.__name__} must be a dict with a 'type' key, "
+            f"got {type(cfg).__name__} {cfg!r}"
+        ) from None
 
 
 def _apply_overrides(module: nn.Module, override: Any, cfg: dict, registry: Registry) -> None:
@@ -69,12 +85,14 @@ def _apply_overrides(module: nn.Module, override: Any, cfg: dict, registry: Regi
 def initialize_with(module: nn.Module, init_cfg: InitCfg, registry: Registry) -> None:
     """Apply ``init_cfg`` to ``module``, looking initializer types up in ``registry``."""
     if not isinstance(init_cfg, (dict, list)):
-        raise TypeError(f"init_cfg must be a dict or a list of dict, got {type(init_cfg)!r}")
+        exc = TypeError(f"init_cfg must be a dict or a list of dict, got {type(init_cfg)!r}: {init_cfg!r}")
+        add_init_note(exc, module, init_cfg)
+        raise exc
     for cfg in [init_cfg] if isinstance(init_cfg, dict) else init_cfg:
         # Deep copy: one cfg object may be shared by many modules.
         cp_cfg = copy.deepcopy(cfg)
         try:
-            override = cp_cfg.pop("override", None)
+            override = _pop_override(cp_cfg, module)
             _apply(module, cp_cfg, registry)
             if override is not None:
                 cp_cfg.pop("layer", None)

@@ -57,13 +57,10 @@ def _make_router(cls: type, original: Any) -> Any:
         if r is None or args or kwargs or mode == "eager":
             return original(self, *args, **kwargs)  # type: ignore[no-any-return]
         from ._base_module import run_init_weights
-        from ._native import native_kind
 
-        kind = native_kind(self)
-        if kind is None or type(self).init_weights is not init_weights:
-            kind = _upstream_kind(cls)  # super().init_weights() from an override
+        # also reached through super().init_weights() from a subclass's override
         with init_mode(mode):
-            run_init_weights(self, kind, None)
+            run_init_weights(self, _upstream_kind(cls), None)
         return None
 
     return init_weights
@@ -177,4 +174,4 @@ def init_weights(model: nn.Module, mode: InitMode = "compat") -> None:
             "BaseModule (mminit's, mmengine's or mmcv 1.x's) or a module defining init_weights"
         )
     with route(model, resolved), init_mode(resolved):
-        model.init_weights()
+        model.init_weights()  # type: ignore[operator]

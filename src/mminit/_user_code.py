@@ -10,10 +10,8 @@ import textwrap
 from contextvars import ContextVar
 from typing import Any, Iterator, Literal, Optional
 
-from torch import nn
 
-__all__ = ["InitMode", "init_mode", "is_foreign_tree", "resolve_mode", "starts_with_super",
-           "user_defined"]
+__all__ = ["InitMode", "init_mode", "resolve_mode", "starts_with_super"]
 
 InitMode = Literal["compat", "eager", "fast"]
 _MODES = ("compat", "eager", "fast")
@@ -41,24 +39,6 @@ def init_mode(mode: InitMode) -> Iterator[None]:
         yield
     finally:
         _MODE.reset(token)
-
-
-def _is_upstream_base(cls: type) -> bool:
-    return cls.__name__ == "BaseModule" and cls.__module__.split(".")[0] in ("mmengine", "mmcv")
-
-
-def is_foreign_tree(root: nn.Module, ours: tuple[type, ...]) -> bool:
-    """Whether an upstream BaseModule sits in the tree (mixed trees run literally)."""
-    for m in root.modules():
-        if not isinstance(m, ours) and any(_is_upstream_base(c) for c in type(m).__mro__):
-            return True
-    return False
-
-
-def user_defined(module: nn.Module, ours: tuple[type, ...]) -> bool:
-    """Whether ``module.init_weights`` is anything but mminit's own."""
-    method = getattr(type(module), "init_weights", None)
-    return method is not None and not any(method is getattr(base, "init_weights") for base in ours)
 
 
 def _calls_super_init_weights(stmt: ast.stmt) -> bool:
