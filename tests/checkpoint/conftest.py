@@ -17,6 +17,7 @@ import torch
 
 _ENV_CLEARED = (
     "MMINIT_OFFLINE",
+    "MMINIT_DOWNLOAD_DEADLINE",
     "MMINIT_ALLOW_UNSAFE_PICKLE",
     "MMINIT_VERIFY_HASH",
     "MMINIT_DOWNLOAD_TIMEOUT",
@@ -58,7 +59,7 @@ def to_bytes(obj: object) -> bytes:
 @dataclass
 class Route:
     body: bytes
-    mode: str = "ok"  # ok | truncate | missing | slow | stall
+    mode: str = "ok"  # ok | truncate | missing | slow | stall | nolength | trickle | stall10
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -79,7 +80,8 @@ class _Handler(BaseHTTPRequestHandler):
         announced = len(body) + 1000 if route.mode == "truncate" else len(body)
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(announced))
+        if route.mode != "nolength":
+            self.send_header("Content-Length", str(announced))
         self.end_headers()
         if route.mode == "ok":
             self.wfile.write(body)
@@ -94,6 +96,22 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(0.05)
         elif route.mode == "stall":  # half the body, then silence
             self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.release.wait(10)
+        elif route.mode == "nolength":  # no Content-Length, half the body, then close
+            self.wfile.write(body[: len(body) // 2])
+            self.close_connection = True
+        elif route.mode == "trickle":  # one byte every 50 ms: never idle, never done soon
+            try:
+                for start in range(len(body)):
+                    self.wfile.write(body[start : start + 1])
+                    self.wfile.flush()
+                    if self.release.wait(0.05):
+                        return
+            except OSError:  # the client gave up
+                return
+        elif route.mode == "stall10":  # ten bytes, then silence
+            self.wfile.write(body[:10])
             self.wfile.flush()
             self.release.wait(10)
 

@@ -206,7 +206,7 @@ def _cache_error(directory: str, exc: OSError) -> DownloadError:
     )
 
 
-def _download(url: str, target: str) -> None:
+def _download(url: str, target: str, verify_hash: bool) -> None:
     directory = os.path.dirname(target)
     try:
         os.makedirs(directory, exist_ok=True)
@@ -222,7 +222,7 @@ def _download(url: str, target: str) -> None:
     try:
         sha256 = _stream(url, partial)
         prefix = expected_hash_prefix(url)
-        if prefix is not None and _env_flag(ENV_VERIFY_HASH, True) and not sha256.startswith(prefix):
+        if prefix is not None and verify_hash and not sha256.startswith(prefix):
             raise ChecksumError(
                 f"sha256 of {url} is {sha256}, but its file name promises a hash starting "
                 f"with {prefix}; the download was deleted (set {ENV_VERIFY_HASH}=0 to skip "
@@ -253,6 +253,8 @@ def fetch(url: str) -> str:
     target = cached_path(url)
     if os.path.isfile(target):
         return target
+    verify_hash = _env_flag(ENV_VERIFY_HASH, True)  # every setting is checked before any request
+    _timeout(), _deadline()
     if _env_flag(ENV_OFFLINE, False):
         raise OfflineError(
             f"{ENV_OFFLINE} is set: not downloading {url}; looked for the cached file {target}, "
@@ -260,5 +262,5 @@ def fetch(url: str) -> str:
         )
     # torch.hub announces downloads on stdout with this line; upstream goes through it.
     sys.stdout.write(f'Downloading: "{url}" to {target}\n')
-    _download(url, target)
+    _download(url, target, verify_hash)
     return target

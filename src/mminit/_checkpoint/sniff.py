@@ -13,7 +13,9 @@ from __future__ import annotations
 import io
 import os
 import pickletools
+import warnings
 import zipfile
+from typing import Any
 
 __all__ = ["describe", "is_complete", "not_a_checkpoint", "pickle_globals"]
 
@@ -21,6 +23,7 @@ _HEAD = 64
 _ZIP_MAGIC = b"PK\x03\x04"
 # Protocol-0/1 pickle of torch's legacy magic number 0x1950a86a20f9469cfc6c.
 _LEGACY_TEXT_MAGIC = b"L119547037146038801333356"
+_INT_OPS = {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"}
 _STRING_OPS = {"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "STRING",
                "BINSTRING", "SHORT_BINSTRING"}
 
@@ -94,12 +97,75 @@ def is_complete(path: str) -> str | None:
         return None if bad is None else f"its member {bad} is damaged (CRC mismatch)"
     try:
         with open(path, "rb") as fh:
-            for _ in range(5):  # magic, protocol, sys info, the object, storage keys
-                for _op in pickletools.genops(fh):
-                    pass
+            expected = _legacy_storage_bytes(fh)
+            tail = os.path.getsize(path) - fh.tell()
     except (ValueError, EOFError, IndexError) as exc:
         return f"its legacy-format pickle is cut short or damaged ({exc})"
+    if expected is not None and tail < expected:
+        return (f"it is cut short: its tensors need {expected} bytes after the pickles, "
+                f"the file has {tail}")
     return None
+
+
+def _itemsize(storage_class: str) -> int | None:
+    module, _, name = storage_class.partition(" ")
+    if module != "torch":
+        return None
+    if name == "UntypedStorage":
+        return 1
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "TypedStorage is deprecated"
+        dtype = getattr(getattr(torch, name, None), "dtype", None)
+    return getattr(dtype, "itemsize", None)
+
+
+def _legacy_storage_bytes(fh: Any) -> int | None:
+    """Walk the five pickles of a legacy file; the bytes its storages need after them.
+
+    Storages are the persistent ids ``('storage', 'torch FloatStorage', key,
+    location, numel, ...)`` of the fourth pickle; the fifth lists the keys
+    whose data follow, each as an 8-byte count and ``numel * itemsize`` bytes.
+    None when a storage cannot be sized.
+    """
+    for _ in range(3):  # magic number, protocol version, sys info
+        for _op in pickletools.genops(fh):
+            pass
+    sizes: dict[str, int | None] = {}
+    memo: dict[int, object] = {}
+    values: list[object] = []
+    last: object = None
+    for op, arg, _pos in pickletools.genops(fh):
+        name = op.name
+        if name in _STRING_OPS or name in _INT_OPS or name == "GLOBAL":
+            last = arg
+            values.append(arg)
+        elif name in {"PUT", "BINPUT", "LONG_BINPUT"}:
+            memo[int(arg)] = last  # type: ignore[arg-type]
+        elif name == "MEMOIZE":
+            memo[len(memo)] = last
+        elif name in {"GET", "BINGET", "LONG_BINGET"}:
+            last = memo.get(int(arg))  # type: ignore[arg-type]
+            values.append(last)
+        elif name in {"BINPERSID", "PERSID"}:
+            if "storage" in values:
+                start = len(values) - 1 - values[::-1].index("storage")
+                record = values[start + 1:start + 5]
+                if len(record) == 4 and isinstance(record[3], int):
+                    itemsize = _itemsize(str(record[0]))
+                    sizes[str(record[1])] = None if itemsize is None else record[3] * itemsize
+            values = []
+        elif name != "MARK":
+            last = None
+    keys = [str(arg) for op, arg, _pos in pickletools.genops(fh) if op.name in _STRING_OPS]
+    total = 0
+    for key in keys:
+        size = sizes.get(key)
+        if size is None:
+            return None
+        total += 8 + size
+    return total
 
 
 def pickle_globals(path: str) -> list[str]:
