@@ -231,6 +231,41 @@ MOVES: dict[tuple[str, str], str] = {
     ("mmengine.registry.build_functions", "build_from_cfg"): MMENGINE,
     # mmengine.registry.root
     ("mmengine.registry.root", "WEIGHT_INITIALIZERS"): MMENGINE,
+    # checkpoint loaders (issue 11): every module binding mmcv 1.7.2's mmcv.runner.checkpoint
+    # objects or mmengine 0.10.7's mmengine.runner.checkpoint objects, found with getattr
+    # over all importable modules (tests/codemods/test_checkpoint_rows.py re-checks them)
+    # mmcv.runner
+    ("mmcv.runner", "CheckpointLoader"): MMCV1,
+    ("mmcv.runner", "_load_checkpoint"): MMCV1,
+    ("mmcv.runner", "_load_checkpoint_with_prefix"): MMCV1,
+    ("mmcv.runner", "load_checkpoint"): MMCV1,
+    ("mmcv.runner", "load_state_dict"): MMCV1,
+    # mmcv.runner.base_runner
+    ("mmcv.runner.base_runner", "load_checkpoint"): MMCV1,
+    # mmcv.runner.checkpoint
+    ("mmcv.runner.checkpoint", "CheckpointLoader"): MMCV1,
+    ("mmcv.runner.checkpoint", "_load_checkpoint"): MMCV1,
+    ("mmcv.runner.checkpoint", "_load_checkpoint_with_prefix"): MMCV1,
+    ("mmcv.runner.checkpoint", "load_checkpoint"): MMCV1,
+    ("mmcv.runner.checkpoint", "load_state_dict"): MMCV1,
+    # mmengine._strategy.colossalai
+    ("mmengine._strategy.colossalai", "_load_checkpoint"): MMENGINE,
+    # mmengine.hub.hub
+    ("mmengine.hub.hub", "load_checkpoint"): MMENGINE,
+    # mmengine.infer.infer
+    ("mmengine.infer.infer", "_load_checkpoint"): MMENGINE,
+    # mmengine.runner
+    ("mmengine.runner", "CheckpointLoader"): MMENGINE,
+    ("mmengine.runner", "load_checkpoint"): MMENGINE,
+    ("mmengine.runner", "load_state_dict"): MMENGINE,
+    # mmengine.runner.checkpoint
+    ("mmengine.runner.checkpoint", "CheckpointLoader"): MMENGINE,
+    ("mmengine.runner.checkpoint", "_load_checkpoint"): MMENGINE,
+    ("mmengine.runner.checkpoint", "_load_checkpoint_with_prefix"): MMENGINE,
+    ("mmengine.runner.checkpoint", "load_checkpoint"): MMENGINE,
+    ("mmengine.runner.checkpoint", "load_state_dict"): MMENGINE,
+    # mmengine.runner.runner
+    ("mmengine.runner.runner", "_load_checkpoint"): MMENGINE,
 }
 
 
