@@ -58,7 +58,7 @@ def diff_results(ref: dict[str, Any], got: dict[str, Any]) -> list[str]:
         if ref["error"][0] not in got["error"]:
             return [f"upstream raised {ref['error'][0]}, mminit raised {got['error'][0]} (not a subclass)"]
         return []
-    for key in ("name", "repr", "classes", "state", "init", "train", "after_train", "eval", "warnings"):
+    for key in ("name", "repr", "classes", "state", "init", "train", "after_train", "eval", "warnings", "records"):
         if (key in ref) != (key in got):
             out.append(f"{key}: present on {'upstream' if key in ref else 'mminit'} only")
         elif key in ref:

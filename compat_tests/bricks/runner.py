@@ -163,11 +163,19 @@ def _build(case: dict[str, Any], lib: Any) -> Any:
     return _invalid(case, lib)
 
 
-def run_case(case: dict[str, Any], lib: Any) -> dict[str, Any]:
-    """Build, record, ``init_weights()``, record, forward (train, then eval); same seeds both sides."""
+def run_case(case: dict[str, Any], lib: Any, capture: Any = None) -> dict[str, Any]:
+    """Build, record, ``init_weights()``, record, forward (train, then eval); same seeds both sides.
+
+    ``capture``: a :class:`compat_tests.libs.LogCapture`; the log records (level, message)
+    of the whole case are compared too (the init-info dump of a parent ``BaseModule``).
+    """
+    from compat_tests.libs import LogCapture
+
+    capture = capture or LogCapture()
     result: dict[str, Any] = {}
     seed = case["seed"]
-    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(io.StringIO()):
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(io.StringIO()), \
+            capture.capture() as records:
         warnings.simplefilter("always")
         torch.manual_seed(seed)
         try:
@@ -201,4 +209,5 @@ def run_case(case: dict[str, Any], lib: Any) -> dict[str, Any]:
                 module.eval()
                 result["eval"] = _forward(lambda: module(x.clone()))
     result["warnings"] = sorted({(w.category.__name__, str(w.message)) for w in caught})
+    result["records"] = list(records)
     return result
