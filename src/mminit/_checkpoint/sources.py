@@ -39,7 +39,7 @@ from .._flavour import MMCV1, MMENGINE, Flavour
 from . import zoo
 from .download import fetch
 from .errors import InvalidSchemeArg, UnknownSchemeError, UnsupportedSourceError
-from .loading import MapLocation, check_local_file, read_file
+from .loading import MapLocation, check_local_file, read_file, use_weights_only
 from .messages import LoggerLike, deprecation, dist_info, emit, load_message
 
 __all__ = [
@@ -155,6 +155,7 @@ def _load_with(cls: type[CheckpointLoader], filename: str, map_location: MapLoca
     if loader is None:  # only when someone removed the '' (local) scheme
         raise UnknownSchemeError(f"no checkpoint loader is registered for {filename!r}; "
                                  f"registered prefixes: {', '.join(map(repr, cls._schemes))}")
+    use_weights_only(_WEIGHTS_ONLY.get())  # a bad MMINIT_ALLOW_UNSAFE_PICKLE fails before any I/O
     backend = getattr(loader, "__name__", type(loader).__name__)[10:]
     emit(load_message(cls._flavour, backend, filename), logger, flavour=cls._flavour)
     return loader(filename, map_location)
