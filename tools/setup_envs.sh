@@ -30,7 +30,7 @@ step() {
   shift
   printf '\n### %s\n### %s\n' "$label" "$*" >>"$LOG"
   if "$@" >>"$LOG" 2>&1; then
-    printf '  ok  %-66s %4ss\n' "$label" $((SECONDS - t0))
+    printf '  ok  %-70s %4ss\n' "$label" $((SECONDS - t0))
   else
     local rc=$?
     printf 'FAILED %s (exit %s); the end of %s:\n' "$label" "$rc" "$LOG" >&2
@@ -67,33 +67,66 @@ EOF
   echo "      $(tail -n 1 "$LOG")"
 }
 
-build_mmcv_wheel() {  # mmcv 1.7.2 is an sdist whose setup.py needs pkg_resources
+upstream_wheels() {  # mmcv 1.7.2 (an sdist whose setup.py needs pkg_resources) and mmengine
   local wheels=.venv-mmcv/wheels
-  if compgen -G "$wheels/mmcv-1.7.2-*.whl" >/dev/null; then return 0; fi
   mkdir -p "$wheels"
-  printf 'setuptools<70\n' >"$wheels/build-constraints.txt"
-  # --build-constraint (pip>=25.3) reaches only pip's isolated build environment: the
-  # old setuptools builds the wheel and is never installed next to torch. Without
-  # torch in that environment, setup.py builds mmcv without its compiled ops.
-  MMCV_WITH_OPS=0 .venv-mmcv/bin/pip wheel -q --no-deps \
-    --build-constraint "$wheels/build-constraints.txt" "mmcv==1.7.2" -w "$wheels"
+  if ! compgen -G "$wheels/mmcv-1.7.2-*.whl" >/dev/null; then
+    printf 'setuptools<70\n' >"$wheels/build-constraints.txt"
+    # --build-constraint (pip>=25.3) reaches only pip's isolated build environment: the
+    # old setuptools builds the wheel and is never installed next to torch. Without
+    # torch in that environment, setup.py builds mmcv without its compiled ops.
+    MMCV_WITH_OPS=0 .venv-mmcv/bin/pip wheel -q --no-deps \
+      --build-constraint "$wheels/build-constraints.txt" "mmcv==1.7.2" -w "$wheels" || return
+  fi
+  if ! compgen -G "$wheels/mmengine-0.10.7-*.whl" >/dev/null; then
+    .venv-mmcv/bin/pip download -q --no-deps "mmengine==0.10.7" -d "$wheels" || return
+  fi
+}
+
+# The requirements the upstream wheels declare, read from their metadata, with two
+# deliberate changes: opencv-python-headless instead of opencv-python (both provide
+# cv2 and only one may be installed) and no matplotlib (plotting; the init code and
+# the tests never import it).
+upstream_requirements() {
+  .venv-mmcv/bin/python - .venv-mmcv/wheels/mmcv-1.7.2-*.whl .venv-mmcv/wheels/mmengine-0.10.7-*.whl <<'EOF'
+import sys, zipfile
+from pip._vendor.packaging.requirements import Requirement
+swap, drop, found = {"opencv-python": "opencv-python-headless"}, {"matplotlib"}, set()
+for wheel in sys.argv[1:]:
+    with zipfile.ZipFile(wheel) as archive:
+        meta = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        for line in archive.read(meta).decode().splitlines():
+            if not line.startswith("Requires-Dist:"):
+                continue
+            req = Requirement(line.split(":", 1)[1].strip())
+            if (req.marker and not req.marker.evaluate({"extra": ""})) or req.name in drop:
+                continue
+            found.add(swap.get(req.name, req.name) + str(req.specifier))
+print(" ".join(sorted(found)))
+EOF
+}
+
+install_mminit_and_requirements() {
+  local text requirements
+  text=$(upstream_requirements) || return
+  echo "upstream's requirements (adjusted): $text"
+  read -r -a requirements <<<"$text"
+  .venv-mmcv/bin/pip install -q -e ".[codemods,dev]" "${requirements[@]}"
 }
 
 setup_mmcv() {
   make_venv .venv-mmcv
   step ".venv-mmcv: torch 2.14.1 + torchvision 0.29.1" \
     .venv-mmcv/bin/pip install -q "${torch_index[@]}" "torch==2.14.1" "torchvision==0.29.1"
-  # mmcv 1.7.2's and mmengine's own requirements, with opencv-python-headless for
-  # opencv-python (both provide cv2; only one may be installed) and no matplotlib.
-  step ".venv-mmcv: mminit (editable), extras, upstream's requirements" \
-    .venv-mmcv/bin/pip install -q -e ".[codemods,dev]" addict numpy packaging Pillow pyyaml \
-    yapf opencv-python-headless rich termcolor
-  step ".venv-mmcv: build mmcv 1.7.2 wheel (no compiled ops)" build_mmcv_wheel
-  # Last, and without dependencies, so pip never re-checks them: their declared
-  # opencv-python / matplotlib / scipy are left out on purpose.
+  step ".venv-mmcv: wheels: mmcv 1.7.2 (built without compiled ops), mmengine 0.10.7" \
+    upstream_wheels
+  step ".venv-mmcv: mminit (editable), extras, mmcv's + mmengine's requirements" \
+    install_mminit_and_requirements
+  # Last, and without dependencies, so pip never re-checks what they declare (mmcls
+  # and mmdet bring their own model code only; their scipy, pycocotools, ... are unused).
   step ".venv-mmcv: mmcv 1.7.2, mmengine, mmcls, mmdet (--no-deps)" \
     .venv-mmcv/bin/pip install -q --no-deps .venv-mmcv/wheels/mmcv-1.7.2-*.whl \
-    "mmengine==0.10.7" "mmcls==0.25.0" "mmdet==2.28.2"
+    .venv-mmcv/wheels/mmengine-0.10.7-*.whl "mmcls==0.25.0" "mmdet==2.28.2"
   step ".venv-mmcv: check the versions" .venv-mmcv/bin/python -c "$(cat <<'EOF'
 import importlib.metadata as md, torch, torchvision, mmcv, mmengine, cv2
 want = {"mmcv": "1.7.2", "mmengine": "0.10.7", "mmcls": "0.25.0", "mmdet": "2.28.2"}
