@@ -32,7 +32,7 @@ from ._native import (
     upstream_base_classes,
 )
 from ._route import routed
-from ._user_code import InitMode, resolve_mode, starts_with_super
+from ._user_code import InitMode, resolve_mode, starts_with_super, writes_only_after_super
 
 __all__ = ["ModuleClasses", "make_module_classes", "run_init_weights"]
 
@@ -119,7 +119,11 @@ def _user_code(child: nn.Module) -> Iterator[None]:
     if not eager and starts_with_super(type(child), native_bases(include_upstream=routed(child) is not None)):
         # Nothing runs before our own init_weights; _resume_user_code settles the
         # subtree when control returns to the user's code after super().
-        yield
+        engine.expect_user_code(child)
+        try:
+            yield
+        finally:
+            engine.user_code_done(child)
         engine.foreign_wrote(child)
         return
     with engine.foreign(child, eager=eager, what="its own init_weights"):
@@ -129,7 +133,12 @@ def _user_code(child: nn.Module) -> Iterator[None]:
 def _resume_user_code(module: nn.Module) -> None:
     engine = active_engine()
     if engine is not None and native_kind(module) is None:
-        engine.settle(module)
+        ours = native_bases(include_upstream=routed(module) is not None)
+        if not (engine.expects_user_code(module) and engine.can_hold
+                and writes_only_after_super(type(module), ours)):
+            engine.settle(module)  # the user's code may read what the engine deferred
+        else:
+            engine.hold(module)  # it only overwrites: settle what it did not write afterwards
         engine.foreign_wrote(module)
 
 

@@ -109,7 +109,26 @@ class InitEngine:
         #: modules whose subtree ran outside the engine: (module, what ran instead)
         self.undriven: list[tuple[nn.Module, str]] = []
         self._failed = False
+        self._user_code: set[int] = set()
         stats.engines += 1
+
+    #: :meth:`hold` is supported (fast mode)
+    can_hold = False
+
+    def expect_user_code(self, module: nn.Module) -> None:
+        """``module``'s own ``init_weights`` (starting with ``super()``) is about to run."""
+        self._user_code.add(id(module))
+
+    def expects_user_code(self, module: nn.Module) -> bool:
+        return id(module) in self._user_code
+
+    def user_code_done(self, module: nn.Module) -> None:
+        """``module``'s own ``init_weights`` returned."""
+        self._user_code.discard(id(module))
+
+    def hold(self, module: nn.Module) -> None:
+        """Write-only user code follows on ``module``'s subtree (see :meth:`can_hold`)."""
+        self.settle(module)
 
     def drove(self, module: nn.Module) -> None:
         """The engine runs ``module``, an upstream ``BaseModule``."""

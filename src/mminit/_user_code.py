@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import ast
+import builtins
 import contextlib
 import functools
 import inspect
+import sys
 import textwrap
 from contextvars import ContextVar
 from typing import Any, Iterator, Literal, Optional
 
-
-__all__ = ["InitMode", "init_mode", "resolve_mode", "starts_with_super"]
+__all__ = ["InitMode", "init_mode", "resolve_mode", "starts_with_super", "writes_only_after_super"]
 
 InitMode = Literal["compat", "eager", "fast"]
 _MODES = ("compat", "eager", "fast")
@@ -87,5 +88,130 @@ def starts_with_super(cls: type, ours: tuple[type, ...]) -> bool:
         if func is None:
             continue
         if not _function_starts_with_super(func):
+            return False
+    return False
+
+
+# What may follow super().init_weights() without reading a parameter's value:
+# loops over submodules, isinstance/attribute tests of configuration, and calls of
+# fill functions that overwrite the whole tensor they are given (through the
+# Parameter itself, so its version counter moves; never through ``.data``).
+_WRITE_ONLY_TORCH = frozenset({
+    "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "xavier_uniform_",
+    "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+})
+_WRITE_ONLY_MODULES = {  # module in sys.modules -> its write-only fill functions
+    "torch.nn.init": _WRITE_ONLY_TORCH,
+    "mmengine.model.weight_init": frozenset({"trunc_normal_"}),
+    "mmcv.cnn.utils.weight_init": frozenset({"trunc_normal_"}),
+    "mminit._functional": frozenset({"trunc_normal_"}),
+}
+_SAFE_BUILTINS = frozenset({"isinstance", "hasattr"})
+_ITER_METHODS = frozenset({"modules", "children"})
+
+
+def _write_only_functions() -> set[int]:
+    found = set()
+    for mod_name, names in _WRITE_ONLY_MODULES.items():
+        mod = sys.modules.get(mod_name)
+        for name in names:
+            fn = getattr(mod, name, None) if mod is not None else None
+            if fn is not None:
+                found.add(id(fn))
+    return found
+
+
+def _resolve(node: ast.expr, globs: dict[str, Any]) -> Any:
+    if isinstance(node, ast.Name):
+        return globs.get(node.id, getattr(builtins, node.id, None))
+    if isinstance(node, ast.Attribute):
+        base = _resolve(node.value, globs)
+        return getattr(base, node.attr, None) if base is not None else None
+    return None
+
+
+def _plain_ref(node: ast.expr) -> bool:
+    """A name or attribute chain (``self.pos_embed``, ``m.weight``), never ``.data``."""
+    while isinstance(node, ast.Attribute):
+        if node.attr in ("data", "grad"):
+            return False
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+def _safe_expr(node: ast.expr) -> bool:
+    """Reads configuration and attributes only: no call but isinstance/hasattr."""
+    if isinstance(node, (ast.Constant, ast.Name)):
+        return True
+    if isinstance(node, ast.Attribute):
+        return _safe_expr(node.value)
+    if isinstance(node, ast.Subscript):
+        return _safe_expr(node.value) and isinstance(node.slice, ast.Constant)
+    if isinstance(node, ast.Tuple):
+        return all(_safe_expr(e) for e in node.elts)
+    if isinstance(node, ast.BoolOp):
+        return all(_safe_expr(v) for v in node.values)
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, ast.Not) and _safe_expr(node.operand)
+    if isinstance(node, ast.Compare):
+        ops_ok = all(isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)) for op in node.ops)
+        return ops_ok and _safe_expr(node.left) and all(_safe_expr(c) for c in node.comparators)
+    if isinstance(node, ast.Call):
+        return (isinstance(node.func, ast.Name) and node.func.id in _SAFE_BUILTINS
+                and not node.keywords and all(_safe_expr(a) for a in node.args))
+    return False
+
+
+def _constant_arg(node: ast.expr) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    return isinstance(node, ast.Constant)
+
+
+def _write_only_stmt(stmt: ast.stmt, globs: dict[str, Any]) -> bool:
+    if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Return) and stmt.value is None):
+        return True
+    if isinstance(stmt, ast.If):
+        return _safe_expr(stmt.test) and all(_write_only_stmt(s, globs) for s in stmt.body + stmt.orelse)
+    if isinstance(stmt, ast.For):
+        it = stmt.iter
+        return (isinstance(stmt.target, ast.Name) and not stmt.orelse
+                and isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute)
+                and it.func.attr in _ITER_METHODS and not it.args and not it.keywords
+                and _plain_ref(it.func.value)
+                and all(_write_only_stmt(s, globs) for s in stmt.body))
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        call = stmt.value
+        fn = _resolve(call.func, globs)
+        if fn is None or id(fn) not in _write_only_functions():
+            return False
+        if not call.args or not _plain_ref(call.args[0]):
+            return False
+        return all(_constant_arg(a) for a in call.args[1:] + [k.value for k in call.keywords])
+    return False
+
+
+@functools.lru_cache(maxsize=None)
+def _function_writes_only_after_super(func: Any) -> bool:
+    if not _function_starts_with_super(func):
+        return False
+    fdef = ast.parse(textwrap.dedent(inspect.getsource(func))).body[0]
+    body = fdef.body  # type: ignore[attr-defined]
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return all(_write_only_stmt(stmt, getattr(func, "__globals__", {})) for stmt in body[1:])
+
+
+def writes_only_after_super(cls: type, ours: tuple[type, ...]) -> bool:
+    """:func:`starts_with_super`, and what follows in each override only overwrites whole
+    parameters with fills (``nn.init.xavier_uniform_(m.weight)``,
+    ``trunc_normal_(self.pos_embed, std=.02)``) inside loops over submodules and tests of
+    configuration: it reads no parameter's value, and each write moves the version counter.
+    """
+    for klass in cls.__mro__:
+        if klass in ours:
+            return True
+        func = klass.__dict__.get("init_weights")
+        if func is not None and not _function_writes_only_after_super(func):
             return False
     return False
