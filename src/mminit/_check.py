@@ -58,11 +58,14 @@ __all__ = ["main"]
 _DUMP = re.compile(r"^\n(?P<name>\S+) - torch\.Size\(\[[\d, ]*\]\): \n(?P<info>.*) \n $", re.DOTALL)
 # where each flavour's public names live upstream, searched in order
 _UPSTREAM = {
-    "mmengine": ("mminit", ("mmengine.model", "mmengine.model.weight_init", "mmengine.registry")),
-    "mmcv1": ("mminit.mmcv1", ("mmcv.cnn.utils.weight_init", "mmcv.runner", "mmcv.utils")),
+    "mmengine": ("mminit", ("mmengine.model", "mmengine.model.weight_init", "mmengine.registry",
+                            "mmengine.runner.checkpoint", "mmcv.cnn", "mmcv.cnn.bricks")),
+    "mmcv1": ("mminit.mmcv1", ("mmcv.cnn.utils.weight_init", "mmcv.runner", "mmcv.utils",
+                               "mmcv.cnn", "mmcv.cnn.bricks")),
 }
 _ALIASES = {"WEIGHT_INITIALIZERS": "INITIALIZERS", "INITIALIZERS": "WEIGHT_INITIALIZERS"}
-_INSTALL = {"mmengine": "pip install mmengine==0.10.7", "mmcv1": "pip install mmcv==1.7.2"}
+_INSTALL = {"mmengine": "pip install mmengine==0.10.7 (and mmcv-lite==2.2.0 for the layer bricks)",
+            "mmcv1": "pip install mmcv==1.7.2"}
 
 
 # ---------------------------------------------------------------- child side
@@ -73,15 +76,19 @@ def _alias_module(flavour: str, public: Sequence[str]) -> types.ModuleType:
     def lookup(attr: str) -> Any:
         if attr not in public:
             raise AttributeError(f"module {name!r} (aliased to {flavour}) has no attribute {attr!r}")
+        failed: list[ImportError] = []
         for mod_name in sources:
             try:
                 mod = importlib.import_module(mod_name)
-            except ImportError as exc:
-                raise ImportError(f"mminit check: the upstream side needs {flavour} "
-                                  f"({_INSTALL[flavour]}): {exc}") from exc
+            except ImportError as exc:  # e.g. the layer bricks' mmcv 2.x beside mmengine
+                failed.append(exc)
+                continue
             for candidate in (attr, _ALIASES.get(attr, attr)):
                 if hasattr(mod, candidate):
                     return getattr(mod, candidate)
+        if failed:
+            raise ImportError(f"mminit check: the upstream side needs {flavour} "
+                              f"({_INSTALL[flavour]}) for {name}.{attr}: {failed[0]}") from failed[0]
         raise AttributeError(f"{flavour} has no counterpart of {name}.{attr}")
 
     vars(alias).update(__getattr__=lookup, __all__=list(public))  # PEP 562 module __getattr__
