@@ -45,7 +45,7 @@ def weights() -> OrderedDict[str, torch.Tensor]:
 class Payload:
     """Pickles to a call of ``os.getpid``: a global torch must refuse."""
 
-    def __reduce__(self):  # noqa: ANN204
+    def __reduce__(self):
         return (os.getpid, ())
 
 
@@ -53,10 +53,10 @@ class Helper:
     """A plain class of this test module: another global outside the allow-list."""
 
 
-def _error_of(fn, *args, **kwargs) -> BaseException:  # noqa: ANN001
+def _error_of(fn, *args, **kwargs) -> BaseException:
     try:
         fn(*args, **kwargs)
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         return exc
     raise AssertionError("expected an exception")
 
@@ -251,7 +251,7 @@ def test_read_only_cache_is_a_download_error(http_server, cache_dir, monkeypatch
     import errno
     import tempfile
 
-    def read_only(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system", kwargs.get("dir"))
 
     monkeypatch.setattr(tempfile, "mkstemp", read_only)

@@ -19,10 +19,10 @@ from torch import nn
 
 from .._flavour import Flavour
 from . import api
-from .state_dict import load_state_dict as _load_state_dict
 from .loading import MapLocation
 from .messages import LoggerLike
 from .sources import CheckpointLoader, checkpoint_loader
+from .state_dict import load_state_dict as _load_state_dict
 
 __all__ = ["CheckpointAPI", "make_checkpoint_api"]
 
@@ -47,7 +47,7 @@ def make_checkpoint_api(flavour: Flavour, module_name: str) -> CheckpointAPI:
         map_location: MapLocation = None,
         strict: bool = False,
         logger: LoggerLike = None,
-        revise_keys: Sequence[tuple[str, str]] = [(r"^module\.", "")],  # noqa: B006 - upstream's
+        revise_keys: Sequence[tuple[str, str]] = [(r"^module\.", "")],
         *,
         weights_only: bool | None = None,
     ) -> Any:

@@ -165,7 +165,7 @@ def _known_prefixes(cls: type[CheckpointLoader]) -> str:
     return ", ".join(p for p in cls._schemes if p) + " (anything else is a local path)"
 
 
-def _register_builtins(cls: type[CheckpointLoader]) -> None:  # noqa: C901 - one table
+def _register_builtins(cls: type[CheckpointLoader]) -> None:
     flavour = cls._flavour
 
     def load_from_local(filename: str, map_location: MapLocation = None) -> Any:
