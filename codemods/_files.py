@@ -3,7 +3,14 @@
 A file is parsed only when its bytes mention ``mmcv`` or ``mmengine``.  LibCST
 reads the PEP 263 cookie and the BOM and writes the module back in the same
 encoding; new lines take the file's own line ending.  Nothing is written when
-the file cannot be read, decoded or parsed, or when the result would not parse.
+the file cannot be read, decoded or parsed, when the result would not parse, or
+when LibCST could not give back every byte outside the rewritten imports.
+
+Only regular files are read (a FIFO named ``*.py`` is refused, never opened for
+a blocking read), and files above ``max_bytes`` (``--max-file-size``) are only
+scanned, in chunks, for a mention of mmcv/mmengine: a large file that mentions
+them is refused with a message naming the limit, so ``--jobs N`` workers cannot
+exhaust memory on generated sources.
 """
 
 from __future__ import annotations
@@ -13,21 +20,37 @@ import difflib
 import io
 import os
 import stat
+import sys
 import tempfile
 import tokenize
 from dataclasses import dataclass, field
 from typing import Literal
 
 import libcst as cst
+from mminit_codemods._leftovers import upstream_imports
 from mminit_codemods._moves import move_table
 from mminit_codemods._prescan import prescan
 from mminit_codemods._rewrite import Move, Note, migrate_tree
 from mminit_codemods._splice import splice_imports
 
-__all__ = ["FileResult", "migrate_file", "migrate_source", "write_atomic"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "FileResult",
+    "migrate_file",
+    "migrate_source",
+    "pending_temporary",
+    "write_atomic",
+]
 
 Status = Literal["changed", "unchanged", "not-parsed", "failed"]
 _MARKERS = (b"mmcv", b"mmengine")
+#: Files larger than this are not parsed (``--max-file-size``; a full LibCST parse
+#: needs about 300 times the file's size in memory).
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+_CHUNK = 1 << 20
+#: Suffix of the temporary files ``write_atomic`` creates next to the file it replaces.
+TEMP_SUFFIX = ".mminit-tmp"
+_pending: list[str] = []  # the temporary file being written right now, if any
 
 
 @dataclass
@@ -39,6 +62,11 @@ class FileResult:
     error: str | None = None
     diff: str | None = None
     new_data: bytes | None = None
+    #: Upstream names (``module.name``, or ``module`` for ``import module``) still
+    #: imported once the file is migrated.
+    leftovers: list[str] = field(default_factory=list)
+    #: Things done that the user should know about (e.g. an owner that could not be kept).
+    warnings: list[str] = field(default_factory=list)
 
 
 def _describe(exc: BaseException) -> str:
@@ -51,8 +79,35 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _newer_syntax(data: bytes) -> str | None:
+    """The first Python newer than the running one whose grammar accepts ``data``, if any."""
+    running = sys.version_info[:2]
+    for minor in range(running[1] + 1, 16):
+        try:
+            cst.parse_module(data, config=cst.PartialParserConfig(python_version=f"3.{minor}"))
+        except Exception:  # noqa: BLE001, S112 - not this grammar either
+            continue
+        return f"3.{minor}"
+    return None
+
+
+def _syntax_failure(exc: SyntaxError, data: bytes) -> str:
+    message = _describe(exc)
+    newer = _newer_syntax(data)
+    if newer is None:
+        return message
+    running = ".".join(map(str, sys.version_info[:2]))
+    return (f"{message}; the file uses syntax newer than the running Python {running} "
+            f"(it parses as Python {newer}): run mminit migrate with Python {newer} or newer")
+
+
 def _encoding(data: bytes) -> str:
     return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+
+
+def _cr_only(data: bytes) -> bool:
+    """Old-Mac line endings only (``\\r``, no ``\\n``): handled as ``\\n`` and restored."""
+    return b"\r" in data and b"\n" not in data
 
 
 def migrate_source(data: bytes, path: str = "<string>", bricks: bool = False) -> FileResult:
@@ -62,19 +117,33 @@ def migrate_source(data: bytes, path: str = "<string>", bricks: bool = False) ->
 
     ``ast`` reads the file first (fast, and it must accept it).  Files that only
     need ``from <upstream> import`` statements rewritten take the per-statement
-    fast path; the others are parsed whole by LibCST.
+    fast path; the others are parsed whole by LibCST, and only when LibCST gives
+    back the file byte for byte.
     """
     if not any(marker in data for marker in _MARKERS):
         return FileResult(path, "not-parsed")
+    cr_only = _cr_only(data)
+    if cr_only:
+        data = data.replace(b"\r", b"\n")
+    result = _migrate_bytes(data, path, bricks)
+    if cr_only and result.new_data is not None:
+        result.new_data = result.new_data.replace(b"\n", b"\r")
+    return result
+
+
+def _migrate_bytes(data: bytes, path: str, bricks: bool) -> FileResult:
     try:
         scan = prescan(data, path, move_table(bricks))
         encoding = _encoding(data)
         text = data.decode(encoding)
+    except SyntaxError as exc:
+        return FileResult(path, "failed", error=_syntax_failure(exc, data))
     except Exception as exc:  # noqa: BLE001 - every parse failure is reported, not raised
         return FileResult(path, "failed", error=_describe(exc))
     notes = [Note(*n) for n in scan.notes]
+    before = upstream_imports(scan.import_froms, scan.imports)
     if not scan.needs_cst:
-        return FileResult(path, "unchanged", notes=notes)
+        return FileResult(path, "unchanged", notes=notes, leftovers=before)
     try:
         spliced = splice_imports(text, scan) if scan.statements_only else None
         if spliced is not None:
@@ -84,17 +153,26 @@ def migrate_source(data: bytes, path: str = "<string>", bricks: bool = False) ->
                 tree = cst.parse_module(data)
             except Exception as exc:  # noqa: BLE001
                 return FileResult(path, "failed", notes=notes, error=_describe(exc))
+            if tree.bytes != data:
+                return FileResult(path, "failed", notes=notes, leftovers=before, error=(
+                    "LibCST would not give back every byte of this file (e.g. a form feed "
+                    "at the start of a line, or mixed line endings); not changed: move the "
+                    "imports by hand or normalise the file first"))
             new_tree, moves, notes = migrate_tree(tree, scan)
             if new_tree is None:
-                return FileResult(path, "unchanged", notes=notes)
+                return FileResult(path, "unchanged", notes=notes, leftovers=before)
             code = new_tree.code
-        ast.parse(code, filename=path)
+        new_ast = ast.parse(code, filename=path)
     except SyntaxError as exc:
-        return FileResult(path, "failed", notes=notes,
+        return FileResult(path, "failed", notes=notes, leftovers=before,
                           error=f"internal error: the rewritten file would not parse ({exc.msg})")
     except Exception as exc:  # noqa: BLE001
-        return FileResult(path, "failed", error=f"internal error while rewriting: {_describe(exc)}")
-    return FileResult(path, "changed", moves=moves, notes=notes, new_data=code.encode(encoding))
+        return FileResult(path, "failed", leftovers=before,
+                          error=f"internal error while rewriting: {_describe(exc)}")
+    froms = [n for n in ast.walk(new_ast) if isinstance(n, ast.ImportFrom)]
+    imports = [n for n in ast.walk(new_ast) if isinstance(n, ast.Import)]
+    return FileResult(path, "changed", moves=moves, notes=notes, new_data=code.encode(encoding),
+                      leftovers=upstream_imports(froms, imports))
 
 
 def _unified_diff(path: str, old: bytes, new: bytes) -> str:
@@ -110,31 +188,94 @@ def _unified_diff(path: str, old: bytes, new: bytes) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def write_atomic(path: str, data: bytes) -> None:
-    """Replace ``path`` with ``data`` through a temporary file; keep its mode."""
+class WriteRefused(OSError):
+    """The file is not replaced, for a reason that is not an operating-system error."""
+
+
+def pending_temporary() -> str | None:
+    """The temporary file a write in this process is filling right now (for signal handlers)."""
+    return _pending[0] if _pending else None
+
+
+def _keep_owner(tmp: str, st: os.stat_result) -> str | None:
+    """Give ``tmp`` the owner and group of ``st``; say so when that is not permitted."""
+    if (st.st_uid, st.st_gid) == (os.geteuid(), os.getegid()) or not hasattr(os, "chown"):
+        return None
+    try:
+        os.chown(tmp, st.st_uid, st.st_gid)
+        return None
+    except PermissionError:
+        pass
+    try:
+        os.chown(tmp, -1, st.st_gid)  # a member of the group may keep at least the group
+        kept = "group kept, "
+    except PermissionError:
+        kept = ""
+    return (f"owner {st.st_uid}:{st.st_gid} could not be kept ({kept}not permitted for "
+            f"uid {os.geteuid()}); the rewritten file belongs to uid {os.geteuid()}")
+
+
+def write_atomic(path: str, data: bytes) -> list[str]:
+    """Replace ``path`` with ``data`` through a temporary file; return warnings.
+
+    Mode, owner and group are kept (owner and group where permitted: a warning
+    says when not).  A file with more than one hard link is refused
+    (:class:`WriteRefused`): replacing it would silently split the links.
+    """
     real = os.path.realpath(path)
-    mode = stat.S_IMODE(os.stat(real).st_mode)
+    st = os.stat(real)
+    if st.st_nlink > 1:
+        raise WriteRefused(f"not written: the file has {st.st_nlink} hard links, and "
+                           "replacing it would split them (the other names would keep "
+                           "the old text); apply the change with --diff by hand")
     directory, name = os.path.split(real)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".mminit-tmp", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=directory)
+    _pending[:] = [tmp]
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, mode)
+        warning = _keep_owner(tmp, st)
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))  # after chown, which may clear set-id bits
         os.replace(tmp, real)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    finally:
+        _pending.clear()
+    return [] if warning is None else [warning]
 
 
-def migrate_file(path: str, write: bool = True, diff: bool = False,
-                 bricks: bool = False) -> FileResult:
+def _read_regular(path: str, max_bytes: int) -> bytes | str:
+    """The file's bytes; or, as a string, why it is not read whole."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return "not a regular file (a FIFO, device or socket named *.py); not read"
+        if st.st_size <= max_bytes:
+            return handle.read()
+        tail = b""
+        while chunk := handle.read(_CHUNK):
+            window = tail + chunk
+            if any(marker in window for marker in _MARKERS):
+                return (f"the file is {st.st_size / 2**20:.1f} MiB, above the --max-file-size "
+                        f"limit of {max_bytes / 2**20:.1f} MiB, and mentions mmcv/mmengine; "
+                        "not migrated (raise the limit, e.g. --max-file-size 20M; a full "
+                        "parse needs about 300 bytes of memory per byte of source)")
+            tail = window[-8:]
+        return b""  # large, but nothing to migrate
+
+
+def migrate_file(path: str, write: bool = True, diff: bool = False, bricks: bool = False,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> FileResult:
     """Migrate the file at ``path``; ``write=False`` only reports what would change."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = _read_regular(path, max_bytes)
     except OSError as exc:
         return FileResult(path, "failed", error=f"cannot read: {exc.strerror or exc}")
+    if isinstance(data, str):
+        return FileResult(path, "failed", error=data)
     result = migrate_source(data, path, bricks)
     if result.status != "changed":
         return result
@@ -143,8 +284,9 @@ def migrate_file(path: str, write: bool = True, diff: bool = False,
         result.diff = _unified_diff(path, data, result.new_data)
     if write:
         try:
-            write_atomic(path, result.new_data)
+            result.warnings += write_atomic(path, result.new_data)
         except OSError as exc:
             result.status, result.error = "failed", f"cannot write: {exc.strerror or exc}"
+            result.moves = []
     result.new_data = None  # not needed by the caller; keeps results small to pickle
     return result

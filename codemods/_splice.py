@@ -56,16 +56,21 @@ def splice_imports(text: str, scan: Prescan) -> tuple[str, list[Move]] | None:
         if not moved:
             continue
         first, last = stmt.lineno - 1, (stmt.end_lineno or stmt.lineno) - 1
-        indent = lines[first][: stmt.col_offset]
+        lead = lines[first][: stmt.col_offset]
+        # A form feed resets the indentation (Python's tokenizer): it stays in front.
+        feed = lead.rfind("\f") + 1
+        prefix, indent = lead[:feed], lead[feed:]
         end_line = lines[last].encode("utf-8")
         tail = end_line[stmt.end_col_offset or 0:].decode("utf-8")
         joined = first > 0 and lines[first - 1].rstrip("\r\n").endswith("\\")
         if indent.strip() or joined or not _TAIL.fullmatch(tail):
             return None  # another statement shares these lines (or ``if x: \`` precedes it)
-        new = _rewrite_statement(lines[first: last + 1], moved, indent)
+        block = lines[first: last + 1]
+        block[0] = block[0][feed:]
+        new = _rewrite_statement(block, moved, indent)
         if new is None:
             return None
-        edits.append((first, last, new))
+        edits.append((first, last, prefix + new))
         for index, target in moved.items():
             alias = stmt.names[index]
             moves.append(Move(getattr(alias, "lineno", stmt.lineno), alias.name, alias.asname,

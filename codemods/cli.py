@@ -1,25 +1,35 @@
 """``mminit migrate``: move a repository's init-system imports onto mminit.
 
-Exit status: 0 on success, 1 with ``--check`` when a file would change, 2 when
-any file could not be processed (each is listed with the reason).
+Exit status: 0 on success; 1 with ``--check`` when a file would change or
+something is left to migrate that cannot be rewritten safely (e.g. a star
+import); 2 when something could not be processed (each is listed with the
+reason: a file, an unwritable ``--report``, an internal error); 130 when
+interrupted; 141 when the reader of the output went away (``--diff | head``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
+import signal
 import sys
+import tempfile
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from fnmatch import fnmatch
-from pathlib import PurePosixPath
+from typing import TextIO
 
-from mminit_codemods._files import FileResult, migrate_file
-from mminit_codemods._report import build_report, summary_lines, write_report
+from mminit_codemods._discover import Discovery, discover
+from mminit_codemods._files import DEFAULT_MAX_BYTES, FileResult, migrate_file, pending_temporary
+from mminit_codemods._report import build_report, plural, summary_lines, unresolved
 
 __all__ = ["discover", "main"]
 
-_SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?", re.IGNORECASE)
+EXIT_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool whose reader went away
 
 
 def _jobs(text: str) -> int:
@@ -32,6 +42,15 @@ def _jobs(text: str) -> int:
     return value
 
 
+def _size(text: str) -> int:
+    match = _SIZE.fullmatch(text.strip())
+    if match is None or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"--max-file-size must be a positive size such as 2M, 500K or 3000000, got {text!r}")
+    factor = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[match.group(2).upper()]
+    return int(float(match.group(1)) * factor)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mminit migrate",
@@ -39,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
     parser.add_argument("--check", action="store_true",
-                        help="change nothing; exit 1 if any file would change")
+                        help="change nothing; exit 1 if any file would change or anything is "
+                        "left to migrate that cannot be rewritten safely")
     parser.add_argument("--diff", action="store_true",
                         help="print unified diffs instead of writing files")
     parser.add_argument("--bricks", action="store_true",
@@ -47,11 +67,14 @@ def _parser() -> argparse.ArgumentParser:
                         "registries) to mminit; off by default")
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                         help="skip paths matching GLOB (relative path, file or directory "
-                        "name); repeatable")
+                        "name); repeatable; wins over everything")
     parser.add_argument("--jobs", "-j", type=_jobs, default=os.cpu_count() or 1, metavar="N",
                         help="worker processes (default: number of CPUs)")
+    parser.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_BYTES, metavar="SIZE",
+                        help="refuse to parse files larger than SIZE (e.g. 2M, 500K; default: "
+                        "2M); larger files are only scanned for a mention of mmcv/mmengine")
     parser.add_argument("--report", metavar="FILE.json",
-                        help="write a JSON report of every change, note and failure")
+                        help="write a JSON report of every change, note, skip and failure")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="show a progress bar (default: when stderr is a terminal)")
     parser.add_argument("--quiet", "-q", action="store_true",
@@ -59,97 +82,195 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _excluded(relative: PurePosixPath, patterns: Sequence[str]) -> bool:
-    text = str(relative)
-    return any(
-        fnmatch(text, p) or any(fnmatch(part, p) for part in relative.parts) for p in patterns
-    )
+# -- workers --------------------------------------------------------------------------
+def _stop_worker(*_: object) -> None:
+    """Leave no temporary file behind and end this worker now."""
+    tmp = pending_temporary()
+    if tmp is not None:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+    os._exit(1)
 
 
-def discover(paths: Sequence[str], exclude: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Python files under ``paths`` (sorted, de-duplicated) and the paths that do not exist."""
-    found: dict[str, str] = {}
-    missing: list[str] = []
-
-    def add(path: str) -> None:
-        found.setdefault(os.path.realpath(path), path)
-
-    for root in paths:
-        if os.path.isfile(root):
-            if not _excluded(PurePosixPath(root.replace(os.sep, "/")), exclude):
-                add(root)
-            continue
-        if not os.path.isdir(root):
-            missing.append(root)
-            continue
-        for directory, dirs, files in os.walk(root):
-            rel_dir = PurePosixPath(os.path.relpath(directory, root).replace(os.sep, "/"))
-            dirs[:] = sorted(
-                d for d in dirs
-                if not d.startswith(".") and d not in _SKIPPED_DIRS
-                and not _excluded(rel_dir / d, exclude)
-            )
-            for name in sorted(files):
-                path = os.path.join(directory, name)
-                # Symlinked files are skipped inside directories: they may point anywhere.
-                if name.endswith(".py") and not os.path.islink(path) \
-                        and not _excluded(rel_dir / name, exclude):
-                    add(path)
-    return sorted(found.values()), missing
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    _stop_worker()
 
 
-def _work(task: tuple[str, bool, bool, bool]) -> FileResult:
+def _worker_init(parent: int) -> None:
+    """Make a pool worker end when the main process dies, even by ``kill -9``.
+
+    On Linux the kernel sends SIGTERM at the parent's death (``PR_SET_PDEATHSIG``);
+    everywhere a daemon thread also watches the parent's pid.
+    """
+    signal.signal(signal.SIGTERM, _stop_worker)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the line above
+        _stop_worker()
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _work(task: tuple[str, bool, bool, bool, int]) -> FileResult:
     return migrate_file(*task)
 
 
-def _run(files: list[str], write: bool, diff: bool, bricks: bool, jobs: int,
+def _run(files: list[str], args: argparse.Namespace, write: bool,
          progress: bool) -> Iterator[FileResult]:
     from tqdm import tqdm
 
-    tasks = [(path, write, diff, bricks) for path in files]
+    tasks = [(path, write, args.diff, args.bricks, args.max_file_size) for path in files]
     with tqdm(total=len(tasks), file=sys.stderr, disable=not progress, unit="file",
               desc="mminit migrate") as bar:
-        if jobs == 1 or len(tasks) < 2:
+        if args.jobs == 1 or len(tasks) < 2:
             for task in tasks:
                 yield _work(task)
                 bar.update()
             return
-        chunk = max(1, min(64, len(tasks) // (jobs * 8)))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        chunk = max(1, min(64, len(tasks) // (args.jobs * 8)))
+        pool = ProcessPoolExecutor(max_workers=args.jobs, initializer=_worker_init,
+                                   initargs=(os.getpid(),))
+        try:
             for result in pool.map(_work, tasks, chunksize=chunk):
                 yield result
                 bar.update()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+# -- the report file ------------------------------------------------------------------
+def _report_problem(path: str) -> str | None:
+    """Why ``path`` cannot take the report, checked before any file is touched."""
+    if os.path.isdir(path):
+        return "is a directory"
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        return f"its directory {directory} does not exist"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return f"its directory {directory} is not writable"
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        return "the file exists and is not writable"
+    return None
+
+
+def _write_report(path: str, report: dict[str, object]) -> None:
+    """Write the report through a temporary file: a full disk leaves no partial report."""
+    directory, name = os.path.split(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(report, handle, indent=2)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+# -- output ---------------------------------------------------------------------------
+def _stale_temporaries(found: Discovery, write: bool, err: TextIO) -> list[dict[str, str]]:
+    out = []
+    for path in found.stale:
+        if write:
+            try:
+                os.unlink(path)
+                action = "removed"
+            except OSError as exc:
+                action = f"could not be removed: {exc.strerror or exc}"
+        else:
+            action = "left (run without --check/--diff to remove it)"
+        print(f"{path}: stale temporary file from an interrupted mminit migrate run: {action}",
+              file=err)
+        out.append({"path": path, "action": action})
+    return out
+
+
+def _print_result(result: FileResult, mode: str, quiet: bool, err: TextIO) -> None:
+    if result.diff:
+        sys.stdout.write(result.diff)
+        sys.stdout.flush()
+    if result.status == "failed":
+        print(f"{result.path}: error: {result.error}", file=err)
+    for warning in result.warnings:
+        print(f"{result.path}: warning: {warning}", file=err)
+    if quiet:
+        return
+    if result.status == "changed":
+        verb = "rewrote" if mode == "write" else "would rewrite"
+        print(f"{verb} {result.path} ({plural(len(result.moves), 'name')} moved)", file=err)
+    for note in result.notes:
+        print(f"{result.path}:{note.line}: left alone: {note.detail}", file=err)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    mode = "check" if args.check else "diff" if args.diff else "write"
+    if args.report:
+        problem = _report_problem(args.report)
+        if problem is not None:
+            print(f"mminit migrate: error: cannot write --report {args.report}: {problem}; "
+                  "nothing was changed", file=sys.stderr)
+            return 2
+    err = sys.stderr
+    found = discover(args.paths, args.exclude)
+    progress = args.progress if args.progress is not None else err.isatty()
+    for notice in found.notices:
+        print(f"note: {notice}", file=err)
+    stale = _stale_temporaries(found, mode == "write", err)
+    results: list[FileResult] = []
+    for path, reason in found.failed:
+        results.append(FileResult(path, "failed", error=reason))
+        print(f"{path}: error: {reason}", file=err)
+    if not args.quiet:
+        for path, reason in found.skipped:
+            print(f"{path}: skipped: {reason}", file=err)
+    for result in _run(found.files, args, mode == "write", progress):
+        results.append(result)
+        _print_result(result, mode, args.quiet, err)
+    for line in summary_lines(results, mode, found.skipped_counts):
+        print(line, file=err)
+    if args.report:
+        report = build_report(results, mode, found, stale)
+        try:
+            _write_report(args.report, report)
+        except OSError as exc:
+            print(f"mminit migrate: error: cannot write --report {args.report}: "
+                  f"{exc.strerror or exc}", file=err)
+            return 2
+    if any(r.status == "failed" for r in results):
+        return 2
+    if args.check and (any(r.status == "changed" for r in results) or unresolved(results)):
+        return 1
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``mminit migrate`` (``argv`` excludes the ``migrate`` word)."""
     args = _parser().parse_args(argv)
-    mode = "check" if args.check else "diff" if args.diff else "write"
-    files, missing = discover(args.paths, args.exclude)
-    progress = args.progress if args.progress is not None else sys.stderr.isatty()
-    err = sys.stderr
-    results: list[FileResult] = []
-    for path in missing:
-        results.append(FileResult(path, "failed", error="no such file or directory"))
-        print(f"{path}: error: no such file or directory", file=err)
-    for result in _run(files, mode == "write", args.diff, args.bricks, args.jobs, progress):
-        results.append(result)
-        if result.diff:
-            sys.stdout.write(result.diff)
-        if result.status == "failed":
-            print(f"{result.path}: error: {result.error}", file=err)
-        elif not args.quiet:
-            if result.status == "changed":
-                verb = "rewrote" if mode == "write" else "would rewrite"
-                print(f"{verb} {result.path} ({len(result.moves)} names moved)", file=err)
-            for note in result.notes:
-                print(f"{result.path}:{note.line}: left alone: {note.detail}", file=err)
-    for line in summary_lines(results, mode):
-        print(line, file=err)
-    if args.report:
-        write_report(args.report, build_report(results, mode))
-    if any(r.status == "failed" for r in results):
+    try:
+        return _migrate(args)
+    except BrokenPipeError:
+        # The reader went away (``--diff | head``): stop quietly, as other Unix tools do.
+        try:  # no second BrokenPipeError when the interpreter flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_PIPE
+    except KeyboardInterrupt:
+        print("mminit migrate: interrupted; files already rewritten stay rewritten, the "
+              "others are unchanged", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - an error report, not a traceback
+        print(f"mminit migrate: internal error: {type(exc).__name__}: {exc} (please report "
+              "it with the command line)", file=sys.stderr)
         return 2
-    if args.check and any(r.status == "changed" for r in results):
-        return 1
-    return 0

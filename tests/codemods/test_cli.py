@@ -77,7 +77,7 @@ def test_report_lists_changes_notes_and_failures(repo: Path) -> None:
     report = json.loads(report_path.read_text())
     assert report["summary"] == {
         "scanned": 5, "changed": 1, "unchanged": 2, "not_parsed": 1, "failed": 1,
-        "moved": {"mminit.mmcv1": 1},
+        "moved": {"mminit.mmcv1": 1}, "skipped": {}, "unresolved": 1,
     }
     (changed,) = report["changed"]
     assert changed["path"].endswith("model.py")
@@ -87,6 +87,10 @@ def test_report_lists_changes_notes_and_failures(repo: Path) -> None:
     }]
     (note,) = report["left_alone"]
     assert note["path"].endswith("star.py") and note["line"] == 2 and note["reason"] == "star-import"
+    assert note["unresolved"] is True
+    # what still comes from upstream once migrated: ConvModule in two files, the star import
+    assert [(e["name"], e["imports"], e["files"]) for e in report["still_from_upstream"]] == [
+        ("mmcv.cnn.ConvModule", 2, 2), ("mmengine.model.*", 1, 1)]
     (failed,) = report["failed"]
     assert failed["path"].endswith("broken.py") and "syntax error" in failed["reason"]
 
@@ -184,17 +188,25 @@ def test_left_alone_places_are_printed_with_file_and_line(
     assert main([str(path)]) == 0
     err = capsys.readouterr().err
     assert f"{path}:3: left alone: the string 'mmengine.model.BaseModule.init_weights'" in err
-    assert "left alone on purpose: 1 places" in err
+    assert "left alone on purpose: 1 place (" in err
 
 
-def test_hidden_and_cache_directories_are_skipped(tmp_path: Path) -> None:
-    for folder in (".venv", "__pycache__", "src"):
-        (tmp_path / folder).mkdir()
+def test_never_source_directories_are_skipped_and_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for folder in (".venv", "__pycache__", "src", ".git/hooks", "env", "node_modules/x",
+                   "lib/python3.11/site-packages/pkg"):
+        (tmp_path / folder).mkdir(parents=True)
         (tmp_path / folder / "m.py").write_text(BEFORE)
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")  # a venv by any name
     assert main([str(tmp_path)]) == 0
-    assert (tmp_path / ".venv" / "m.py").read_text() == BEFORE
-    assert (tmp_path / "__pycache__" / "m.py").read_text() == BEFORE
+    for folder in (".venv", "__pycache__", ".git/hooks", "env", "node_modules/x",
+                   "lib/python3.11/site-packages/pkg"):
+        assert (tmp_path / folder / "m.py").read_text() == BEFORE, folder
     assert (tmp_path / "src" / "m.py").read_text() == AFTER
+    err = capsys.readouterr().err
+    assert ("skipped: 6 .py files (1 in cache folders, 1 in node_modules, 1 in version-control "
+            "folders, 3 in virtual environments or site-packages)") in err
 
 
 @pytest.mark.parametrize(("flag", "shown"), [("--progress", True), ("--no-progress", False)])

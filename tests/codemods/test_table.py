@@ -17,9 +17,18 @@ MMCV_PYTHON = Path(__file__).resolve().parents[2] / ".venv-mmcv" / "bin" / "pyth
 _NEEDS_OPS = ("mmcv.ops.",)
 
 
+# Checked by test_checkpoint_rows.py against upstream's checkpoint modules.
+_CHECKPOINT_NAMES = frozenset({"CheckpointLoader", "_load_checkpoint",
+                               "_load_checkpoint_with_prefix", "load_checkpoint",
+                               "load_state_dict"})
+
+
 def _rows(prefix: str) -> dict[str, list[str]]:
+    """The init-system rows of MOVES under ``prefix``."""
     rows: dict[str, list[str]] = defaultdict(list)
     for (module, name) in MOVES:
+        if name in _CHECKPOINT_NAMES:
+            continue
         if module == prefix or module.startswith(prefix + "."):
             rows[module].append(name)
     return rows
