@@ -223,3 +223,28 @@ def test_migrated_lazy_import_config(in_models_dir: Path, capsys: Any) -> None:
                                       "mminit": [BASES["mmengine"][1]]}
     assert report["init_info"]["upstream"]["layers.0.attn.qkv.bias"] == \
         "TruncNormalInit: a=-2, b=2, mean=0, std=0.02, bias=0.5"
+
+
+def test_upstream_alias_resolves_checkpoint_and_brick_names() -> None:
+    """Migrated real code imports ``load_checkpoint`` (and, with ``--bricks``, ``ConvModule``)
+    from mminit; the upstream side must find upstream's objects for them."""
+    _require("mmcv1")
+    import mmcv.cnn
+    import mmcv.runner
+
+    import mminit.mmcv1
+    from mminit._check import _alias_module
+
+    alias = _alias_module("mmcv1", list(mminit.mmcv1.__all__))
+    assert alias.load_checkpoint is mmcv.runner.load_checkpoint
+    assert alias.ConvModule is mmcv.cnn.ConvModule
+    assert alias.BaseModule is mmcv.runner.BaseModule
+    _require("mmengine")
+    import mmengine.runner.checkpoint
+
+    import mminit
+
+    alias = _alias_module("mmengine", list(mminit.__all__))
+    assert alias.load_checkpoint is mmengine.runner.checkpoint.load_checkpoint
+    with pytest.raises(AttributeError, match="no counterpart of mminit.init_weights"):
+        alias.init_weights  # noqa: B018 - mminit-only names have no upstream object
