@@ -15,6 +15,7 @@ __all__ = [
     "import_line",
     "rebuild_body",
     "split_import_from",
+    "unparenthesise_single",
     "without_aliases",
 ]
 
@@ -110,6 +111,25 @@ def _realign(node: cst.ImportFrom, delta: int) -> cst.ImportFrom:
     )
 
 
+def unparenthesise_single(node: cst.ImportFrom) -> cst.ImportFrom:
+    """``from M import (a)`` on one line becomes ``from M import a`` (what isort and ruff want).
+
+    Only a statement whose parentheses hold one name on the same line is changed: a
+    vertical ``(\\n    a,\\n)`` (black's magic trailing comma) or one with a comment stays.
+    """
+    names = node.names
+    if node.lpar is None or node.rpar is None or isinstance(names, cst.ImportStar) or len(names) != 1:
+        return node
+    alias = names[0]
+    spaces = [node.lpar.whitespace_after, node.rpar.whitespace_before]
+    if isinstance(alias.comma, cst.Comma):
+        spaces += [alias.comma.whitespace_before, alias.comma.whitespace_after]
+    if any(isinstance(ws, cst.ParenthesizedWhitespace) for ws in spaces):
+        return node
+    return node.with_changes(lpar=None, rpar=None,
+                             names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+
+
 def split_import_from(
     node: cst.ImportFrom, moved: dict[int, str]
 ) -> tuple[cst.ImportFrom | None, list[cst.ImportFrom]]:
@@ -141,6 +161,9 @@ def split_import_from(
         for target, aliases in groups.items()
     ]
     assert kept is None or isinstance(kept, cst.ImportFrom)
+    if len(names) > 1:  # a single name left alone by the split loses its parentheses
+        kept = None if kept is None else unparenthesise_single(kept)
+        new = [unparenthesise_single(n) for n in new]
     return kept, new
 
 

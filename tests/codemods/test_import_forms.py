@@ -94,11 +94,28 @@ REWRITES = [
                                     ModuleList)
         """,
         """\
-        from mmengine.model import (BaseModel)
+        from mmengine.model import BaseModel
         from mminit import (BaseModule,
                             ModuleList)
         """,
         id="visual-indent-mixed",
+    ),
+    pytest.param(
+        # issue 13 item 8: no single name left in parentheses (mmcls resnet.py, mmdet yolox_head.py)
+        "from mmcv.cnn import (ConvModule, build_conv_layer, build_norm_layer, constant_init)\n",
+        "from mmcv.cnn import (ConvModule, build_conv_layer, build_norm_layer)\n"
+        "from mminit.mmcv1 import constant_init\n",
+        id="single-name-loses-parentheses",
+    ),
+    pytest.param(
+        "from mmcv.cnn import (ConvModule, constant_init,)\n",
+        "from mmcv.cnn import ConvModule\nfrom mminit.mmcv1 import constant_init\n",
+        id="single-names-both-sides-trailing-comma",
+    ),
+    pytest.param(
+        "from mmcv.cnn import (constant_init)\n",
+        "from mminit.mmcv1 import (constant_init)\n",
+        id="single-name-in-parentheses-already-kept-as-written",
     ),
     pytest.param(
         "from mmcv.cnn import ConvModule, \\\n    constant_init\n",
@@ -144,7 +161,7 @@ REWRITES = [
         def build():
             from mmcv.cnn import (ConvModule,  # noqa: F401
             )
-            from mminit.mmcv1 import (constant_init)
+            from mminit.mmcv1 import constant_init
         """,
         id="inside-function-parenthesised-comment",
     ),
