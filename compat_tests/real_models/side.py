@@ -1,0 +1,208 @@
+"""One side of a real-model comparison, run in its own interpreter.
+
+    python side.py PACKAGE OUT.pt CKPT_DIR CONFIG... [--root DIR] [--engine mminit] [--seed N]
+
+``--root DIR`` puts ``DIR`` first on ``sys.path`` (the migrated copy of PACKAGE);
+without it the installed PACKAGE is imported.  Each CONFIG (a path into the
+installed package's own ``.mim/configs``) is built with the package's builder,
+seeded, and initialised with ``model.init_weights()`` (``--engine mminit``:
+``mminit.init_weights(model)`` instead).  A ``Pretrained`` ``init_cfg`` pointing
+at a download is pointed at a local checkpoint made from the built model itself
+(values drawn from a fixed seed, so both sides write the same bytes).
+
+Saved per config: every tensor of ``state_dict()``, the init-info strings, every
+log record (logger, level, message) and every warning (category, message)
+emitted while building and initialising, the ``BaseModule`` classes in the tree,
+and the exception if one was raised.  Paths of the migrated copy are rewritten to
+the installed package's in all text, so the two sides compare as strings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import re
+import sys
+import warnings
+from pathlib import Path
+from typing import Any, Self
+
+HERE = Path(__file__).resolve().parent
+_DUMP = re.compile(r"^\n(?P<name>\S+) - torch\.Size\(\[[\d, ]*\]\): \n(?P<info>.*) \n $", re.DOTALL)
+
+
+class _Records:
+    """Every record any logger hands to its handlers (propagation and handler levels aside)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, int, str]] = []
+        self._orig = logging.Logger.handle
+
+    def __enter__(self) -> Self:
+        records = self.items
+        orig = self._orig
+
+        def handle(logger: logging.Logger, record: logging.LogRecord) -> Any:
+            records.append((record.name, record.levelno, record.getMessage()))
+            return orig(logger, record)
+
+        logging.Logger.handle = handle  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.Logger.handle = self._orig  # type: ignore[method-assign]
+
+
+def _seed(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _read_config(package: str, path: str) -> Any:
+    if package == "mmpretrain":
+        from mmengine.config import Config
+    else:
+        from mmcv import Config
+    return Config.fromfile(path)
+
+
+def _builder(package: str) -> Any:
+    if package == "mmpretrain":
+        from mmpretrain.registry import MODELS
+        from mmpretrain.utils import register_all_modules
+
+        register_all_modules(init_default_scope=True)
+        return lambda cfg: MODELS.build(cfg.model)
+    if package == "mmcls":
+        from mmcls.models import build_classifier
+
+        return lambda cfg: build_classifier(cfg.model)
+    from mmdet.models import build_detector
+
+    return lambda cfg: build_detector(cfg.model, train_cfg=cfg.get("train_cfg"),
+                                      test_cfg=cfg.get("test_cfg"))
+
+
+def _pretrained(node: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """(attribute path of the module, its init_cfg) for each downloading Pretrained init_cfg."""
+    found = []
+    if isinstance(node, dict):
+        init = node.get("init_cfg")
+        if isinstance(init, dict) and init.get("type") == "Pretrained" \
+                and "://" in str(init.get("checkpoint", "")):
+            found.append((path, init))
+        for key, value in node.items():
+            if key != "init_cfg":
+                found += _pretrained(value, (*path, key))
+    return found
+
+
+def _local_checkpoints(cfg: Any, build: Any, ckpt_dir: Path, name: str) -> None:
+    import torch
+
+    found = _pretrained(cfg.model)
+    if not found:
+        return
+    saved = {}
+    for path, init in found:
+        saved[path] = dict(init)
+        init.clear()
+        init.update(type="Constant", val=0, layer="__none__")  # a no-op while building the donor
+    donor = build(cfg)
+    for path, init in found:
+        module = donor
+        for attr in path:
+            module = getattr(module, attr)
+        torch.manual_seed(4321)
+        state = {k: torch.randn_like(v) if v.is_floating_point() else v
+                 for k, v in module.state_dict().items()}
+        target = ckpt_dir / f"{name}.{'.'.join(path) or 'model'}.pth"
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        torch.save(state, tmp)
+        os.replace(tmp, target)  # both sides write identical bytes; readers never see half a file
+        init.clear()
+        init.update(saved[path], checkpoint=str(target))
+
+
+def _one(package: str, build: Any, config: str, seed: int, engine: str, ckpt_dir: Path,
+         root: str | None) -> dict[str, Any]:
+    name = Path(config).stem
+    cfg = _read_config(package, config)
+    result: dict[str, Any] = {"error": None, "stage": None}
+    with _Records() as records, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        stage = "build"
+        try:
+            _local_checkpoints(cfg, build, ckpt_dir, name)
+            _seed(seed)
+            model = build(cfg)
+            stage = "init"
+            _seed(seed)
+            if engine == "mminit":
+                import mminit
+
+                mminit.init_weights(model)  # type: ignore[attr-defined]
+            else:
+                model.init_weights()
+        except Exception as exc:  # noqa: BLE001 - compared: both sides must raise alike
+            result.update(error=f"{type(exc).__name__}: {exc}", stage=stage)
+            if stage == "build":
+                return {**result, "tensors": {}, "info": {}, "records": [], "warnings": [],
+                        "bases": []}
+    text = (lambda s: s.replace(root, "<pkg>")) if root else (lambda s: s)
+    site = str(Path(sys.modules[package].__file__).parent.parent)  # type: ignore[arg-type]
+    norm = (lambda s: text(s).replace(site, "<pkg>"))
+    info = {}
+    for _, _, message in records.items:
+        match = _DUMP.match(message)
+        if match:
+            info[match["name"]] = match["info"]
+    result.update(
+        tensors={k: v.detach().clone() for k, v in model.state_dict().items()},
+        info=info,
+        records=[(n, lv, norm(m)) for n, lv, m in records.items if not _DUMP.match(m)],
+        warnings=[(w.category.__name__, norm(str(w.message))) for w in caught],
+        bases=sorted({f"{c.__module__}.{c.__qualname__}" for m in model.modules()
+                      for c in type(m).__mro__ if c.__name__ == "BaseModule"}),
+        error=result["error"] and norm(result["error"]))
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("package", choices=("mmpretrain", "mmcls", "mmdet"))
+    parser.add_argument("out")
+    parser.add_argument("ckpt_dir")
+    parser.add_argument("configs", nargs="+")
+    parser.add_argument("--root")
+    parser.add_argument("--engine", choices=("upstream", "mminit"), default="upstream")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if args.root:
+        sys.path.insert(0, args.root)
+    sys.path.insert(0, str(HERE))
+    import stubs
+
+    stubs.install(args.package)
+    sys.path.remove(str(HERE))
+    import torch
+
+    torch.set_num_threads(1)
+    build = _builder(args.package)
+    if args.root:  # the import really came from the copy
+        origin = Path(sys.modules[args.package].__file__).resolve()  # type: ignore[arg-type]
+        assert Path(args.root).resolve() in origin.parents, origin
+    results = {Path(c).stem: _one(args.package, build, c, args.seed, args.engine,
+                                  Path(args.ckpt_dir), args.root) for c in args.configs}
+    torch.save(results, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""Stand-ins for modules that the real packages import but weight init never uses.
+
+* ``mmcv._ext``: mmcv 1.7.2's compiled ops (the reference environment installs mmcv
+  without them); ``mmcv.ops`` only looks its functions up at import time, and mmdet's
+  detectors call them in ``forward`` (NMS, RoIAlign, ...), never in ``init_weights``.
+* ``torchvision`` (``.venv``, where it is not installed): mmpretrain imports its
+  transforms and box ops for datasets and evaluation.
+* ``matplotlib`` (``.venv-mmcv``): mmcls imports ``pyplot`` for its visualiser.
+
+A stand-in module answers any attribute with a placeholder class; calling one of
+its functions or instantiating one of its classes raises ``RuntimeError`` naming
+it, so a test that reached real use of a stub would fail loudly, not silently.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import types
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["STUBS", "install"]
+
+# which stand-ins each package set needs (only those not importable for real are installed)
+STUBS: dict[str, tuple[str, ...]] = {
+    "mmpretrain": ("torchvision",),
+    "mmcls": ("matplotlib",),
+    "mmdet": ("mmcv._ext", "matplotlib", "scipy", "pycocotools", "terminaltables", "six"),
+}
+
+
+class _PlaceholderMeta(type):
+    def __getattr__(cls, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _placeholder(f"{cls.__qualname__}.{name}")
+
+    def __iter__(cls) -> Any:
+        return iter(())
+
+
+def _placeholder(qualname: str) -> type:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"{qualname} is a stand-in (compat_tests/real_models/stubs.py): "
+                           "weight init was not expected to call it")
+
+    return _PlaceholderMeta(qualname.rpartition(".")[2], (), {
+        "__qualname__": qualname, "__new__": refuse, "__call__": refuse})
+
+
+class _StubModule(types.ModuleType):
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = _placeholder(f"{self.__name__}.{name}")
+        setattr(self, name, value)
+        return value
+
+
+class _Loader(importlib.abc.Loader):
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        module = _StubModule(spec.name, "stand-in: compat_tests/real_models/stubs.py")
+        module.__version__ = "0.0.0+stub"  # type: ignore[attr-defined]
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.__path__ = []  # a package: any submodule is a stand-in too
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    def __init__(self, roots: Sequence[str]) -> None:
+        self.roots = tuple(roots)
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None
+                  ) -> importlib.machinery.ModuleSpec | None:
+        if any(fullname == r or fullname.startswith(r + ".") for r in self.roots):
+            return importlib.machinery.ModuleSpec(fullname, _Loader(), is_package=True)
+        return None
+
+
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def install(package: str) -> list[str]:
+    """Install the stand-ins *package* needs and that are not importable; returns their names."""
+    missing = [name for name in STUBS[package] if not _importable(name)]
+    if missing:
+        sys.meta_path.insert(0, _Finder(missing))
+    return missing
