@@ -10,7 +10,6 @@ legacy file asks for, read with :mod:`pickletools` (nothing is executed).
 
 from __future__ import annotations
 
-import io
 import os
 import pickletools
 import warnings
@@ -170,10 +169,13 @@ def _legacy_storage_bytes(fh: Any) -> int | None:
 
 def pickle_globals(path: str) -> list[str]:
     """``module.name`` of every global the pickles of a legacy file ask for."""
+    with open(path, "rb") as stream:  # read op by op: the storage bytes are never loaded
+        found = _globals_of_pickles(stream)
+    return list(dict.fromkeys(found))
+
+
+def _globals_of_pickles(stream: Any) -> list[str]:
     found: list[str] = []
-    with open(path, "rb") as fh:
-        data = fh.read()
-    stream = io.BytesIO(data)
     for _ in range(5):  # the storage bytes after these are not pickles
         strings: list[str] = []
         memo: dict[int, object] = {}
@@ -197,4 +199,4 @@ def pickle_globals(path: str) -> list[str]:
                     found.append(f"{strings[-2]}.{strings[-1]}")
         except (ValueError, EOFError, IndexError):
             break  # a damaged tail: report what was found before it
-    return list(dict.fromkeys(found))
+    return found
