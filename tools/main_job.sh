@@ -1,34 +1,133 @@
 #!/usr/bin/env bash
 # The main job: set everything up, migrate a copy of the bundled sample repository
-# (examples/sample_repo, mmcv 1.x-style and mmengine-style parts) onto mminit, show
-# the diff, and prove with `mminit check` that every model in it initialises
-# bit-identically (parameters, buffers, init-info strings) to upstream.
-# Usage: tools/main_job.sh [WORKDIR]   (default: out/main_job; replaced on each run)
+# (examples/sample_repo: mmcv 1.x-style and mmengine-style models and a config) onto
+# mminit, show the diff, and prove that the ORIGINAL code initialised by upstream
+# (mmcv 1.7.2 / mmengine 0.10.7) and the MIGRATED code initialised by mminit give
+# bit-identical parameters, buffers and init-info strings (`mminit check --migrated`).
+#
+# Output: the result line first, then every step's output, then the result line again
+# (also kept in WORKDIR/main_job.log). On a terminal, progress goes to stderr meanwhile.
+# Usage: tools/main_job.sh [WORKDIR]   (default: out/main_job; a WORKDIR from an earlier
+#        run is replaced; any other non-empty directory is refused, never deleted)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 WORK=${1:-$ROOT/out/main_job}
-tools/setup_envs.sh all
-
-rm -rf "$WORK" && mkdir -p "$WORK"
-cp -r examples/sample_repo "$WORK/sample_repo"
-echo "== 1. review: what would change in $WORK/sample_repo"
-.venv/bin/mminit migrate "$WORK/sample_repo" --diff
-echo "== 2. migrate (report in $WORK/migrate_report.json)"
-.venv/bin/mminit migrate "$WORK/sample_repo" --report "$WORK/migrate_report.json"
-echo "== 3. a second run must find nothing left to migrate"
-.venv/bin/mminit migrate "$WORK/sample_repo" --check
-
-echo "== 4. the migrated models initialise exactly as upstream's"
-cd "$WORK/sample_repo"
-status=0
-"$ROOT/.venv-mmcv/bin/mminit" check sample_repo.mmcv_style.models:build_model \
-  --flavour mmcv1 --json "$WORK/check_mmcv_style.json" || status=1
-"$ROOT/.venv-mmcv/bin/mminit" check sample_repo.mmengine_style.models:build_model \
-  --flavour mmengine --json "$WORK/check_mmengine_style.json" || status=1
-if [ $status -eq 0 ]; then
-  echo "== main job: sample repo migrated; init bit-identical to upstream in both flavours"
-else
-  echo "== main job FAILED: see the tables above" >&2
+case "$WORK" in /*) ;; *) WORK=$ROOT/$WORK ;; esac
+if [ -d "$WORK" ] && [ -n "$(ls -A "$WORK")" ] && [ ! -f "$WORK/main_job.log" ]; then
+  echo "main job: refusing to replace $WORK: it is not empty and holds no main_job.log from an" \
+    "earlier run; pass a new or empty WORKDIR" >&2
+  exit 2
+elif [ -e "$WORK" ] && [ ! -d "$WORK" ]; then
+  echo "main job: WORKDIR $WORK exists and is not a directory" >&2
+  exit 2
 fi
+rm -rf "$WORK" && mkdir -p "$WORK"
+LOG=$WORK/main_job.log
+START=$SECONDS
+
+progress() { if [ -t 2 ]; then echo "main job: $*" >&2; fi; }
+failed_step=""
+
+run_steps() {
+  progress "1/5 setting up the environments (pip's output: out/setup_envs.log)"
+  echo "== 1. set up the environments"
+  tools/setup_envs.sh all || { failed_step="1 (setup)"; return 1; }
+
+  cp -r examples/sample_repo "$WORK/original"
+  cp -r examples/sample_repo "$WORK/sample_repo"
+  progress "2/5 migrating a copy of examples/sample_repo"
+  echo
+  echo "== 2. migrate $WORK/sample_repo (a copy of examples/sample_repo)"
+  echo "-- review: what would change"
+  .venv/bin/mminit migrate "$WORK/sample_repo" --diff || { failed_step="2 (review)"; return 1; }
+  echo "-- migrate (report: $WORK/migrate_report.json)"
+  .venv/bin/mminit migrate "$WORK/sample_repo" --report "$WORK/migrate_report.json" \
+    || { failed_step="2 (migrate)"; return 1; }
+
+  progress "3/5 checking that nothing is left to migrate"
+  echo
+  echo "== 3. a second run finds nothing left to migrate (--check)"
+  .venv/bin/mminit migrate "$WORK/sample_repo" --check || { failed_step="3 (--check)"; return 1; }
+
+  progress "4/5 proving original-with-upstream == migrated-with-mminit"
+  echo
+  echo "== 4. original code with upstream vs migrated code with mminit (mminit check --migrated)"
+  # The two trees side by side under different package names: the upstream side
+  # imports the original, the mminit side the migrated copy.
+  local proof=$WORK/proof
+  mkdir -p "$proof"
+  ln -s ../original/sample_repo "$proof/original_sample_repo"
+  ln -s ../sample_repo/sample_repo "$proof/sample_repo"
+  local status=0 style flavour
+  for style in mmcv_style:mmcv1 mmengine_style:mmengine; do
+    flavour=${style#*:} style=${style%:*}
+    (cd "$proof" && "$ROOT/.venv-mmcv/bin/mminit" check \
+      "original_sample_repo.$style.models:build_model" \
+      --migrated "sample_repo.$style.models:build_model" \
+      --flavour "$flavour" --json "$WORK/check_$style.json") || status=1
+    echo
+  done
+  # The config: the original (imports from mmengine) with upstream vs the migrated one
+  # (imports from mminit) with mminit. Both import the model class from `sample_repo`,
+  # which here is the migrated package (the upstream side aliases mminit to mmengine),
+  # and both load checkpoints/tiny_vit.pth, made first with values unlike any init.
+  local config=configs/tiny_vit_pretrained.py
+  (cd "$WORK/original" && "$ROOT/.venv-mmcv/bin/python" - "$WORK/sample_repo/checkpoints" <<'EOF'
+import os, sys, torch
+from sample_repo.mmengine_style.models import TinyViT
+torch.manual_seed(7)
+state = {k: torch.randn_like(v) for k, v in TinyViT().state_dict().items()}
+os.makedirs(sys.argv[1], exist_ok=True)
+torch.save({"state_dict": state}, os.path.join(sys.argv[1], "tiny_vit.pth"))
+print(f"-- checkpoints/tiny_vit.pth for the config: {len(state)} tensors")
+EOF
+  ) || status=1
+  (cd "$WORK/sample_repo" && PYTHONPATH=$WORK/sample_repo "$ROOT/.venv-mmcv/bin/mminit" check \
+    "$WORK/original/$config" --migrated "$config" --json "$WORK/check_config.json") || status=1
+  if [ $status -ne 0 ]; then failed_step="4 (proof)"; return 1; fi
+
+  # == 5. reserved: the bricks proof (tools/prove_bricks.sh, helper H4), wired in by
+  #       the lead once that script exists.
+}
+
+summary() {  # the one-line result, from the migration report and the check reports
+  .venv/bin/python - "$WORK" "$1" "$2" <<'EOF'
+import json, os, sys
+work, status, failed = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def load(name):
+    path = os.path.join(work, name)
+    return json.load(open(path)) if os.path.exists(path) else None
+parts = []
+mig = load("migrate_report.json")
+if mig:
+    s = mig["summary"]
+    parts.append(f"{s['changed']} of {s['scanned']} files migrated, "
+                 f"{sum(s['moved'].values())} names moved")
+checks = [(label, load(f"check_{name}.json")) for label, name in
+          (("mmcv 1.x models", "mmcv_style"), ("mmengine models", "mmengine_style"),
+           ("config", "config"))]
+done = [c for _, c in checks if c]
+if done:
+    tensors = sum(c["identical"] for c in done), sum(c["compared"] for c in done)
+    infos = sum(c["info_identical"] for c in done), sum(c["info_compared"] for c in done)
+    parts.append(f"original code with upstream vs migrated code with mminit: "
+                 f"{tensors[0]}/{tensors[1]} tensors and {infos[0]}/{infos[1]} init-info strings "
+                 f"bit-identical ({', '.join(label for label, c in checks if c)})")
+head = "PASSED" if status == 0 else f"FAILED at step {failed}"
+print(f"main job {head}: " + ("; ".join(parts) if parts else "nothing ran")
+      + f" [{os.environ['ELAPSED']}s; details: {os.path.join(work, 'main_job.log')}]")
+EOF
+}
+
+status=0
+run_steps >"$LOG" 2>&1 || status=1
+# run_steps ran in this shell, so failed_step is set when a step failed
+result=$(ELAPSED=$((SECONDS - START)) summary "$status" "${failed_step:-?}") \
+  || result="main job FAILED at step ${failed_step:-?} (no summary: .venv is not usable)"
+echo "$result"
+echo
+cat "$LOG"
+echo
+echo "$result"
 exit $status
