@@ -20,6 +20,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 what=${1:-all}
+case "$what" in
+  main|mmcv|all) ;;
+  *) echo "usage: $0 [main|mmcv|all]; got '$what'" >&2; exit 2 ;;
+esac
 mkdir -p out
 LOG=$(pwd)/out/setup_envs.log
 : >"$LOG"
@@ -145,6 +149,5 @@ case "$what" in
   main) setup_main ;;
   mmcv) setup_mmcv ;;
   all) setup_main; setup_mmcv ;;
-  *) echo "usage: $0 [main|mmcv|all]" >&2; exit 2 ;;
 esac
 echo "  environments ready (pip's output: out/setup_envs.log)"
