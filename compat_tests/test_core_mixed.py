@@ -368,3 +368,28 @@ def _mixed_flavours_follow_each_module_origin(shape):
 
 if _both_upstreams():
     test_mixed_flavours_follow_each_module_origin = _mixed_flavours_follow_each_module_origin
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_first_init_in_a_fresh_process_drives_upstream_children(flavour):
+    """Upstream classes imported after mminit are recognised at the first init."""
+    import subprocess
+    import sys
+
+    up_import = "mmengine.model" if flavour == "mmengine" else "mmcv.runner"
+    mm = "mminit" if flavour == "mmengine" else "mminit.mmcv1"
+    code = f"""
+import importlib, torch
+from torch import nn
+mm = importlib.import_module({mm!r})
+up = importlib.import_module({up_import!r})
+from mminit._engine import stats
+class Root(mm.BaseModule):
+    def __init__(self):
+        super().__init__(dict(type="Normal", std=0.1, layer="Linear"))
+        self.child = up.Sequential(nn.Linear(2, 2), init_cfg=dict(type="Constant", val=1, layer="Linear"))
+Root().init_weights()
+print(stats.engines, stats.upstream_driven, stats.eager_subtrees)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-3:] == ["1", "1", "0"], out.stdout + out.stderr

@@ -25,6 +25,7 @@ from ._flavour import Flavour
 from ._init_info import MminitInitInfo, new_params_init_info, update_init_info_for
 from ._native import (
     NativeKind,
+    discover_upstream,
     mminit_kind,
     native_bases,
     native_kind,
@@ -88,6 +89,7 @@ def _dump_init_info(module: nn.Module, kind: NativeKind) -> None:
 def _start_engine(root: nn.Module, flavour: Flavour, mode: Optional[InitMode]) -> Optional[InitEngine]:
     """The engine for ``root``'s init, or ``None`` to run upstream's sequence literally."""
     resolved = resolve_mode(mode)
+    discover_upstream()  # upstream classes imported since the last init
     if resolved == "eager" or (resolved == "compat" and any(p.is_meta for p in root.parameters())):
         return None  # eager; on the meta device upstream's sequence fails at its first mean
     if resolved == "fast":
