@@ -60,11 +60,20 @@ def upstream_reason(flavour: str) -> str | None:
     return None
 
 
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _worker_env() -> dict[str, str]:
+    """The worker imports ``compat_tests`` from this checkout, wherever pytest was started."""
+    path = os.environ.get("PYTHONPATH")
+    return dict(os.environ, OMP_NUM_THREADS="1",
+                PYTHONPATH=_REPO if not path else _REPO + os.pathsep + path)
+
+
 def _mminit_side(flavour: str, seed: int, cases: int, out: str) -> subprocess.Popen:
-    env = dict(os.environ, OMP_NUM_THREADS="1")
     return subprocess.Popen(
         [sys.executable, "-m", "compat_tests.bricks.worker", "--flavour", flavour, "--seed",
-         str(seed), "--cases", str(cases), "--out", out], env=env)
+         str(seed), "--cases", str(cases), "--out", out], env=_worker_env(), cwd=_REPO)
 
 
 def run_bricks(flavour: str, cases: int, seed: int) -> BrickResult:
@@ -110,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = os.path.join(tmp, "one.pt")
         code = subprocess.call([sys.executable, "-m", "compat_tests.bricks.worker", "--flavour",
                                 args.flavour, "--seed", str(args.seed), "--cases", "1",
-                                "--first", str(args.index), "--out", out])
+                                "--first", str(args.index), "--out", out],
+                               env=_worker_env(), cwd=_REPO)
         if code:
             return code
         got = torch.load(out, weights_only=False)[0]
