@@ -1,0 +1,221 @@
+"""Benchmark ``init_weights`` on real OpenMMLab models built from their packages' own configs.
+
+Usage (each package in the environment that has it)::
+
+    .venv/bin/python -m benchmarks.real --models vit-b,swin-t          # mmpretrain 1.2.0
+    .venv-mmcv/bin/python -m benchmarks.real --models mask-rcnn         # mmdet 2.28.2
+
+Contenders, per model, all in one process, ``--repeats`` times each (repetition *k*
+of every contender starts from ``torch.manual_seed(k)``), 1 torch thread:
+
+* ``upstream``: ``model.init_weights()`` of the installed (unmigrated) package.
+* ``mminit``: ``mminit.init_weights(model)`` on a second copy of the same model:
+  mminit's compat engine driving the upstream tree (its upstream ``BaseModule``s
+  without their own ``init_weights``; modules with their own run their code).
+  Checked bit-identical to ``upstream`` after every repetition.
+* ``mminit-fast``: ``mminit.init_weights(model, mode="fast")``; its warnings are counted.
+* ``replay`` / ``ceiling`` / ``floor``: :mod:`benchmarks.trace` references recorded
+  from upstream's own run on this model; ``replay`` and ``ceiling`` are checked
+  bit-identical too.
+
+Printed: the medians, the median per-repetition ratios to upstream, and the
+goals of issue 10 (compat within 10% of the ceiling and never slower than
+upstream; fast within 1.2x of the floor).  Exit status 1 on any mismatch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    __package__ = "benchmarks"
+
+import torch
+from torch import nn
+
+from .measure import reset_init_flags
+from .trace import record
+
+__all__ = ["MODELS", "bench_real_model", "main"]
+
+ROOT = Path(__file__).resolve().parents[1]
+#: name -> (package, config under the package's .mim/configs)
+MODELS: dict[str, tuple[str, str]] = {
+    "vit-b": ("mmpretrain", "vision_transformer/vit-base-p16_64xb64_in1k.py"),
+    "swin-t": ("mmpretrain", "swin_transformer/swin-tiny_16xb64_in1k.py"),
+    "resnet50": ("mmpretrain", "resnet/resnet50_8xb32_in1k.py"),
+    "deit-t": ("mmpretrain", "deit/deit-tiny_4xb256_in1k.py"),
+    "mask-rcnn": ("mmdet", "mask_rcnn/mask_rcnn_r50_fpn_1x_coco.py"),
+    "retinanet": ("mmdet", "retinanet/retinanet_r50_fpn_1x_coco.py"),
+}
+ORDER = ("upstream", "mminit", "replay", "ceiling", "mminit-fast", "floor")
+CHECKED = ("mminit", "replay", "ceiling")
+
+
+def _side() -> Any:
+    sys.path.insert(0, str(ROOT / "compat_tests" / "real_models"))
+    try:
+        import side
+        import stubs
+    finally:
+        sys.path.pop(0)
+    return side, stubs
+
+
+def build_real(name: str) -> nn.Module:
+    """The model *name* of :data:`MODELS`, built from its package's own config.  A
+    ``Pretrained`` backbone ``init_cfg`` (mmdet's ``torchvision://resnet50``) is removed:
+    no download; the backbone then runs its default init (more fills, not fewer)."""
+    import importlib.util
+
+    package, config = MODELS[name]
+    side, stubs = _side()
+    stubs.install(package)
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"benchmarks.real: {name} needs {package} installed in this environment")
+    path = Path(next(iter(spec.submodule_search_locations))) / ".mim" / "configs" / config
+    cfg = side._read_config(package, str(path))
+    for _, init in side._pretrained(cfg.model):
+        init.clear()
+    _strip_empty_init(cfg.model)
+    return side._builder(package)(cfg)  # type: ignore[no-any-return]
+
+
+def _strip_empty_init(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("init_cfg") == {}:
+            node["init_cfg"] = None
+        for value in node.values():
+            _strip_empty_init(value)
+
+
+def _same(a: dict[str, torch.Tensor], model: nn.Module) -> bool:
+    b = model.state_dict()
+    return list(a) == list(b) and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def bench_real_model(name: str, repeats: int) -> dict[str, Any]:
+    import mminit
+
+    torch.manual_seed(0)
+    upstream = build_real(name)
+    torch.manual_seed(0)
+    work = build_real(name)  # same build seed: tensors no init touches agree too
+    def run_upstream() -> None:
+        reset_init_flags(upstream)
+        upstream.init_weights()  # type: ignore[operator]
+
+    def run_mminit() -> None:
+        reset_init_flags(work)
+        mminit.init_weights(work)  # type: ignore[attr-defined]
+
+    torch.manual_seed(0)
+    trace = record(upstream, run_upstream)
+
+    fast_warnings: list[str] = []
+
+    def run_fast() -> None:
+        reset_init_flags(work)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            mminit.init_weights(work, mode="fast")  # type: ignore[attr-defined]
+        fast_warnings.extend(f"{w.category.__name__}: {w.message}" for w in caught)
+
+    runners: dict[str, Callable[[], None]] = {
+        "upstream": run_upstream,
+        "mminit": run_mminit,
+        "mminit-fast": run_fast,
+        "replay": trace.replay,
+        "ceiling": trace.ceiling,
+        "floor": trace.floor,
+    }
+    targets = {"mminit": work, "replay": upstream, "ceiling": upstream}
+    times: dict[str, list[float]] = {v: [] for v in ORDER}
+    mismatches: dict[str, int] = {v: 0 for v in CHECKED}
+    for k in range(repeats):
+        reference: dict[str, torch.Tensor] = {}
+        for variant in ORDER:
+            torch.manual_seed(k)
+            start = time.perf_counter()
+            runners[variant]()
+            times[variant].append(time.perf_counter() - start)
+            if variant == "upstream":
+                reference = {n: t.clone() for n, t in upstream.state_dict().items()}
+            elif variant in CHECKED and not _same(reference, targets[variant]):
+                mismatches[variant] += 1
+    medians = {v: statistics.median(t) for v, t in times.items()}
+    ratios = {f"upstream/{v}": statistics.median(u / t for u, t in zip(times["upstream"], times[v]))
+              for v in ORDER[1:]}
+    ratios["mminit/ceiling"] = statistics.median(
+        m / c for m, c in zip(times["mminit"], times["ceiling"]))
+    ratios["fast/floor"] = statistics.median(
+        f / fl for f, fl in zip(times["mminit-fast"], times["floor"]))
+    params = sum(p.numel() for p in upstream.parameters())
+    return {"model": name, "config": MODELS[name][1], "params": params, "repeats": repeats,
+            "trace": trace.stats, "times": times, "medians": medians, "ratios": ratios,
+            "mismatches": mismatches, "fast_warnings": sorted(set(fast_warnings))}
+
+
+def _print(result: dict[str, Any]) -> None:
+    med, r = result["medians"], result["ratios"]
+    print(f"\n{result['model']} ({result['config']}, {result['params'] / 1e6:.2f} M params, "
+          f"{result['repeats']} repeats): recorded {result['trace']}")
+    for v in ORDER:
+        extra = f"  upstream/{v} {r[f'upstream/{v}']:.2f}x" if v != "upstream" else ""
+        checked = ""
+        if v in CHECKED:
+            bad = result["mismatches"][v]
+            checked = "  bit-identical" if not bad else f"  !!! MISMATCH in {bad} repeats !!!"
+        print(f"  {v:<12} {med[v] * 1e3:9.1f} ms{extra}{checked}")
+    print(f"  mminit/ceiling {r['mminit/ceiling']:.2f}x   fast/floor {r['fast/floor']:.2f}x")
+    for w in result["fast_warnings"]:
+        print(f"  fast-mode warning: {w[:300]}")
+    goals = [
+        ("compat bit-identical", result["mismatches"]["mminit"] == 0),
+        ("compat never slower than upstream", r["upstream/mminit"] >= 1.0),
+        ("compat within 10% of the ceiling", r["mminit/ceiling"] <= 1.10),
+        ("fast within 1.2x of the floor", r["fast/floor"] <= 1.2),
+    ]
+    for goal, ok in goals:
+        print(f"  {'PASS' if ok else 'MISS'} {goal}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.real", description=__doc__.split("\n")[0])
+    parser.add_argument("--models", default="vit-b,swin-t",
+                        help=f"comma list of {sorted(MODELS)} (default: vit-b,swin-t)")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--json", metavar="OUT")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    unknown = [n for n in names if n not in MODELS]
+    if unknown:
+        parser.error(f"unknown models {unknown}; choose from {sorted(MODELS)}")
+    torch.set_num_threads(args.threads)
+    logging.disable(logging.INFO)  # the init-info dumps and build chatter stay off the console
+    warnings.filterwarnings("ignore", module="mm(cv|det|engine|pretrain)")
+    print(f"torch {torch.__version__}, {args.threads} thread(s)")
+    results = [bench_real_model(n, args.repeats) for n in names]
+    for result in results:
+        _print(result)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(results, fh, indent=2, default=str)
+    return 1 if any(any(r["mismatches"].values()) for r in results) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
