@@ -27,6 +27,7 @@ from libcst.metadata import (
     Scope,
     ScopeProvider,
 )
+
 from mminit_codemods._collect import Collector, ImportStmt
 from mminit_codemods._moves import MoveTable, move_table
 from mminit_codemods._plan import Plan, PlannedMove, PlannedNote

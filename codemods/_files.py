@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import libcst as cst
+
+from mminit_codemods._isort import place_mminit_imports
 from mminit_codemods._leftovers import upstream_imports
 from mminit_codemods._moves import move_table
 from mminit_codemods._prescan import prescan
@@ -163,6 +165,9 @@ def _migrate_bytes(data: bytes, path: str, bricks: bool) -> FileResult:
                 return FileResult(path, "unchanged", notes=notes, leftovers=before)
             code = new_tree.code
         new_ast = ast.parse(code, filename=path)
+        placed = place_mminit_imports(code, new_ast)
+        if placed != code:  # moved to where isort puts them: parse what is written
+            code, new_ast = placed, ast.parse(placed, filename=path)
     except SyntaxError as exc:
         return FileResult(path, "failed", notes=notes, leftovers=before,
                           error=f"internal error: the rewritten file would not parse ({exc.msg})")

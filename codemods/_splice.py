@@ -15,6 +15,7 @@ import io
 import re
 
 import libcst as cst
+
 from mminit_codemods._plan import Plan
 from mminit_codemods._prescan import Prescan
 from mminit_codemods._rewrite import Move, Rewriter

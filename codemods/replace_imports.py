@@ -29,6 +29,8 @@ import argparse
 
 import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext
+
+from mminit_codemods._isort import place_mminit_imports
 from mminit_codemods._moves import move_table
 from mminit_codemods._prescan import prescan
 from mminit_codemods._rewrite import Move, Note, migrate_tree
@@ -60,4 +62,8 @@ class ReplaceImportsCodemod(CodemodCommand):
         new_tree, self.moves, self.notes = migrate_tree(tree, scan)
         for note in self.notes:
             self.warn(f"line {note.line}: {note.detail}")
-        return tree if new_tree is None else new_tree
+        if new_tree is None:
+            return tree
+        code = new_tree.code
+        placed = place_mminit_imports(code)  # where isort puts them, as mminit migrate does
+        return new_tree if placed == code else cst.parse_module(placed)

@@ -7,6 +7,7 @@ import textwrap
 
 import libcst as cst
 from libcst.codemod import CodemodContext
+
 from mminit_codemods._files import FileResult, migrate_source
 from mminit_codemods.replace_imports import ReplaceImportsCodemod
 

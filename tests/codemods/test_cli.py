@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from mminit_codemods.cli import main
 
 BEFORE = "from mmcv.cnn import ConvModule, constant_init\n\nconstant_init(m, 1)\n"

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from mminit_codemods._files import migrate_source
 from mminit_codemods.cli import main
 

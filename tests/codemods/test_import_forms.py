@@ -225,7 +225,7 @@ REWRITES = [
     ),
     pytest.param(
         "from mmcv.cnn import constant_init\nfrom mmcv.cnn.utils.weight_init import constant_init\n",
-        "from mminit.mmcv1 import constant_init\nfrom mminit.mmcv1 import constant_init\n",
+        "from mminit.mmcv1 import constant_init\n",  # one statement, as isort merges them
         id="same-name-two-paths",
     ),
     pytest.param(

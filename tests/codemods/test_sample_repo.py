@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from mminit_codemods.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+
 from mminit_codemods._table import BRICK_MOVES, MMCV1, MMENGINE, MOVES
 
 MMCV_PYTHON = Path(__file__).resolve().parents[2] / ".venv-mmcv" / "bin" / "python"

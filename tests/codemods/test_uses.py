@@ -102,7 +102,7 @@ REWRITES = [
     pytest.param(
         "from mmcv.cnn import INITIALIZERS\nfrom mmcv.utils import build_from_cfg\n\n"
         "fn = build_from_cfg(cfg, INITIALIZERS)\n",
-        "from mminit.mmcv1 import INITIALIZERS\nfrom mminit.mmcv1 import build_from_cfg\n\n"
+        "from mminit.mmcv1 import INITIALIZERS, build_from_cfg\n\n"
         "fn = build_from_cfg(cfg, INITIALIZERS)\n",
         id="build-from-cfg-with-init-registry",
     ),
