@@ -14,7 +14,7 @@ from typing import Any, Union
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from mminit_codemods._analysis import plan_module
+from mminit_codemods._planner import plan_module
 from mminit_codemods._collect import Collector
 from mminit_codemods._edits import (
     dotted,
