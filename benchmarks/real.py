@@ -14,6 +14,11 @@ of every contender starts from ``torch.manual_seed(k)``), 1 torch thread:
   without their own ``init_weights``; modules with their own run their code).
   Checked bit-identical to ``upstream`` after every repetition.
 * ``mminit-fast``: ``mminit.init_weights(model, mode="fast")``; its warnings are counted.
+* with ``--migrated``: ``migrated`` (``model.init_weights()``: the upstream root runs
+  upstream's code, the migrated modules inside run mminit's) and ``migrated-mminit``
+  (``mminit.init_weights(model)``) on the model built from a migrated copy of the
+  package, imported into the same process after the original (:func:`reimport_from`);
+  both checked bit-identical to ``upstream``.
 * ``replay`` / ``ceiling`` / ``floor``: :mod:`benchmarks.trace` references recorded
   from upstream's own run on this model; ``replay`` and ``ceiling`` are checked
   bit-identical too.
@@ -31,6 +36,7 @@ import logging
 import os
 import statistics
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -61,6 +67,7 @@ MODELS: dict[str, tuple[str, str]] = {
 }
 ORDER = ("upstream", "mminit", "replay", "ceiling", "mminit-fast", "floor")
 CHECKED = ("mminit", "replay", "ceiling")
+MIGRATED = ("migrated", "migrated-mminit")  # with --migrated
 
 
 def _side() -> Any:
@@ -93,6 +100,46 @@ def build_real(name: str) -> nn.Module:
     return side._builder(package)(cfg)  # type: ignore[no-any-return]
 
 
+def reimport_from(package: str, root: Path) -> None:
+    """Import *package* again, from *root* (its migrated copy), in this process.
+
+    Its modules are dropped from ``sys.modules``; its child registries are unhooked
+    from mmengine's (or mmcv 1.x's) parent registries, and while it imports, its
+    registrations into the parents' registries replace the originals' (``force``).
+    Models already built from the original keep their classes.
+    """
+    import gc
+
+    for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+        del sys.modules[name]
+    registries = [o for o in gc.get_objects()
+                  if type(o).__name__ == "Registry" and hasattr(o, "_children")]
+    for reg in registries:
+        reg._children.pop(package, None)
+        if getattr(reg, "scope", None) == package:
+            reg._children.clear()
+    classes = {type(r) for r in registries}
+    saved = {cls: cls._register_module for cls in classes}
+
+    def forced(original: Callable[..., Any]) -> Callable[..., Any]:
+        def register(self: Any, module: Any, module_name: Any = None, force: bool = False) -> Any:
+            return original(self, module, module_name, True)
+
+        return register
+
+    sys.path.insert(0, str(root))
+    try:
+        for cls, original in saved.items():
+            cls._register_module = forced(original)
+        _side()[0]._builder(package)
+        origin = Path(sys.modules[package].__file__ or "").resolve()
+        assert root.resolve() in origin.parents, f"{package} was imported from {origin}"
+    finally:
+        for cls, original in saved.items():
+            cls._register_module = original
+        sys.path.remove(str(root))
+
+
 def _strip_empty_init(node: Any) -> None:
     if isinstance(node, dict):
         if node.get("init_cfg") == {}:
@@ -106,13 +153,24 @@ def _same(a: dict[str, torch.Tensor], model: nn.Module) -> bool:
     return list(a) == list(b) and all(torch.equal(a[k], b[k]) for k in a)
 
 
-def bench_real_model(name: str, repeats: int) -> dict[str, Any]:
+def bench_real_model(name: str, repeats: int, migrated: Path | None = None) -> dict[str, Any]:
+    """Time the contenders on model *name*; with *migrated* (the directory holding the
+    package's migrated copy) also ``init_weights()`` and ``mminit.init_weights`` of the
+    model built from the migrated copy (``migrated`` / ``migrated-mminit``)."""
     import mminit
 
     torch.manual_seed(0)
     upstream = build_real(name)
     torch.manual_seed(0)
     work = build_real(name)  # same build seed: tensors no init touches agree too
+    moved: nn.Module | None = None
+    if migrated is not None:
+        package = MODELS[name][0]
+        installed = Path(sys.modules[package].__file__ or "").resolve().parent.parent
+        reimport_from(package, migrated)
+        torch.manual_seed(0)
+        moved = build_real(name)
+        reimport_from(package, installed)  # the next model's upstream is the original again
     def run_upstream() -> None:
         reset_init_flags(upstream)
         upstream.init_weights()  # type: ignore[operator]
@@ -133,31 +191,46 @@ def bench_real_model(name: str, repeats: int) -> dict[str, Any]:
             mminit.init_weights(work, mode="fast")  # type: ignore[attr-defined]
         fast_warnings.extend(f"{w.category.__name__}: {w.message}" for w in caught)
 
+    def run_migrated() -> None:
+        assert moved is not None
+        reset_init_flags(moved)
+        moved.init_weights()  # type: ignore[operator]
+
+    def run_migrated_mminit() -> None:
+        assert moved is not None
+        reset_init_flags(moved)
+        mminit.init_weights(moved)  # type: ignore[attr-defined]
+
+    order = ORDER if moved is None else (*ORDER[:2], *MIGRATED, *ORDER[2:])
+    checked = CHECKED if moved is None else (*CHECKED, *MIGRATED)
     runners: dict[str, Callable[[], None]] = {
         "upstream": run_upstream,
         "mminit": run_mminit,
+        "migrated": run_migrated,
+        "migrated-mminit": run_migrated_mminit,
         "mminit-fast": run_fast,
         "replay": trace.replay,
         "ceiling": trace.ceiling,
         "floor": trace.floor,
     }
-    targets = {"mminit": work, "replay": upstream, "ceiling": upstream}
-    times: dict[str, list[float]] = {v: [] for v in ORDER}
-    mismatches: dict[str, int] = {v: 0 for v in CHECKED}
+    targets = {"mminit": work, "replay": upstream, "ceiling": upstream, "migrated": moved,
+               "migrated-mminit": moved}
+    times: dict[str, list[float]] = {v: [] for v in order}
+    mismatches: dict[str, int] = {v: 0 for v in checked}
     for k in range(repeats):
         reference: dict[str, torch.Tensor] = {}
-        for variant in ORDER:
+        for variant in order:
             torch.manual_seed(k)
             start = time.perf_counter()
             runners[variant]()
             times[variant].append(time.perf_counter() - start)
             if variant == "upstream":
                 reference = {n: t.clone() for n, t in upstream.state_dict().items()}
-            elif variant in CHECKED and not _same(reference, targets[variant]):
+            elif variant in checked and not _same(reference, targets[variant]):  # type: ignore[arg-type]
                 mismatches[variant] += 1
     medians = {v: statistics.median(t) for v, t in times.items()}
     ratios = {f"upstream/{v}": statistics.median(u / t for u, t in zip(times["upstream"], times[v]))
-              for v in ORDER[1:]}
+              for v in order[1:]}
     ratios["mminit/ceiling"] = statistics.median(
         m / c for m, c in zip(times["mminit"], times["ceiling"]))
     ratios["fast/floor"] = statistics.median(
@@ -172,13 +245,13 @@ def _print(result: dict[str, Any]) -> None:
     med, r = result["medians"], result["ratios"]
     print(f"\n{result['model']} ({result['config']}, {result['params'] / 1e6:.2f} M params, "
           f"{result['repeats']} repeats): recorded {result['trace']}")
-    for v in ORDER:
+    for v in result["medians"]:
         extra = f"  upstream/{v} {r[f'upstream/{v}']:.2f}x" if v != "upstream" else ""
         checked = ""
-        if v in CHECKED:
+        if v in result["mismatches"]:
             bad = result["mismatches"][v]
             checked = "  bit-identical" if not bad else f"  !!! MISMATCH in {bad} repeats !!!"
-        print(f"  {v:<12} {med[v] * 1e3:9.1f} ms{extra}{checked}")
+        print(f"  {v:<16} {med[v] * 1e3:9.1f} ms{extra}{checked}")
     print(f"  mminit/ceiling {r['mminit/ceiling']:.2f}x   fast/floor {r['fast/floor']:.2f}x")
     for w in result["fast_warnings"]:
         print(f"  fast-mode warning: {w[:300]}")
@@ -199,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", metavar="OUT")
+    parser.add_argument("--migrated", action="store_true",
+                        help="also time the models built from a migrated copy of their package "
+                        "(made with `mminit migrate` in a temporary directory)")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     unknown = [n for n in names if n not in MODELS]
@@ -208,7 +284,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.disable(logging.INFO)  # the init-info dumps and build chatter stay off the console
     warnings.filterwarnings("ignore", module="mm(cv|det|engine|pretrain)")
     print(f"torch {torch.__version__}, {args.threads} thread(s)")
-    results = [bench_real_model(n, args.repeats) for n in names]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="mminit-bench-real-") as tmp:
+        copies: dict[str, Path] = {}
+        for n in names:
+            package = MODELS[n][0]
+            if args.migrated and package not in copies:
+                from compat_tests.real_models.harness import migrated_copy
+
+                build_real(n)  # install the stubs the package needs before migrating
+                copies[package] = migrated_copy(package, Path(tmp))
+            results.append(bench_real_model(n, args.repeats, copies.get(package)))
     for result in results:
         _print(result)
     if args.json:

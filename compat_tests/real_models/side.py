@@ -48,7 +48,7 @@ class _Records:
             records.append((record.name, record.levelno, record.getMessage()))
             return orig(logger, record)
 
-        logging.Logger.handle = handle  # type: ignore[method-assign]
+        logging.Logger.handle = handle  # type: ignore[method-assign, assignment]
         return self
 
     def __exit__(self, *exc: object) -> None:
