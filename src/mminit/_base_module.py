@@ -20,7 +20,7 @@ from torch import nn
 
 from ._engine import InitEngine, active_engine, in_eager_block
 from ._errors import FastModeWarning, check_cfg_entry, check_init_cfg_iterable
-from ._fast import FastInitEngine, materialise_meta
+from ._fast import fast_engine_class, materialise_meta
 from ._flavour import Flavour
 from ._init_info import MminitInitInfo, new_params_init_info, update_init_info_for
 from ._native import (
@@ -94,7 +94,7 @@ def _start_engine(root: nn.Module, flavour: Flavour, mode: Optional[InitMode]) -
         return None  # eager; on the meta device upstream's sequence fails at its first mean
     if resolved == "fast":
         versions = materialise_meta(root)
-        return FastInitEngine(new_params_init_info(root, flavour, with_means=False), versions, root)
+        return fast_engine_class()(new_params_init_info(root, flavour, with_means=False), versions, root)
     return InitEngine(new_params_init_info(root, flavour, with_means=False), root)
 
 

@@ -16,9 +16,11 @@ reported with a :class:`UncoveredWarning`.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
-from typing import Any, Optional, Sequence
+from contextvars import ContextVar
+from typing import Any, Iterator, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -27,7 +29,7 @@ from ._engine import InitEngine
 from ._errors import FastModeWarning
 from ._fills import FillSpec, apply_fill, validate_fill
 
-__all__ = ["FastInitEngine", "UncoveredWarning", "materialise_meta"]
+__all__ = ["FastInitEngine", "UncoveredWarning", "fast_engine_class", "materialise_meta", "using_fast_engine"]
 
 _LOW_PRECISION = (torch.float16, torch.bfloat16)
 _UNKNOWN = object()  # no mean recorded yet
@@ -270,3 +272,21 @@ class FastInitEngine(InitEngine):
                 UncoveredWarning,
                 stacklevel=3,
             )
+
+
+_ENGINE_CLASS: ContextVar[type[FastInitEngine]] = ContextVar("mminit_fast_engine_class", default=FastInitEngine)
+
+
+def fast_engine_class() -> type[FastInitEngine]:
+    """The engine class a fast-mode ``init_weights`` starts (``mminit.explain`` records with a subclass)."""
+    return _ENGINE_CLASS.get()
+
+
+@contextlib.contextmanager
+def using_fast_engine(cls: type[FastInitEngine]) -> Iterator[None]:
+    """Inside the block, fast-mode inits run ``cls`` (a :class:`FastInitEngine` subclass)."""
+    token = _ENGINE_CLASS.set(cls)
+    try:
+        yield
+    finally:
+        _ENGINE_CLASS.reset(token)
