@@ -16,9 +16,7 @@ from ._engine import active_engine
 from ._errors import InitInfoError, check_known
 from ._flavour import Flavour
 
-__all__ = ["MminitInitInfo", "ParamsInitInfo", "new_params_init_info", "update_init_info_for"]
-
-ParamsInitInfo = defaultdict  # defaultdict[nn.Parameter, dict[str, Any]], shared with upstream
+__all__ = ["MminitInitInfo", "new_params_init_info", "update_init_info_for"]
 
 
 class MminitInitInfo(defaultdict):  # type: ignore[type-arg]

@@ -14,7 +14,7 @@ import sys
 
 from ._flavour import Flavour
 
-__all__ = ["LOGGER_NAME", "get_logger", "log"]
+__all__ = ["LOGGER_NAME", "get_logger"]
 
 LOGGER_NAME = "mminit"
 
@@ -46,7 +46,7 @@ def get_logger(flavour: Flavour, mmcv_name: str | None = None) -> logging.Logger
     (``get_logger('mmcv')`` in ``PretrainedInit``) rather than the first one
     initialised.
     """
-    if flavour.name == "mmengine":
+    if flavour.logs_to_mmlogger:
         found = _mmengine_logger()
     elif mmcv_name is not None and "mmcv.utils.logging" in sys.modules:
         found = sys.modules["mmcv.utils.logging"].get_logger(mmcv_name)
@@ -54,7 +54,3 @@ def get_logger(flavour: Flavour, mmcv_name: str | None = None) -> logging.Logger
         found = _mmcv_logger()
     return found if found is not None else logging.getLogger(LOGGER_NAME)
 
-
-def log(flavour: Flavour, msg: str, level: int = logging.INFO) -> None:
-    """Log ``msg`` at ``level`` on :func:`get_logger`'s logger."""
-    get_logger(flavour).log(level, msg)

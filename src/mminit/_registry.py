@@ -28,21 +28,19 @@ _REGISTRIES: list["Registry"] = []
 
 
 def _upstream_lookup(flavour: Flavour, key: str) -> Any:
-    if flavour.name == "mmengine":
-        mod = sys.modules.get("mmengine.registry")
-        if mod is None:
-            return None
-        upstream = mod.WEIGHT_INITIALIZERS
-        try:
-            with upstream.switch_scope_and_registry(None) as scoped:
-                found = scoped.get(key)
-        except Exception:  # noqa: BLE001 - a broken scope must not hide our own error
-            found = upstream.get(key)
-        return found
-    mod = sys.modules.get("mmcv.cnn.utils.weight_init")
+    module_name, attr = flavour.upstream_initializers
+    mod = sys.modules.get(module_name)
     if mod is None:
         return None
-    return mod.INITIALIZERS.get(key)
+    upstream = getattr(mod, attr)
+    if not flavour.upstream_registry_scoped:
+        return upstream.get(key)
+    try:
+        with upstream.switch_scope_and_registry(None) as scoped:
+            found = scoped.get(key)
+    except Exception:  # noqa: BLE001 - a broken scope must not hide our own error
+        found = upstream.get(key)
+    return found
 
 
 class Registry:

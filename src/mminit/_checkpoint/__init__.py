@@ -1,4 +1,4 @@
-"""Checkpoint loading behind ``PretrainedInit`` (see ``README_SECTION.md``).
+"""Checkpoint loading behind ``PretrainedInit`` (README.md: "Loading checkpoints").
 
 Front door of the subpackage: the functions the core calls (with a
 ``flavour=`` keyword), the exceptions they raise, and

@@ -57,10 +57,6 @@ _PARTIAL = re.compile(r"^(?P<name>.+)\.(?P<host>[^.]+)-(?P<pid>\d+)\.[^.]+\.part
 _OLD_PARTIAL_AGE = 24 * 3600.0
 
 
-def _env_flag(name: str, default: bool) -> bool:
-    return env_flag(name, default)
-
-
 def cache_dir() -> str:
     """torch.hub's checkpoint directory (honours ``TORCH_HOME`` and ``set_dir``)."""
     return os.path.join(torch.hub.get_dir(), "checkpoints")
@@ -253,9 +249,9 @@ def fetch(url: str) -> str:
     target = cached_path(url)
     if os.path.isfile(target):
         return target
-    verify_hash = _env_flag(ENV_VERIFY_HASH, True)  # every setting is checked before any request
+    verify_hash = env_flag(ENV_VERIFY_HASH, True)  # every setting is checked before any request
     _timeout(), _deadline()
-    if _env_flag(ENV_OFFLINE, False):
+    if env_flag(ENV_OFFLINE, False):
         raise OfflineError(
             f"{ENV_OFFLINE} is set: not downloading {url}; looked for the cached file {target}, "
             "which does not exist (copy the file there or unset the variable)"

@@ -1,4 +1,4 @@
-"""Where checkpoint messages go, per flavour, and the process's rank.
+"""Where checkpoint messages go, per flavour.
 
 Both upstreams route these messages through their ``print_log``: ``None``
 prints to stdout, a ``logging.Logger`` gets a record, ``'silent'`` drops the
@@ -12,21 +12,12 @@ import sys
 import warnings
 from typing import Union
 
-import torch
-
 from .._flavour import Flavour
 from .._logging import get_logger
 
-__all__ = ["LoggerLike", "deprecation", "dist_info", "emit", "load_message"]
+__all__ = ["LoggerLike", "deprecation", "emit", "load_message"]
 
 LoggerLike = Union[logging.Logger, str, None]
-
-# The line each upstream writes before reading a checkpoint; ``backend`` is the
-# name of upstream's loader function without its ``load_from_`` part.
-_LOAD_MESSAGES = {
-    "mmengine": "Loads checkpoint by {backend} backend from path: {path}",
-    "mmcv1": "load checkpoint from {backend} path: {path}",
-}
 
 
 def emit(msg: str, logger: LoggerLike, level: int = logging.INFO, *, flavour: Flavour) -> None:
@@ -43,7 +34,7 @@ def emit(msg: str, logger: LoggerLike, level: int = logging.INFO, *, flavour: Fl
         logger.log(level, msg)
     elif logger == "silent":
         return
-    elif logger == "current" and flavour.name == "mmengine":
+    elif logger == "current" and flavour.logs_to_mmlogger:
         get_logger(flavour).log(level, msg)
     elif isinstance(logger, str):
         _named_logger(logger, flavour).log(level, msg)
@@ -55,7 +46,7 @@ def emit(msg: str, logger: LoggerLike, level: int = logging.INFO, *, flavour: Fl
 
 
 def _named_logger(name: str, flavour: Flavour) -> logging.Logger:
-    if flavour.name == "mmengine":
+    if flavour.logs_to_mmlogger:
         mod = sys.modules.get("mmengine.logging.logger")
         mm_logger = getattr(mod, "MMLogger", None)
         if mm_logger is not None and mm_logger.check_instance_created(name):
@@ -72,8 +63,12 @@ def _named_logger(name: str, flavour: Flavour) -> logging.Logger:
 
 
 def load_message(flavour: Flavour, backend: str, path: str) -> str:
-    """The ``Loads checkpoint by ...`` / ``load checkpoint from ...`` line."""
-    return _LOAD_MESSAGES[flavour.name].format(backend=backend, path=path)
+    """The ``Loads checkpoint by ...`` / ``load checkpoint from ...`` line.
+
+    ``backend`` is the name of upstream's loader function without its
+    ``load_from_`` part.
+    """
+    return flavour.checkpoint_load_message.format(backend=backend, path=path)
 
 
 def deprecation(msg: str, *, flavour: Flavour) -> None:
@@ -82,15 +77,8 @@ def deprecation(msg: str, *, flavour: Flavour) -> None:
     mmengine logs a WARNING on its current logger; mmcv 1.x raises a
     ``DeprecationWarning`` through :mod:`warnings`.
     """
-    if flavour.name == "mmengine":
+    if flavour.deprecation_report == "log":
         get_logger(flavour).warning(msg)
     else:
         warnings.warn(msg, DeprecationWarning, stacklevel=3)
 
-
-def dist_info() -> tuple[int, int]:
-    """``(rank, world_size)`` of the default process group, ``(0, 1)`` without one."""
-    dist = torch.distributed
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1

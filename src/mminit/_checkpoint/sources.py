@@ -36,11 +36,12 @@ from typing import Any, Callable, ClassVar, Optional, Union
 import torch
 
 from .._flavour import MMCV1, MMENGINE, Flavour
+from .._parallel import dist_info
 from . import zoo
 from .download import fetch
 from .errors import InvalidSchemeArg, UnknownSchemeError, UnsupportedSourceError
 from .loading import MapLocation, check_local_file, read_file, use_weights_only
-from .messages import LoggerLike, deprecation, dist_info, emit, load_message
+from .messages import LoggerLike, deprecation, emit, load_message
 
 __all__ = [
     "CheckpointLoader",
@@ -56,8 +57,6 @@ _ANY_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://")
 # ``weights_only`` of the current ``_load_checkpoint`` call: upstream's loaders
 # take ``(filename, map_location)`` only, so the built-in ones read it here.
 _WEIGHTS_ONLY: ContextVar[Optional[bool]] = ContextVar("mminit_weights_only", default=None)
-# ``CheckpointLoader.load_checkpoint``'s default logger per flavour.
-_DEFAULT_LOGGER: dict[str, LoggerLike] = {"mmengine": "current", "mmcv1": None}
 
 
 @contextlib.contextmanager
@@ -211,7 +210,7 @@ def _register_builtins(cls: type[CheckpointLoader]) -> None:
             name = filename[len("modelzoo://"):]
         else:
             name = filename[len("torchvision://"):]
-        if flavour is MMCV1:  # mmcv 1.x also accepts 'ResNet50_Weights.IMAGENET1K_V1'
+        if flavour.torchvision_enum_names:  # e.g. 'ResNet50_Weights.IMAGENET1K_V1'
             name = name.lower().replace("_weights", "")
         return load_from_http(zoo.lookup(urls, name, "torchvision"), map_location)
 
@@ -254,7 +253,7 @@ def _register_builtins(cls: type[CheckpointLoader]) -> None:
 
 
 def _make_loader(flavour: Flavour, module_name: str) -> type[CheckpointLoader]:
-    default_logger = _DEFAULT_LOGGER[flavour.name]
+    default_logger: LoggerLike = flavour.checkpoint_default_logger
 
     def load_checkpoint(cls: type[CheckpointLoader], filename: str,
                         map_location: MapLocation = None,
@@ -284,15 +283,15 @@ def _make_loader(flavour: Flavour, module_name: str) -> type[CheckpointLoader]:
     return loader_cls
 
 
-_LOADERS: dict[str, type[CheckpointLoader]] = {
-    "mmengine": _make_loader(MMENGINE, "mminit"),
-    "mmcv1": _make_loader(MMCV1, "mminit.mmcv1"),
+_LOADERS: dict[Flavour, type[CheckpointLoader]] = {
+    MMENGINE: _make_loader(MMENGINE, "mminit"),
+    MMCV1: _make_loader(MMCV1, "mminit.mmcv1"),
 }
 
 
 def checkpoint_loader(flavour: Flavour) -> type[CheckpointLoader]:
     """The flavour's :class:`CheckpointLoader` (the one its public name exposes)."""
-    return _LOADERS[flavour.name]
+    return _LOADERS[flavour]
 
 
 def read_checkpoint(filename: str, map_location: MapLocation, logger: LoggerLike, *,

@@ -15,7 +15,6 @@ reports or raises.
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,30 +22,10 @@ from torch import nn
 from torch.nn.modules.module import _IncompatibleKeys
 
 from .._flavour import MMENGINE, Flavour
-from .messages import LoggerLike, dist_info, emit
+from .._parallel import dist_info, is_model_wrapper
+from .messages import LoggerLike, emit
 
 __all__ = ["load_state_dict", "mismatch_report"]
-
-_TORCH_WRAPPERS = (nn.DataParallel, nn.parallel.DistributedDataParallel)
-
-
-def _is_wrapper(module: nn.Module, flavour: Flavour) -> bool:
-    """Model wrappers whose ``.module`` receives the weights.
-
-    Upstream consults its own wrapper registry; that registry can only hold
-    more than torch's two wrappers if the upstream library is imported, so it
-    is consulted only then.
-    """
-    if isinstance(module, _TORCH_WRAPPERS):
-        return True
-    if flavour.name == "mmengine":
-        model_pkg = sys.modules.get("mmengine.model")
-        if model_pkg is not None:
-            tta = getattr(model_pkg, "BaseTTAModel", ())
-            return bool(model_pkg.is_model_wrapper(module)) or isinstance(module, tta)
-        return False
-    parallel = sys.modules.get("mmcv.parallel")
-    return parallel is not None and bool(parallel.is_module_wrapper(module))
 
 
 def mismatch_report(
@@ -95,10 +74,10 @@ def load_state_dict(
     state_dict = state_dict.copy()  # type: ignore[attr-defined]
     if metadata is not None:
         state_dict._metadata = metadata  # type: ignore[attr-defined]
-    per_child = flavour.name == "mmengine"
+    per_child = flavour.state_dict_per_child
 
     def visit(mod: nn.Module, local: Mapping[str, Any], prefix: str) -> None:
-        if _is_wrapper(mod, flavour):
+        if is_model_wrapper(mod, flavour, tta=True):
             mod = mod.module  # type: ignore[assignment]
         local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
         mod._load_from_state_dict(
@@ -130,7 +109,7 @@ def load_state_dict(
         return
     if strict:
         raise RuntimeError(report)
-    if flavour.name == "mmengine" or logger is None:
+    if flavour.mismatch_via_print_log or logger is None:
         emit(report, logger, logging.WARNING, flavour=flavour)
         return
     # mmcv 1.x calls logger.warning() itself: a str logger such as 'silent' fails there

@@ -32,9 +32,6 @@ __all__ = [
     "zoo_home",
 ]
 
-_HOME_ENV = {"mmengine": "MMENGINE_HOME", "mmcv1": "MMCV_HOME"}
-_HOME_DIR = {"mmengine": "mmengine", "mmcv1": "mmcv"}
-
 
 def _table(name: str) -> dict[str, str]:
     text = importlib.resources.files("mminit").joinpath("zoo").joinpath(name).read_text("utf-8")
@@ -46,8 +43,8 @@ def _table(name: str) -> dict[str, str]:
 
 def zoo_home(flavour: Flavour) -> str:
     """The directory holding the user's ``open_mmlab.json`` and local zoo files."""
-    default = os.path.join(os.getenv("XDG_CACHE_HOME", "~/.cache"), _HOME_DIR[flavour.name])
-    return os.path.expanduser(os.getenv(_HOME_ENV[flavour.name], default))
+    default = os.path.join(os.getenv("XDG_CACHE_HOME", "~/.cache"), flavour.zoo_home_dir)
+    return os.path.expanduser(os.getenv(flavour.zoo_home_env, default))
 
 
 def openmmlab_urls(flavour: Flavour) -> dict[str, str]:
