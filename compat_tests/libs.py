@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import re
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 __all__ = [
-    "HELPERS", "MMINIT_OF", "UPSTREAM_OF", "LogCapture", "load_lib", "missing_upstream",
-    "upstream_available",
+    "HELPERS", "INSTALL_HINT", "MMINIT_OF", "UPSTREAM_OF", "LogCapture", "Records", "load_lib",
+    "missing_upstream", "recording", "requested_flavours", "upstream_available",
 ]
 
 HELPERS = ("constant_init", "xavier_init", "normal_init", "trunc_normal_init", "uniform_init",
@@ -36,7 +37,8 @@ _FLAVOUR = {"mmengine": "mmengine", "mmcv1": "mmcv1", "mminit": "mmengine",
             "mminit.mmcv1": "mmcv1"}
 #: what to install when an upstream is missing
 INSTALL_HINT = {"mmengine": "pip install mmengine==0.10.7",
-                "mmcv1": "pip install mmcv==1.7.2 (MMCV_WITH_OPS=0)"}
+                "mmcv1": "MMCV_WITH_OPS=0 pip install --no-build-isolation mmcv==1.7.2 torchvision "
+                         "(see tools/setup_envs.sh)"}
 
 # mmengine's registry logs these DEBUG lines whenever it builds an initializer;
 # they describe the registry, not initialisation, and mminit does not emit them.
@@ -47,10 +49,19 @@ REGISTRY_CHATTER = re.compile(
 )
 
 
+def requested_flavours(available: Callable[[str], bool],
+                       fallback: Sequence[str] = ("mmengine",)) -> list[str]:
+    """Flavours to test: ``MMINIT_COMPAT_FLAVOURS`` (comma list) when set, else every
+    flavour of :data:`UPSTREAM_OF` whose upstream is ``available``, else ``fallback``
+    (whose tests then report the missing upstream)."""
+    env = os.environ.get("MMINIT_COMPAT_FLAVOURS")
+    if env:
+        return [name.strip() for name in env.split(",") if name.strip()]
+    return [name for name in UPSTREAM_OF if available(name)] or list(fallback)
+
+
 def missing_upstream(message: str) -> None:
     """Skip the test because an upstream is missing; under ``CI=true`` fail it instead."""
-    import os
-
     import pytest
 
     if os.environ.get("CI", "").lower() == "true":
@@ -88,15 +99,37 @@ def upstream_available(flavour: str) -> str | None:
     return None
 
 
-class _ListHandler(logging.Handler):
-    def __init__(self) -> None:
+class Records(logging.Handler):
+    """Collect ``(levelname, message)`` of every record, DEBUG and up, that ``keep`` accepts."""
+
+    def __init__(self, keep: Callable[[str], bool] | None = None) -> None:
         super().__init__(logging.DEBUG)
         self.records: list[tuple[str, str]] = []
+        self._keep = keep
 
     def emit(self, record: logging.LogRecord) -> None:
         msg = record.getMessage()
-        if not REGISTRY_CHATTER.match(msg):
+        if self._keep is None or self._keep(msg):
             self.records.append((record.levelname, msg))
+
+
+@contextmanager
+def recording(logger: logging.Logger) -> Iterator[list[tuple[str, str]]]:
+    """``(levelname, message)`` of the records ``logger`` handles inside the block.
+
+    Only a handler is added: the logger's level and its other handlers stay as
+    they are (:class:`LogCapture` also mutes those).
+    """
+    handler = Records()
+    logger.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+
+
+def _not_registry_chatter(msg: str) -> bool:
+    return not REGISTRY_CHATTER.match(msg)
 
 
 def _target_loggers() -> list[logging.Logger]:
@@ -124,7 +157,7 @@ class LogCapture:
     """Collect ``(levelname, message)`` of every record sent to the loggers."""
 
     def __init__(self) -> None:
-        self.handler = _ListHandler()
+        self.handler = Records(keep=_not_registry_chatter)
 
     @property
     def records(self) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 import mminit._checkpoint as ours
+from compat_tests.libs import Records
 
 
 class Net(nn.Module):
@@ -70,22 +71,13 @@ class Outcome:
     error: tuple[str, str] | None
 
 
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.seen: list[tuple[str, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.seen.append((record.levelname, record.getMessage()))
-
-
 def run(capsys: pytest.CaptureFixture[str], call: Callable[[nn.Module, logging.Logger], Any],
         classes: int = 3, normalise: Callable[[str], str] = lambda s: s) -> Outcome:
     logger = logging.getLogger(f"compat-ckpt-{id(call)}")
     logger.handlers.clear()
     logger.propagate = False
     logger.setLevel(logging.DEBUG)
-    handler = _Records()
+    handler = Records()
     logger.addHandler(handler)
     model = fresh(classes)
     capsys.readouterr()
@@ -96,7 +88,7 @@ def run(capsys: pytest.CaptureFixture[str], call: Callable[[nn.Module, logging.L
         error = (type(exc).__name__, str(exc))
     stdout = normalise(capsys.readouterr().out)
     logger.removeHandler(handler)
-    return Outcome(dict(model.state_dict()), handler.seen, stdout, error)
+    return Outcome(dict(model.state_dict()), handler.records, stdout, error)
 
 
 def assert_same(theirs: Outcome, mine: Outcome, *, error_types: tuple | None = None) -> None:

@@ -26,7 +26,7 @@ import pytest
 import torch
 from torch import nn
 
-from compat_tests.libs import missing_upstream
+from compat_tests.libs import Records, missing_upstream
 
 PUBLIC_MODULE = {"mmengine": "mminit", "mmcv1": "mminit.mmcv1"}
 UPSTREAM_PUBLIC = {"mmengine": "mmengine.runner.checkpoint", "mmcv1": "mmcv.runner"}
@@ -107,22 +107,13 @@ class Outcome:
     error: tuple[str, str] | None
 
 
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.seen: list[tuple[str, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.seen.append((record.levelname, record.getMessage()))
-
-
 def run(capsys: pytest.CaptureFixture[str], call: Callable[[nn.Module, logging.Logger], Any],
         model: nn.Module) -> Outcome:
     logger = logging.getLogger("compat-public-ckpt")
     logger.handlers.clear()
     logger.propagate = False
     logger.setLevel(logging.DEBUG)
-    handler = _Records()
+    handler = Records()
     logger.addHandler(handler)
     capsys.readouterr()
     error = returned = None
@@ -135,7 +126,7 @@ def run(capsys: pytest.CaptureFixture[str], call: Callable[[nn.Module, logging.L
     logger.removeHandler(handler)
     warned = [(w.category.__name__, str(w.message)) for w in caught
               if "weights_only" not in str(w.message) and "TORCH_FORCE" not in str(w.message)]
-    return Outcome(returned, dict(model.state_dict()), handler.seen, capsys.readouterr().out,
+    return Outcome(returned, dict(model.state_dict()), handler.records, capsys.readouterr().out,
                    warned, error)
 
 
@@ -420,7 +411,7 @@ def test_deprecated_zoo_name_warns_like_upstream(flavour_name: str, sides: Sides
     def via(mod: ModuleType, side: str) -> Callable[[nn.Module, logging.Logger], Any]:
         def go(model: nn.Module, logger: logging.Logger) -> Any:
             monkeypatch.setenv("TORCH_HOME", str(tmp_path / side))
-            extra = _Records()
+            extra = Records()
             if current is not None:
                 current.addHandler(extra)
             try:
@@ -428,7 +419,7 @@ def test_deprecated_zoo_name_warns_like_upstream(flavour_name: str, sides: Sides
             finally:
                 if current is not None:
                     current.removeHandler(extra)
-                    for level, text in extra.seen:
+                    for level, text in extra.records:
                         logger.log(getattr(logging, level), f"[current] {text}")
         return go
 

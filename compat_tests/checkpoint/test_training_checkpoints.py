@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 import mminit._checkpoint as ours
-from compat_tests.libs import missing_upstream
+from compat_tests.libs import INSTALL_HINT, missing_upstream
 from mminit._flavour import MMCV1, MMENGINE
 
 
@@ -80,7 +80,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _mmengine_runner_checkpoint(path: Path) -> None:
-    checkpoint_mod = _require("mmengine.runner.checkpoint", "pip install mmengine==0.10.7")
+    checkpoint_mod = _require("mmengine.runner.checkpoint", INSTALL_HINT["mmengine"])
     from mmengine.logging import MessageHub
 
     model = _model()
@@ -115,7 +115,7 @@ def test_training_checkpoint_loads_safely(flavour_name: str, tmp_path: Path, mon
 def _check_mmengine(tmp_path: Path, monkeypatch, capsys) -> None:
     path = tmp_path / "epoch_1.pth"
     _mmengine_runner_checkpoint(path)
-    upstream = _require("mmengine.runner.checkpoint", "pip install mmengine==0.10.7")
+    upstream = _require("mmengine.runner.checkpoint", INSTALL_HINT["mmengine"])
 
     theirs_model, mine_model = _model(), _model()
     theirs, forced = _upstream_load(upstream.load_checkpoint, theirs_model, path, monkeypatch)
@@ -135,7 +135,7 @@ def _check_mmengine(tmp_path: Path, monkeypatch, capsys) -> None:
 
 
 def _check_mmcv(tmp_path: Path, monkeypatch, capsys) -> None:
-    runner_ckpt = _require("mmcv.runner.checkpoint", "MMCV_WITH_OPS=0 pip install mmcv==1.7.2")
+    runner_ckpt = _require("mmcv.runner.checkpoint", INSTALL_HINT["mmcv1"])
     model = _model()
     opt = _train_step(model)
     path = tmp_path / "epoch_1.pth"

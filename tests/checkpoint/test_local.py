@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from compat_tests.libs import Records
 from torch import nn
 
 from mminit._checkpoint import (
@@ -48,21 +49,12 @@ def same_weights(a: nn.Module, b: nn.Module) -> bool:
     return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
 
 
-class ListHandler(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[tuple[str, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append((record.levelname, record.getMessage()))
-
-
 @pytest.fixture
-def logger() -> tuple[logging.Logger, ListHandler]:
+def logger() -> tuple[logging.Logger, Records]:
     log = logging.getLogger(f"mminit-test-{id(object())}")
     log.propagate = False
     log.setLevel(logging.DEBUG)
-    handler = ListHandler()
+    handler = Records()
     log.addHandler(handler)
     return log, handler
 
@@ -244,7 +236,7 @@ def test_state_dict_key_wins_over_model_key(tmp_path: Path) -> None:
 def test_logger_current_uses_the_flavours_logger(tmp_path: Path) -> None:
     from mminit._logging import get_logger
 
-    handler = ListHandler()
+    handler = Records()
     target = get_logger(MMENGINE)
     level = target.level
     target.setLevel(logging.DEBUG)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import logging
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+from compat_tests.libs import recording
 from torch import nn
 
 from mminit._checkpoint import (
@@ -53,22 +53,10 @@ def offline(monkeypatch) -> None:
     monkeypatch.setenv("MMINIT_OFFLINE", "1")
 
 
-class Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.seen: list[tuple[str, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.seen.append((record.levelname, record.getMessage()))
-
-
 @pytest.fixture
 def current_log():
-    handler = Records()
-    logger = get_logger(MMENGINE)
-    logger.addHandler(handler)
-    yield handler.seen
-    logger.removeHandler(handler)
+    with recording(get_logger(MMENGINE)) as seen:
+        yield seen
 
 
 @pytest.mark.parametrize("name", ["foo://bar.pth", "file:///tmp/x.pth", "HF://org/model"])
