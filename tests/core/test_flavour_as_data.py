@@ -32,17 +32,31 @@ def _is_flavour(node: ast.expr) -> bool:
     return isinstance(node, ast.Attribute) and node.attr.endswith("flavour")
 
 
+def _is_flavour_name(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "name" and _is_flavour(node.value)
+
+
 def _name_branches(tree: ast.AST) -> list[ast.expr]:
+    """Comparisons with ``flavour.name``, tables indexed by it, ``flavour is MMCV1``.
+
+    Showing the name (a label, a message) is fine: only deciding by it is flagged.
+    """
     found: list[ast.expr] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr == "name" and _is_flavour(node.value):
-            found.append(node)  # compared, used as a key, or passed on: all read the name
-        elif isinstance(node, ast.Compare) and isinstance(node.ops[0], (ast.Is, ast.IsNot)):
+        if isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
-            if any(_is_flavour(s) for s in sides) and any(
-                isinstance(s, ast.Name) and s.id in {"MMENGINE", "MMCV1"} for s in sides
-            ):
+            if any(_is_flavour_name(s) for s in sides):
                 found.append(node)
+            elif isinstance(node.ops[0], (ast.Is, ast.IsNot)) and any(
+                _is_flavour(s) for s in sides
+            ) and any(isinstance(s, ast.Name) and s.id in {"MMENGINE", "MMCV1"} for s in sides):
+                found.append(node)
+        elif isinstance(node, ast.Subscript) and _is_flavour_name(node.slice):
+            found.append(node)
+        elif isinstance(node, ast.Call) and any(_is_flavour_name(a) for a in node.args) and (
+            isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+        ):
+            found.append(node)  # table.get(flavour.name)
     return found
 
 
