@@ -12,11 +12,13 @@ from collections.abc import Sequence
 
 __all__ = ["main"]
 
-_USAGE = """usage: mminit [--version] {migrate,check} ...
+_USAGE = """usage: mminit [--version] {migrate,check,explain} ...
 
   migrate PATH...   rewrite a repository's mmcv/mmengine init imports to mminit
   check TARGET      build a model with upstream's init system and with mminit's,
                     and report any parameter that differs
+  explain TARGET    print what init_weights will do to every parameter, and why
+                    (with lints; --strict exits 1 when one fires)
 
 Run `mminit migrate --help` or `mminit check --help` for the options."""
 
@@ -51,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ._check import main as check_main
 
         return check_main(rest)
+    if command == "explain":
+        from ._explain_cli import main as explain_main
+
+        return explain_main(rest)
     print(f"mminit: unknown command {command!r}; expected 'migrate' or 'check'\n\n{_USAGE}",
           file=sys.stderr)
     return 2
