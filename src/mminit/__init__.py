@@ -82,6 +82,10 @@ __all__ = [
     "enable",
     "init_weights",
     "route",
+    "MaterializeWarning",
+    "materialize",
+    "name_keyed",
+    "sharded_init",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - static view for type checkers and IDEs

@@ -36,6 +36,9 @@ from mminit._initializers import (
 from mminit._registry import Registry, build_from_cfg
 from mminit._user_code import InitMode, init_mode
 from mminit._route import disable, enable, init_weights, route
+from mminit._meta import MaterializeWarning, materialize
+from mminit._name_keyed import name_keyed
+from mminit._sharded import sharded_init
 from mminit._errors import FastModeWarning
 from mminit.bricks._api import make_bricks_api
 from mminit.bricks._flavour import MMCV2_BRICKS
@@ -148,4 +151,8 @@ __all__ = [
     "enable",
     "init_weights",
     "route",
+    "MaterializeWarning",
+    "materialize",
+    "name_keyed",
+    "sharded_init",
 ]

@@ -27,6 +27,9 @@ from ._initializers import BaseInit
 from ._registry import Registry, build_from_cfg
 from ._user_code import InitMode, init_mode
 from ._route import disable, enable, init_weights, route
+from ._meta import MaterializeWarning, materialize
+from ._name_keyed import name_keyed
+from ._sharded import sharded_init
 from ._errors import FastModeWarning
 from .bricks._api import make_bricks_api
 from .bricks._flavour import MMCV1_BRICKS
@@ -154,5 +157,9 @@ __all__ = [
     "disable",
     "enable",
     "init_weights",
+    "MaterializeWarning",
+    "materialize",
+    "name_keyed",
+    "sharded_init",
     "route",
 ]

@@ -1,0 +1,173 @@
+"""Name-keyed random streams (opt-in): a parameter's values depend only on its name.
+
+Inside ``with mminit.name_keyed(model, seed):`` every in-place random fill of
+one of ``model``'s parameters or buffers (``uniform_``, ``normal_`` and the
+other ``Tensor.*_`` samplers, which every ``torch.nn.init`` function and every
+mminit initializer ends in) that is not given a generator draws from a private
+generator seeded with
+
+    blake2b(f"{seed}|{qualified name}|{shape}|{dtype}|{sampler}|{arguments}")[:8]
+
+(the first 8 bytes of the digest, little-endian, as a non-negative int64).  The
+sampler and its arguments (``uniform_(-0.1, 0.1)``) stand for the initializer,
+which computes them from the parameter's shape and its cfg.  A parameter's
+values therefore depend only on (seed, qualified name, shape, dtype,
+initializer): adding a module, removing one or changing construction order
+leaves every other parameter's initial values unchanged, on one process or on
+many (:func:`mminit.sharded_init` draws each sharded parameter's full value
+from the same stream).  The global generator is not advanced by these fills.
+
+This is not upstream's stream (opt-in, the default stays upstream-identical);
+the init-info strings are upstream's.  Use it with ``mminit.materialize(model)``
+so the default initialisation of torch layers (``reset_parameters``) is drawn
+from the keyed streams too, then ``init_weights`` in ``"compat"`` or
+``"eager"`` mode.  Draws into tensors that are not the model's (an
+initializer's scratch tensor, ``nn.init.orthogonal_``'s) use the global
+generator and are counted in :attr:`NameKeyed.unkeyed_draws`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from contextvars import ContextVar
+from typing import Any, Callable, Iterator, Optional
+
+import torch
+from torch import Tensor, nn
+from torch.overrides import TorchFunctionMode
+
+__all__ = ["NameKeyed", "RANDOM_INPLACE", "active_name_keyed", "name_keyed"]
+
+RANDOM_INPLACE: frozenset[Callable[..., Any]] = frozenset({
+    Tensor.uniform_, Tensor.normal_, Tensor.bernoulli_, Tensor.random_, Tensor.exponential_,
+    Tensor.cauchy_, Tensor.log_normal_, Tensor.geometric_,
+})
+
+_ACTIVE: ContextVar[Optional["NameKeyed"]] = ContextVar("mminit_name_keyed", default=None)
+
+
+def _is_dtensor(t: Tensor) -> bool:
+    return type(t).__name__ == "DTensor" and hasattr(t, "to_local")
+
+
+def _storage_key(t: Tensor) -> Optional[tuple[int, int, tuple[int, ...]]]:
+    if _is_dtensor(t):
+        t = t.to_local()  # type: ignore[attr-defined]
+    if t.is_meta:
+        return None
+    try:
+        ptr = t.untyped_storage().data_ptr()
+    except (RuntimeError, NotImplementedError):
+        return None
+    return (ptr, t.storage_offset(), tuple(t.shape))
+
+
+class NameKeyed:
+    """The state of one ``name_keyed`` block: the seed, the model and its tensors' names."""
+
+    def __init__(self, model: nn.Module, seed: int) -> None:
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"name_keyed() expects an nn.Module, got {type(model).__name__}")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"name_keyed() seed must be an int, got {type(seed).__name__} {seed!r}")
+        self.model = model
+        self.seed = seed
+        self.unkeyed_draws = 0
+        self._names: dict[tuple[int, int, tuple[int, ...]], str] = {}
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        names: dict[tuple[int, int, tuple[int, ...]], str] = {}
+        tensors = list(self.model.named_parameters(remove_duplicate=True))
+        tensors += list(self.model.named_buffers(remove_duplicate=True))
+        for name, t in tensors:
+            key = _storage_key(t)
+            if key is not None:
+                names.setdefault(key, name)
+        self._names = names
+
+    def name_of(self, t: Tensor) -> Optional[str]:
+        """The qualified name of the model tensor ``t`` is (or views whole), else ``None``."""
+        key = _storage_key(t)
+        if key is None:
+            return None
+        name = self._names.get(key)
+        if name is None:  # tensors replaced since (to_empty, load_state_dict with assign)
+            self._rebuild()
+            name = self._names.get(key)
+        return name
+
+    def generator(self, name: str, t: Tensor, func: Callable[..., Any], args: tuple[Any, ...],
+                  kwargs: dict[str, Any]) -> torch.Generator:
+        """The private generator of one fill of ``name`` (see the module docstring)."""
+        shown = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in sorted(kwargs.items())
+                                                     if k != "generator"])
+        text = f"{self.seed}|{name}|{tuple(t.shape)}|{t.dtype}|{func.__name__}|{shown}"
+        digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+        device = t.to_local().device if _is_dtensor(t) else t.device  # type: ignore[attr-defined]
+        gen = torch.Generator(device=device)
+        gen.manual_seed(int.from_bytes(digest, "little") & 0x7FFF_FFFF_FFFF_FFFF)
+        return gen
+
+    def keyed_generator(self, func: Callable[..., Any], args: tuple[Any, ...],
+                        kwargs: dict[str, Any]) -> Optional[torch.Generator]:
+        """The generator for ``func(*args, **kwargs)`` if it is a keyed draw, else ``None``."""
+        if func not in RANDOM_INPLACE or kwargs.get("generator") is not None or not args:
+            return None
+        target = args[0]
+        name = self.name_of(target)
+        if name is None:
+            self.unkeyed_draws += 1
+            return None
+        return self.generator(name, target, func, tuple(args[1:]), kwargs)
+
+
+class _KeyedMode(TorchFunctionMode):
+    def __init__(self, state: NameKeyed) -> None:
+        super().__init__()
+        self.state = state
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+                           kwargs: Optional[dict[str, Any]] = None) -> Any:
+        kwargs = dict(kwargs or {})
+        if func in RANDOM_INPLACE and args and not _is_dtensor(args[0]):  # sharded_init keys DTensors
+            gen = self.state.keyed_generator(func, args, kwargs)
+            if gen is not None:
+                kwargs["generator"] = gen
+        return func(*args, **kwargs)
+
+
+def active_name_keyed() -> Optional[NameKeyed]:
+    """The innermost active ``name_keyed`` block's state, if any."""
+    return _ACTIVE.get()
+
+
+@contextlib.contextmanager
+def name_keyed(model: nn.Module, seed: int = 0) -> Iterator[NameKeyed]:
+    """Key every random fill of ``model``'s tensors by (seed, name, shape, initializer).
+
+    Example::
+
+        with torch.device("meta"):
+            model = build()
+        with mminit.name_keyed(model, seed=0):
+            mminit.materialize(model)      # torch layers' default init, keyed
+            model.init_weights()           # init_cfg fills, keyed
+
+    Args:
+        model: the model whose parameters and buffers are keyed by their
+            qualified names in it.
+        seed: an int; the same seed gives the same values for the same name.
+
+    Yields:
+        The block's :class:`NameKeyed` state (``unkeyed_draws`` counts random
+        draws into tensors that are not the model's).
+    """
+    state = NameKeyed(model, seed)
+    token = _ACTIVE.set(state)
+    try:
+        with _KeyedMode(state):
+            yield state
+    finally:
+        _ACTIVE.reset(token)

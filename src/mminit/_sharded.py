@@ -1,0 +1,110 @@
+"""Initialising models whose parameters are sharded DTensors (FSDP2 ``fully_shard``).
+
+Inside ``with mminit.sharded_init():`` (entered on every rank) a random fill of
+a ``DTensor`` (``uniform_``, ``normal_``... every ``torch.nn.init`` function and
+mminit initializer ends in one) draws the parameter's *full* value on every
+rank from the generator it would have used in one process, keeps this rank's
+shard and frees the rest; deterministic transforms (``erfinv_``, ``mul_``,
+``fill_``, ``clamp_``) run on the shards as they are.  The generator advances
+exactly as in one process, so the gathered state is bit-identical to
+single-process init under the same seed (compat mode: upstream's values) and
+peak extra memory is one full parameter.  ``Tensor.mean`` of a DTensor (the
+init-info bookkeeping) is computed on the shards and all-reduced by DTensor:
+no parameter is gathered.  Non-zero ranks drop the ``mminit`` logger's records
+for the block, so the init-info dump happens on rank 0 only (mmengine's
+``MMLogger`` already logs only on rank 0).  Only ``torch.distributed`` is used.
+
+Inside a :func:`mminit.name_keyed` block the full value is drawn from the
+parameter's keyed stream instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any, Iterator, Optional
+
+import torch
+from torch import Tensor
+from torch.overrides import TorchFunctionMode
+
+from ._name_keyed import RANDOM_INPLACE, _is_dtensor, active_name_keyed
+
+__all__ = ["sharded_init"]
+
+_MEANS = frozenset({Tensor.mean, torch.mean})
+
+
+class _DropRecords(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+def _full_draw(func: Any, target: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    from torch.distributed.tensor import distribute_tensor
+
+    keyed = active_name_keyed()
+    if kwargs.get("generator") is None and keyed is not None:
+        gen = keyed.keyed_generator(func, (target, *args), kwargs)
+        if gen is not None:
+            kwargs["generator"] = gen
+    local = target.to_local()
+    full = torch.empty(tuple(target.shape), dtype=target.dtype, device=local.device)
+    func(full, *args, **kwargs)
+    shard = distribute_tensor(full, target.device_mesh, target.placements, src_data_rank=None)
+    if tuple(shard.to_local().shape) != tuple(local.shape):
+        raise RuntimeError(
+            f"sharded_init: the local shard of a {tuple(target.shape)} parameter is {tuple(local.shape)} "
+            f"but placements {target.placements} give {tuple(shard.to_local().shape)}; "
+            f"only shardings that DTensor's own distribute_tensor produces are supported")
+    del full
+    with torch.no_grad():
+        target.copy_(shard)
+
+
+class _ShardedMode(TorchFunctionMode):
+    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+                           kwargs: Optional[dict[str, Any]] = None) -> Any:
+        kwargs = dict(kwargs or {})
+        if func in RANDOM_INPLACE and args and _is_dtensor(args[0]):
+            _full_draw(func, args[0], tuple(args[1:]), kwargs)
+            return args[0]
+        out = func(*args, **kwargs)
+        if func in _MEANS and args and _is_dtensor(args[0]) and _is_dtensor(out):
+            return out.full_tensor()  # a replicated scalar: no gather of the parameter
+        return out
+
+
+def _rank() -> int:
+    import torch.distributed as dist
+
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+
+
+@contextlib.contextmanager
+def sharded_init() -> Iterator[None]:
+    """Initialise DTensor-sharded parameters as one process would (enter on every rank).
+
+    Example (every rank, after ``dist.init_process_group``)::
+
+        torch.manual_seed(0)
+        with torch.device("meta"):
+            model = build()
+        for layer in model.layers:
+            fully_shard(layer)
+        fully_shard(model)
+        model.to_empty(device="cpu")
+        with mminit.sharded_init():
+            mminit.materialize(model, device=None)  # torch layers' default init
+            model.init_weights()                     # compat mode: upstream's values
+    """
+    logger = logging.getLogger("mminit")
+    drop = _DropRecords() if _rank() != 0 else None
+    if drop is not None:
+        logger.addFilter(drop)
+    try:
+        with _ShardedMode():
+            yield
+    finally:
+        if drop is not None:
+            logger.removeFilter(drop)
