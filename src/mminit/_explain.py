@@ -180,6 +180,12 @@ class _PlanEngine(FastInitEngine):
         self.recorder.user_code.append(module)
         super().expect_user_code(module)
 
+    def finish(self, keep_table: bool = False) -> None:
+        super().finish(keep_table)
+        if self.root is not None:  # what code after the top-level init writes shows against this
+            self.recorder.finished = {id(t): t._version for t in
+                                      list(self.root.parameters()) + list(self.root.buffers())}
+
 
 class _Recorder:
     def __init__(self, root: nn.Module) -> None:
@@ -191,6 +197,7 @@ class _Recorder:
         self.steps: dict[int, list[Step]] = {}
         self.user_code: list[nn.Module] = []
         self.engines: list[FastInitEngine] = []
+        self.finished: dict[int, int] = {}
 
     def _step(self, info: str, tensor_owner: Optional[nn.Module], fill: str) -> Step:
         owner, cfg, override = _provenance(self.names)
@@ -372,6 +379,11 @@ def explain(model: nn.Module, lints: bool = True) -> InitPlan:
                     plan.tensors.append(TensorPlan(name, "parameter", None, "default", "not in the init table"))
                     continue
                 tp = _plan_param(name, p, info, rec)
+                if id(p) in rec.finished and p._version != rec.finished[id(p)]:
+                    # the root's own init_weights wrote it after BaseModule's (and its dump)
+                    tp.origin = "user_code"
+                    tp.source = (f"{type(model).__name__}'s own init_weights after the init-info dump, "
+                                 f"which records {tp.source}")
                 if before:  # what the values say, when there are values
                     tp.uncovered = bool(torch.equal(before[name], p.detach()))
                 plan.tensors.append(tp)
