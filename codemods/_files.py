@@ -29,7 +29,7 @@ from typing import Literal
 import libcst as cst
 
 from mminit_codemods._isort import place_mminit_imports
-from mminit_codemods._leftovers import upstream_imports
+from mminit_codemods._leftovers import import_statements, upstream_imports
 from mminit_codemods._moves import move_table
 from mminit_codemods._prescan import prescan
 from mminit_codemods._rewrite import Move, Note, migrate_tree
@@ -174,10 +174,8 @@ def _migrate_bytes(data: bytes, path: str, bricks: bool) -> FileResult:
     except Exception as exc:  # noqa: BLE001
         return FileResult(path, "failed", leftovers=before,
                           error=f"internal error while rewriting: {_describe(exc)}")
-    froms = [n for n in ast.walk(new_ast) if isinstance(n, ast.ImportFrom)]
-    imports = [n for n in ast.walk(new_ast) if isinstance(n, ast.Import)]
     return FileResult(path, "changed", moves=moves, notes=notes, new_data=code.encode(encoding),
-                      leftovers=upstream_imports(froms, imports))
+                      leftovers=upstream_imports(*import_statements(new_ast)))
 
 
 def _unified_diff(path: str, old: bytes, new: bytes) -> str:

@@ -14,7 +14,26 @@ from collections.abc import Iterable, Sequence
 
 from mminit_codemods._moves import is_source
 
-__all__ = ["count_leftovers", "upstream_imports"]
+__all__ = ["count_leftovers", "import_statements", "upstream_imports"]
+
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def import_statements(tree: ast.Module) -> tuple[list[ast.ImportFrom], list[ast.Import]]:
+    """Every import statement of ``tree``, visiting statements only (not expressions)."""
+    froms: list[ast.ImportFrom] = []
+    imports: list[ast.Import] = []
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.ImportFrom):
+            froms.append(node)
+        elif isinstance(node, ast.Import):
+            imports.append(node)
+        else:
+            for name in _BODIES:
+                stack.extend(getattr(node, name, ()))
+    return froms, imports
 
 
 def upstream_imports(import_froms: Iterable[ast.ImportFrom],
