@@ -18,7 +18,6 @@ from torch import nn
 from .libs import LogCapture
 from .test_core_support import Outcome, assert_same, lib, requested_flavours
 
-
 FLAVOURS = requested_flavours()
 
 

@@ -24,7 +24,7 @@ otherwise (``nn.Parameter(torch.randn(...))``, buffers filled from
 from __future__ import annotations
 
 import warnings
-from typing import Optional, Union
+from typing import Union
 
 import torch
 from torch import Tensor, nn

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 from contextvars import ContextVar
 from typing import Any, Callable, Iterator, Optional
 
@@ -37,12 +38,87 @@ import torch
 from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 
-__all__ = ["NameKeyed", "RANDOM_INPLACE", "active_name_keyed", "name_keyed"]
+__all__ = ["NameKeyed", "RANDOM_INPLACE", "RandomCall", "active_name_keyed", "name_keyed", "random_call"]
 
 RANDOM_INPLACE: frozenset[Callable[..., Any]] = frozenset({
     Tensor.uniform_, Tensor.normal_, Tensor.bernoulli_, Tensor.random_, Tensor.exponential_,
     Tensor.cauchy_, Tensor.log_normal_, Tensor.geometric_,
 })
+
+
+def _init_functions() -> dict[Callable[..., Any], inspect.Signature]:
+    """``torch.nn.init``'s random fills (those taking a ``generator``) and their signatures.
+
+    A torch-function mode sees ``nn.init.kaiming_uniform_(w)`` but not the
+    ``uniform_`` it makes inside (the mode is off while it runs the call), so the
+    generator is handed to the ``nn.init`` function itself.
+    """
+    found: dict[Callable[..., Any], inspect.Signature] = {}
+    for name in dir(nn.init):
+        func = getattr(nn.init, name)
+        if name.startswith("_") or not name.endswith("_") or not callable(func):
+            continue
+        try:
+            sig = inspect.signature(func)
+        except (TypeError, ValueError):
+            continue
+        if "generator" in sig.parameters and "tensor" in sig.parameters:
+            found[func] = sig
+    return found
+
+
+INIT_FUNCTIONS = _init_functions()
+
+
+class RandomCall:
+    """One random fill seen by a torch-function mode: its target and how to call it again."""
+
+    def __init__(self, func: Callable[..., Any], target: Tensor, given: dict[str, Any], positional: bool) -> None:
+        self.func = func
+        self.target = target
+        self._given = given  # every argument but the target, by name (or "0", "1"... for methods)
+        self._positional = positional
+
+    @property
+    def generator(self) -> Optional[torch.Generator]:
+        gen = self._given.get("generator")
+        return gen if isinstance(gen, torch.Generator) else None
+
+    def key_text(self) -> str:
+        """The fill's arguments (the initializer) as stable text, the generator left out."""
+        return ", ".join(f"{k}={v!r}" for k, v in self._given.items() if k != "generator")
+
+    def run(self, target: Tensor, generator: Optional[torch.Generator]) -> Any:
+        """Call the fill on ``target`` (with ``generator`` when given)."""
+        given = dict(self._given)
+        if generator is not None:
+            given["generator"] = generator
+        if self._positional:
+            pos = [given.pop(str(i)) for i in range(len([k for k in given if k.isdigit()]))]
+            return self.func(target, *pos, **given)
+        return self.func(tensor=target, **given)
+
+
+def random_call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Optional[RandomCall]:
+    """``func(*args, **kwargs)`` as a :class:`RandomCall` if it is a random fill of a tensor."""
+    if func in RANDOM_INPLACE:
+        if not args or not isinstance(args[0], Tensor):
+            return None
+        given = {str(i): a for i, a in enumerate(args[1:])}
+        given.update(kwargs)
+        return RandomCall(func, args[0], given, positional=True)
+    sig = INIT_FUNCTIONS.get(func)
+    if sig is None:
+        return None
+    try:
+        bound = sig.bind(*args, **kwargs)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    target = bound.arguments.pop("tensor")
+    if not isinstance(target, Tensor):
+        return None
+    return RandomCall(func, target, dict(bound.arguments), positional=False)
 
 _ACTIVE: ContextVar[Optional["NameKeyed"]] = ContextVar("mminit_name_keyed", default=None)
 
@@ -60,7 +136,7 @@ def _storage_key(t: Tensor) -> Optional[tuple[int, int, tuple[int, ...]]]:
         ptr = t.untyped_storage().data_ptr()
     except (RuntimeError, NotImplementedError):
         return None
-    return (ptr, t.storage_offset(), tuple(t.shape))
+    return (ptr, int(t.storage_offset()), tuple(t.shape))
 
 
 class NameKeyed:
@@ -79,7 +155,7 @@ class NameKeyed:
 
     def _rebuild(self) -> None:
         names: dict[tuple[int, int, tuple[int, ...]], str] = {}
-        tensors = list(self.model.named_parameters(remove_duplicate=True))
+        tensors: list[tuple[str, Tensor]] = list(self.model.named_parameters(remove_duplicate=True))
         tensors += list(self.model.named_buffers(remove_duplicate=True))
         for name, t in tensors:
             key = _storage_key(t)
@@ -98,29 +174,25 @@ class NameKeyed:
             name = self._names.get(key)
         return name
 
-    def generator(self, name: str, t: Tensor, func: Callable[..., Any], args: tuple[Any, ...],
-                  kwargs: dict[str, Any]) -> torch.Generator:
+    def generator(self, name: str, call: RandomCall) -> torch.Generator:
         """The private generator of one fill of ``name`` (see the module docstring)."""
-        shown = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in sorted(kwargs.items())
-                                                     if k != "generator"])
-        text = f"{self.seed}|{name}|{tuple(t.shape)}|{t.dtype}|{func.__name__}|{shown}"
+        t = call.target
+        text = f"{self.seed}|{name}|{tuple(t.shape)}|{t.dtype}|{call.func.__name__}|{call.key_text()}"
         digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
         device = t.to_local().device if _is_dtensor(t) else t.device  # type: ignore[attr-defined]
         gen = torch.Generator(device=device)
         gen.manual_seed(int.from_bytes(digest, "little") & 0x7FFF_FFFF_FFFF_FFFF)
         return gen
 
-    def keyed_generator(self, func: Callable[..., Any], args: tuple[Any, ...],
-                        kwargs: dict[str, Any]) -> Optional[torch.Generator]:
-        """The generator for ``func(*args, **kwargs)`` if it is a keyed draw, else ``None``."""
-        if func not in RANDOM_INPLACE or kwargs.get("generator") is not None or not args:
+    def keyed_generator(self, call: RandomCall) -> Optional[torch.Generator]:
+        """The generator for ``call`` if it is a keyed draw (a model tensor, no generator given)."""
+        if call.generator is not None:
             return None
-        target = args[0]
-        name = self.name_of(target)
+        name = self.name_of(call.target)
         if name is None:
             self.unkeyed_draws += 1
             return None
-        return self.generator(name, target, func, tuple(args[1:]), kwargs)
+        return self.generator(name, call)
 
 
 class _KeyedMode(TorchFunctionMode):
@@ -131,10 +203,11 @@ class _KeyedMode(TorchFunctionMode):
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
                            kwargs: Optional[dict[str, Any]] = None) -> Any:
         kwargs = dict(kwargs or {})
-        if func in RANDOM_INPLACE and args and not _is_dtensor(args[0]):  # sharded_init keys DTensors
-            gen = self.state.keyed_generator(func, args, kwargs)
+        call = random_call(func, args, kwargs)
+        if call is not None and not _is_dtensor(call.target):  # sharded_init keys DTensors
+            gen = self.state.keyed_generator(call)
             if gen is not None:
-                kwargs["generator"] = gen
+                return call.run(call.target, gen)
         return func(*args, **kwargs)
 
 

@@ -28,7 +28,7 @@ import torch
 from torch import Tensor
 from torch.overrides import TorchFunctionMode
 
-from ._name_keyed import RANDOM_INPLACE, _is_dtensor, active_name_keyed
+from ._name_keyed import RandomCall, _is_dtensor, active_name_keyed, random_call
 
 __all__ = ["sharded_init"]
 
@@ -40,17 +40,17 @@ class _DropRecords(logging.Filter):
         return False
 
 
-def _full_draw(func: Any, target: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+def _full_draw(call: RandomCall) -> None:
     from torch.distributed.tensor import distribute_tensor
 
+    target: Any = call.target
+    gen = call.generator
     keyed = active_name_keyed()
-    if kwargs.get("generator") is None and keyed is not None:
-        gen = keyed.keyed_generator(func, (target, *args), kwargs)
-        if gen is not None:
-            kwargs["generator"] = gen
+    if gen is None and keyed is not None:
+        gen = keyed.keyed_generator(call)
     local = target.to_local()
     full = torch.empty(tuple(target.shape), dtype=target.dtype, device=local.device)
-    func(full, *args, **kwargs)
+    call.run(full, gen)
     shard = distribute_tensor(full, target.device_mesh, target.placements, src_data_rank=None)
     if tuple(shard.to_local().shape) != tuple(local.shape):
         raise RuntimeError(
@@ -66,9 +66,10 @@ class _ShardedMode(TorchFunctionMode):
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
                            kwargs: Optional[dict[str, Any]] = None) -> Any:
         kwargs = dict(kwargs or {})
-        if func in RANDOM_INPLACE and args and _is_dtensor(args[0]):
-            _full_draw(func, args[0], tuple(args[1:]), kwargs)
-            return args[0]
+        call = random_call(func, args, kwargs)
+        if call is not None and _is_dtensor(call.target):
+            _full_draw(call)
+            return call.target
         out = func(*args, **kwargs)
         if func in _MEANS and args and _is_dtensor(args[0]) and _is_dtensor(out):
             return out.full_tensor()  # a replicated scalar: no gather of the parameter
