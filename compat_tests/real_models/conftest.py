@@ -1,5 +1,5 @@
-"""Session-wide state of the real-model tests: one migrated copy per package, one run
-of each (original, migrated) pair, shared by every test that needs it."""
+"""Session-wide state of the real-model tests: one migrated copy per package and one run
+of its sides (:func:`harness.run_sides`), shared by every test that needs them."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ class RealModels:
     def __init__(self, base: Path) -> None:
         self.base = base
         self._roots: dict[str, Path] = {}
-        self._pairs: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+        self._results: dict[str, dict[str, dict[str, Any]]] = {}
 
     def root(self, package: str) -> Path:
         if harness.package_dir(package) is None:
@@ -26,14 +26,12 @@ class RealModels:
             self._roots[package] = harness.migrated_copy(package, self.base)
         return self._roots[package]
 
-    def pair(self, package: str, engine: str = "upstream"
-             ) -> tuple[dict[str, Any], dict[str, Any]]:
-        key = (package, engine)
-        if key not in self._pairs:
+    def results(self, package: str, engine: str = "upstream") -> dict[str, Any]:
+        """``{model: summary}`` of original vs migrated (``harness.summary``)."""
+        if package not in self._results:
             root = self.root(package)
-            self._pairs[key] = harness.run_pair(package, root, self.base / f"{package}-{engine}",
-                                                engine)
-        return self._pairs[key]
+            self._results[package] = harness.run_sides(package, root, self.base / package)
+        return self._results[package][engine]
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,11 @@
 """Original vs migrated real OpenMMLab packages, built from their own configs.
 
 For each package: a copy of the installed package is migrated with the
-``mminit migrate`` command line, once per session.  Then two interpreters run
-:mod:`side` at once (import isolation: both import the same package name), one on
-the installed package and one with the migrated copy first on ``sys.path``; each
+``mminit migrate`` command line, once per session.  Then interpreters run
+:mod:`side` at once (import isolation: they import the same package name), one on
+the installed package and two with the migrated copy first on ``sys.path``; each
 builds the same configs from the installed package's ``.mim/configs`` with the
-same seed and calls ``init_weights()``.  :func:`differences` compares what they
-saved.
+same seed and initialises them.  :func:`differences` compares what they saved.
 """
 
 from __future__ import annotations
@@ -19,8 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CONFIGS", "FLAVOUR", "differences", "migrated_copy", "package_dir", "run_pair",
-           "selected"]
+__all__ = ["CONFIGS", "ENGINES", "FLAVOUR", "differences", "migrated_copy", "package_dir",
+           "run_sides", "selected", "summary"]
 
 HERE = Path(__file__).resolve().parent
 #: which MMINIT_COMPAT_FLAVOURS value selects each package
@@ -96,13 +95,18 @@ def migrated_copy(package: str, base: Path) -> Path:
     return root
 
 
-def run_pair(package: str, root: Path, work: Path, engine: str = "upstream", seed: int = 0
-             ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(original, migrated) results of :mod:`side` for every config of *package*; *root* is
-    what :func:`migrated_copy` returned, *work* a fresh directory for outputs and checkpoints.
+ENGINES = ("upstream", "mminit")
 
-    The original side always runs upstream's ``init_weights()``; *engine* picks how the
-    migrated side is initialised (``"mminit"``: ``mminit.init_weights(model)``)."""
+
+def run_sides(package: str, root: Path, work: Path, seed: int = 0) -> dict[str, dict[str, Any]]:
+    """Summaries of original vs migrated for every config of *package*, per engine.
+
+    Three interpreters run :mod:`side` at once: the installed package with upstream's
+    ``init_weights()``, and the migrated copy (*root*, from :func:`migrated_copy`)
+    initialised by ``init_weights()`` (engine ``"upstream"``) and by
+    ``mminit.init_weights(model)`` (engine ``"mminit"``).  *work* holds outputs and
+    checkpoints.  Returns ``{engine: {model: summary}}`` (see :func:`summary`); the
+    tensors themselves are dropped once compared."""
     import torch
 
     source = package_dir(package)
@@ -110,21 +114,35 @@ def run_pair(package: str, root: Path, work: Path, engine: str = "upstream", see
     configs = [str(source / ".mim" / "configs" / c) for c in CONFIGS[package]]
     work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-    procs, outs = [], []
-    for name, extra in (("original", []), ("migrated", ["--root", str(root), "--engine", engine])):
-        out = work / f"{name}.pt"
+    sides = {"original": [], **{f"migrated-{e}": ["--root", str(root), "--engine", e]
+                                for e in ENGINES}}
+    procs = {}
+    for name, extra in sides.items():
         with open(work / f"{name}.log", "wb") as log:  # a file: chatty models cannot block
-            procs.append(subprocess.Popen(
-                [sys.executable, str(HERE / "side.py"), package, str(out), str(work), *configs,
-                 "--seed", str(seed), *extra], stdout=log, stderr=subprocess.STDOUT, env=env))
-        outs.append(out)
-    for name, proc, out in zip(("original", "migrated"), procs, outs):
+            procs[name] = subprocess.Popen(
+                [sys.executable, str(HERE / "side.py"), package, str(work / f"{name}.pt"),
+                 str(work), *configs, "--seed", str(seed), *extra],
+                stdout=log, stderr=subprocess.STDOUT, env=env)
+    for name, proc in procs.items():
         proc.wait()
-        if proc.returncode != 0 or not out.exists():
+        if proc.returncode != 0 or not (work / f"{name}.pt").exists():
             tail = (work / f"{name}.log").read_text(errors="replace")[-4000:]
             raise AssertionError(f"{package} {name} side failed ({proc.returncode}):\n{tail}")
-    original, migrated = (torch.load(o, weights_only=False) for o in outs)
-    return original, migrated
+    original = torch.load(work / "original.pt", weights_only=False)
+    result = {}
+    for engine in ENGINES:
+        migrated = torch.load(work / f"migrated-{engine}.pt", weights_only=False)
+        result[engine] = {m: summary(original[m], migrated[m]) for m in original}
+        del migrated
+    return result
+
+
+def summary(original: dict[str, Any], migrated: dict[str, Any]) -> dict[str, Any]:
+    """What the tests look at: the differences and enough to see the run was not vacuous."""
+    return {"differences": differences(original, migrated), "error": original["error"],
+            "tensors": len(original["tensors"]), "info": len(original["info"]),
+            "records": len(original["records"]), "original_bases": original["bases"],
+            "migrated_bases": migrated["bases"]}
 
 
 def _chatter(record: tuple[str, int, str]) -> bool:
