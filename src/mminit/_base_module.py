@@ -125,8 +125,9 @@ def _user_code(child: nn.Module) -> Iterator[None]:
         try:
             yield
         finally:
-            engine.user_code_done(child)
-        engine.foreign_wrote(child)
+            watched = engine.user_code_done(child)
+        if not watched:
+            engine.foreign_wrote(child)
         return
     with engine.foreign(child, eager=eager, what="its own init_weights"):
         yield
@@ -136,12 +137,12 @@ def _resume_user_code(module: nn.Module) -> None:
     engine = active_engine()
     if engine is not None and native_kind(module) is None:
         ours = native_bases(include_upstream=routed(module) is not None)
-        if not (engine.expects_user_code(module) and engine.can_hold
-                and writes_only_after_super(type(module), ours)):
-            engine.settle(module)  # the user's code may read what the engine deferred
+        if engine.expects_user_code(module) and writes_only_after_super(type(module), ours):
+            # it only overwrites whole parameters: version counters tell which
+            engine.before_write_only_code(module)
         else:
-            engine.hold(module)  # it only overwrites: settle what it did not write afterwards
-        engine.foreign_wrote(module)
+            engine.settle(module)  # the user's code may read what the engine deferred
+            engine.foreign_wrote(module)
 
 
 def run_init_weights(module: Any, kind: NativeKind, mode: Optional[InitMode]) -> None:

@@ -110,10 +110,8 @@ class InitEngine:
         self.undriven: list[tuple[nn.Module, str]] = []
         self._failed = False
         self._user_code: set[int] = set()
+        self._watched: dict[int, list[tuple[Tensor, int]]] = {}
         stats.engines += 1
-
-    #: :meth:`hold` is supported (fast mode)
-    can_hold = False
 
     def expect_user_code(self, module: nn.Module) -> None:
         """``module``'s own ``init_weights`` (starting with ``super()``) is about to run."""
@@ -122,13 +120,29 @@ class InitEngine:
     def expects_user_code(self, module: nn.Module) -> bool:
         return id(module) in self._user_code
 
-    def user_code_done(self, module: nn.Module) -> None:
-        """``module``'s own ``init_weights`` returned."""
-        self._user_code.discard(id(module))
-
-    def hold(self, module: nn.Module) -> None:
-        """Write-only user code follows on ``module``'s subtree (see :meth:`can_hold`)."""
+    def before_write_only_code(self, module: nn.Module) -> None:
+        """The rest of ``module``'s own ``init_weights`` only overwrites whole parameters
+        through fills that move their version counters: settle the subtree (its values
+        before that code, as upstream's checks see them) and note the versions, so
+        :meth:`user_code_done` marks only what it wrote."""
         self.settle(module)
+        self._watch_versions(module)
+
+    def _watch_versions(self, module: nn.Module) -> None:
+        self._watched[id(module)] = [(p, p._version) for _, p in module.named_parameters() if p in self.table]
+
+    def user_code_done(self, module: nn.Module) -> bool:
+        """``module``'s own ``init_weights`` returned; ``True`` if its writes were watched."""
+        self._user_code.discard(id(module))
+        watched = self._watched.pop(id(module), None)
+        if watched is None:
+            return False
+        self._wrote([p for p, version in watched if p._version != version])
+        return True
+
+    def _wrote(self, params: Sequence[Tensor]) -> None:
+        for p in params:
+            self._state(p).dirty = True
 
     def drove(self, module: nn.Module) -> None:
         """The engine runs ``module``, an upstream ``BaseModule``."""

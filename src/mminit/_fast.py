@@ -101,38 +101,25 @@ class FastInitEngine(InitEngine):
         super().__init__(table, root)
         self._steps: dict[int, list[_Step]] = {}
         self._written: set[int] = set()
-        self._held: dict[int, tuple[Tensor, int]] = {}
         self._meta_versions = meta_versions
 
-    can_hold = True
-
-    def hold(self, module: nn.Module) -> None:
+    def before_write_only_code(self, module: nn.Module) -> None:
         """Leave pending fills in place across user code that only overwrites parameters.
 
-        :meth:`user_code_done` then forgets the fills of parameters it overwrote (the
+        :meth:`_wrote` then forgets the pending fills of parameters it overwrote (the
         version counter moved), so no fill lands on top of the user's values.
         """
-        params = [p for _, p in module.named_parameters() if self._steps.get(id(p))]
+        pending = [p for _, p in module.named_parameters() if self._steps.get(id(p))]
         # the mean before the fills, for constants (what a later check compares with)
-        self._ensure_baseline([p for p in params if self._steps[id(p)][0].spec.kind == "constant"])
-        for p in params:
-            self._held[id(p)] = (p, p._version)
+        self._ensure_baseline([p for p in pending if self._steps[id(p)][0].spec.kind == "constant"])
         rest = [p for _, p in module.named_parameters() if p in self.table and not self._steps.get(id(p))]
         self._settle(rest)  # parameters without pending fills, as before
         self._ensure_baseline(rest)
+        self._watch_versions(module)
 
-    def user_code_done(self, module: nn.Module) -> None:
-        super().user_code_done(module)
-        if not self._held:
-            return
-        overwritten = []
-        for _, p in module.named_parameters():
-            held = self._held.pop(id(p), None)
-            if held is not None and p._version != held[1] and self._steps.get(id(p)):
-                overwritten.append(p)
-        self.drop(overwritten)
-        for p in overwritten:
-            self._states[id(p)].dirty = True
+    def _wrote(self, params: Sequence[Tensor]) -> None:
+        self.drop([p for p in params if self._steps.get(id(p))])
+        super()._wrote(params)
 
     def write_all(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
         for tensor, spec in items:  # no baselines up front: random fills don't need one
