@@ -157,14 +157,18 @@ def enumerate_entries(module: nn.Module) -> Iterator[tuple[int, dict]]:
 def _dynamic(plan: "InitPlan", lint: Any) -> list["Lint"]:
     found = []
     params = [t for t in plan.tensors if t.kind == "parameter"]
+    overwritten: dict[tuple[str, str, str], list[str]] = {}
     for t in params:
         if t.origin == "user_code":
             parents = [s for s in t.shadowed if s.info and s.owner_class]
             if parents:
                 s = parents[-1]
-                found.append(lint("MI005", s.owner, t.name,
-                                  f"{s.owner_class}'s init_cfg ({s.info.split(':')[0]}, {s.via}) on {t.name} is "
-                                  f"overwritten by {t.source}"))
+                key = (s.owner, f"{s.owner_class}'s init_cfg ({s.info.split(':')[0]}, {s.via})", t.source)
+                overwritten.setdefault(key, []).append(t.name)
+    for (owner, what, by), names in overwritten.items():
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        found.append(lint("MI005", owner, names[0],
+                          f"{what} on {len(names)} parameter(s) ({shown}) is overwritten by {by}"))
     by_module: dict[str, list[Any]] = {}
     for t in params:
         by_module.setdefault(t.name.rpartition(".")[0], []).append(t)
