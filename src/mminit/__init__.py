@@ -82,6 +82,8 @@ __all__ = [
     "enable",
     "init_weights",
     "route",
+    "explain",
+    "InitPlan",
     "MaterializeWarning",
     "materialize",
     "name_keyed",

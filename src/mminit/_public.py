@@ -36,6 +36,7 @@ from mminit._initializers import (
 from mminit._registry import Registry, build_from_cfg
 from mminit._user_code import InitMode, init_mode
 from mminit._route import disable, enable, init_weights, route
+from mminit._explain import InitPlan, explain
 from mminit._meta import MaterializeWarning, materialize
 from mminit._name_keyed import name_keyed
 from mminit._sharded import sharded_init
@@ -151,6 +152,8 @@ __all__ = [
     "enable",
     "init_weights",
     "route",
+    "explain",
+    "InitPlan",
     "MaterializeWarning",
     "materialize",
     "name_keyed",

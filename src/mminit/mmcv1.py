@@ -27,6 +27,7 @@ from ._initializers import BaseInit
 from ._registry import Registry, build_from_cfg
 from ._user_code import InitMode, init_mode
 from ._route import disable, enable, init_weights, route
+from ._explain import InitPlan, explain
 from ._meta import MaterializeWarning, materialize
 from ._name_keyed import name_keyed
 from ._sharded import sharded_init
@@ -162,4 +163,6 @@ __all__ = [
     "name_keyed",
     "sharded_init",
     "route",
+    "explain",
+    "InitPlan",
 ]
