@@ -22,8 +22,9 @@ import io
 import logging
 import sys
 import warnings
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -31,7 +32,6 @@ from torch import Tensor, nn
 from ._fast import FastInitEngine, using_fast_engine
 from ._fills import FillSpec
 from ._initialize import _apply_overrides, initialize_with
-from ._initializers import matches_layer
 
 __all__ = ["InitPlan", "Lint", "Step", "TensorPlan", "explain"]
 
@@ -86,7 +86,7 @@ class TensorPlan:
 
     name: str
     kind: str
-    info: Optional[str]
+    info: str | None
     origin: str
     source: str
     shadowed: list[Step] = field(default_factory=list)
@@ -114,7 +114,7 @@ class InitPlan:
     flavours: list[str]
     tensors: list[TensorPlan]
     lints: list[Lint] = field(default_factory=list)
-    error: Optional[str] = None  # init_weights would raise this
+    error: str | None = None  # init_weights would raise this
     #: whether init_weights logs its per-parameter init-info dump (mmcv 1.x's dict
     #: Pretrained early return and a root that never reaches BaseModule's skip it)
     dumps: bool = True
@@ -145,7 +145,7 @@ class InitPlan:
 
 
 # ------------------------------------------------------------------ recording
-def _provenance(names: dict[int, str]) -> tuple[Optional[nn.Module], Optional[dict], Optional[str]]:
+def _provenance() -> tuple[nn.Module | None, dict | None, str | None]:
     """The ``init_cfg`` owner, entry and override name of the initializer now running.
 
     Read from the call stack: the innermost ``initialize_with`` frame holds the
@@ -166,7 +166,7 @@ def _provenance(names: dict[int, str]) -> tuple[Optional[nn.Module], Optional[di
 class _PlanEngine(FastInitEngine):
     """Fast mode, noting the origin of every recorded fill (see the module docstring)."""
 
-    recorder: "_Recorder"
+    recorder: _Recorder
 
     def write_all(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
         self.recorder.fills(items, info)
@@ -190,7 +190,7 @@ class _PlanEngine(FastInitEngine):
 class _Recorder:
     def __init__(self, root: nn.Module) -> None:
         self.names = {id(m): n for n, m in root.named_modules(remove_duplicate=False)}
-        self.tensor_module = {}
+        self.tensor_module: dict[int, nn.Module] = {}
         for mname, m in root.named_modules(remove_duplicate=False):
             for pname, p in m.named_parameters(recurse=False):
                 self.tensor_module.setdefault(id(p), m)
@@ -199,8 +199,8 @@ class _Recorder:
         self.engines: list[FastInitEngine] = []
         self.finished: dict[int, int] = {}
 
-    def _step(self, info: str, tensor_owner: Optional[nn.Module], fill: str) -> Step:
-        owner, cfg, override = _provenance(self.names)
+    def _step(self, info: str, tensor_owner: nn.Module | None, fill: str) -> Step:
+        owner, cfg, override = _provenance()
         if owner is None:
             return Step(info, "", "", "direct call (an initializer called by code)", fill)
         layers = cfg.get("layer") if isinstance(cfg, dict) else None
@@ -221,7 +221,7 @@ class _Recorder:
                 self._step(info, self.tensor_module.get(id(tensor)), spec.kind))
 
     def foreign(self, module: nn.Module, what: str) -> None:
-        owner, cfg, _ = _provenance(self.names)
+        owner, cfg, _ = _provenance()
         if owner is None:
             if what:
                 self.user_code.append(module)

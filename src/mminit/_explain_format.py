@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["format_plan"]
 
 
-def _line_of(t: "TensorPlan") -> str:
+def _line_of(t: TensorPlan) -> str:
     if t.kind == "buffer":
         what = "buffer, " + t.source
     else:
@@ -38,11 +38,12 @@ def _ranges(values: list[int]) -> str:
     return ",".join(out)
 
 
-def format_plan(plan: "InitPlan", buffers: bool = False) -> str:
-    lines = [f"{plan.model} ({', '.join(plan.flavours) or 'no BaseModule'}): "
-             f"{sum(t.kind == 'parameter' for t in plan.tensors)} parameters, "
-             f"{sum(t.kind == 'buffer' for t in plan.tensors)} buffers, "
-             f"{sum(t.uncovered for t in plan.tensors if t.kind == 'parameter')} parameters keep their value"]
+def format_plan(plan: InitPlan, buffers: bool = False) -> str:
+    header = (f"{plan.model} ({', '.join(plan.flavours) or 'no BaseModule'}): "
+              f"{sum(t.kind == 'parameter' for t in plan.tensors)} parameters, "
+              f"{sum(t.kind == 'buffer' for t in plan.tensors)} buffers, "
+              f"{sum(t.uncovered for t in plan.tensors if t.kind == 'parameter')} parameters keep their value")
+    lines = [header]
     if plan.error:
         lines.append(f"init_weights would raise {plan.error}")
     groups: dict[tuple[str, str], list[int]] = {}

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import difflib
 import os
-from typing import TYPE_CHECKING, Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
@@ -71,7 +72,7 @@ def _class_names(module: nn.Module) -> set[str]:
     return names
 
 
-def _checkpoint_keys(path: str) -> Optional[list[str]]:
+def _checkpoint_keys(path: Any) -> list[str] | None:
     """The keys of a local checkpoint, read without loading tensor data (``mmap``)."""
     if not isinstance(path, str) or not os.path.isfile(path):
         return None
@@ -86,13 +87,13 @@ def _checkpoint_keys(path: str) -> Optional[list[str]]:
     return [str(k) for k in state] if isinstance(state, dict) else None
 
 
-def _static(model: nn.Module, lint: Any) -> list["Lint"]:
+def _static(model: nn.Module, lint: Any) -> list[Lint]:
     from ._native import native_kind
 
     found = []
     for path, module in model.named_modules():
         cls = type(module).__name__
-        for i, entry in enumerate_entries(module):
+        for i, entry in _entries(module):
             key = f"init_cfg[{i}]" if isinstance(module.init_cfg, list) else "init_cfg"
             typ = _type_name(entry)
             layers = _layers(entry)
@@ -117,7 +118,7 @@ def _static(model: nn.Module, lint: Any) -> list["Lint"]:
                 keys = _checkpoint_keys(entry.get("checkpoint"))
                 prefix = str(entry["prefix"])
                 prefix = prefix if prefix.endswith(".") else prefix + "."
-                if keys is not None and not any(k.startswith(prefix) or k.startswith("module." + prefix)
+                if keys is not None and not any(k.startswith((prefix, "module." + prefix))
                                                 for k in keys):
                     found.append(lint("MI003", path, f"{key}.prefix",
                                       f"{cls}: Pretrained prefix {entry['prefix']!r} matches none of the "
@@ -150,11 +151,7 @@ def _static(model: nn.Module, lint: Any) -> list["Lint"]:
     return found
 
 
-def enumerate_entries(module: nn.Module) -> Iterator[tuple[int, dict]]:
-    return _entries(module)
-
-
-def _dynamic(plan: "InitPlan", lint: Any) -> list["Lint"]:
+def _dynamic(plan: InitPlan, lint: Any) -> list[Lint]:
     found = []
     params = [t for t in plan.tensors if t.kind == "parameter"]
     overwritten: dict[tuple[str, str, str], list[str]] = {}
@@ -182,7 +179,7 @@ def _dynamic(plan: "InitPlan", lint: Any) -> list["Lint"]:
     return found
 
 
-def run_lints(model: nn.Module, plan: "InitPlan") -> list["Lint"]:
+def run_lints(model: nn.Module, plan: InitPlan) -> list[Lint]:
     """Every lint on ``model`` (read, never run) and its ``plan``."""
     from ._explain import Lint
 
