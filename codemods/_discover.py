@@ -26,7 +26,11 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import PurePosixPath
 
-__all__ = ["Discovery", "discover", "is_stale_temporary", "skip_reason"]
+__all__ = ["DEFAULT_MAX_BYTES", "Discovery", "discover", "is_stale_temporary", "skip_reason"]
+
+#: Files larger than this are not parsed (``--max-file-size``; a full LibCST parse
+#: needs about 300 times the file's size in memory).
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 
 VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", ".jj", "CVS"})
 CACHE_DIRS = frozenset({

@@ -28,6 +28,7 @@ from typing import Literal
 
 import libcst as cst
 
+from mminit_codemods._discover import DEFAULT_MAX_BYTES
 from mminit_codemods._isort import place_mminit_imports
 from mminit_codemods._leftovers import import_statements, upstream_imports
 from mminit_codemods._moves import move_table
@@ -46,9 +47,6 @@ __all__ = [
 
 Status = Literal["changed", "unchanged", "not-parsed", "failed"]
 _MARKERS = (b"mmcv", b"mmengine")
-#: Files larger than this are not parsed (``--max-file-size``; a full LibCST parse
-#: needs about 300 times the file's size in memory).
-DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 _CHUNK = 1 << 20
 #: Suffix of the temporary files ``write_atomic`` creates next to the file it replaces.
 TEMP_SUFFIX = ".mminit-tmp"

@@ -14,7 +14,6 @@ from typing import Any, Union
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from mminit_codemods._planner import plan_module
 from mminit_codemods._collect import Collector
 from mminit_codemods._edits import (
     dotted,
@@ -24,6 +23,7 @@ from mminit_codemods._edits import (
     without_aliases,
 )
 from mminit_codemods._plan import Plan
+from mminit_codemods._planner import plan_module
 from mminit_codemods._prescan import Prescan
 
 __all__ = ["Move", "Note", "Rewriter", "migrate_tree"]

@@ -20,11 +20,14 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from mminit_codemods._discover import Discovery, discover
-from mminit_codemods._files import DEFAULT_MAX_BYTES, FileResult, migrate_file, pending_temporary
-from mminit_codemods._report import build_report, plural, summary_lines, unresolved
+# Only the standard library at import time: ``mminit migrate --help`` must not wait
+# for LibCST (about 0.3 s); the modules that need it are imported once the run starts.
+from mminit_codemods._discover import DEFAULT_MAX_BYTES, Discovery, discover
+
+if TYPE_CHECKING:
+    from mminit_codemods._files import FileResult
 
 __all__ = ["discover", "main"]
 
@@ -85,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
 # -- workers --------------------------------------------------------------------------
 def _stop_worker(*_: object) -> None:
     """Leave no temporary file behind and end this worker now."""
+    from mminit_codemods._files import pending_temporary
+
     tmp = pending_temporary()
     if tmp is not None:
         try:
@@ -122,6 +127,8 @@ def _worker_init(parent: int) -> None:
 
 
 def _work(task: tuple[str, bool, bool, bool, int]) -> FileResult:
+    from mminit_codemods._files import migrate_file
+
     return migrate_file(*task)
 
 
@@ -197,6 +204,8 @@ def _stale_temporaries(found: Discovery, write: bool, err: TextIO) -> list[dict[
 
 
 def _print_result(result: FileResult, mode: str, quiet: bool, err: TextIO) -> None:
+    from mminit_codemods._report import plural
+
     if result.diff:
         sys.stdout.write(result.diff)
         sys.stdout.flush()
@@ -214,6 +223,9 @@ def _print_result(result: FileResult, mode: str, quiet: bool, err: TextIO) -> No
 
 
 def _migrate(args: argparse.Namespace) -> int:
+    from mminit_codemods._files import FileResult
+    from mminit_codemods._report import build_report, summary_lines, unresolved
+
     mode = "check" if args.check else "diff" if args.diff else "write"
     if args.report:
         problem = _report_problem(args.report)

@@ -233,3 +233,12 @@ def test_symlinked_files_inside_directories_are_skipped(tmp_path: Path) -> None:
     (repo / "link.py").symlink_to(outside)
     assert main([str(repo)]) == 0
     assert outside.read_text() == BEFORE
+
+
+def test_help_does_not_import_libcst_or_torch() -> None:
+    # `mminit migrate --help` must start fast (issue 13 item 2): LibCST alone costs ~0.3 s.
+    code = ("import sys\nfrom mminit_codemods.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('libcst', 'torch', 'tqdm') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
