@@ -21,8 +21,9 @@ import copy
 import io
 import logging
 import sys
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -298,6 +299,27 @@ def _flavours(model: nn.Module) -> list[str]:
     return found
 
 
+@contextlib.contextmanager
+def _quiet_logs() -> Iterator[None]:
+    """Drop the log records this thread emits meanwhile (the copy's init-info dump, the
+    ``initialize ... with init_cfg`` lines, checkpoint messages).  ``logging.disable``
+    is not enough: mmengine's ``MMLogger`` instances live outside the logging manager,
+    so their cached level checks are never cleared."""
+    thread = threading.get_ident()
+    original = logging.Logger.handle
+
+    def handle(logger: logging.Logger, record: logging.LogRecord) -> Any:
+        if record.thread == thread:
+            return None
+        return original(logger, record)
+
+    logging.Logger.handle = handle  # type: ignore[method-assign, assignment]
+    try:
+        yield
+    finally:
+        logging.Logger.handle = original  # type: ignore[method-assign]
+
+
 def _dumps(model: nn.Module) -> bool:
     from ._native import _KINDS
 
@@ -350,17 +372,13 @@ def explain(model: nn.Module, lints: bool = True) -> InitPlan:
     # values before, to tell what init_weights leaves unchanged (not on the meta device)
     before = {} if on_meta else {name: t.detach().clone() for name, t in named}
     plan = InitPlan(type(model).__name__, _flavours(model), [])
-    previous = logging.root.manager.disable
-    logging.disable(logging.INFO)  # the copy's init-info dump and init_cfg records
     try:
-        with warnings.catch_warnings(), using_fast_engine(_Engine), \
+        with warnings.catch_warnings(), using_fast_engine(_Engine), _quiet_logs(), \
                 contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             init_weights(work, mode="fast")
     except Exception as exc:  # noqa: BLE001 - reported in the plan
         plan.error = f"{type(exc).__name__}: {exc}"
-    finally:
-        logging.disable(previous)
     if plan.error is None:
         plan.dumps = _dumps(model)
         if not engines:  # the root's own init_weights never reaches BaseModule's

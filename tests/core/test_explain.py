@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 
-import pytest
 import torch
 from torch import nn
 
@@ -216,3 +215,21 @@ def test_cli_strict_and_json(tmp_path):
     assert _cli(tmp_path, "explain_factory_mod:bad").returncode == 0
     assert _cli(tmp_path, "explain_factory_mod:good", "--flavour", "mmcv1").returncode == 2
     assert _cli(tmp_path, "no_such_module:f").returncode == 2
+
+
+def test_explain_logs_nothing():
+    import logging
+
+    seen = []
+    original = logging.Logger.handle
+
+    def handle(logger, record):
+        seen.append(record.getMessage())
+        return original(logger, record)
+
+    logging.Logger.handle = handle
+    try:
+        explain(Net())
+    finally:
+        logging.Logger.handle = original
+    assert seen == []
