@@ -12,7 +12,10 @@ peak extra memory is one full parameter.  ``Tensor.mean`` of a DTensor (the
 init-info bookkeeping) is computed on the shards and all-reduced by DTensor:
 no parameter is gathered.  Non-zero ranks drop the ``mminit`` logger's records
 for the block, so the init-info dump happens on rank 0 only (mmengine's
-``MMLogger`` already logs only on rank 0).  Only ``torch.distributed`` is used.
+``MMLogger`` already logs only on rank 0).  ``fully_shard`` swaps each sharded
+module's class for ``FSDP<Name>``; inside the block those classes carry their
+original names, so init-info strings and warnings name ``Net``, as in one
+process.  Only ``torch.distributed`` is used.
 
 Inside a :func:`mminit.name_keyed` block the full value is drawn from the
 parameter's keyed stream instead.
@@ -25,7 +28,7 @@ import logging
 from typing import Any, Iterator, Optional
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 
 from ._name_keyed import RandomCall, _is_dtensor, active_name_keyed, random_call
@@ -82,8 +85,25 @@ def _rank() -> int:
     return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
 
 
+def _fsdp_classes(model: nn.Module) -> dict[type, str]:
+    """``fully_shard``'s ``FSDP<Name>`` classes in ``model`` and the names of the classes they wrap."""
+    try:
+        from torch.distributed.fsdp import FSDPModule
+    except ImportError:  # pragma: no cover - torch without FSDP2
+        return {}
+    found: dict[type, str] = {}
+    for module in model.modules():
+        cls = type(module)
+        if cls in found or not isinstance(module, FSDPModule):
+            continue
+        wrapped = [b for b in cls.__bases__ if b is not FSDPModule]
+        if len(wrapped) == 1 and cls.__name__ == f"FSDP{wrapped[0].__name__}":
+            found[cls] = wrapped[0].__name__
+    return found
+
+
 @contextlib.contextmanager
-def sharded_init() -> Iterator[None]:
+def sharded_init(model: nn.Module) -> Iterator[None]:
     """Initialise DTensor-sharded parameters as one process would (enter on every rank).
 
     Example (every rank, after ``dist.init_process_group``)::
@@ -95,17 +115,32 @@ def sharded_init() -> Iterator[None]:
             fully_shard(layer)
         fully_shard(model)
         model.to_empty(device="cpu")
-        with mminit.sharded_init():
+        with mminit.sharded_init(model):
             mminit.materialize(model, device=None)  # torch layers' default init
             model.init_weights()                     # compat mode: upstream's values
+
+    Args:
+        model: the model being initialised (its ``FSDP<Name>`` classes are
+            named ``Name`` inside the block).
+
+    Raises:
+        TypeError: ``model`` is not an ``nn.Module``.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"sharded_init() expects the model (an nn.Module), got {type(model).__name__}")
+    renamed = _fsdp_classes(model)
+    originals = {cls: (cls.__name__, cls.__qualname__) for cls in renamed}
     logger = logging.getLogger("mminit")
     drop = _DropRecords() if _rank() != 0 else None
     if drop is not None:
         logger.addFilter(drop)
     try:
+        for cls, name in renamed.items():
+            cls.__name__ = cls.__qualname__ = name
         with _ShardedMode():
             yield
     finally:
+        for cls, (name, qualname) in originals.items():
+            cls.__name__, cls.__qualname__ = name, qualname
         if drop is not None:
             logger.removeFilter(drop)

@@ -1,0 +1,98 @@
+"""Launch a model init on N gloo ranks (127.0.0.1, spawned, bounded in time); no tests in here.
+
+Each rank seeds, builds the model on the meta device, shards every child and
+the root with FSDP2's ``fully_shard``, allocates (``to_empty``), initialises
+inside ``mminit.sharded_init()`` and writes its result to ``out/rank{r}.pt``:
+the gathered full state (``DTensor.full_tensor()``, test-side only), the
+local shard shapes and the ``mminit`` logger's records.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Keep(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.levelname, record.getMessage()))
+
+
+def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int, keyed: bool) -> None:
+    import torch.distributed as dist
+    from torch.distributed.fsdp import fully_shard
+
+    import mminit
+
+    torch.set_num_threads(1)
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    dist.init_process_group("gloo", rank=rank, world_size=world, init_method=f"tcp://127.0.0.1:{port}")
+    try:
+        mod, _, name = builder.rpartition(":")
+        build: Callable[[], torch.nn.Module] = getattr(importlib.import_module(mod), name)
+        logger = logging.getLogger("mminit")
+        keep = _Keep()
+        logger.addHandler(keep)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        torch.manual_seed(seed)
+        with torch.device("meta"):
+            model = build()
+        for child in model.children():
+            if any(True for _ in child.parameters()):
+                fully_shard(child)
+        fully_shard(model)
+        model.to_empty(device="cpu")
+        with mminit.sharded_init(model):
+            if keyed:
+                with mminit.name_keyed(model, seed=seed):
+                    mminit.materialize(model, device=None, warn=False)
+                    model.init_weights()
+            else:
+                mminit.materialize(model, device=None, warn=False)
+                model.init_weights()
+        next_draw = torch.rand(4)
+        state: dict[str, Any] = {}
+        local: dict[str, tuple[int, ...]] = {}
+        for key, t in model.state_dict().items():
+            full = t.full_tensor() if hasattr(t, "full_tensor") else t
+            state[key] = full.detach().clone()
+            local[key] = tuple((t.to_local() if hasattr(t, "to_local") else t).shape)
+        torch.save({"state": state, "local": local, "records": keep.records, "next_draw": next_draw},
+                   Path(out) / f"rank{rank}.pt")
+    finally:
+        dist.destroy_process_group()
+
+
+def run_sharded(world: int, out: Path, builder: str, seed: int, keyed: bool = False,
+                timeout: float = 180.0) -> list[dict[str, Any]]:
+    """Run :func:`_worker` on ``world`` spawned ranks; each rank's saved result, rank order."""
+    import torch.multiprocessing as mp
+
+    ctx = mp.start_processes(_worker, args=(world, free_port(), str(out), builder, seed, keyed),
+                             nprocs=world, join=False, start_method="spawn")
+    deadline = time.monotonic() + timeout
+    while not ctx.join(timeout=1.0):
+        if time.monotonic() > deadline:
+            for p in ctx.processes:
+                if p.is_alive():
+                    p.kill()
+            raise TimeoutError(f"{world} gloo ranks did not finish within {timeout:.0f} s")
+    return [torch.load(out / f"rank{r}.pt", weights_only=False) for r in range(world)]

@@ -1,0 +1,54 @@
+"""Sharded (FSDP2 ``fully_shard``, gloo on 127.0.0.1) compat init equals upstream's single-process init.
+
+The reference is upstream's ``init_weights`` of the same model built on the CPU
+under the same seed in this process; the ranks build on the meta device, shard,
+``to_empty``, then ``mminit.materialize`` + ``init_weights`` inside
+``mminit.sharded_init()``.  The gathered state is bit-identical, rank 0's
+init-info records are upstream's and the other ranks log none.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import pytest
+import torch
+
+from .libs import LogCapture
+from .sharded_models import upstream_net
+from .sharded_support import run_sharded
+from .test_core_support import requested_flavours
+
+FLAVOURS = requested_flavours()
+SEED = 21
+
+
+def _reference():
+    torch.manual_seed(SEED)
+    model = upstream_net()
+    with LogCapture().capture() as records:
+        model.init_weights()
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    return state, [r for r in records if r[1].startswith("\n")], torch.rand(4)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("world", [2, 4])
+def test_sharded_compat_init_equals_upstream_single_process(flavour, world, tmp_path, monkeypatch):
+    monkeypatch.setenv("MMINIT_SHARDED_FLAVOUR", flavour)
+    os.environ["MMINIT_SHARDED_FLAVOUR"] = flavour  # the spawned ranks read it too
+    state, records, next_draw = _reference()
+    results = run_sharded(world, tmp_path, "compat_tests.sharded_models:mminit_net", SEED)
+    for rank, res in enumerate(results):
+        assert res["state"].keys() == state.keys()
+        for key, value in state.items():
+            assert torch.equal(res["state"][key], value), f"rank {rank}: {key} differs"
+        assert torch.equal(res["next_draw"], next_draw), "the generator ends elsewhere than upstream's"
+    sharded = [k for k, shape in results[0]["local"].items() if shape != tuple(state[k].shape)]
+    assert sharded, "nothing was sharded"
+    assert len(records) == len(list(upstream_net().parameters())), "upstream dumps one record per parameter"
+    dump = [r for r in results[0]["records"] if r[1].startswith("\n")]
+    assert [r[1] for r in dump] == [r[1] for r in records]
+    assert all(res["records"] == [] for res in results[1:])
+    logging.getLogger("mminit").handlers.clear()
