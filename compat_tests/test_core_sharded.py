@@ -10,7 +10,6 @@ init-info records are upstream's and the other ranks log none.
 from __future__ import annotations
 
 import logging
-import os
 
 import pytest
 import torch
@@ -37,7 +36,6 @@ def _reference():
 @pytest.mark.parametrize("world", [2, 4])
 def test_sharded_compat_init_equals_upstream_single_process(flavour, world, tmp_path, monkeypatch):
     monkeypatch.setenv("MMINIT_SHARDED_FLAVOUR", flavour)
-    os.environ["MMINIT_SHARDED_FLAVOUR"] = flavour  # the spawned ranks read it too
     state, records, next_draw = _reference()
     results = run_sharded(world, tmp_path, "compat_tests.sharded_models:mminit_net", SEED)
     for rank, res in enumerate(results):
@@ -52,3 +50,35 @@ def test_sharded_compat_init_equals_upstream_single_process(flavour, world, tmp_
     assert [r[1] for r in dump] == [r[1] for r in records]
     assert all(res["records"] == [] for res in results[1:])
     logging.getLogger("mminit").handlers.clear()
+
+
+@pytest.mark.parametrize("world", [2])
+def test_sharded_name_keyed_init_equals_single_process_name_keyed(world, tmp_path, monkeypatch):
+    """The opt-in name-keyed streams (not upstream's numbers): sharded equals one process."""
+    import mminit
+
+    from .sharded_models import mminit_net
+
+    flavour = FLAVOURS[0]
+    monkeypatch.setenv("MMINIT_SHARDED_FLAVOUR", flavour)
+    torch.manual_seed(SEED)
+    with torch.device("meta"):
+        model = mminit_net()
+    torch.manual_seed(99)  # the global stream must not matter
+    with mminit.name_keyed(model, seed=SEED):
+        mminit.materialize(model, warn=False)
+        model.init_weights()
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    results = run_sharded(world, tmp_path, "compat_tests.sharded_models:mminit_net", SEED, keyed=True)
+    for rank, res in enumerate(results):
+        for key, value in state.items():
+            assert torch.equal(res["state"][key], value), f"rank {rank}: {key} differs"
+    logging.getLogger("mminit").handlers.clear()
+
+
+def test_sharded_init_names_what_it_expects():
+    import mminit
+
+    with pytest.raises(TypeError, match=r"sharded_init\(\) expects the model \(an nn.Module\), got str"):
+        with mminit.sharded_init("model"):  # type: ignore[arg-type]
+            pass
