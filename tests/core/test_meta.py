@@ -1,0 +1,82 @@
+"""``mminit.materialize``: meta-built models get the CPU-built model's construction values."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+from torch import nn
+
+import mminit
+from mminit._meta import construction_order
+
+
+class Block(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.attn = nn.MultiheadAttention(8, 2)  # out_proj reset before the attention's own reset
+        self.fc = nn.Linear(8, 8)
+        self.bn = nn.BatchNorm1d(8)
+
+
+class WithRaw(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.pos = nn.Parameter(torch.randn(1, 4))  # not replayable: a value computed in __init__
+        self.register_buffer("index", torch.arange(4))
+
+
+def _build(cls, device: str, seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    with torch.device(device):
+        return cls()
+
+
+def test_meta_materialize_equals_cpu_build_and_generator_position():
+    cpu = _build(lambda: nn.Sequential(Block(), nn.Embedding(5, 8, padding_idx=1), Block()), "cpu")
+    after_cpu = torch.rand(3)
+    meta = _build(lambda: nn.Sequential(Block(), nn.Embedding(5, 8, padding_idx=1), Block()), "meta")
+    assert mminit.materialize(meta) == ()
+    after_meta = torch.rand(3)
+    assert torch.equal(after_cpu, after_meta)
+    for (k, a), (k2, b) in zip(cpu.state_dict().items(), meta.state_dict().items()):
+        assert k == k2 and torch.equal(a, b), k
+
+
+def test_construction_order_is_post_order_once_each():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(nn.Sequential(shared, nn.ReLU()), shared)
+    names = [name for name, _ in construction_order(model)]
+    assert names == ["0.0", "0.1", "0", ""]
+
+
+def test_values_computed_in_init_are_named_and_warned():
+    model = _build(WithRaw, "meta")
+    with pytest.warns(mminit.MaterializeWarning, match=r"2 tensor\(s\).*pos, index"):
+        left = mminit.materialize(model)
+    assert left == ("pos", "index")
+    assert model.fc.weight.device.type == "cpu"
+
+
+def test_warn_false_and_device_none_replay_in_place():
+    model = _build(WithRaw, "meta")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert mminit.materialize(model, device=None, warn=False) == ("pos", "index")
+    assert model.fc.weight.is_meta  # nothing allocated; the replay ran on the meta tensors
+
+
+def test_cpu_model_replays_too():
+    model = _build(lambda: nn.Linear(3, 3), "cpu", seed=1)
+    with torch.no_grad():
+        model.weight.zero_()
+    torch.manual_seed(1)
+    assert mminit.materialize(model) == ()
+    assert torch.equal(model.weight, _build(lambda: nn.Linear(3, 3), "cpu", seed=1).weight)
+
+
+def test_not_a_module():
+    with pytest.raises(TypeError, match="materialize\\(\\) expects an nn.Module, got list"):
+        mminit.materialize([])  # type: ignore[arg-type]
