@@ -1,4 +1,6 @@
-"""``mminit.explain`` on real upstream models (mmpretrain 1.2.0 in ``.venv``; mmdet 2.28.2 in ``.venv-mmcv``).
+"""``mminit.explain`` on the real upstream models of ``compat_tests/real_models`` (its ``harness.CONFIGS``:
+mmpretrain 1.2.0 in ``.venv``; mmcls 0.25.0 and mmdet 2.28.2 in ``.venv-mmcv``; selected by
+``MMINIT_COMPAT_FLAVOURS`` as there).
 
 Each model is built from the package's own config (upstream classes throughout),
 explained, and then initialised by its own upstream ``init_weights()`` on a second
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
 import re
 import sys
 import warnings
@@ -25,16 +26,16 @@ from compat_tests.libs import missing_upstream
 
 HERE = Path(__file__).resolve().parent / "real_models"
 _DUMP = re.compile(r"^\n(?P<name>\S+) - torch\.Size\(\[[\d, ]*\]\): \n(?P<info>.*) \n $", re.DOTALL)
-CONFIGS = {
-    "mmpretrain": ["vision_transformer/vit-base-p16_64xb64_in1k.py", "swin_transformer/swin-tiny_16xb64_in1k.py",
-                   "resnet/resnet50_8xb32_in1k.py"],
-    "mmdet": ["mask_rcnn/mask_rcnn_r50_fpn_1x_coco.py"],
-}
 
 
-def _package() -> str:
-    flavours = os.environ.get("MMINIT_COMPAT_FLAVOURS", "mmengine")
-    return "mmdet" if "mmcv1" in flavours else "mmpretrain"
+def _cases() -> list[tuple[str, str]]:
+    sys.path[:0] = [str(HERE)]
+    try:
+        import harness
+    finally:
+        del sys.path[:1]
+    return [(package, config) for package in harness.CONFIGS if harness.selected(package)
+            for config in harness.CONFIGS[package]]
 
 
 def _dump_of(model: Any) -> dict[str, str]:
@@ -53,9 +54,8 @@ def _dump_of(model: Any) -> dict[str, str]:
     return {m["name"]: m["info"].strip() for m in (_DUMP.match(x) for x in seen) if m}
 
 
-@pytest.mark.parametrize("config", CONFIGS[_package()])
-def test_plan_matches_upstream_on_real_model(config, tmp_path):
-    package = _package()
+@pytest.mark.parametrize(("package", "config"), _cases())
+def test_plan_matches_upstream_on_real_model(package, config, tmp_path):
     sys.path[:0] = [str(HERE)]
     try:
         import side
@@ -65,7 +65,7 @@ def test_plan_matches_upstream_on_real_model(config, tmp_path):
         try:
             build = side._builder(package)
         except ImportError as exc:
-            missing_upstream(f"{package} not importable: {exc}")
+            missing_upstream(f"{package} not importable ({exc}); tools/setup_envs.sh installs it")
         site = Path(__import__(package).__file__).parent / ".mim" / "configs"
         cfg = side._read_config(package, str(site / config))
         side._local_checkpoints(cfg, build, tmp_path, Path(config).stem)

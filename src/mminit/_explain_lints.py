@@ -8,7 +8,8 @@ MI003     a ``Pretrained`` ``prefix`` matches no key of its (local) checkpoint
 MI004     Xavier/Kaiming aimed at a weight with fewer than 2 dimensions
 MI005     a parent's ``init_cfg`` fill overwritten by a child's own
           ``init_weights`` (``ConvModule`` ignores its parent's ``init_cfg``)
-MI006     a parameter left at PyTorch's default while its siblings are initialised
+MI006     a parameter left at PyTorch's default while a sibling parameter (same module)
+          is initialised by an ``init_cfg`` rule
 MI007     mmcv 1.x: a dict ``Pretrained`` ``init_cfg`` returns early, so the
           children's ``init_weights`` never run
 ========  ==============================================================
@@ -170,7 +171,8 @@ def _dynamic(plan: InitPlan, lint: Any) -> list[Lint]:
     for t in params:
         by_module.setdefault(t.name.rpartition(".")[0], []).append(t)
     for mod, ts in by_module.items():
-        covered = [t for t in ts if not t.uncovered]
+        # siblings a declarative rule initialised (a module's own code chose its gaps itself)
+        covered = [t for t in ts if not t.uncovered and t.origin in ("init_cfg", "override", "pretrained")]
         for t in ts:
             if t.origin == "default" and covered:
                 found.append(lint("MI006", mod, t.name,
