@@ -35,7 +35,8 @@ class _Keep(logging.Handler):
         self.records.append((record.levelname, record.getMessage()))
 
 
-def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int, keyed: bool) -> None:
+def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int, keyed: bool,
+            mode: str) -> None:
     import torch.distributed as dist
     from torch.distributed.fsdp import fully_shard
 
@@ -60,7 +61,7 @@ def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int,
                 fully_shard(child)
         fully_shard(model)
         model.to_empty(device="cpu")
-        with mminit.sharded_init(model):
+        with mminit.sharded_init(model), mminit.init_mode(mode):
             if keyed:
                 with mminit.name_keyed(model, seed=seed):
                     mminit.materialize(model, device=None, warn=False)
@@ -82,11 +83,11 @@ def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int,
 
 
 def run_sharded(world: int, out: Path, builder: str, seed: int, keyed: bool = False,
-                timeout: float = 180.0) -> list[dict[str, Any]]:
+                mode: str = "compat", timeout: float = 180.0) -> list[dict[str, Any]]:
     """Run :func:`_worker` on ``world`` spawned ranks; each rank's saved result, rank order."""
     import torch.multiprocessing as mp
 
-    ctx = mp.start_processes(_worker, args=(world, free_port(), str(out), builder, seed, keyed),
+    ctx = mp.start_processes(_worker, args=(world, free_port(), str(out), builder, seed, keyed, mode),
                              nprocs=world, join=False, start_method="spawn")
     deadline = time.monotonic() + timeout
     while not ctx.join(timeout=1.0):

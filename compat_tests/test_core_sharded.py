@@ -52,8 +52,8 @@ def test_sharded_compat_init_equals_upstream_single_process(flavour, world, tmp_
     logging.getLogger("mminit").handlers.clear()
 
 
-@pytest.mark.parametrize("world", [2])
-def test_sharded_name_keyed_init_equals_single_process_name_keyed(world, tmp_path, monkeypatch):
+@pytest.mark.parametrize("mode", ["compat", "fast"])
+def test_sharded_name_keyed_init_equals_single_process_name_keyed(mode, tmp_path, monkeypatch):
     """The opt-in name-keyed streams (not upstream's numbers): sharded equals one process."""
     import mminit
 
@@ -65,11 +65,11 @@ def test_sharded_name_keyed_init_equals_single_process_name_keyed(world, tmp_pat
     with torch.device("meta"):
         model = mminit_net()
     torch.manual_seed(99)  # the global stream must not matter
-    with mminit.name_keyed(model, seed=SEED):
+    with mminit.name_keyed(model, seed=SEED), mminit.init_mode(mode):
         mminit.materialize(model, warn=False)
         model.init_weights()
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    results = run_sharded(world, tmp_path, "compat_tests.sharded_models:mminit_net", SEED, keyed=True)
+    results = run_sharded(2, tmp_path, "compat_tests.sharded_models:mminit_net", SEED, keyed=True, mode=mode)
     for rank, res in enumerate(results):
         for key, value in state.items():
             assert torch.equal(res["state"][key], value), f"rank {rank}: {key} differs"
