@@ -6,8 +6,9 @@ The plan is fast mode's own: :func:`explain` deep-copies the model and runs
 which module's ``init_cfg`` asked for it (``layer`` match or ``override``).  The
 init-info string each parameter ends with is the fast engine's table, which is
 compat mode's (and upstream's) string; the fills it shadowed are the recorded
-steps before the last.  The model passed in is never touched; a meta-device model
-is materialised (as fast mode does) only in the copy.  Code mminit does not
+steps before the last.  The model passed in is never touched, and the random
+streams are restored afterwards; a meta-device model's copy is materialised on
+the CPU with PyTorch's defaults (each module's ``reset_parameters``).  Code mminit does not
 control (a module's own ``init_weights``, custom initializers, ``Pretrained``)
 runs on the copy as it would, and is reported as such, not guessed.
 
@@ -81,8 +82,7 @@ class TensorPlan:
         source: a person's description of where the final value comes from.
         shadowed: earlier fills that a later one overwrites.
         uncovered: the value after ``init_weights`` is the value before (compared
-            on the copy; on the meta device: the info string says so for a
-            parameter, nothing wrote a buffer).
+            on the copy).
     """
 
     name: str
@@ -299,6 +299,24 @@ def _flavours(model: nn.Module) -> list[str]:
     return found
 
 
+def _materialise_defaults(work: nn.Module) -> None:
+    """A meta-device copy on the CPU, with PyTorch's defaults where a module can make them.
+
+    Each module's ``reset_parameters()`` (Linear, Conv, norms ...) gives its
+    parameters and buffers the values they would have had; tensors no module resets
+    (``nn.Parameter(torch.zeros(...))`` made in a constructor) hold uninitialised
+    memory, so a constant fill over one of them is planned as a change even where
+    the real default equals the constant.
+    """
+    work.to_empty(device="cpu")
+    with torch.no_grad():
+        for m in work.modules():
+            reset = getattr(m, "reset_parameters", None)
+            if callable(reset) and not isinstance(m, (nn.ModuleList, nn.ModuleDict, nn.Sequential)):
+                with contextlib.suppress(Exception):  # a custom reset that needs more: leave it
+                    reset()
+
+
 @contextlib.contextmanager
 def _quiet_logs() -> Iterator[None]:
     """Drop the log records this thread emits meanwhile (the copy's init-info dump, the
@@ -349,14 +367,23 @@ def explain(model: nn.Module, lints: bool = True) -> InitPlan:
         >>> print(plan.format())
         >>> plan["head.fc.weight"].source
     """
-    from ._route import init_weights
-
     if not isinstance(model, nn.Module):
         raise TypeError(f"explain(model) takes an nn.Module, got {type(model)!r}")
     if not callable(getattr(model, "init_weights", None)):
         raise TypeError(f"{type(model).__name__} has no init_weights method; explain takes a BaseModule "
                         "(mminit's, mmengine's or mmcv 1.x's) or a module defining init_weights")
+    devices = sorted({t.device.index or 0 for t in list(model.parameters()) + list(model.buffers())
+                      if t.device.type == "cuda"})
+    with torch.random.fork_rng(devices=devices):  # the caller's random streams stay as they are
+        return _explain(model, lints)
+
+
+def _explain(model: nn.Module, lints: bool) -> InitPlan:
+    from ._route import init_weights
+
     work = copy.deepcopy(model)
+    if any(t.is_meta for t in list(work.parameters()) + list(work.buffers())):
+        _materialise_defaults(work)
     rec = _Recorder(work)
     engines: list[_PlanEngine] = []
 
@@ -367,10 +394,8 @@ def explain(model: nn.Module, lints: bool = True) -> InitPlan:
             engines.append(self)
 
     named = list(work.named_parameters()) + list(work.named_buffers())
-    versions = {name: t._version for name, t in named}
-    on_meta = any(t.is_meta for _, t in named)
-    # values before, to tell what init_weights leaves unchanged (not on the meta device)
-    before = {} if on_meta else {name: t.detach().clone() for name, t in named}
+    # values before, to tell what init_weights leaves unchanged
+    before = {name: t.detach().clone() for name, t in named}
     plan = InitPlan(type(model).__name__, _flavours(model), [])
     try:
         with warnings.catch_warnings(), using_fast_engine(_Engine), _quiet_logs(), \
@@ -387,7 +412,7 @@ def explain(model: nn.Module, lints: bool = True) -> InitPlan:
                 plan.tensors.append(TensorPlan(
                     name, "parameter", None, "user_code",
                     f"{type(model).__name__}'s own init_weights (no BaseModule init_weights runs)",
-                    uncovered=bool(before) and bool((before[name] == p.detach()).all())))
+                    uncovered=bool(torch.equal(before[name], p.detach()))))
         else:
             engine = engines[0]
             table = engine.table
@@ -402,17 +427,10 @@ def explain(model: nn.Module, lints: bool = True) -> InitPlan:
                     tp.origin = "user_code"
                     tp.source = (f"{type(model).__name__}'s own init_weights after the init-info dump, "
                                  f"which records {tp.source}")
-                if before:  # what the values say, when there are values
-                    tp.uncovered = bool(torch.equal(before[name], p.detach()))
+                tp.uncovered = bool(torch.equal(before[name], p.detach()))  # what the values say
                 plan.tensors.append(tp)
-        meta = engines[0]._meta_versions if engines else None
-        written = engines[0]._written if engines else set()
         for name, b in work.named_buffers():
-            if before:
-                touched = not torch.equal(before[name], b.detach())
-            else:
-                base = meta.get(name) if meta is not None else versions.get(name)
-                touched = b._version != base or id(b) in written
+            touched = not torch.equal(before[name], b.detach())
             plan.tensors.append(TensorPlan(
                 name, "buffer", None, "written" if touched else "default",
                 "changed during init_weights" if touched else "not written: its value stays",

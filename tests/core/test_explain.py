@@ -233,3 +233,19 @@ def test_explain_logs_nothing():
     finally:
         logging.Logger.handle = original
     assert seen == []
+
+
+def test_meta_device_plan_equals_cpu_plan():
+    cpu = explain(Net())
+    with torch.device("meta"):
+        meta = explain(Net())
+    assert [(t.name, t.info, t.origin, t.uncovered) for t in meta.tensors] == \
+           [(t.name, t.info, t.origin, t.uncovered) for t in cpu.tensors]
+
+
+def test_random_streams_untouched():
+    model = Net()
+    torch.manual_seed(3)
+    state = torch.get_rng_state()
+    explain(model)
+    assert torch.equal(torch.get_rng_state(), state)
