@@ -21,6 +21,7 @@ more ranks on the CPU; the memory does.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -54,7 +55,12 @@ def _reset_hwm() -> bool:
         return False
 
 
-def _rank(rank: int, world: int, port: int, out: str, size: str, keyed: bool) -> None:
+def _local(p: torch.Tensor) -> torch.Tensor:
+    to_local = getattr(p, "to_local", None)
+    return to_local() if callable(to_local) else p
+
+
+def _rank(rank: int, world: int, port: int, out: str, size: str, keyed: bool, shard: bool) -> None:
     import torch.distributed as dist
     from torch.distributed.fsdp import fully_shard
 
@@ -67,20 +73,21 @@ def _rank(rank: int, world: int, port: int, out: str, size: str, keyed: bool) ->
     try:
         torch.manual_seed(0)
         with torch.device("meta"):
-            model = build_model("tx-1b", load_lib("mminit"), size)
-        for layer in model.encoder.layers:
-            fully_shard(layer)
-        fully_shard(model)
+            model: Any = build_model("tx-1b", load_lib("mminit"), size)
+        if shard:
+            for layer in model.encoder.layers:
+                fully_shard(layer)
+            fully_shard(model)
         model.to_empty(device="cpu")
         params = list(model.parameters())
-        local_bytes = sum(p.to_local().numel() * p.element_size() for p in params)  # type: ignore[attr-defined]
+        local_bytes = sum(_local(p).numel() * p.element_size() for p in params)
         largest = max(p.numel() * p.element_size() for p in params)
         total = sum(p.numel() * p.element_size() for p in params)
         dist.barrier()
         rss_before = _status_kib("VmRSS")
         exact = _reset_hwm()
         start = time.perf_counter()
-        with mminit.sharded_init(model):
+        with mminit.sharded_init(model) if shard else contextlib.nullcontext():
             if keyed:
                 with mminit.name_keyed(model, seed=0):
                     mminit.materialize(model, device=None, warn=False)
@@ -99,14 +106,15 @@ def _rank(rank: int, world: int, port: int, out: str, size: str, keyed: bool) ->
 
 
 def run_world(world: int, size: str, keyed: bool, timeout: float) -> list[dict[str, Any]]:
-    """One init on ``world`` spawned ranks; each rank's figures."""
+    """One init on ``world`` spawned ranks; each rank's figures.  ``world=0``: one process, unsharded."""
     import torch.multiprocessing as mp
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from compat_tests.sharded_support import free_port
 
     with tempfile.TemporaryDirectory() as out:
-        ctx = mp.start_processes(_rank, args=(world, free_port(), out, size, keyed), nprocs=world,
+        ctx = mp.start_processes(_rank, args=(max(world, 1), free_port(), out, size, keyed, world > 0),
+                                 nprocs=max(world, 1),
                                  join=False, start_method="spawn")
         deadline = time.monotonic() + timeout
         while not ctx.join(timeout=1.0):
@@ -115,14 +123,16 @@ def run_world(world: int, size: str, keyed: bool, timeout: float) -> list[dict[s
                     if p.is_alive():
                         p.kill()
                 raise TimeoutError(f"{world} ranks did not finish within {timeout:.0f} s")
-        return [json.loads(Path(out, f"rank{r}.json").read_text()) for r in range(world)]
+        return [json.loads(Path(out, f"rank{r}.json").read_text()) for r in range(max(world, 1))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=["full", "small"], default="full",
                         help="tx-1b at full size (1.02 B parameters) or small")
-    parser.add_argument("--ranks", default="1,2,4", help="comma list of world sizes")
+    parser.add_argument("--ranks", default="0,1,2,4",
+                        help="comma list of world sizes; 0 = one process, no sharding (the baseline: "
+                             "meta build, materialize, init_weights)")
     parser.add_argument("--repeat", type=int, default=1, help="launches per world size (median reported)")
     parser.add_argument("--keyed", action="store_true", help="name-keyed streams instead of compat")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per launch")
@@ -132,8 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = []
     print(f"tx-1b ({args.size}), {'name-keyed' if args.keyed else 'compat'} mode, gloo on CPU, "
           f"1 torch thread per rank, medians of {args.repeat}")
-    print(f"{'ranks':>5} {'init s (slowest rank)':>22} {'extra peak MiB/rank (max)':>26} "
-          f"{'shard MiB/rank':>15} {'largest param MiB':>18} {'model MiB':>10}")
+    print("peak: the rank's resident-set high-water mark during init minus its resident set before "
+          "(shards are first touched during init, so it includes them); bound: shard + largest parameter")
+    print(f"{'ranks':>13} {'init s (slowest rank)':>22} {'peak MiB/rank (max)':>20} "
+          f"{'bound MiB':>10} {'shard MiB/rank':>15} {'largest param MiB':>18} {'model MiB':>10}")
     for world in worlds:
         runs = [run_world(world, args.size, args.keyed, args.timeout) for _ in range(args.repeat)]
         secs = statistics.median(max(r["seconds"] for r in run) for run in runs)
@@ -144,8 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                "model_mib": first[0]["model_mib"], "params": first[0]["params"],
                "hwm_exact": all(r["hwm_exact"] for run in runs for r in run), "per_rank": runs}
         rows.append(row)
-        print(f"{world:>5} {secs:>22.2f} {peak:>26.1f} {row['local_mib']:>15.1f} "
-              f"{row['largest_param_mib']:>18.1f} {row['model_mib']:>10.1f}", flush=True)
+        bound = row["local_mib"] + row["largest_param_mib"]
+        print(f"{world if world else '1 (unsharded)':>13} {secs:>22.2f} {peak:>20.1f} {bound:>10.1f} "
+              f"{row['local_mib']:>15.1f} {row['largest_param_mib']:>18.1f} {row['model_mib']:>10.1f}", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
     return 0
