@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 import torch
 from torch import nn
 
@@ -249,3 +250,18 @@ def test_random_streams_untouched():
     state = torch.get_rng_state()
     explain(model)
     assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_cli_takes_a_config_path(tmp_path):
+    pytest.importorskip("mmengine")
+    (tmp_path / "explain_cfg_mod.py").write_text(
+        "import mminit\nfrom mmengine.registry import MODELS\nfrom torch import nn\n\n\n"
+        "@MODELS.register_module()\nclass ExplainCfgNet(mminit.BaseModule):\n"
+        "    def __init__(self, std):\n"
+        "        super().__init__(init_cfg=dict(type='Normal', layer='Linear', std=std))\n"
+        "        self.fc = nn.Linear(2, 2)\n")
+    (tmp_path / "cfg.py").write_text("custom_imports = dict(imports=['explain_cfg_mod'])\n"
+                                     "model = dict(type='ExplainCfgNet', std=0.5)\n")
+    out = _cli(tmp_path, str(tmp_path / "cfg.py"))
+    assert out.returncode == 0, out.stderr
+    assert "fc.weight: NormalInit: mean=0, std=0.5, bias=0 (from ExplainCfgNet.init_cfg, layer=Linear)" in out.stdout
