@@ -265,3 +265,15 @@ def test_cli_takes_a_config_path(tmp_path):
     out = _cli(tmp_path, str(tmp_path / "cfg.py"))
     assert out.returncode == 0, out.stderr
     assert "fc.weight: NormalInit: mean=0, std=0.5, bias=0 (from ExplainCfgNet.init_cfg, layer=Linear)" in out.stdout
+
+
+def test_pretrained_source_names_file_and_prefix(tmp_path):
+    path = str(tmp_path / "ckpt.pth")
+    torch.save({"state_dict": {"backbone.head.weight": torch.ones(2, 4)}}, path)
+    plan = explain(Net(init_cfg=[dict(type="Normal", layer="Linear", std=0.01),
+                                 dict(type="Pretrained", checkpoint=path, prefix="backbone")]))
+    head = plan["head.weight"]
+    assert head.origin == "pretrained" and head.info.startswith(f"PretrainedInit: load from {path}")
+    assert f"checkpoint={path!r} prefix='backbone'" in head.source
+    assert [s.info.split(":")[0] for s in head.shadowed] == ["NormalInit"]
+    assert plan["head.bias"].origin == "init_cfg"  # not in the checkpoint
