@@ -13,8 +13,15 @@ import os
 import pytest
 
 from compat_tests.explain_agreement import agreement
-from compat_tests.libs import INSTALL_HINT, MMINIT_OF, UPSTREAM_OF, load_lib, missing_upstream, \
-    requested_flavours, upstream_available
+from compat_tests.libs import (
+    INSTALL_HINT,
+    MMINIT_OF,
+    UPSTREAM_OF,
+    load_lib,
+    missing_upstream,
+    requested_flavours,
+    upstream_available,
+)
 from compat_tests.suite import default_seed
 
 SEED = default_seed()

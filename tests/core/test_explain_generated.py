@@ -12,7 +12,6 @@ import os
 import random
 
 import pytest
-
 from compat_tests.explain_agreement import agreement
 from compat_tests.libs import load_lib
 
