@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ._explain_cli import main as explain_main
 
         return explain_main(rest)
-    print(f"mminit: unknown command {command!r}; expected 'migrate', 'check' or 'explain'\n\n{_USAGE}",
+    print(f"mminit: unknown command {command!r}; expected 'migrate' or 'check'\n\n{_USAGE}",
           file=sys.stderr)
     return 2
 
