@@ -192,12 +192,11 @@ class _Recorder:
     def __init__(self, root: nn.Module) -> None:
         self.names = {id(m): n for n, m in root.named_modules(remove_duplicate=False)}
         self.tensor_module: dict[int, nn.Module] = {}
-        for mname, m in root.named_modules(remove_duplicate=False):
-            for pname, p in m.named_parameters(recurse=False):
+        for _, m in root.named_modules(remove_duplicate=False):
+            for _, p in m.named_parameters(recurse=False):
                 self.tensor_module.setdefault(id(p), m)
         self.steps: dict[int, list[Step]] = {}
         self.user_code: list[nn.Module] = []
-        self.engines: list[FastInitEngine] = []
         self.finished: dict[int, int] = {}
 
     def _step(self, info: str, tensor_owner: nn.Module | None, fill: str) -> Step:
