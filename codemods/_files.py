@@ -115,10 +115,12 @@ def _lossy_for_libcst(data: bytes) -> bool:
     return b"\x0c" in data or b"\r" in data.replace(b"\r\n", b"")
 
 
-def migrate_source(data: bytes, path: str = "<string>", bricks: bool = False) -> FileResult:
+def migrate_source(data: bytes, path: str = "<string>", bricks: bool = False,
+                   mmcv: int = 1) -> FileResult:
     """Rewrite the source bytes of one file; never raises for bad input.
 
-    ``bricks=True`` also moves the layer bricks (``mminit migrate --bricks``).
+    ``bricks=True`` also moves the layer bricks (``mminit migrate --bricks``);
+    ``mmcv=2`` sends names from ``mmcv.*`` to ``mminit`` (``--mmcv 2``).
 
     ``ast`` reads the file first (fast, and it must accept it).  Files that only
     need ``from <upstream> import`` statements rewritten take the per-statement
@@ -130,15 +132,15 @@ def migrate_source(data: bytes, path: str = "<string>", bricks: bool = False) ->
     cr_only = _cr_only(data)
     if cr_only:
         data = data.replace(b"\r", b"\n")
-    result = _migrate_bytes(data, path, bricks)
+    result = _migrate_bytes(data, path, bricks, mmcv)
     if cr_only and result.new_data is not None:
         result.new_data = result.new_data.replace(b"\n", b"\r")
     return result
 
 
-def _migrate_bytes(data: bytes, path: str, bricks: bool) -> FileResult:
+def _migrate_bytes(data: bytes, path: str, bricks: bool, mmcv: int) -> FileResult:
     try:
-        scan = prescan(data, path, move_table(bricks))
+        scan = prescan(data, path, move_table(bricks, mmcv))
         encoding = _encoding(data)
         text = data.decode(encoding)
     except SyntaxError as exc:
@@ -274,7 +276,7 @@ def _read_regular(path: str, max_bytes: int) -> bytes | str:
 
 
 def migrate_file(path: str, write: bool = True, diff: bool = False, bricks: bool = False,
-                 max_bytes: int = DEFAULT_MAX_BYTES) -> FileResult:
+                 max_bytes: int = DEFAULT_MAX_BYTES, mmcv: int = 1) -> FileResult:
     """Migrate the file at ``path``; ``write=False`` only reports what would change."""
     try:
         data = _read_regular(path, max_bytes)
@@ -282,7 +284,7 @@ def migrate_file(path: str, write: bool = True, diff: bool = False, bricks: bool
         return FileResult(path, "failed", error=f"cannot read: {exc.strerror or exc}")
     if isinstance(data, str):
         return FileResult(path, "failed", error=data)
-    result = migrate_source(data, path, bricks)
+    result = migrate_source(data, path, bricks, mmcv)
     if result.status != "changed":
         return result
     assert result.new_data is not None

@@ -62,14 +62,28 @@ class MoveTable:
         return out
 
 
+def _for_mmcv2(rows: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+    """mmcv 2.x re-exports mmengine's objects and builds layers as mmcv 2.2.0: ``mminit``."""
+    return {key: (_table.MMENGINE if key[0].split(".")[0] == "mmcv"
+                  and key[1] not in _table.MMCV1_ONLY_NAMES else target)
+            for key, target in rows.items()}
+
+
 @cache
-def move_table(bricks: bool = False) -> MoveTable:
-    """The table for a run: the default rows, plus the brick rows with ``bricks=True``."""
+def move_table(bricks: bool = False, mmcv: int = 1) -> MoveTable:
+    """The table for a run: the default rows, plus the brick rows with ``bricks=True``.
+
+    ``mmcv=2`` is for repositories on mmcv 2.x: names imported from ``mmcv.*`` move
+    to ``mminit`` (the mmengine / mmcv 2.2.0 flavour) instead of ``mminit.mmcv1``.
+    """
+    if mmcv not in (1, 2):
+        raise ValueError(f"mmcv must be 1 or 2 (the major version the code runs on), got {mmcv!r}")
     moves, bricks_moves = _table.MOVES, _table.BRICK_MOVES
     overlap = set(moves) & set(bricks_moves)
     if overlap:  # a data error in _table.py; caught by tests/codemods/test_table.py
         raise ValueError(f"rows in both MOVES and BRICK_MOVES: {sorted(overlap)}")
-    if not bricks:
-        return MoveTable(MappingProxyType(dict(moves)), frozenset(_table.REGISTRY_NAMES))
-    return MoveTable(MappingProxyType({**moves, **bricks_moves}),
-                     frozenset(_table.REGISTRY_NAMES | _table.BRICK_REGISTRY_NAMES), bricks=True)
+    rows = {**moves, **bricks_moves} if bricks else dict(moves)
+    registries = _table.REGISTRY_NAMES | (_table.BRICK_REGISTRY_NAMES if bricks else frozenset())
+    if mmcv == 2:
+        rows = _for_mmcv2(rows)
+    return MoveTable(MappingProxyType(rows), frozenset(registries), bricks=bricks)

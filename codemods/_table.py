@@ -13,6 +13,9 @@ How to add rows:
   :data:`BRICK_MOVES`, same shape; they move only with ``mminit migrate --bricks``.
   A brick registry that ``build_from_cfg`` may be called with, or that may be the
   ``parent=`` of a downstream ``Registry``, also goes in :data:`BRICK_REGISTRY_NAMES`.
+* A name from ``mmcv.*`` that the ``mminit`` (mmengine / mmcv 2.x) flavour does not
+  have goes in :data:`MMCV1_ONLY_NAMES` too: ``mminit migrate --mmcv 2`` (a repository
+  on mmcv 2.x) sends every other ``mmcv.*`` row to ``mminit`` instead of ``mminit.mmcv1``.
 * A key must not be in both tables.  Nothing else reads these dicts directly:
   every decision goes through :func:`mminit_codemods._moves.move_table`.
 """
@@ -25,6 +28,7 @@ __all__ = [
     "CONDITIONAL_NAMES",
     "MMCV1",
     "MMENGINE",
+    "MMCV1_ONLY_NAMES",
     "MOVES",
     "REGISTRY_NAMES",
     "SOURCE_ROOTS",
@@ -404,5 +408,11 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
 #: Brick registries that behave as init registries do for the rules above (``parent=``
 #: keeps them upstream; ``build_from_cfg`` called with them moves) when --bricks is on.
 BRICK_REGISTRY_NAMES: frozenset[str] = frozenset({
+    "ACTIVATION_LAYERS", "CONV_LAYERS", "NORM_LAYERS", "PADDING_LAYERS", "UPSAMPLE_LAYERS",
+})
+
+#: ``mmcv.*`` names that exist only in the mmcv 1.x flavour (mmcv 2.x replaced these
+#: registries by mmengine's MODELS); checked against ``mminit`` by test_table.py.
+MMCV1_ONLY_NAMES: frozenset[str] = frozenset({
     "ACTIVATION_LAYERS", "CONV_LAYERS", "NORM_LAYERS", "PADDING_LAYERS", "UPSAMPLE_LAYERS",
 })

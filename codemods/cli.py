@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--bricks", action="store_true",
                         help="also move the layer bricks (ConvModule, build_*_layer and their "
                         "registries) to mminit; off by default")
+    parser.add_argument("--mmcv", type=int, choices=(1, 2), default=1,
+                        help="the mmcv major version the code runs on: names from mmcv.* move "
+                        "to mminit.mmcv1 (1, default) or to mminit (2: mmcv 2.x with mmengine)")
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                         help="skip paths matching GLOB (relative path, file or directory "
                         "name); repeatable; wins over everything")
@@ -126,7 +129,7 @@ def _worker_init(parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
-def _work(task: tuple[str, bool, bool, bool, int]) -> FileResult:
+def _work(task: tuple[str, bool, bool, bool, int, int]) -> FileResult:
     from mminit_codemods._files import migrate_file
 
     return migrate_file(*task)
@@ -136,7 +139,8 @@ def _run(files: list[str], args: argparse.Namespace, write: bool,
          progress: bool) -> Iterator[FileResult]:
     from tqdm import tqdm
 
-    tasks = [(path, write, args.diff, args.bricks, args.max_file_size) for path in files]
+    tasks = [(path, write, args.diff, args.bricks, args.max_file_size, args.mmcv)
+             for path in files]
     with tqdm(total=len(tasks), file=sys.stderr, disable=not progress, unit="file",
               desc="mminit migrate") as bar:
         if args.jobs == 1 or len(tasks) < 2:

@@ -129,3 +129,33 @@ def test_rows_in_both_tables_are_refused(monkeypatch: pytest.MonkeyPatch) -> Non
             move_table(True)
     finally:
         move_table.cache_clear()
+
+
+# -- --mmcv 2: a repository on mmcv 2.x (mmpretrain) gets the mmengine flavour -----------
+def test_mmcv2_sends_mmcv_names_to_the_mmengine_flavour(tmp_path: Path) -> None:
+    src = "from mmcv.cnn import ConvModule, build_norm_layer\n"
+    path = tmp_path / "m.py"
+    path.write_text(src)
+    assert main([str(path), "--bricks", "--mmcv", "2", "-j", "1"]) == 0
+    assert path.read_text() == "from mminit import ConvModule, build_norm_layer\n"
+    path.write_text(src)
+    assert main([str(path), "--bricks", "-j", "1"]) == 0
+    assert path.read_text() == "from mminit.mmcv1 import ConvModule, build_norm_layer\n"
+
+
+def test_mmcv2_default_rows_and_mmcv1_only_names() -> None:
+    # mmcv 2.x re-exports mmengine's BaseModule from its transformer bricks.
+    result = migrate_source(b"from mmcv.cnn.bricks.transformer import BaseModule\n", "m.py", mmcv=2)
+    assert result.new_data == b"from mminit import BaseModule\n"
+    # The brick registries exist only in the mmcv 1.x flavour.
+    table = move_table(True, 2)
+    assert table.target("mmcv.cnn", "CONV_LAYERS") == _table.MMCV1
+    assert table.target("mmengine.model", "BaseModule") == _table.MMENGINE
+
+
+def test_bad_mmcv_value(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main([".", "--mmcv", "3"])
+    assert "--mmcv: invalid choice: 3" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="mmcv must be 1 or 2"):
+        move_table(False, 3)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mminit_codemods._table import BRICK_MOVES, MMCV1, MMENGINE, MOVES
+from mminit_codemods._table import BRICK_MOVES, MMCV1, MMCV1_ONLY_NAMES, MMENGINE, MOVES
 
 MMCV_PYTHON = Path(__file__).resolve().parents[2] / ".venv-mmcv" / "bin" / "python"
 # mmcv-lite cannot import these (no compiled ops); they are checked from their source text.
@@ -115,3 +115,10 @@ def test_every_target_name_exists_in_mminit() -> None:
 
 def test_brick_rows_are_not_default_rows() -> None:
     assert set(MOVES).isdisjoint(BRICK_MOVES)
+
+
+def test_mmcv1_only_names_are_those_the_mmengine_flavour_lacks() -> None:
+    # ``--mmcv 2`` sends every other mmcv.* name to ``mminit``: it must exist there.
+    mminit = importlib.import_module("mminit")
+    names = {name for (module, name) in {**MOVES, **BRICK_MOVES} if module.split(".")[0] == "mmcv"}
+    assert {n for n in names if not hasattr(mminit, n)} == set(MMCV1_ONLY_NAMES)
