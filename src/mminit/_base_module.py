@@ -33,7 +33,13 @@ from ._native import (
     upstream_base_classes,
 )
 from ._route import routed
-from ._user_code import InitMode, resolve_mode, starts_with_super, writes_only_after_super
+from ._user_code import (
+    InitMode,
+    possible_writes,
+    resolve_mode,
+    starts_with_super,
+    writes_only_after_super,
+)
 
 __all__ = ["ModuleClasses", "make_module_classes", "run_init_weights"]
 
@@ -139,7 +145,7 @@ def _resume_user_code(module: nn.Module) -> None:
         ours = native_bases(include_upstream=routed(module) is not None)
         if engine.expects_user_code(module) and writes_only_after_super(type(module), ours):
             # it only overwrites whole parameters: version counters tell which
-            engine.before_write_only_code(module)
+            engine.before_write_only_code(module, possible_writes(module, ours))
         else:
             engine.settle(module)  # the user's code may read what the engine deferred
             engine.foreign_wrote(module)

@@ -120,16 +120,24 @@ class InitEngine:
     def expects_user_code(self, module: nn.Module) -> bool:
         return id(module) in self._user_code
 
-    def before_write_only_code(self, module: nn.Module) -> None:
+    def before_write_only_code(self, module: nn.Module, params: Optional[list[Tensor]]) -> None:
         """The rest of ``module``'s own ``init_weights`` only overwrites whole parameters
-        through fills that move their version counters: settle the subtree (its values
-        before that code, as upstream's checks see them) and note the versions, so
-        :meth:`user_code_done` marks only what it wrote."""
-        self.settle(module)
-        self._watch_versions(module)
+        (among ``params``; ``None``: any of the subtree) through fills that move their
+        version counters: settle those (their values before that code, as upstream's
+        checks see them) and note their versions, so :meth:`user_code_done` marks only
+        what it wrote."""
+        targets = self._targets(module, params)
+        self._settle(targets)
+        self._ensure_baseline(targets)
+        self._watch_versions(module, targets)
 
-    def _watch_versions(self, module: nn.Module) -> None:
-        self._watched[id(module)] = [(p, p._version) for _, p in module.named_parameters() if p in self.table]
+    def _targets(self, module: nn.Module, params: Optional[list[Tensor]]) -> list[Tensor]:
+        if params is None:
+            return [p for _, p in module.named_parameters() if p in self.table]
+        return [p for p in params if p in self.table]
+
+    def _watch_versions(self, module: nn.Module, params: list[Tensor]) -> None:
+        self._watched[id(module)] = [(p, p._version) for p in params]
 
     def user_code_done(self, module: nn.Module) -> bool:
         """``module``'s own ``init_weights`` returned; ``True`` if its writes were watched."""

@@ -103,19 +103,20 @@ class FastInitEngine(InitEngine):
         self._written: set[int] = set()
         self._meta_versions = meta_versions
 
-    def before_write_only_code(self, module: nn.Module) -> None:
+    def before_write_only_code(self, module: nn.Module, params: Optional[list[Tensor]]) -> None:
         """Leave pending fills in place across user code that only overwrites parameters.
 
         :meth:`_wrote` then forgets the pending fills of parameters it overwrote (the
         version counter moved), so no fill lands on top of the user's values.
         """
-        pending = [p for _, p in module.named_parameters() if self._steps.get(id(p))]
+        targets = self._targets(module, params)
+        pending = [p for p in targets if self._steps.get(id(p))]
         # the mean before the fills, for constants (what a later check compares with)
         self._ensure_baseline([p for p in pending if self._steps[id(p)][0].spec.kind == "constant"])
-        rest = [p for _, p in module.named_parameters() if p in self.table and not self._steps.get(id(p))]
+        rest = [p for p in targets if not self._steps.get(id(p))]
         self._settle(rest)  # parameters without pending fills, as before
         self._ensure_baseline(rest)
-        self._watch_versions(module)
+        self._watch_versions(module, targets)
 
     def _wrote(self, params: Sequence[Tensor]) -> None:
         self.drop([p for p in params if self._steps.get(id(p))])

@@ -12,7 +12,10 @@ import textwrap
 from contextvars import ContextVar
 from typing import Any, Iterator, Literal, Optional
 
-__all__ = ["InitMode", "init_mode", "resolve_mode", "starts_with_super", "writes_only_after_super"]
+from torch import nn
+
+__all__ = ["InitMode", "init_mode", "possible_writes", "resolve_mode", "starts_with_super",
+           "writes_only_after_super"]
 
 InitMode = Literal["compat", "eager", "fast"]
 _MODES = ("compat", "eager", "fast")
@@ -215,3 +218,89 @@ def writes_only_after_super(cls: type, ours: tuple[type, ...]) -> bool:
         if func is not None and not _function_writes_only_after_super(func):
             return False
     return False
+
+
+def _fill_targets(stmts: list[ast.stmt], self_name: str, loops: dict[str, list[str]],
+                  globs: dict[str, Any], out: list[tuple[str, list[str]]]) -> bool:
+    """Collect what each fill call may write: ``("attr", chain)`` for ``self.a.b``,
+    ``("tree", chain)`` for anything reached through a loop over ``self.chain.modules()``."""
+    for stmt in stmts:
+        if isinstance(stmt, ast.If):
+            if not _fill_targets(stmt.body + stmt.orelse, self_name, loops, globs, out):
+                return False
+        elif isinstance(stmt, ast.For):
+            assert isinstance(stmt.target, ast.Name) and isinstance(stmt.iter, ast.Call)
+            chain = _chain(stmt.iter.func.value, self_name)  # type: ignore[attr-defined]
+            if chain is None:
+                return False
+            if not _fill_targets(stmt.body, self_name, {**loops, stmt.target.id: chain}, globs, out):
+                return False
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            arg = stmt.value.args[0]
+            root = arg
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            assert isinstance(root, ast.Name)
+            if root.id in loops:
+                out.append(("tree", loops[root.id]))
+            else:
+                chain = _chain(arg, self_name)
+                if chain is None:
+                    return False
+                out.append(("attr", chain))
+    return True
+
+
+def _chain(node: ast.expr, self_name: str) -> Optional[list[str]]:
+    names: list[str] = []
+    while isinstance(node, ast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name) and node.id == self_name:
+        return names[::-1]
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _function_fill_targets(func: Any) -> Optional[tuple[tuple[str, tuple[str, ...]], ...]]:
+    if not _function_writes_only_after_super(func):
+        return None
+    fdef = ast.parse(textwrap.dedent(inspect.getsource(func))).body[0]
+    assert isinstance(fdef, ast.FunctionDef)
+    if not fdef.args.args:
+        return None
+    body = fdef.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    out: list[tuple[str, list[str]]] = []
+    if not _fill_targets(body[1:], fdef.args.args[0].arg, {}, getattr(func, "__globals__", {}), out):
+        return None
+    return tuple((kind, tuple(chain)) for kind, chain in out)
+
+
+def possible_writes(module: Any, ours: tuple[type, ...]) -> Optional[list[Any]]:
+    """The parameters the write-only code after ``super().init_weights()`` in
+    ``module``'s overrides can write (a superset), or ``None`` if that is not clear."""
+    found: dict[int, Any] = {}
+    for klass in type(module).__mro__:
+        if klass in ours:
+            return list(found.values())
+        func = klass.__dict__.get("init_weights")
+        if func is None:
+            continue
+        targets = _function_fill_targets(func)
+        if targets is None:
+            return None
+        for kind, chain in targets:
+            obj = module
+            for name in chain:
+                obj = getattr(obj, name, None)
+            if kind == "tree" and isinstance(obj, nn.Module):
+                found.update((id(p), p) for p in obj.parameters())
+            elif kind == "attr" and isinstance(obj, nn.Parameter):
+                found[id(obj)] = obj
+            elif kind == "attr" and obj is None:
+                continue  # e.g. `if self.pos_embed is not None`: nothing to write
+            else:
+                return None
+    return None
