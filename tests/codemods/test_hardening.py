@@ -83,6 +83,23 @@ def test_owner_and_group_are_kept(tmp_path: Path) -> None:
     assert (st.st_uid, st.st_gid) == (12345, 23456)
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="only root can give a file to another owner")
+def test_owner_that_cannot_be_kept_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(BEFORE)
+    os.chown(path, 12345, 23456)
+
+    def refuse(*_: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "chown", refuse)
+    assert main([str(path), "-j", "1"]) == 0
+    assert path.read_text() == AFTER
+    assert "warning: owner 12345:23456 could not be kept" in capsys.readouterr().err
+
+
 def test_hard_linked_file_is_reported_not_split(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
