@@ -43,8 +43,36 @@ class _DropRecords(logging.Filter):
         return False
 
 
-def _full_draw(call: RandomCall) -> None:
-    from torch.distributed.tensor import distribute_tensor
+class _Scratch:
+    """One flat buffer per (dtype, device), grown to the largest parameter drawn, reused.
+
+    A fresh full-size tensor per parameter would leave the allocator holding
+    freed blocks (glibc keeps them in its heap), so per-rank memory would grow
+    past the shard plus one parameter; one reused buffer keeps it there.
+    """
+
+    def __init__(self) -> None:
+        self._buffers: dict[tuple[torch.dtype, torch.device], Tensor] = {}
+
+    def full(self, shape: tuple[int, ...], dtype: torch.dtype, device: torch.device) -> Tensor:
+        numel = 1
+        for n in shape:
+            numel *= n
+        buf = self._buffers.get((dtype, device))
+        if buf is None or buf.numel() < numel:
+            self._buffers.pop((dtype, device), None)
+            del buf
+            buf = torch.empty(numel, dtype=dtype, device=device)
+            self._buffers[(dtype, device)] = buf
+        return buf[:numel].view(shape)
+
+    def clear(self) -> None:
+        self._buffers.clear()
+
+
+def _full_draw(call: RandomCall, scratch: _Scratch) -> None:
+    from torch.distributed.tensor import DTensor
+    from torch.distributed.tensor._utils import compute_local_shape_and_global_offset
 
     target: Any = call.target
     gen = call.generator
@@ -52,26 +80,33 @@ def _full_draw(call: RandomCall) -> None:
     if gen is None and keyed is not None:
         gen = keyed.keyed_generator(call)
     local = target.to_local()
-    full = torch.empty(tuple(target.shape), dtype=target.dtype, device=local.device)
-    call.run(full, gen)
-    shard = distribute_tensor(full, target.device_mesh, target.placements, src_data_rank=None)
-    if tuple(shard.to_local().shape) != tuple(local.shape):
+    shape = tuple(target.shape)
+    full = scratch.full(shape, target.dtype, local.device)
+    call.run(full, gen)  # the draw one process makes, into the whole parameter
+    local_shape, offset = compute_local_shape_and_global_offset(shape, target.device_mesh, target.placements)
+    if tuple(local_shape) != tuple(local.shape):
         raise RuntimeError(
-            f"sharded_init: the local shard of a {tuple(target.shape)} parameter is {tuple(local.shape)} "
-            f"but placements {target.placements} give {tuple(shard.to_local().shape)}; "
-            f"only shardings that DTensor's own distribute_tensor produces are supported")
-    del full
+            f"sharded_init: the local shard of a {shape} parameter is {tuple(local.shape)} "
+            f"but placements {target.placements} give {tuple(local_shape)}; "
+            f"only shardings that DTensor describes by its placements are supported")
+    piece = full[tuple(slice(o, o + n) for o, n in zip(offset, local_shape))]
+    shard = DTensor.from_local(piece, target.device_mesh, target.placements, run_check=False,
+                               shape=target.shape, stride=target.stride())
     with torch.no_grad():
-        target.copy_(shard)
+        target.copy_(shard)  # local copy through the DTensor, so its version counts the write
 
 
 class _ShardedMode(TorchFunctionMode):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scratch = _Scratch()
+
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
                            kwargs: Optional[dict[str, Any]] = None) -> Any:
         kwargs = dict(kwargs or {})
         call = random_call(func, args, kwargs)
         if call is not None and _is_dtensor(call.target):
-            _full_draw(call)
+            _full_draw(call, self.scratch)
             return call.target
         out = func(*args, **kwargs)
         if func in _MEANS and args and _is_dtensor(args[0]) and _is_dtensor(out):
@@ -137,8 +172,12 @@ def sharded_init(model: nn.Module) -> Iterator[None]:
     try:
         for cls, name in renamed.items():
             cls.__name__ = cls.__qualname__ = name
-        with _ShardedMode():
-            yield
+        mode = _ShardedMode()
+        try:
+            with mode:
+                yield
+        finally:
+            mode.scratch.clear()
     finally:
         for cls, (name, qualname) in originals.items():
             cls.__name__, cls.__qualname__ = name, qualname
