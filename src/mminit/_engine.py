@@ -3,7 +3,7 @@
 Upstream applies every ``init_cfg`` to a module's whole subtree before the
 children apply theirs, so most transformer weights are filled 2-3 times, and
 it recomputes every parameter's mean after every initializer.  While
-``BaseModule.init_weights`` runs on an all-mminit tree, this engine:
+``BaseModule.init_weights`` runs (mminit's, or an upstream one mminit drives), this engine:
 
 * defers the deterministic half of ``trunc_normal_`` (erfinv, scale, shift,
   clamp) after its ``uniform_`` draw; if a later fill overwrites the tensor
