@@ -44,3 +44,16 @@ def mminit_net() -> nn.Module:
 
 def upstream_net() -> nn.Module:
     return net(_lib("upstream"))
+
+
+def mminit_wide() -> nn.Module:
+    """Eight 2048x2048 layers (16 MiB each): large enough for a per-rank memory bound to show."""
+    L = _lib("mminit")
+
+    class Wide(L.BaseModule):
+        def __init__(self) -> None:
+            super().__init__({"type": "TruncNormal", "std": 0.02, "layer": "Linear"})
+            for i in range(8):
+                setattr(self, f"fc{i}", nn.Linear(2048, 2048, bias=False))
+
+    return Wide()

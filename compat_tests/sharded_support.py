@@ -35,6 +35,24 @@ class _Keep(logging.Handler):
         self.records.append((record.levelname, record.getMessage()))
 
 
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def _reset_hwm() -> bool:
+    """Reset the resident-set high-water mark (``VmHWM``); False where the kernel refuses."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int, keyed: bool,
             mode: str) -> None:
     import torch.distributed as dist
@@ -61,6 +79,7 @@ def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int,
                 fully_shard(child)
         fully_shard(model)
         model.to_empty(device="cpu")
+        rss_before, hwm_reset = _status_kib("VmRSS"), _reset_hwm()
         with mminit.sharded_init(model), mminit.init_mode(mode):
             if keyed:
                 with mminit.name_keyed(model, seed=seed):
@@ -69,6 +88,7 @@ def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int,
             else:
                 mminit.materialize(model, device=None, warn=False)
                 model.init_weights()
+        peak_kib = _status_kib("VmHWM") - rss_before if hwm_reset else None
         next_draw = torch.rand(4)
         state: dict[str, Any] = {}
         local: dict[str, tuple[int, ...]] = {}
@@ -76,7 +96,8 @@ def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int,
             full = t.full_tensor() if hasattr(t, "full_tensor") else t
             state[key] = full.detach().clone()
             local[key] = tuple((t.to_local() if hasattr(t, "to_local") else t).shape)
-        torch.save({"state": state, "local": local, "records": keep.records, "next_draw": next_draw},
+        torch.save({"state": state, "local": local, "records": keep.records, "next_draw": next_draw,
+                    "peak_kib": peak_kib},
                    Path(out) / f"rank{rank}.pt")
     finally:
         dist.destroy_process_group()

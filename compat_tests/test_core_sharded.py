@@ -76,6 +76,23 @@ def test_sharded_name_keyed_init_equals_single_process_name_keyed(mode, tmp_path
     logging.getLogger("mminit").handlers.clear()
 
 
+def test_sharded_peak_memory_per_rank_is_shard_plus_largest_parameter(tmp_path, monkeypatch):
+    """Per-rank peak during init stays within its shard plus one full parameter (plus slack)."""
+    monkeypatch.setenv("MMINIT_SHARDED_FLAVOUR", FLAVOURS[0])
+    results = run_sharded(2, tmp_path, "compat_tests.sharded_models:mminit_wide", SEED)
+    mib = 1024 * 1024
+    largest = 2048 * 2048 * 4
+    for rank, res in enumerate(results):
+        if res["peak_kib"] is None:
+            pytest.skip("this kernel does not let a process reset its VmHWM (/proc/self/clear_refs)")
+        shard = sum(torch.Size(shape).numel() * 4 for shape in res["local"].values())
+        assert shard == 8 * largest // 2
+        bound = shard + largest + 24 * mib  # slack: gloo and DTensor's first-use caches
+        assert res["peak_kib"] * 1024 <= bound, (
+            f"rank {rank}: init peaked {res['peak_kib'] / 1024:.0f} MiB above its resident set, "
+            f"bound {bound / mib:.0f} MiB (shard {shard / mib:.0f} + largest parameter {largest / mib:.0f} + 24)")
+
+
 def test_sharded_init_names_what_it_expects():
     import mminit
 
