@@ -294,8 +294,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "mminit's, same seed, and compare every parameter, buffer and init-info string.")
     parser.add_argument("target", help="pkg.module:factory, or a config .py with a `model` dict")
     parser.add_argument("--flavour", choices=("auto", "mmengine", "mmcv1"), default="auto",
-                        help="which mminit module to swap for upstream (default: both)")
-    parser.add_argument("--seed", type=int, default=0)
+                        help="which mminit module to swap for upstream: mmengine (mminit), mmcv1 "
+                        "(mminit.mmcv1), or auto to swap both (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="torch seed used on both sides before building and before "
+                        "init_weights (default: %(default)s)")
     parser.add_argument("--json", metavar="OUT", help="also write the report as JSON")
     parser.add_argument("--migrated", metavar="TARGET",
                         help="build this (migrated) target on the mminit side; the upstream "

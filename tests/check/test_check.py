@@ -248,3 +248,17 @@ def test_upstream_alias_resolves_checkpoint_and_brick_names() -> None:
     assert alias.load_checkpoint is mmengine.runner.checkpoint.load_checkpoint
     with pytest.raises(AttributeError, match="no counterpart of mminit.init_weights"):
         alias.init_weights  # noqa: B018 - mminit-only names have no upstream object
+
+
+def test_help_names_the_real_defaults() -> None:
+    import contextlib
+    import io
+
+    from mminit._check import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        main(["--help"])
+    text = " ".join(out.getvalue().split())
+    assert "(default: auto)" in text and "default: both" not in text
+    assert "(default: 0)" in text  # --seed has help
