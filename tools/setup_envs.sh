@@ -122,7 +122,7 @@ setup_mmcv() {
   make_venv .venv-mmcv
   step ".venv-mmcv: torch 2.14.1 + torchvision 0.29.1" \
     .venv-mmcv/bin/pip install -q "${torch_index[@]}" "torch==2.14.1" "torchvision==0.29.1"
-  step ".venv-mmcv: wheels: mmcv 1.7.2 (built without compiled ops), mmengine 0.10.7" \
+  step ".venv-mmcv: wheels: mmcv 1.7.2 (no compiled ops), mmengine 0.10.7" \
     upstream_wheels
   step ".venv-mmcv: mminit (editable), extras, mmcv's + mmengine's requirements" \
     install_mminit_and_requirements
