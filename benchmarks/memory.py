@@ -25,28 +25,13 @@ import torch
 
 from .measure import quiet_logs
 from .models import FAMILIES
+from .procmem import reset_hwm as _reset_hwm
+from .procmem import status_kib as _status_kib
 from .variants import VARIANTS, ModelBench
 
 __all__ = ["main", "measure_peak"]
 
 MiB = 1024 * 1024
-
-
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
-
-
-def _reset_hwm() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def measure_peak(family: str, size: str, variant: str, device: torch.device) -> dict[str, object]:

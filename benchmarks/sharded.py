@@ -32,26 +32,12 @@ from typing import Any, Sequence
 
 import torch
 
+from benchmarks.procmem import reset_hwm as _reset_hwm
+from benchmarks.procmem import status_kib as _status_kib
+
 __all__ = ["main", "run_world"]
 
 MiB = 1024 * 1024
-
-
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
-
-
-def _reset_hwm() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def _local(p: torch.Tensor) -> torch.Tensor:

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import torch
+from benchmarks.procmem import reset_hwm as _reset_hwm
+from benchmarks.procmem import status_kib as _status_kib
 
 
 def free_port() -> int:
@@ -33,24 +35,6 @@ class _Keep(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append((record.levelname, record.getMessage()))
-
-
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
-
-
-def _reset_hwm() -> bool:
-    """Reset the resident-set high-water mark (``VmHWM``); False where the kernel refuses."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int, keyed: bool,
