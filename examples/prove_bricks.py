@@ -8,10 +8,10 @@ Used by ``tools/prove_bricks.sh``; the three steps run in different environments
     python examples/prove_bricks.py run ROOT CKPT OUT.pt [--block-upstream]
     python examples/prove_bricks.py compare ORIGINAL.pt MIGRATED.pt [--allow-upstream]
 
-``--block-upstream`` installs an import hook that makes ``import mmcv`` and
-``import mmengine`` fail (the venv used has them installed; the hook shows the
-migrated code never needs them, which a separate venv without them would show too,
-at the cost of a second torch install).
+``tools/prove_bricks.sh`` runs the migrated side in ``.venv-bare`` (torch and mminit
+only: mmcv and mmengine are not installed there, which ``compare`` checks), and also
+passes ``--block-upstream``: an import hook that makes ``import mmcv`` and ``import
+mmengine`` fail, so the proof holds in a venv where they are installed too.
 """
 
 from __future__ import annotations
@@ -75,6 +75,9 @@ def _imports_of(path: Path) -> list[str]:
 
 
 def run(root: str, ckpt: str, out: str, block: bool) -> None:
+    import importlib.util
+
+    installed = sorted(n for n in BLOCKED if importlib.util.find_spec(n) is not None)
     if block:
         sys.meta_path.insert(0, _Blocker())
     import torch
@@ -117,6 +120,8 @@ def run(root: str, ckpt: str, out: str, block: bool) -> None:
         "brick_classes": sorted({f"{type(m).__module__}.{type(m).__qualname__}"
                                  for m in model.modules()}),
         "imports": _imports_of(Path(module.__file__)),
+        "installed_upstream": installed,
+        "python": sys.executable,
     }
     torch.save(result, out)
 
@@ -126,6 +131,9 @@ def compare(original: str, migrated: str, allow_upstream: bool = False) -> int:
 
     a, b = torch.load(original, weights_only=False), torch.load(migrated, weights_only=False)
     problems = []
+    if b.get("installed_upstream") and not allow_upstream:
+        problems.append(f"the migrated side ran where {b['installed_upstream']} is installed "
+                        f"({b['python']}); run it in .venv-bare")
     if b["upstream_modules"] and not allow_upstream:
         problems.append(f"the migrated side imported {b['upstream_modules'][:5]}")
     left = [m for m in b["imports"] if m.split(".")[0] in BLOCKED]
@@ -154,7 +162,8 @@ def compare(original: str, migrated: str, allow_upstream: bool = False) -> int:
           + ("identical" if a["init_info"] == b["init_info"] else "DIFFER"))
     print("forward output: " + ("identical" if torch.equal(a["output"], b["output"]) else "DIFFERS"))
     print(f"migrated side: imports {b['imports']}; mmcv/mmengine modules loaded: "
-          f"{len(b['upstream_modules'])}")
+          f"{len(b['upstream_modules'])}; installed there: "
+          f"{', '.join(b.get('installed_upstream', [])) or 'neither'} ({b.get('python', '?')})")
     print(f"original side layer classes from: {sorted({c.rsplit('.', 1)[0] for c in a['brick_classes']})}")
     print(f"migrated side layer classes from: {sorted({c.rsplit('.', 1)[0] for c in b['brick_classes']})}")
     same_records = a["records"] == b["records"] and a["stdout"] == b["stdout"]

@@ -32,7 +32,7 @@ failed_step=""
 run_steps() {
   progress "1/5 setting up the environments (pip's output: out/setup_envs.log)"
   echo "== 1. set up the environments"
-  tools/setup_envs.sh all || { failed_step="1 (setup)"; return 1; }
+  tools/setup_envs.sh all bare || { failed_step="1 (setup)"; return 1; }
 
   cp -r examples/sample_repo "$WORK/original"
   cp -r examples/sample_repo "$WORK/sample_repo"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bricks proof (issue 11): migrate a copy of examples/sample_repo with `mminit migrate --bricks`,
 # then initialise its mmcv_bricks model (ConvModule, build_*_layer, CONV_LAYERS, load_checkpoint)
-# in .venv with mmcv and mmengine made unimportable, and compare it with the ORIGINAL model
+# in .venv-bare (torch and mminit only: mmcv and mmengine are not installed there), and compare
+# it with the ORIGINAL model
 # initialised by real mmcv 1.7.2 in .venv-mmcv: state dict after construction and after
 # init_weights (bit for bit), init-info strings, forward output.
 # Usage: tools/prove_bricks.sh [WORKDIR]   (default: out/prove_bricks; a WORKDIR from an earlier
@@ -22,6 +23,10 @@ elif [ -d "$WORK" ] && [ -n "$(ls -A "$WORK")" ] && [ ! -f "$WORK/.prove_bricks"
 fi
 rm -rf "$WORK" && mkdir -p "$WORK" && touch "$WORK/.prove_bricks"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+if [ ! -x .venv-bare/bin/python ] || [ ! -x .venv/bin/python ] || [ ! -x .venv-mmcv/bin/python ]; then
+  echo "prove_bricks: needs .venv, .venv-mmcv and .venv-bare: run tools/setup_envs.sh all bare" >&2
+  exit 2
+fi
 
 cp -r examples/sample_repo "$WORK/original"
 cp -r examples/sample_repo "$WORK/migrated"
@@ -41,8 +46,8 @@ echo "== 2. a checkpoint for load_checkpoint (partial, 'module.' prefixed keys)"
 echo "== 3. the original model with real mmcv 1.7.2 (.venv-mmcv)"
 .venv-mmcv/bin/python -W ignore examples/prove_bricks.py run \
   "$WORK/original" "$WORK/pretrained.pth" "$WORK/original.pt"
-echo "== 4. the migrated model with mminit, mmcv and mmengine unimportable (.venv + import blocker)"
-.venv/bin/python -W ignore examples/prove_bricks.py run --block-upstream \
+echo "== 4. the migrated model with mminit in .venv-bare (torch + mminit: mmcv and mmengine not installed)"
+.venv-bare/bin/python -W ignore examples/prove_bricks.py run --block-upstream \
   "$WORK/migrated" "$WORK/pretrained.pth" "$WORK/migrated.pt"
 
 echo
@@ -55,7 +60,7 @@ echo "== 5. half-way: the default migration (no --bricks) keeps the bricks on mm
 echo
 echo "== 6. compare: --bricks, without mmcv, vs the original under mmcv 1.7.2"
 if .venv/bin/python examples/prove_bricks.py compare "$WORK/original.pt" "$WORK/migrated.pt"; then
-  echo "prove_bricks: PASS (migrated with --bricks, initialised without mmcv, bit-identical to mmcv 1.7.2)"
+  echo "prove_bricks: PASS (migrated with --bricks, initialised where mmcv is not installed, bit-identical to mmcv 1.7.2)"
 else
   echo "prove_bricks: FAIL"
   exit 1

@@ -5,6 +5,8 @@
 #   .venv-mmcv  mminit + dev tools, torch 2.14.1 + torchvision 0.29.1, mmcv 1.7.2 built
 #               without its compiled ops, and mmengine 0.10.7, mmcls 0.25.0 and
 #               mmdet 2.28.2 installed without their dependencies
+#   .venv-bare  torch 2.13.0 (CPU build) and mminit only, no mmcv, no mmengine: where the
+#               main job's bricks proof runs the migrated model (not part of `all`)
 # It prints one line per step; pip's output goes to out/setup_envs.log.
 #
 # Why .venv-mmcv keeps the CUDA build of torch: the torchvision wheels on PyPI are
@@ -15,15 +17,18 @@
 # and torchvision from there instead (CPU builds of both; not exercised by this
 # project's CI, whose machines reach PyPI only).
 #
-# Usage: tools/setup_envs.sh [main|mmcv|all]   (default: all)
+# Usage: tools/setup_envs.sh [main|mmcv|bare|all]...   (default: all = main mmcv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-what=${1:-all}
-case "$what" in
-  main|mmcv|all) ;;
-  *) echo "usage: $0 [main|mmcv|all]; got '$what'" >&2; exit 2 ;;
-esac
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then targets=(all); fi
+for what in "${targets[@]}"; do
+  case "$what" in
+    main|mmcv|bare|all) ;;
+    *) echo "usage: $0 [main|mmcv|bare|all]...; got '$what'" >&2; exit 2 ;;
+  esac
+done
 mkdir -p out
 LOG=$(pwd)/out/setup_envs.log
 : >"$LOG"
@@ -145,9 +150,28 @@ EOF
   echo "      $(tail -n 1 "$LOG")"
 }
 
-case "$what" in
-  main) setup_main ;;
-  mmcv) setup_mmcv ;;
-  all) setup_main; setup_mmcv ;;
-esac
+setup_bare() {
+  make_venv .venv-bare
+  step ".venv-bare: torch 2.13.0 (the CPU build where one is reachable)" \
+    .venv-bare/bin/pip install -q "${torch_index[@]}" "torch==2.13.0"
+  step ".venv-bare: mminit (editable, no extras)" .venv-bare/bin/pip install -q -e .
+  step ".venv-bare: check that neither mmcv nor mmengine is installed" \
+    .venv-bare/bin/python -c "$(cat <<'EOF'
+import importlib.util, torch, mminit.mmcv1
+found = [n for n in ("mmcv", "mmengine") if importlib.util.find_spec(n) is not None]
+assert not found, found
+print(f"torch {torch.__version__}, mminit {mminit.__version__}; no mmcv, no mmengine")
+EOF
+)"
+  echo "      $(tail -n 1 "$LOG")"
+}
+
+for what in "${targets[@]}"; do
+  case "$what" in
+    main) setup_main ;;
+    mmcv) setup_mmcv ;;
+    bare) setup_bare ;;
+    all) setup_main; setup_mmcv ;;
+  esac
+done
 echo "  environments ready (pip's output: out/setup_envs.log)"
