@@ -57,3 +57,26 @@ def mminit_wide() -> nn.Module:
                 setattr(self, f"fc{i}", nn.Linear(2048, 2048, bias=False))
 
     return Wide()
+
+
+def _with_pretrained(L) -> nn.Module:
+    """``net`` with a ``Pretrained`` entry (prefix ``backbone.``) on the root; checkpoint path from the env."""
+    model = net(L)
+    model.init_cfg = [*model.init_cfg, {"type": "Pretrained", "prefix": "backbone.",
+                                        "checkpoint": os.environ["MMINIT_SHARDED_CHECKPOINT"]}]
+    return model
+
+
+def mminit_pretrained_net() -> nn.Module:
+    return _with_pretrained(_lib("mminit"))
+
+
+def upstream_pretrained_net() -> nn.Module:
+    return _with_pretrained(_lib("upstream"))
+
+
+def mminit_wide_pretrained() -> nn.Module:
+    """``mminit_wide`` whose every layer a ``Pretrained`` entry then loads (checkpoint path from the env)."""
+    model = mminit_wide()
+    model.init_cfg = [model.init_cfg, {"type": "Pretrained", "checkpoint": os.environ["MMINIT_SHARDED_CHECKPOINT"]}]
+    return model

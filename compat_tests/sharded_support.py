@@ -37,8 +37,16 @@ class _Keep(logging.Handler):
         self.records.append((record.levelname, record.getMessage()))
 
 
+def _flavour_logger() -> logging.Logger:
+    """The logger mminit's dump goes to for the flavour the models use (``MMINIT_SHARDED_FLAVOUR``)."""
+    from mminit._flavour import MMCV1, MMENGINE
+    from mminit._logging import get_logger
+
+    return get_logger(MMENGINE if os.environ.get("MMINIT_SHARDED_FLAVOUR", "mmengine") == "mmengine" else MMCV1)
+
+
 def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int, keyed: bool,
-            mode: str) -> None:
+            mode: str, file_log: bool = False) -> None:
     import torch.distributed as dist
     from torch.distributed.fsdp import fully_shard
 
@@ -55,6 +63,11 @@ def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int,
         logger.addHandler(keep)
         logger.setLevel(logging.INFO)
         logger.propagate = False
+        file_handler = None
+        if file_log:  # every rank logs to its own file: the dump is written to its stream
+            file_handler = logging.FileHandler(Path(out) / f"rank{rank}.log")
+            file_handler.setLevel(logging.INFO)
+            _flavour_logger().addHandler(file_handler)
         torch.manual_seed(seed)
         with torch.device("meta"):
             model = build()
@@ -73,6 +86,9 @@ def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int,
                 mminit.materialize(model, device=None, warn=False)
                 model.init_weights()
         peak_kib = _status_kib("VmHWM") - rss_before if hwm_reset else None
+        if file_handler is not None:
+            _flavour_logger().removeHandler(file_handler)
+            file_handler.close()
         next_draw = torch.rand(4)
         state: dict[str, Any] = {}
         local: dict[str, tuple[int, ...]] = {}
@@ -88,11 +104,15 @@ def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int,
 
 
 def run_sharded(world: int, out: Path, builder: str, seed: int, keyed: bool = False,
-                mode: str = "compat", timeout: float = 180.0) -> list[dict[str, Any]]:
-    """Run :func:`_worker` on ``world`` spawned ranks; each rank's saved result, rank order."""
+                mode: str = "compat", timeout: float = 180.0, file_log: bool = False) -> list[dict[str, Any]]:
+    """Run :func:`_worker` on ``world`` spawned ranks; each rank's saved result, rank order.
+
+    ``file_log``: each rank adds a ``FileHandler`` writing ``out/rank{r}.log``
+    to the flavour's logger for the init.
+    """
     import torch.multiprocessing as mp
 
-    ctx = mp.start_processes(_worker, args=(world, free_port(), str(out), builder, seed, keyed, mode),
+    ctx = mp.start_processes(_worker, args=(world, free_port(), str(out), builder, seed, keyed, mode, file_log),
                              nprocs=world, join=False, start_method="spawn")
     deadline = time.monotonic() + timeout
     while not ctx.join(timeout=1.0):

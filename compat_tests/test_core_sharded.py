@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from .libs import LogCapture
-from .sharded_models import upstream_net
+from .sharded_models import upstream_net, upstream_pretrained_net
 from .sharded_support import run_sharded
 from .test_core_support import requested_flavours
 
@@ -49,6 +49,85 @@ def test_sharded_compat_init_equals_upstream_single_process(flavour, world, tmp_
     dump = [r for r in results[0]["records"] if r[1].startswith("\n")]
     assert [r[1] for r in dump] == [r[1] for r in records]
     assert all(res["records"] == [] for res in results[1:])
+    logging.getLogger("mminit").handlers.clear()
+
+
+def _checkpoint(path):
+    """A zip checkpoint for ``*_pretrained_net`` (prefix ``backbone.``): some matching keys, a
+    wrong-shape one (``free.weight``), one outside the prefix; own values, not upstream's."""
+    g = torch.Generator().manual_seed(5)
+    weights = {"backbone.stem.0.weight": torch.randn(8, 3, 3, 3, generator=g),
+               "backbone.stem.1.running_mean": torch.randn(8, generator=g),
+               "backbone.blocks.1.weight": torch.randn(8, 8, generator=g),
+               "backbone.head.attn.in_proj_weight": torch.randn(24, 8, generator=g),
+               "backbone.head.fc.bias": torch.randn(5, generator=g),
+               "backbone.free.weight": torch.randn(3, 3, generator=g),
+               "neck.extra": torch.randn(2, generator=g)}
+    torch.save({"state_dict": weights}, path)
+    return weights
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_sharded_pretrained_loads_shards_as_upstream_single_process(flavour, tmp_path, monkeypatch):
+    """A ``Pretrained`` entry (with prefix) on a sharded model: each rank copies its shard's slice
+    of the memory-mapped checkpoint; gathered state, generator and rank 0's records (load line,
+    mismatch report, init-info dump) are upstream's single-process ones; other ranks log none."""
+    monkeypatch.setenv("MMINIT_SHARDED_FLAVOUR", flavour)
+    monkeypatch.setenv("MMINIT_SHARDED_CHECKPOINT", str(tmp_path / "ckpt.pth"))
+    weights = _checkpoint(tmp_path / "ckpt.pth")
+    torch.manual_seed(SEED)
+    model = upstream_pretrained_net()
+    with LogCapture().capture() as records:
+        model.init_weights()
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    next_draw = torch.rand(4)
+    loaded = [k for k in state if f"backbone.{k}" in weights and torch.equal(state[k], weights[f"backbone.{k}"])]
+    assert loaded, "upstream kept none of the checkpoint's values: the case checks nothing"
+    results = run_sharded(2, tmp_path, "compat_tests.sharded_models:mminit_pretrained_net", SEED)
+    for rank, res in enumerate(results):
+        assert res["state"].keys() == state.keys()
+        for key, value in state.items():
+            assert torch.equal(res["state"][key], value), f"rank {rank}: {key} differs"
+        assert torch.equal(res["next_draw"], next_draw), "the generator ends elsewhere than upstream's"
+    assert [k for k in loaded if results[0]["local"][k] != tuple(state[k].shape)], "no loaded parameter was sharded"
+    assert any("load backbone. in model from" in r[1] for r in records)
+    assert any("do not match exactly" in r[1] for r in records)
+    assert results[0]["records"] == [r for r in records if r[0] != "DEBUG"]  # the ranks log at INFO
+    assert all(res["records"] == [] for res in results[1:])
+    logging.getLogger("mminit").handlers.clear()
+
+
+def _upstream_file_dump(flavour, path):
+    if flavour == "mmengine":
+        from mmengine.logging import MMLogger
+
+        logger = MMLogger.get_current_instance()
+    else:
+        from mmcv.utils import get_logger
+
+        logger = get_logger("mmcv")
+    handler = logging.FileHandler(path)
+    handler.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        torch.manual_seed(SEED)
+        upstream_net().init_weights()
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    return path.read_text()
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_sharded_dump_to_file_handler_on_rank_zero_only(flavour, tmp_path, monkeypatch):
+    """The init-info dump written straight to a FileHandler's stream (bypassing the logger's
+    filters) comes from rank 0 only, in upstream's single-process text."""
+    monkeypatch.setenv("MMINIT_SHARDED_FLAVOUR", flavour)
+    upstream = _upstream_file_dump(flavour, tmp_path / "upstream.log")
+    assert "Name of parameter - Initialization information\n" in upstream
+    run_sharded(2, tmp_path, "compat_tests.sharded_models:mminit_net", SEED, file_log=True)
+    assert (tmp_path / "rank0.log").read_text() == upstream
+    assert (tmp_path / "rank1.log").read_text() == ""
     logging.getLogger("mminit").handlers.clear()
 
 
@@ -91,6 +170,35 @@ def test_sharded_peak_memory_per_rank_is_shard_plus_largest_parameter(tmp_path, 
         assert res["peak_kib"] * 1024 <= bound, (
             f"rank {rank}: init peaked {res['peak_kib'] / 1024:.0f} MiB above its resident set, "
             f"bound {bound / mib:.0f} MiB (shard {shard / mib:.0f} + largest parameter {largest / mib:.0f} + 24)")
+
+
+def test_sharded_pretrained_peak_memory_per_rank_excludes_the_full_model(tmp_path, monkeypatch):
+    """``Pretrained`` into a sharded model reads the checkpoint memory-mapped and copies only each
+    shard's slice: per-rank peak stays within the shard, the checkpoint pages it read (its slices,
+    counted in VmRSS as mapped file pages), one full parameter (the init_cfg draw before the load)
+    and slack, well below reading the whole checkpoint (8 x 16 MiB) on each rank (4 ranks: about
+    100 MiB each, 180 MiB when the checkpoint is read whole)."""
+    monkeypatch.setenv("MMINIT_SHARDED_FLAVOUR", FLAVOURS[0])
+    monkeypatch.setenv("MMINIT_SHARDED_CHECKPOINT", str(tmp_path / "wide.pth"))
+    g = torch.Generator().manual_seed(3)
+    weights = {f"fc{i}.weight": torch.randn(2048, 2048, generator=g) for i in range(8)}
+    torch.save(weights, tmp_path / "wide.pth")
+    results = run_sharded(4, tmp_path, "compat_tests.sharded_models:mminit_wide_pretrained", SEED)
+    mib = 1024 * 1024
+    largest = 2048 * 2048 * 4
+    for rank, res in enumerate(results):
+        for key, value in weights.items():
+            assert torch.equal(res["state"][key], value), f"rank {rank}: {key} was not loaded"
+        if res["peak_kib"] is None:
+            pytest.skip("this kernel does not let a process reset its VmHWM (/proc/self/clear_refs)")
+        shard = sum(torch.Size(shape).numel() * 4 for shape in res["local"].values())
+        assert shard == 8 * largest // 4
+        bound = 2 * shard + largest + 40 * mib  # slack: gloo, DTensor's caches, the allocator
+        assert bound < shard + 8 * largest, "the bound would not tell a whole-checkpoint read apart"
+        assert res["peak_kib"] * 1024 <= bound, (
+            f"rank {rank}: init peaked {res['peak_kib'] / 1024:.0f} MiB above its resident set, bound "
+            f"{bound / mib:.0f} MiB (shard {shard / mib:.0f} + its checkpoint slices {shard / mib:.0f} "
+            f"+ largest parameter {largest / mib:.0f} + 40); the whole checkpoint is {8 * largest / mib:.0f} MiB")
 
 
 def test_sharded_init_names_what_it_expects():

@@ -15,7 +15,10 @@ for the block, so the init-info dump happens on rank 0 only (mmengine's
 ``MMLogger`` already logs only on rank 0).  ``fully_shard`` swaps each sharded
 module's class for ``FSDP<Name>``; inside the block those classes carry their
 original names, so init-info strings and warnings name ``Net``, as in one
-process.  Only ``torch.distributed`` is used.
+process.  ``Pretrained`` entries: zip-format checkpoints are read memory-mapped
+(``torch.load(mmap=True)``) and copying a checkpoint's full tensor into a
+DTensor copies only the slice this rank's shard covers, so no rank reads the
+whole model's weights.  Only ``torch.distributed`` is used.
 
 Inside a :func:`mminit.name_keyed` block the full value is drawn from the
 parameter's keyed stream instead.
@@ -31,11 +34,13 @@ import torch
 from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 
+from ._checkpoint.loading import mmap_reads
 from ._name_keyed import RandomCall, _is_dtensor, active_name_keyed, random_call
 
 __all__ = ["sharded_init"]
 
 _MEANS = frozenset({Tensor.mean, torch.mean})
+_COPIES = frozenset({Tensor.copy_})
 
 
 class _DropRecords(logging.Filter):
@@ -71,18 +76,25 @@ class _Scratch:
 
 
 def _full_draw(call: RandomCall, scratch: _Scratch) -> None:
-    from torch.distributed.tensor import DTensor
-    from torch.distributed.tensor._utils import compute_local_shape_and_global_offset
-
     target: Any = call.target
     gen = call.generator
     keyed = active_name_keyed()
     if gen is None and keyed is not None:
         gen = keyed.keyed_generator(call)
-    local = target.to_local()
-    shape = tuple(target.shape)
-    full = scratch.full(shape, target.dtype, local.device)
+    full = scratch.full(tuple(target.shape), target.dtype, target.to_local().device)
     call.run(full, gen)  # the draw one process makes, into the whole parameter
+    shard = _local_piece(target, full)
+    with torch.no_grad():
+        target.copy_(shard)  # local copy through the DTensor, so its version counts the write
+
+
+def _local_piece(target: Any, full: Tensor) -> Any:
+    """The part of ``full`` (a whole parameter's value) that ``target``'s local shard covers, as a DTensor."""
+    from torch.distributed.tensor import DTensor
+    from torch.distributed.tensor._utils import compute_local_shape_and_global_offset
+
+    shape = tuple(target.shape)
+    local = target.to_local()
     local_shape, offset = compute_local_shape_and_global_offset(shape, target.device_mesh, target.placements)
     if tuple(local_shape) != tuple(local.shape):
         raise RuntimeError(
@@ -90,10 +102,22 @@ def _full_draw(call: RandomCall, scratch: _Scratch) -> None:
             f"but placements {target.placements} give {tuple(local_shape)}; "
             f"only shardings that DTensor describes by its placements are supported")
     piece = full[tuple(slice(o, o + n) for o, n in zip(offset, local_shape))]
-    shard = DTensor.from_local(piece, target.device_mesh, target.placements, run_check=False,
-                               shape=target.shape, stride=target.stride())
-    with torch.no_grad():
-        target.copy_(shard)  # local copy through the DTensor, so its version counts the write
+    if piece.device != local.device:
+        piece = piece.to(local.device)  # only the slice moves
+    return DTensor.from_local(piece, target.device_mesh, target.placements, run_check=False,
+                              shape=target.shape, stride=target.stride())
+
+
+def _copy_into_shard(target: Any, src: Tensor) -> None:
+    """``target.copy_(src)`` for a whole-parameter plain ``src`` (a checkpoint's tensor).
+
+    Only the slice of ``src`` this rank's shard covers is read: with the
+    checkpoint memory-mapped (``torch.load(mmap=True)``), no rank reads the
+    full parameter.
+    """
+    if tuple(src.shape) != tuple(target.shape):
+        src = src.expand(target.shape)  # copy_'s broadcasting, as a view
+    target.copy_(_local_piece(target, src))
 
 
 class _ShardedMode(TorchFunctionMode):
@@ -108,6 +132,10 @@ class _ShardedMode(TorchFunctionMode):
         if call is not None and _is_dtensor(call.target):
             _full_draw(call, self.scratch)
             return call.target
+        if func in _COPIES and len(args) >= 2 and _is_dtensor(args[0]) and isinstance(args[1], Tensor) \
+                and not _is_dtensor(args[1]):
+            _copy_into_shard(args[0], args[1])  # a checkpoint's full tensor into a shard
+            return args[0]
         out = func(*args, **kwargs)
         if func in _MEANS and args and _is_dtensor(args[0]) and _is_dtensor(out):
             return out.full_tensor()  # a replicated scalar: no gather of the parameter
@@ -174,7 +202,7 @@ def sharded_init(model: nn.Module) -> Iterator[None]:
             cls.__name__ = cls.__qualname__ = name
         mode = _ShardedMode()
         try:
-            with mode:
+            with mode, mmap_reads():
                 yield
         finally:
             mode.scratch.clear()

@@ -13,7 +13,9 @@ import inspect
 import os
 import pickle
 import sys
+import zipfile
 from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any, Union
 
 import torch
@@ -26,6 +28,7 @@ __all__ = [
     "ENV_ALLOW_UNSAFE",
     "MapLocation",
     "check_local_file",
+    "mmap_reads",
     "read_file",
     "use_weights_only",
 ]
@@ -35,6 +38,28 @@ MapLocation = Union[str, torch.device, "dict[str, str]", Any, None]
 # torch.load's failures on a damaged file; re-raised with the file's path.
 _LOAD_ERRORS = (RuntimeError, EOFError, ValueError, IndexError, KeyError, OSError,
                 pickle.UnpicklingError)
+_MMAP: ContextVar[bool] = ContextVar("mminit_mmap_reads", default=False)
+
+
+@contextlib.contextmanager
+def mmap_reads() -> Iterator[None]:
+    """Inside the block, zip-format checkpoints are read with ``torch.load(mmap=True)``.
+
+    Their tensors then map the file instead of being read into memory: a
+    sharded model's ranks copy only the slices their shards cover
+    (:func:`mminit.sharded_init`).  Legacy (non-zip) files are read whole.
+    """
+    token = _MMAP.set(True)
+    try:
+        yield
+    finally:
+        _MMAP.reset(token)
+
+
+def _mmap_kwargs(path: str) -> dict[str, Any]:
+    if _MMAP.get() and zipfile.is_zipfile(path):
+        return {"mmap": True}
+    return {}
 
 
 def use_weights_only(weights_only: bool | None) -> bool:
@@ -124,7 +149,7 @@ def _extra_safe_globals(pairs: list[tuple[Any, str]]) -> Iterator[None]:
 def _torch_load(path: str, map_location: MapLocation, weights_only: bool) -> Any:
     if not weights_only:
         extra = {"weights_only": False} if _torch_has_weights_only() else {}
-        return torch.load(path, map_location=map_location, **extra)
+        return torch.load(path, map_location=map_location, **extra, **_mmap_kwargs(path))
     if not _torch_has_weights_only():
         raise UnsafeCheckpointError(
             _refusal(path, f"torch {torch.__version__} has no weights_only loading")
@@ -143,7 +168,7 @@ def _torch_load(path: str, map_location: MapLocation, weights_only: bool) -> Any
             )
     try:
         with _extra_safe_globals(safe_globals.resolve(needed)):
-            return torch.load(path, map_location=map_location, weights_only=True)
+            return torch.load(path, map_location=map_location, weights_only=True, **_mmap_kwargs(path))
     except pickle.UnpicklingError as exc:
         if isinstance(exc, UnsafeCheckpointError) or "eights only load failed" not in str(exc):
             raise
