@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from ._engine import InitEngine
 from ._errors import FastModeWarning
-from ._fills import FillSpec, apply_fill, validate_fill
+from ._fills import FillSpec, apply_fill, fixed_result, is_fixed, validate_fill
 
 __all__ = ["FastInitEngine", "UncoveredWarning", "fast_engine_class", "materialise_meta", "using_fast_engine"]
 
@@ -112,7 +112,7 @@ class FastInitEngine(InitEngine):
         targets = self._targets(module, params)
         pending = [p for p in targets if self._steps.get(id(p))]
         # the mean before the fills, for constants (what a later check compares with)
-        self._ensure_baseline([p for p in pending if self._steps[id(p)][0].spec.kind == "constant"])
+        self._ensure_baseline([p for p in pending if is_fixed(self._steps[id(p)][0].spec)])
         rest = [p for p in targets if not self._steps.get(id(p))]
         self._settle(rest)  # parameters without pending fills, as before
         self._ensure_baseline(rest)
@@ -158,8 +158,8 @@ class FastInitEngine(InitEngine):
                 continue
             if i == len(steps) - 1 and final_mean is not None:
                 mean = final_mean
-            elif step.spec.kind == "constant":
-                mean = self._means([torch.full_like(p, step.spec.args[0])])[0]
+            elif is_fixed(step.spec):  # a constant, or a fill whose draws cannot matter
+                mean = self._means([fixed_result(p, step.spec)])[0]
             else:
                 mean = object()  # a random draw: equal to no other mean
             if mean != entry.get("tmp_mean_value", _UNKNOWN):
@@ -172,7 +172,7 @@ class FastInitEngine(InitEngine):
         due = [p for p in params if self._steps.get(id(p))]
         # A constant may leave the mean where it was (BatchNorm's ones filled with 1):
         # then the mean before matters.  A random first fill changes it anyway.
-        self._ensure_baseline([p for p in due if self._steps[id(p)][0].spec.kind == "constant"])
+        self._ensure_baseline([p for p in due if is_fixed(self._steps[id(p)][0].spec)])
         for p in due:
             _apply_once(p, self._steps[id(p)][-1].spec)
             self._written.add(id(p))
@@ -189,10 +189,10 @@ class FastInitEngine(InitEngine):
             steps = self._steps.pop(id(p), None)
             if steps:
                 self._written.add(id(p))
-                self._ensure_baseline([p] if steps[0].spec.kind == "constant" else [])
+                self._ensure_baseline([p] if is_fixed(steps[0].spec) else [])
                 last = steps[-1]
                 final = None
-                if last.spec.kind != "constant":
+                if not is_fixed(last.spec):
                     final = object()
                 self._replay(p, steps, final)
 

@@ -15,8 +15,8 @@ import torch
 from torch import Tensor, nn
 
 __all__ = [
-    "FillSpec", "apply_fill", "fill_module", "module_fills", "trunc_normal_draw",
-    "trunc_normal_transform", "validate_fill",
+    "FillSpec", "apply_fill", "fill_module", "fixed_result", "is_fixed", "module_fills",
+    "trunc_normal_draw", "trunc_normal_transform", "validate_fill",
 ]
 
 
@@ -58,6 +58,62 @@ def trunc_normal_transform(tensor: Tensor, mean: float, std: float, a: float, b:
         tensor.mul_(std * math.sqrt(2.0))
         tensor.add_(mean)
         tensor.clamp_(min=a, max=b)
+
+
+def _fixed_value(spec: FillSpec) -> Optional[float]:
+    """The value a ``uniform``/``normal`` fill writes everywhere when its range is one
+    point (``a == b``, ``std == 0``); ``None`` otherwise."""
+    kind, args = spec
+    try:
+        if kind == "uniform" and args[0] == args[1]:
+            return float(args[0])
+        if kind == "normal" and args[1] == 0:
+            return float(args[0])
+    except (TypeError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _degenerate_trunc_normal(spec: FillSpec) -> Optional[float]:
+    """The one uniform draw bound of a truncated normal whose CDF bounds coincide.
+
+    Far outside ``[a, b]`` (``mean=6, a=-2, b=2``) both bounds round to the same
+    float, ``uniform_`` then writes that bound everywhere, and the whole fill is the
+    same value whatever the random stream; ``None`` for every other spec.
+    """
+    if spec.kind != "trunc_normal":
+        return None
+    mean, std, a, b = spec.args
+    try:
+        if not std > 0:
+            return None
+        low, high = _trunc_normal_bounds(mean, std, a, b, warn=False)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return None
+    return low if low == high else None
+
+
+def is_fixed(spec: FillSpec) -> bool:
+    """Whether ``spec`` writes values that do not depend on the random draws: a constant,
+    a one-point uniform/normal, or a truncated normal whose bounds coincide."""
+    return (spec.kind == "constant" or _fixed_value(spec) is not None
+            or _degenerate_trunc_normal(spec) is not None)
+
+
+def fixed_result(tensor: Tensor, spec: FillSpec) -> Tensor:
+    """A new tensor like ``tensor`` holding exactly what the fixed fill ``spec`` writes
+    (computed with upstream's own operations, so its mean is the mean upstream sees)."""
+    if spec.kind == "constant":
+        return torch.full_like(tensor, spec.args[0])
+    value = _fixed_value(spec)
+    if value is not None:
+        return torch.full_like(tensor, value)
+    low = _degenerate_trunc_normal(spec)
+    if low is None:
+        raise ValueError(f"{spec!r} depends on the random draws")
+    out = torch.full_like(tensor, low)
+    trunc_normal_transform(out, *spec.args)
+    return out
 
 
 _SCRATCH_GENERATOR: Optional[torch.Generator] = None
