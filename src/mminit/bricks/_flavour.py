@@ -32,6 +32,8 @@ class BricksFlavour:
             ``Sequential``.
         efficient_conv_bn_eval: ``ConvModule`` takes ``efficient_conv_bn_eval``
             and has ``turn_on_efficient_conv_bn_eval``/``create_from_conv_bn``.
+        registry_scope: the scope a registry reports and strips from
+            ``"scope.Type"`` names (``"mmcv"`` / ``"mmengine"``).
     """
 
     name: Literal["mmengine", "mmcv1"]
@@ -41,6 +43,7 @@ class BricksFlavour:
     groupnorm_by_class: bool
     activation_builder: Literal["mmcv", "mmengine"]
     efficient_conv_bn_eval: bool
+    registry_scope: Literal["mmcv", "mmengine"]
 
 
 MMCV1_BRICKS = BricksFlavour(
@@ -51,6 +54,7 @@ MMCV1_BRICKS = BricksFlavour(
     groupnorm_by_class=False,
     activation_builder="mmcv",
     efficient_conv_bn_eval=False,
+    registry_scope="mmcv",
 )
 
 MMCV2_BRICKS = BricksFlavour(
@@ -61,4 +65,5 @@ MMCV2_BRICKS = BricksFlavour(
     groupnorm_by_class=True,
     activation_builder="mmengine",
     efficient_conv_bn_eval=True,
+    registry_scope="mmengine",
 )

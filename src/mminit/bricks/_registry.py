@@ -68,7 +68,7 @@ class LayerRegistry:
 
     @property
     def scope(self) -> str:
-        return "mmcv" if self._flavour.name == "mmcv1" else "mmengine"
+        return self._flavour.registry_scope
 
     @property
     def module_dict(self) -> dict[str, Any]:
