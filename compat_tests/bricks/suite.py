@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -23,10 +22,11 @@ import torch
 from compat_tests.bricks.compare import diff_results
 from compat_tests.bricks.generator import generate_case
 from compat_tests.bricks.runner import load_bricks, run_case
+from compat_tests.libs import MMINIT_OF
+from compat_tests.suite import FlavourResult
 
 __all__ = ["BRICK_RESULTS", "MMINIT_OF", "BrickResult", "run_bricks", "upstream_reason"]
 
-MMINIT_OF = {"mmengine": "mminit", "mmcv1": "mminit.mmcv1"}
 _MMCV_MAJOR = {"mmengine": "2", "mmcv1": "1"}
 INSTALL_HINT = {"mmengine": "pip install mmcv-lite==2.2.0 mmengine==0.10.7",
                 "mmcv1": "pip install mmcv==1.7.2 (MMCV_WITH_OPS=0)"}
@@ -35,12 +35,8 @@ INSTALL_HINT = {"mmengine": "pip install mmcv-lite==2.2.0 mmengine==0.10.7",
 BRICK_RESULTS: dict[str, BrickResult] = {}
 
 
-@dataclass
-class BrickResult:
-    flavour: str
-    seed: int
-    cases: int = 0
-    failures: list[tuple[int, dict[str, Any], list[str]]] = field(default_factory=list)
+class BrickResult(FlavourResult):
+    """A run of the generated bricks suite; only its summary line differs."""
 
     @property
     def summary(self) -> str:
