@@ -19,9 +19,9 @@ import ast
 import difflib
 import io
 import os
+import secrets
 import stat
 import sys
-import tempfile
 import tokenize
 from dataclasses import dataclass, field
 from typing import Literal
@@ -223,6 +223,25 @@ def _keep_owner(tmp: str, st: os.stat_result) -> str | None:
             f"uid {os.geteuid()}); the rewritten file belongs to uid {os.geteuid()}")
 
 
+def _create_temporary(directory: str, name: str) -> tuple[int, str]:
+    """Create ``.NAME.XXXXXXXX.mminit-tmp`` next to the file, registered as pending
+    BEFORE it exists, so a worker stopped at any point (SIGTERM at the parent's
+    death) knows what to remove."""
+    for _ in range(100):
+        tmp = os.path.join(directory, f".{name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        _pending[:] = [tmp]
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+        except BaseException:
+            _pending.clear()
+            raise
+    _pending.clear()
+    raise FileExistsError(f"could not create a temporary file next to {name} in {directory}")
+
+
 def write_atomic(path: str, data: bytes) -> list[str]:
     """Replace ``path`` with ``data`` through a temporary file; return warnings.
 
@@ -237,8 +256,7 @@ def write_atomic(path: str, data: bytes) -> list[str]:
                            "replacing it would split them (the other names would keep "
                            "the old text); apply the change with --diff by hand")
     directory, name = os.path.split(real)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=directory)
-    _pending[:] = [tmp]
+    fd, tmp = _create_temporary(directory, name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
