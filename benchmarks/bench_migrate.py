@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mminit_codemods.cli import main as migrate
+from mminit.codemods.cli import main as migrate
 
 _BODY = '''
 

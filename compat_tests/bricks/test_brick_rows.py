@@ -39,7 +39,7 @@ def test_brick_rows_cover_every_module_and_point_at_the_real_objects(flavour: st
     why = upstream_reason(flavour)
     if why is not None:
         missing_upstream(f"needs the mmcv of flavour {flavour!r} ({why}): {INSTALL_HINT[flavour]}")
-    from mminit_codemods._table import BRICK_MOVES
+    from mminit.codemods._table import BRICK_MOVES
 
     canonical = _canonical({name for _, name in BRICK_MOVES})
     missing, wrong = [], []

@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command, rest = args[0], args[1:]
     if command == "migrate":
         try:
-            from mminit_codemods.cli import main as migrate_main
+            from .codemods.cli import main as migrate_main
         except ImportError as exc:
             print(f"mminit migrate needs the codemods extra: pip install 'mminit[codemods]' ({exc})",
                   file=sys.stderr)

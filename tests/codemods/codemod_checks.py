@@ -8,8 +8,8 @@ import textwrap
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from mminit_codemods._files import FileResult, migrate_source
-from mminit_codemods.replace_imports import ReplaceImportsCodemod
+from mminit.codemods._files import FileResult, migrate_source
+from mminit.codemods.replace_imports import ReplaceImportsCodemod
 
 __all__ = ["check_full_path", "check_noop", "check_transformed", "run_source"]
 

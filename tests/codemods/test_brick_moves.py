@@ -14,12 +14,12 @@ import libcst as cst
 import pytest
 from libcst.codemod import CodemodContext
 
-from mminit_codemods import _table
-from mminit_codemods._files import migrate_source
-from mminit_codemods._moves import move_table
-from mminit_codemods._prescan import prescan
-from mminit_codemods.cli import main
-from mminit_codemods.replace_imports import ReplaceImportsCodemod
+from mminit.codemods import _table
+from mminit.codemods._files import migrate_source
+from mminit.codemods._moves import move_table
+from mminit.codemods._prescan import prescan
+from mminit.codemods.cli import main
+from mminit.codemods.replace_imports import ReplaceImportsCodemod
 
 
 @pytest.fixture

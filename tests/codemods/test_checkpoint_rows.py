@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from codemod_checks import check_full_path, check_noop, check_transformed
 
-from mminit_codemods._table import BRICK_MOVES, MMCV1, MMENGINE, MOVES
+from mminit.codemods._table import BRICK_MOVES, MMCV1, MMENGINE, MOVES
 
 NAMES = ("CheckpointLoader", "_load_checkpoint", "_load_checkpoint_with_prefix",
          "load_checkpoint", "load_state_dict")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mminit_codemods.cli import main
+from mminit.codemods.cli import main
 
 BEFORE = "from mmcv.cnn import ConvModule, constant_init\n\nconstant_init(m, 1)\n"
 AFTER = "from mmcv.cnn import ConvModule\nfrom mminit.mmcv1 import constant_init\n\nconstant_init(m, 1)\n"
@@ -168,7 +168,7 @@ def test_bad_jobs_value_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureF
 
 def test_python_dash_m_entry_point(repo: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "mminit_codemods", str(repo), "--check", "--jobs", "1"],
+        [sys.executable, "-m", "mminit.codemods", str(repo), "--check", "--jobs", "1"],
         capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 1, proc.stderr
@@ -237,7 +237,7 @@ def test_symlinked_files_inside_directories_are_skipped(tmp_path: Path) -> None:
 
 def test_help_does_not_import_libcst_or_torch() -> None:
     # `mminit migrate --help` must start fast (issue 13 item 2): LibCST alone costs ~0.3 s.
-    code = ("import sys\nfrom mminit_codemods.cli import main\n"
+    code = ("import sys\nfrom mminit.codemods.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in ('libcst', 'torch', 'tqdm') if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

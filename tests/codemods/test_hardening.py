@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from mminit_codemods._files import migrate_source
-from mminit_codemods.cli import main
+from mminit.codemods._files import migrate_source
+from mminit.codemods.cli import main
 
 BEFORE = "from mmcv.cnn import ConvModule, constant_init\n\nconstant_init(m, 1)\n"
 AFTER = "from mmcv.cnn import ConvModule\nfrom mminit.mmcv1 import constant_init\n\nconstant_init(m, 1)\n"
@@ -45,7 +45,7 @@ def test_workers_stop_when_the_main_process_is_killed(tmp_path: Path) -> None:
     # Before: the orphaned workers went on rewriting files, then blocked forever.
     for i in range(3000):
         (tmp_path / f"m{i:04}.py").write_text(BEFORE)
-    proc = subprocess.Popen([sys.executable, "-m", "mminit_codemods", str(tmp_path), "-j", "2",
+    proc = subprocess.Popen([sys.executable, "-m", "mminit.codemods", str(tmp_path), "-j", "2",
                              "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -148,7 +148,7 @@ def test_report_write_failure_is_exit_2_and_leaves_no_partial_report(
 def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     for i in range(200):
         (tmp_path / f"m{i:03}.py").write_text(BEFORE)
-    cmd = (f"{sys.executable} -m mminit_codemods {tmp_path} --diff -j 1 | head -n 1; "
+    cmd = (f"{sys.executable} -m mminit.codemods {tmp_path} --diff -j 1 | head -n 1; "
            "echo status=${PIPESTATUS[0]}")
     proc = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120,
                           check=True)
@@ -160,7 +160,7 @@ def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
 def test_internal_error_is_exit_2_without_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from mminit_codemods import cli
+    from mminit.codemods import cli
 
     def boom(*_: object) -> None:
         raise RuntimeError("planted")

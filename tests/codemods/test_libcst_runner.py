@@ -12,7 +12,7 @@ generated_code_marker: '@generated'
 formatter: []
 blacklist_patterns: []
 modules:
-- 'mminit_codemods'
+- 'mminit.codemods'
 repo_root: '.'
 """
 

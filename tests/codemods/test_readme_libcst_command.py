@@ -3,7 +3,7 @@
 Without ``--no-format`` LibCST pipes every file through black: it fails when black
 is missing (reporting "Failed to codemod N files" and still exiting 0) and would
 reformat whole files when it is installed.  The command and the yaml are taken
-from codemods/README.md, so the documentation is what gets run.
+from src/mminit/codemods/README.md, so the documentation is what gets run.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CODEMODS_README = ROOT / "codemods" / "README.md"
+CODEMODS_README = ROOT / "src" / "mminit" / "codemods" / "README.md"
 
 
 def _blocks(text: str, language: str) -> list[str]:
@@ -24,7 +24,7 @@ def _blocks(text: str, language: str) -> list[str]:
 
 def _documented_command() -> tuple[str, list[str]]:
     text = CODEMODS_README.read_text(encoding="utf-8")
-    (yaml,) = [b for b in _blocks(text, "yaml") if "mminit_codemods" in b]
+    (yaml,) = [b for b in _blocks(text, "yaml") if "mminit.codemods" in b]
     (command,) = [line for b in _blocks(text, "sh") for line in b.splitlines()
                   if "libcst.tool codemod" in line]
     return yaml, shlex.split(command)

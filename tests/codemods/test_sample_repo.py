@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mminit_codemods.cli import main
+from mminit.codemods.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "sample_repo"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mminit_codemods._table import BRICK_MOVES, MMCV1, MMCV1_ONLY_NAMES, MMENGINE, MOVES
+from mminit.codemods._table import BRICK_MOVES, MMCV1, MMCV1_ONLY_NAMES, MMENGINE, MOVES
 
 MMCV_PYTHON = Path(__file__).resolve().parents[2] / ".venv-mmcv" / "bin" / "python"
 # mmcv-lite cannot import these (no compiled ops); they are checked from their source text.

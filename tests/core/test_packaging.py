@@ -25,7 +25,7 @@ def _package_dirs() -> dict[str, Path]:
     """Every directory shipped as a package, by dotted name, per package-dir."""
     mapping = SETUPTOOLS["package-dir"]
     found: dict[str, Path] = {}
-    for top in ("mminit", "mminit_codemods"):
+    for top in ("mminit",):
         base = ROOT / mapping.get(top, Path(mapping[""]) / top)
         for directory in [base, *sorted(p for p in base.rglob("*") if p.is_dir())]:
             if directory.name == "__pycache__" or directory.name.endswith(".egg-info"):
@@ -87,7 +87,6 @@ def test_wheel_builds_quietly_and_carries_everything(tmp_path: Path) -> None:
     for name in ("pyproject.toml", "LICENSE", "NOTICE", PROJECT["readme"]):
         shutil.copy2(ROOT / name, source / name)
     shutil.copytree(ROOT / "src", source / "src", ignore=ignore)
-    shutil.copytree(ROOT / "codemods", source / "codemods", ignore=ignore)
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation",
          "--no-index", "-w", str(tmp_path / "dist"), str(source)],

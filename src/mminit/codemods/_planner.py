@@ -28,10 +28,10 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from mminit_codemods._collect import Collector, ImportStmt
-from mminit_codemods._moves import MoveTable, move_table
-from mminit_codemods._plan import Plan, PlannedMove, PlannedNote
-from mminit_codemods._table import CONDITIONAL_NAMES
+from ._collect import Collector, ImportStmt
+from ._moves import MoveTable, move_table
+from ._plan import Plan, PlannedMove, PlannedNote
+from ._table import CONDITIONAL_NAMES
 
 __all__ = ["Candidate", "Plan", "PlannedMove", "PlannedNote", "plan_module"]
 
@@ -294,7 +294,7 @@ class _Planner:
     def add_imports(self, pending: dict[ImportStmt, list[str]]) -> None:
         """Schedule ``import <target>`` after each binding import, once per scope."""
         if len(pending) == 1:
-            self.plan.additions.update(pending)
+            self.plan.additions.update(pending.items())
             return
         seen: set[tuple[object, str]] = set()
         for stmt, targets in pending.items():

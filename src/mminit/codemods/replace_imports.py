@@ -17,7 +17,7 @@ Left alone and reported: star imports, strings naming upstream paths
 (``mock.patch`` targets), registries used as ``parent=``, and ``build_from_cfg``
 where it is not called with an init registry.
 
-Run through LibCST's runner with ``modules: ['mminit_codemods']`` in
+Run through LibCST's runner with ``modules: ['mminit.codemods']`` in
 ``.libcst.codemod.yaml`` (``--no-format`` unless a formatter is configured there)::
 
     python -m libcst.tool codemod --no-format replace_imports.ReplaceImportsCodemod src/
@@ -30,10 +30,10 @@ import argparse
 import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext
 
-from mminit_codemods._isort import place_mminit_imports
-from mminit_codemods._moves import move_table
-from mminit_codemods._prescan import prescan
-from mminit_codemods._rewrite import Move, Note, migrate_tree
+from ._isort import place_mminit_imports
+from ._moves import move_table
+from ._prescan import prescan
+from ._rewrite import Move, Note, migrate_tree
 
 __all__ = ["Move", "Note", "ReplaceImportsCodemod"]
 

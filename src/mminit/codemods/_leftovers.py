@@ -12,7 +12,7 @@ import ast
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from mminit_codemods._moves import is_source
+from ._moves import is_source
 
 __all__ = ["count_leftovers", "import_statements", "upstream_imports"]
 

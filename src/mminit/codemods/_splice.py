@@ -3,7 +3,7 @@
 When a module needs nothing but such rewrites (no ``import mmcv`` attribute uses,
 no registry or ``build_from_cfg`` whose fate depends on its uses), each
 statement is cut out of the text by the line numbers ``ast`` gives, parsed by
-LibCST on its own, rewritten with the same :class:`~mminit_codemods._rewrite.Rewriter`
+LibCST on its own, rewritten with the same :class:`~mminit.codemods._rewrite.Rewriter`
 as the full path, and put back with its indentation.  The rest of the file is
 never parsed by LibCST.  A statement that shares a line with another statement
 (``;``, ``if x: from ...``) sends the whole file down the full path instead.
@@ -16,9 +16,9 @@ import re
 
 import libcst as cst
 
-from mminit_codemods._plan import Plan
-from mminit_codemods._prescan import Prescan
-from mminit_codemods._rewrite import Move, Rewriter
+from ._plan import Plan
+from ._prescan import Prescan
+from ._rewrite import Move, Rewriter
 
 __all__ = ["splice_imports"]
 

@@ -1,4 +1,4 @@
-"""Apply a :class:`~mminit_codemods._plan.Plan` to a tree, and the one-call driver.
+"""Apply a :class:`~mminit.codemods._plan.Plan` to a tree, and the one-call driver.
 
 :func:`migrate_tree` is what both the CLI and the LibCST codemod run: a prescan
 with :mod:`ast`, one collecting pass over the CST, metadata only when a rule
@@ -14,17 +14,17 @@ from typing import Any, Union
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from mminit_codemods._collect import Collector
-from mminit_codemods._edits import (
+from ._collect import Collector
+from ._edits import (
     dotted,
     import_line,
     rebuild_body,
     split_import_from,
     without_aliases,
 )
-from mminit_codemods._plan import Plan
-from mminit_codemods._planner import plan_module
-from mminit_codemods._prescan import Prescan
+from ._plan import Plan
+from ._planner import plan_module
+from ._prescan import Prescan
 
 __all__ = ["Move", "Note", "Rewriter", "migrate_tree"]
 

@@ -28,13 +28,13 @@ from typing import Literal
 
 import libcst as cst
 
-from mminit_codemods._discover import DEFAULT_MAX_BYTES
-from mminit_codemods._isort import place_mminit_imports
-from mminit_codemods._leftovers import import_statements, upstream_imports
-from mminit_codemods._moves import move_table
-from mminit_codemods._prescan import prescan
-from mminit_codemods._rewrite import Move, Note, migrate_tree
-from mminit_codemods._splice import splice_imports
+from ._discover import DEFAULT_MAX_BYTES
+from ._isort import place_mminit_imports
+from ._leftovers import import_statements, upstream_imports
+from ._moves import move_table
+from ._prescan import prescan
+from ._rewrite import Move, Note, migrate_tree
+from ._splice import splice_imports
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

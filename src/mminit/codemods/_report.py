@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from mminit_codemods._discover import Discovery
-from mminit_codemods._files import FileResult
-from mminit_codemods._leftovers import count_leftovers
+from ._discover import Discovery
+from ._files import FileResult
+from ._leftovers import count_leftovers
 
 __all__ = ["UNRESOLVED_REASONS", "build_report", "plural", "summary_lines", "unresolved"]
 

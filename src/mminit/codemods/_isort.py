@@ -21,7 +21,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mminit_codemods._table import MMCV1, MMENGINE
+from ._table import MMCV1, MMENGINE
 
 __all__ = ["place_mminit_imports"]
 

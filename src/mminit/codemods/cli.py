@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, TextIO
 
 # Only the standard library at import time: ``mminit migrate --help`` must not wait
 # for LibCST (about 0.3 s); the modules that need it are imported once the run starts.
-from mminit_codemods._discover import DEFAULT_MAX_BYTES, Discovery, discover
+from ._discover import DEFAULT_MAX_BYTES, Discovery, discover
 
 if TYPE_CHECKING:
-    from mminit_codemods._files import FileResult
+    from ._files import FileResult
 
 __all__ = ["discover", "main"]
 
@@ -91,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
 # -- workers --------------------------------------------------------------------------
 def _stop_worker(*_: object) -> None:
     """Leave no temporary file behind and end this worker now."""
-    from mminit_codemods._files import pending_temporary
+    from ._files import pending_temporary
 
     tmp = pending_temporary()
     if tmp is not None:
@@ -130,7 +130,7 @@ def _worker_init(parent: int) -> None:
 
 
 def _work(task: tuple[str, bool, bool, bool, int, int]) -> FileResult:
-    from mminit_codemods._files import migrate_file
+    from ._files import migrate_file
 
     return migrate_file(*task)
 
@@ -208,7 +208,7 @@ def _stale_temporaries(found: Discovery, write: bool, err: TextIO) -> list[dict[
 
 
 def _print_result(result: FileResult, mode: str, quiet: bool, err: TextIO) -> None:
-    from mminit_codemods._report import plural
+    from ._report import plural
 
     if result.diff:
         sys.stdout.write(result.diff)
@@ -227,8 +227,8 @@ def _print_result(result: FileResult, mode: str, quiet: bool, err: TextIO) -> No
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from mminit_codemods._files import FileResult
-    from mminit_codemods._report import build_report, summary_lines, unresolved
+    from ._files import FileResult
+    from ._report import build_report, summary_lines, unresolved
 
     mode = "check" if args.check else "diff" if args.diff else "write"
     if args.report:

@@ -14,7 +14,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 
-from mminit_codemods._moves import MoveTable, is_source, move_table
+from ._moves import MoveTable, is_source, move_table
 
 __all__ = ["Prescan", "prescan"]
 

@@ -3,7 +3,7 @@
 The fast prescan, the per-statement splice and the planner all ask the same
 table, built once per option set by :func:`move_table`, so a rule added here
 applies on every path.  ``bricks=True`` (``mminit migrate --bricks``) adds the
-layer-brick rows of :data:`~mminit_codemods._table.BRICK_MOVES`.
+layer-brick rows of :data:`~mminit.codemods._table.BRICK_MOVES`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
 
-from mminit_codemods import _table
-from mminit_codemods._table import CONDITIONAL_NAMES, SOURCE_ROOTS
+from . import _table
+from ._table import CONDITIONAL_NAMES, SOURCE_ROOTS
 
 __all__ = ["MoveTable", "is_source", "move_table"]
 

@@ -15,8 +15,8 @@ from typing import Union
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
-from mminit_codemods._moves import MoveTable, move_table
-from mminit_codemods._moves import is_source as is_source_module
+from ._moves import MoveTable, move_table
+from ._moves import is_source as is_source_module
 
 __all__ = ["Collector", "ImportStmt", "is_source_module"]
 

@@ -17,7 +17,7 @@ How to add rows:
   have goes in :data:`MMCV1_ONLY_NAMES` too: ``mminit migrate --mmcv 2`` (a repository
   on mmcv 2.x) sends every other ``mmcv.*`` row to ``mminit`` instead of ``mminit.mmcv1``.
 * A key must not be in both tables.  Nothing else reads these dicts directly:
-  every decision goes through :func:`mminit_codemods._moves.move_table`.
+  every decision goes through :func:`mminit.codemods._moves.move_table`.
 """
 
 from __future__ import annotations
