@@ -50,7 +50,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 import torch
 from torch import nn
 
-from .measure import reset_init_flags
+from .measure import _sync, reset_init_flags
 from .trace import record
 
 __all__ = ["MODELS", "bench_real_model", "main"]
@@ -153,11 +153,16 @@ def _same(a: dict[str, torch.Tensor], model: nn.Module) -> bool:
     return list(a) == list(b) and all(torch.equal(a[k], b[k]) for k in a)
 
 
-def bench_real_model(name: str, repeats: int, migrated: Path | None = None) -> dict[str, Any]:
+def bench_real_model(name: str, repeats: int, migrated: Path | None = None,
+                     device: str = "cpu") -> dict[str, Any]:
     """Time the contenders on model *name*; with *migrated* (the directory holding the
     package's migrated copy) also ``init_weights()`` and ``mminit.init_weights`` of the
-    model built from the migrated copy (``migrated`` / ``migrated-mminit``)."""
+    model built from the migrated copy (``migrated`` / ``migrated-mminit``).  The models
+    are moved to *device* before init; with CUDA every timing is bracketed by a
+    synchronize."""
     import mminit
+
+    where = torch.device(device)
 
     torch.manual_seed(0)
     upstream = build_real(name)
@@ -171,6 +176,10 @@ def bench_real_model(name: str, repeats: int, migrated: Path | None = None) -> d
         torch.manual_seed(0)
         moved = build_real(name)
         reimport_from(package, installed)  # the next model's upstream is the original again
+        moved.to(where)
+    upstream.to(where)
+    work.to(where)
+
     def run_upstream() -> None:
         reset_init_flags(upstream)
         upstream.init_weights()  # type: ignore[operator]
@@ -221,8 +230,10 @@ def bench_real_model(name: str, repeats: int, migrated: Path | None = None) -> d
         reference: dict[str, torch.Tensor] = {}
         for variant in order:
             torch.manual_seed(k)
+            _sync(where)
             start = time.perf_counter()
             runners[variant]()
+            _sync(where)
             times[variant].append(time.perf_counter() - start)
             if variant == "upstream":
                 reference = {n: t.clone() for n, t in upstream.state_dict().items()}
@@ -272,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", metavar="OUT")
+    parser.add_argument("--device", default="cpu",
+                        help="cpu or cuda[:N]: the models are moved there before init")
     parser.add_argument("--migrated", action="store_true",
                         help="also time the models built from a migrated copy of their package "
                         "(made with `mminit migrate` in a temporary directory)")
@@ -283,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     logging.disable(logging.INFO)  # the init-info dumps and build chatter stay off the console
     warnings.filterwarnings("ignore", module="mm(cv|det|engine|pretrain)")
-    print(f"torch {torch.__version__}, {args.threads} thread(s)")
+    print(f"torch {torch.__version__}, {args.threads} thread(s), device {args.device}")
     results = []
     with tempfile.TemporaryDirectory(prefix="mminit-bench-real-") as tmp:
         copies: dict[str, Path] = {}
@@ -294,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
 
                 build_real(n)  # install the stubs the package needs before migrating
                 copies[package] = migrated_copy(package, Path(tmp))
-            results.append(bench_real_model(n, args.repeats, copies.get(package)))
+            results.append(bench_real_model(n, args.repeats, copies.get(package), args.device))
     for result in results:
         _print(result)
     if args.json:
