@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import inspect
 import sys
-from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar, Union
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ._flavour import Flavour
+from ._name_table import NameTable, call_prefixing_errors
 
 __all__ = ["Registry", "build_from_cfg"]
 
-T = TypeVar("T")
-
-_REGISTRIES: list["Registry"] = []
+_REGISTRIES: list[Registry] = []
 
 
 def _upstream_lookup(flavour: Flavour, key: str) -> Any:
@@ -43,7 +43,7 @@ def _upstream_lookup(flavour: Flavour, key: str) -> Any:
     return found
 
 
-class Registry:
+class Registry(NameTable):
     """A name → initializer table.
 
     Args:
@@ -57,37 +57,10 @@ class Registry:
         ... class MyInit: ...
     """
 
-    def __init__(self, name: str, flavour: Flavour, builtins: Optional[Mapping[str, Any]] = None) -> None:
-        self._name = name
+    def __init__(self, name: str, flavour: Flavour, builtins: Mapping[str, Any] | None = None) -> None:
+        super().__init__(name, flavour.registry_scope, builtins or {})
         self._flavour = flavour
-        self._builtins: dict[str, Any] = dict(builtins or {})
-        self._custom: dict[str, Any] = {}
         _REGISTRIES.append(self)
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def scope(self) -> str:
-        return self._flavour.registry_scope
-
-    @property
-    def module_dict(self) -> dict[str, Any]:
-        """Every registered name, built-ins first (custom registrations win)."""
-        merged = dict(self._builtins)
-        merged.update(self._custom)
-        return merged
-
-    def __len__(self) -> int:
-        return len(self.module_dict)
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key) is not None
-
-    def __repr__(self) -> str:
-        names = ", ".join(sorted(self.module_dict))
-        return f"Registry(name={self._name!r}, scope={self.scope!r}, items=[{names}])"
 
     def _split_scope(self, key: str) -> str:
         scope, dot, rest = key.partition(".")
@@ -98,63 +71,21 @@ class Registry:
         if not isinstance(key, str):
             raise TypeError(f"registry key must be a str, got {type(key)!r}")
         key = self._split_scope(key)
-        if key in self._custom:
-            return self._custom[key]
-        if key in self._builtins:
-            return self._builtins[key]
+        found = self._own(key)
+        if found is not None:
+            return found
         for sibling in _REGISTRIES:
             if key in sibling._custom:
                 return sibling._custom[key]
         return _upstream_lookup(self._flavour, key)
 
-    def _register(self, module: Any, names: Optional[Union[str, Iterable[str]]], force: bool) -> None:
-        if not (inspect.isclass(module) or inspect.isfunction(module)):
-            raise TypeError(f"only a class or a function can be registered, got {type(module)!r}")
-        if names is None:
-            names = [module.__name__]
-        elif isinstance(names, str):
-            names = [names]
-        for name in names:
-            existing = self._custom.get(name, self._builtins.get(name))
-            if existing is not None and not force:
-                raise KeyError(
-                    f"{name} is already registered in {self._name} "
-                    f"(by {getattr(existing, '__module__', '?')}); pass force=True to replace it"
-                )
-            self._custom[name] = module
+    def _already_registered(self, name: str, existing: Any) -> KeyError:
+        return KeyError(
+            f"{name} is already registered in {self._name} "
+            f"(by {getattr(existing, '__module__', '?')}); pass force=True to replace it"
+        )
 
-    def register_module(
-        self,
-        name: Optional[Union[str, list[str]]] = None,
-        force: bool = False,
-        module: Optional[Any] = None,
-    ) -> Any:
-        """Register ``module`` (or the decorated class) under ``name``.
-
-        Args:
-            name: a name or list of names; defaults to the class's name.
-            force: replace an existing registration instead of raising ``KeyError``.
-            module: register this directly instead of returning a decorator.
-        """
-        if not isinstance(force, bool):
-            raise TypeError(f"force must be a bool, got {type(force)!r}")
-        if not (
-            name is None
-            or isinstance(name, str)
-            or (isinstance(name, list) and all(isinstance(n, str) for n in name))
-        ):
-            raise TypeError(f"name must be None, a str or a list of str, got {type(name)!r}")
-        if module is not None:
-            self._register(module, name, force)
-            return module
-
-        def decorator(cls: T) -> T:
-            self._register(cls, name, force)
-            return cls
-
-        return decorator
-
-    def build(self, cfg: Mapping[str, Any], default_args: Optional[Mapping[str, Any]] = None) -> Any:
+    def build(self, cfg: Mapping[str, Any], default_args: Mapping[str, Any] | None = None) -> Any:
         """Build an initializer from ``cfg``; see :func:`build_from_cfg`."""
         return build_from_cfg(cfg, self, default_args)
 
@@ -167,7 +98,7 @@ class Registry:
 
 
 def build_from_cfg(
-    cfg: Mapping[str, Any], registry: Registry, default_args: Optional[Mapping[str, Any]] = None
+    cfg: Mapping[str, Any], registry: Registry, default_args: Mapping[str, Any] | None = None
 ) -> Any:
     """Instantiate ``cfg['type']`` from ``registry`` with the rest of ``cfg`` as arguments.
 
@@ -207,12 +138,4 @@ def build_from_cfg(
         raise TypeError(f"type must be a str or a class, got {type(obj_type)!r}")
     if not flavour.build_prefixes_errors:
         return obj_cls(**args)
-    try:
-        return obj_cls(**args)
-    except Exception as exc:
-        # mmcv 1.x re-raises constructor errors as the same type, prefixed with the class name.
-        try:
-            wrapped = type(exc)(f"{getattr(obj_cls, '__name__', obj_cls)}: {exc}")
-        except Exception:  # noqa: BLE001 - exception types that take other arguments
-            raise exc from None
-        raise wrapped from exc
+    return call_prefixing_errors(obj_cls, args)

@@ -70,6 +70,7 @@ class _ConvModuleLogic:
     _abbr_ = "conv_block"
     _builders: Builders
     _bricks_flavour: BricksFlavour
+    _conv_base: type  # the flavour's BaseModule: its __init__ runs first
 
     def _setup(self, in_channels: int, out_channels: int, kernel_size: _Size, stride: _Size,
                padding: _Size, dilation: _Size, groups: int, bias: bool | str,
@@ -193,69 +194,85 @@ class _ConvModuleLogic:
         return x
 
 
+# ``__init__`` of each flavour's ConvModule: upstream's signature, then the shared set-up.
+def _init_mmcv1(self: Any, in_channels: int, out_channels: int, kernel_size: _Size,
+                stride: _Size = 1, padding: _Size = 0, dilation: _Size = 1, groups: int = 1,
+                bias: bool | str = "auto", conv_cfg: dict | None = None,
+                norm_cfg: dict | None = None, act_cfg: dict | None = dict(type="ReLU"),  # noqa: B006,C408
+                inplace: bool = True, with_spectral_norm: bool = False,
+                padding_mode: str = "zeros", order: tuple = ("conv", "norm", "act")) -> None:
+    self._conv_base.__init__(self)
+    self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                bias, conv_cfg, norm_cfg, act_cfg, inplace, with_spectral_norm,
+                padding_mode, order, None)
+
+
+def _init_mmcv2(self: Any, in_channels: int, out_channels: int, kernel_size: _Size,
+                stride: _Size = 1, padding: _Size = 0, dilation: _Size = 1, groups: int = 1,
+                bias: bool | str = "auto", conv_cfg: dict | None = None,
+                norm_cfg: dict | None = None, act_cfg: dict | None = dict(type="ReLU"),  # noqa: B006,C408
+                inplace: bool = True, with_spectral_norm: bool = False,
+                padding_mode: str = "zeros", order: tuple = ("conv", "norm", "act"),
+                efficient_conv_bn_eval: bool = False) -> None:
+    self._conv_base.__init__(self)
+    self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                bias, conv_cfg, norm_cfg, act_cfg, inplace, with_spectral_norm,
+                padding_mode, order, efficient_conv_bn_eval)
+
+
+for _init in (_init_mmcv1, _init_mmcv2):  # argument errors name ConvModule.__init__, as upstream's do
+    _init.__name__, _init.__qualname__ = "__init__", "ConvModule.__init__"
+
+
+def _from_conv_bn(cls: type, conv: nn.modules.conv._ConvNd, bn: _BatchNorm,
+                  efficient_conv_bn_eval: bool) -> Any:
+    """``cls.create_from_conv_bn``: a ``cls`` around ``conv`` and ``bn``, no activation, no init."""
+    self: Any = cls.__new__(cls)  # type: ignore[call-overload]
+    self._conv_base.__init__(self)
+    self.conv_cfg = self.norm_cfg = self.act_cfg = None
+    self.inplace = False
+    self.with_spectral_norm = False
+    self.with_explicit_padding = False
+    self.order = ("conv", "norm", "act")
+    self.with_norm = True
+    self.with_activation = False
+    self.with_bias = conv.bias is not None
+    self.conv = conv
+    for attr in ("in_channels", "out_channels", "kernel_size", "stride", "padding",
+                 "dilation", "transposed", "output_padding", "groups"):
+        setattr(self, attr, getattr(conv, attr))
+    self.norm_name = "bn"
+    self.add_module("bn", bn)
+    self.turn_on_efficient_conv_bn_eval(efficient_conv_bn_eval)
+    return self
+
+
+_DOC = (
+    "Conv, optional norm and optional activation in ``order``, behaving as "
+    "{upstream}'s ConvModule.\n\n"
+    "``bias='auto'`` gives the conv a bias only without a norm; ``padding_mode`` other\n"
+    "than ``'zeros'``/``'circular'`` adds a padding layer; ``with_spectral_norm`` wraps\n"
+    "the conv; ``inplace`` is passed to activations that take it.  Construction runs\n"
+    ":meth:`init_weights`.  Its ``init_weights`` ignores any ``init_cfg``.\n\n"
+    "Examples:\n"
+    "    >>> ConvModule(3, 8, 3, padding=1, norm_cfg=dict(type='BN'))\n"
+)
+
+
 def make_conv_module(flavour: BricksFlavour, base: type, builders: Builders, module_name: str) -> type:
     """The flavour's ``ConvModule``: a subclass of ``base`` (its ``BaseModule``)."""
     namespace: dict[str, Any] = {
         "__module__": module_name, "_builders": builders, "_bricks_flavour": flavour,
+        "_conv_base": base,
+        "__init__": _init_mmcv2 if flavour.efficient_conv_bn_eval else _init_mmcv1,
+        "__doc__": _DOC.format(upstream="mmcv 2.2.0" if flavour.efficient_conv_bn_eval else "mmcv 1.7.2"),
     }
+    cls = type("ConvModule", (_ConvModuleLogic, base), namespace)
     if flavour.efficient_conv_bn_eval:
-        def __init__(self: Any, in_channels: int, out_channels: int, kernel_size: _Size,
-                     stride: _Size = 1, padding: _Size = 0, dilation: _Size = 1, groups: int = 1,
-                     bias: bool | str = "auto", conv_cfg: dict | None = None,
-                     norm_cfg: dict | None = None, act_cfg: dict | None = dict(type="ReLU"),  # noqa: B006,C408
-                     inplace: bool = True, with_spectral_norm: bool = False,
-                     padding_mode: str = "zeros", order: tuple = ("conv", "norm", "act"),
-                     efficient_conv_bn_eval: bool = False) -> None:
-            base.__init__(self)  # type: ignore[misc]
-            self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                        bias, conv_cfg, norm_cfg, act_cfg, inplace, with_spectral_norm,
-                        padding_mode, order, efficient_conv_bn_eval)
-
         def create_from_conv_bn(conv: nn.modules.conv._ConvNd, bn: _BatchNorm,
                                 efficient_conv_bn_eval: bool = True) -> Any:
             """A ConvModule around an existing conv and batch norm (no activation, no init)."""
-            self: Any = cls.__new__(cls)  # type: ignore[call-overload]
-            base.__init__(self)  # type: ignore[misc]
-            self.conv_cfg = self.norm_cfg = self.act_cfg = None
-            self.inplace = False
-            self.with_spectral_norm = False
-            self.with_explicit_padding = False
-            self.order = ("conv", "norm", "act")
-            self.with_norm = True
-            self.with_activation = False
-            self.with_bias = conv.bias is not None
-            self.conv = conv
-            for attr in ("in_channels", "out_channels", "kernel_size", "stride", "padding",
-                         "dilation", "transposed", "output_padding", "groups"):
-                setattr(self, attr, getattr(conv, attr))
-            self.norm_name = "bn"
-            self.add_module("bn", bn)
-            self.turn_on_efficient_conv_bn_eval(efficient_conv_bn_eval)
-            return self
+            return _from_conv_bn(cls, conv, bn, efficient_conv_bn_eval)
 
-        namespace["create_from_conv_bn"] = staticmethod(create_from_conv_bn)
-    else:
-        def __init__(self: Any, in_channels: int, out_channels: int, kernel_size: _Size,  # type: ignore[misc]
-                     stride: _Size = 1, padding: _Size = 0, dilation: _Size = 1, groups: int = 1,
-                     bias: bool | str = "auto", conv_cfg: dict | None = None,
-                     norm_cfg: dict | None = None, act_cfg: dict | None = dict(type="ReLU"),  # noqa: B006,C408
-                     inplace: bool = True, with_spectral_norm: bool = False,
-                     padding_mode: str = "zeros", order: tuple = ("conv", "norm", "act")) -> None:
-            base.__init__(self)  # type: ignore[misc]
-            self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                        bias, conv_cfg, norm_cfg, act_cfg, inplace, with_spectral_norm,
-                        padding_mode, order, None)
-
-    namespace["__init__"] = __init__
-    namespace["__doc__"] = (
-        "Conv, optional norm and optional activation in ``order``, behaving as "
-        f"{'mmcv 2.2.0' if flavour.efficient_conv_bn_eval else 'mmcv 1.7.2'}'s ConvModule.\n\n"
-        "``bias='auto'`` gives the conv a bias only without a norm; ``padding_mode`` other\n"
-        "than ``'zeros'``/``'circular'`` adds a padding layer; ``with_spectral_norm`` wraps\n"
-        "the conv; ``inplace`` is passed to activations that take it.  Construction runs\n"
-        ":meth:`init_weights`.  Its ``init_weights`` ignores any ``init_cfg``.\n\n"
-        "Examples:\n"
-        "    >>> ConvModule(3, 8, 3, padding=1, norm_cfg=dict(type='BN'))\n"
-    )
-    cls = type("ConvModule", (_ConvModuleLogic, base), namespace)
+        cls.create_from_conv_bn = staticmethod(create_from_conv_bn)  # type: ignore[attr-defined]
     return cls

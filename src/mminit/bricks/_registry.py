@@ -15,17 +15,15 @@ without mmcv, or no mmengine at all).  mminit never imports upstream itself.
 from __future__ import annotations
 
 import difflib
-import inspect
 import sys
-from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
+from .._name_table import NameTable
 from ._errors import LayerTypeNotAName
 from ._flavour import BricksFlavour
 
 __all__ = ["LayerRegistry"]
-
-T = TypeVar("T")
 
 _MMCV1_REGISTRY_ATTR = {
     "conv layer": "CONV_LAYERS", "norm layer": "NORM_LAYERS",
@@ -39,7 +37,7 @@ def _mmengine_models() -> Any:
     return None if mod is None else getattr(mod, "MODELS", None)
 
 
-class LayerRegistry:
+class LayerRegistry(NameTable):
     """A name -> layer class table with ``register_module`` as upstream's registries have.
 
     Args:
@@ -56,45 +54,16 @@ class LayerRegistry:
 
     def __init__(self, name: str, flavour: BricksFlavour, builtins: Mapping[str, Any],
                  public_name: str) -> None:
-        self._name = name
+        super().__init__(name, flavour.registry_scope, builtins)
         self._flavour = flavour
-        self._builtins = dict(builtins)
-        self._custom: dict[str, Any] = {}
         self._public_name = public_name
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def scope(self) -> str:
-        return self._flavour.registry_scope
-
-    @property
-    def module_dict(self) -> dict[str, Any]:
-        """mminit's names: built-ins, then custom registrations (which win)."""
-        merged = dict(self._builtins)
-        merged.update(self._custom)
-        return merged
-
-    def __len__(self) -> int:
-        return len(self.module_dict)
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key) is not None
-
-    def __repr__(self) -> str:
-        return (f"LayerRegistry(name={self._name!r}, scope={self.scope!r}, "
-                f"items=[{', '.join(sorted(self.module_dict))}])")
 
     # -- lookup ---------------------------------------------------------------------
     def _own(self, key: str) -> Any:
         scope, dot, rest = key.partition(".")
         if dot and scope in (self.scope, "mminit"):
             key = rest
-        if key in self._custom:
-            return self._custom[key]
-        return self._builtins.get(key)
+        return super()._own(key)
 
     def _upstream(self, key: str, scope: str | None) -> Any:
         if self._flavour.upstream == "mmengine_models":
@@ -140,45 +109,12 @@ class LayerRegistry:
             + (f"; close matches: {', '.join(close)}" if close else "")
         )
 
-    # -- registration -----------------------------------------------------------------
-    def _register(self, module: Any, names: str | Iterable[str] | None, force: bool) -> None:
-        if not inspect.isclass(module) and not inspect.isfunction(module):
-            raise TypeError(f"{self._public_name}.register_module: module must be a class or a "
-                            f"function, got {type(module)!r}")
-        if names is None:
-            names = [module.__name__]
-        elif isinstance(names, str):
-            names = [names]
-        for name in names:
-            existing = self._custom.get(name, self._builtins.get(name))
-            if existing is not None and not force:
-                raise KeyError(f"{name} is already registered in {self._public_name} "
-                               f"(as {existing.__module__}.{existing.__qualname__}); "
-                               "pass force=True to replace it")
-            self._custom[name] = module
+    # -- registration wording -----------------------------------------------------------
+    def _not_registrable(self, module: Any) -> TypeError:
+        return TypeError(f"{self._public_name}.register_module: module must be a class or a "
+                         f"function, got {type(module)!r}")
 
-    def register_module(self, name: str | list[str] | None = None, force: bool = False,
-                        module: Any | None = None) -> Any:
-        """Register ``module`` (or, as a decorator, the decorated class) under ``name``.
-
-        Args:
-            name: a name or list of names; the class's ``__name__`` by default.
-            force: replace an existing registration instead of raising ``KeyError``.
-            module: register this now instead of returning a decorator.
-        """
-        if not isinstance(force, bool):
-            raise TypeError(f"force must be a bool, got {type(force)!r}")
-        if not (name is None or isinstance(name, str)
-                or (isinstance(name, list) and all(isinstance(n, str) for n in name))):
-            raise TypeError(f"name must be None, a str or a list of str, got {type(name)!r}")
-        if module is not None:
-            self._register(module, name, force)
-            return module
-
-        def decorator(cls: T) -> T:
-            self._register(cls, name, force)
-            return cls
-
-        return decorator
-
-
+    def _already_registered(self, name: str, existing: Any) -> KeyError:
+        return KeyError(f"{name} is already registered in {self._public_name} "
+                        f"(as {existing.__module__}.{existing.__qualname__}); "
+                        "pass force=True to replace it")
