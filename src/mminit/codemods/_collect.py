@@ -10,17 +10,15 @@ alone, and LibCST's (slow) scope analysis is not needed.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Union
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
-from ._moves import MoveTable, move_table
-from ._moves import is_source as is_source_module
+from ._moves import MoveTable, is_source, move_table
 
-__all__ = ["Collector", "ImportStmt", "is_source_module"]
+__all__ = ["Collector", "ImportStmt"]
 
-ImportStmt = Union[cst.Import, cst.ImportFrom]
+ImportStmt = cst.Import | cst.ImportFrom
 
 
 class Collector(cst.CSTVisitor):
@@ -68,14 +66,14 @@ class Collector(cst.CSTVisitor):
     def visit_Import(self, node: cst.Import) -> bool:
         self.enclosing[node] = tuple(self._stack)
         self._bind_import(node)
-        if any(is_source_module(get_full_name_for_node(a.name)) for a in node.names):
+        if any(is_source(get_full_name_for_node(a.name)) for a in node.names):
             self.imports.append(node)
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         self.enclosing[node] = tuple(self._stack)
         self._bind_import(node)
-        if not node.relative and is_source_module(get_full_name_for_node(node.module) if node.module else None):
+        if not node.relative and is_source(get_full_name_for_node(node.module) if node.module else None):
             self.import_froms.append(node)
         return False
 

@@ -9,7 +9,7 @@ attribute use has to change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -50,7 +50,7 @@ class Note:
     detail: str
 
 
-_Line = Union[cst.SimpleStatementLine, cst.SimpleStatementSuite]
+_Line = cst.SimpleStatementLine | cst.SimpleStatementSuite
 
 
 class _LazyMetadata:
