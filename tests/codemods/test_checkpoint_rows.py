@@ -10,20 +10,25 @@ import sys
 from pathlib import Path
 
 import pytest
-from codemod_checks import check_full_path, check_noop, check_transformed
+from codemod_checks import (
+    MMCV_PYTHON,
+    check_full_path,
+    check_noop,
+    check_transformed,
+    require_environment,
+)
 
 from mminit.codemods._table import BRICK_MOVES, MMCV1, MMENGINE, MOVES
 
 NAMES = ("CheckpointLoader", "_load_checkpoint", "_load_checkpoint_with_prefix",
          "load_checkpoint", "load_state_dict")
 REFERENCE = {"mmcv": "mmcv.runner.checkpoint", "mmengine": "mmengine.runner.checkpoint"}
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = {"mmcv": ROOT / ".venv-mmcv" / "bin" / "python", "mmengine": Path(sys.executable)}
+PYTHON = {"mmcv": MMCV_PYTHON, "mmengine": Path(sys.executable)}
 
 
 def checkpoint_rows(root: str) -> dict[str, list[str]]:
     rows: dict[str, list[str]] = {}
-    for (module, name), _target in MOVES.items():
+    for module, name in MOVES:
         if name in NAMES and module.split(".")[0] == root:
             rows.setdefault(module, []).append(name)
     return rows
@@ -56,10 +61,7 @@ print(json.dumps(found))
 @pytest.mark.parametrize("root", ["mmengine", "mmcv"])
 def test_rows_are_exactly_the_modules_binding_the_loaders(root: str) -> None:
     python = PYTHON[root]
-    if not python.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{python} is missing; tools/setup_envs.sh builds it")
-        pytest.skip(f"needs the upstream environment at {python}")
+    require_environment(python, f"needs the upstream environment at {python}")
     probe = subprocess.run([str(python), "-c", f"import {REFERENCE[root]}"], capture_output=True,
                            check=False)
     if probe.returncode != 0:

@@ -14,12 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
+from codemod_checks import AFTER, BEFORE
 
 from mminit.codemods._files import migrate_source
 from mminit.codemods.cli import main
 
-BEFORE = "from mmcv.cnn import ConvModule, constant_init\n\nconstant_init(m, 1)\n"
-AFTER = "from mmcv.cnn import ConvModule\nfrom mminit.mmcv1 import constant_init\n\nconstant_init(m, 1)\n"
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 

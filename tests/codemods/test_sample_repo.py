@@ -4,19 +4,17 @@ a second run is a no-op, and the models initialise bit-identically before and af
 from __future__ import annotations
 
 import ast
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from codemod_checks import MMCV_PYTHON, ROOT, require_environment
 
 from mminit.codemods.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "sample_repo"
-MMCV_PYTHON = ROOT / ".venv-mmcv" / "bin" / "python"
 EXPECTED_CHANGED = {
     "configs/tiny_vit_pretrained.py",
     "sample_repo/mmcv_bricks/convnet.py",  # BaseModule and load_checkpoint move by default
@@ -97,10 +95,7 @@ def test_init_is_bit_identical_after_migration(
 ) -> None:
     import torch
 
-    if not python.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{python} is missing; tools/setup_envs.sh builds it")
-        pytest.skip(f"needs {python}")
+    require_environment(python, f"needs {python}")
     out = tmp_path / "states.pt"
     proc = subprocess.run(
         [str(python), "-B", "-c", _INIT_SCRIPT, f"sample_repo.{part}.models", factory, str(out),

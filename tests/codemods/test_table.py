@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import subprocess
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
+from codemod_checks import MMCV_PYTHON, require_environment
 
 from mminit.codemods._table import BRICK_MOVES, MMCV1, MMCV1_ONLY_NAMES, MMENGINE, MOVES
 
-MMCV_PYTHON = Path(__file__).resolve().parents[2] / ".venv-mmcv" / "bin" / "python"
 # mmcv-lite cannot import these (no compiled ops); they are checked from their source text.
 _NEEDS_OPS = ("mmcv.ops.",)
 
@@ -79,10 +77,7 @@ print(json.dumps(bad))
 
 
 def test_mmcv_rows_are_real() -> None:
-    if not MMCV_PYTHON.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{MMCV_PYTHON} is missing; tools/setup_envs.sh builds it")
-        pytest.skip(f"needs the mmcv 1.7.2 environment at {MMCV_PYTHON}")
+    require_environment(MMCV_PYTHON, f"needs the mmcv 1.7.2 environment at {MMCV_PYTHON}")
     rows = {m: n for m, n in _rows("mmcv").items() if not m.startswith(_NEEDS_OPS)}
     proc = subprocess.run([str(MMCV_PYTHON), "-c", _CHECK_MMCV, json.dumps(rows)],
                           capture_output=True, text=True, check=True)
@@ -90,8 +85,7 @@ def test_mmcv_rows_are_real() -> None:
 
 
 def test_mmcv_ops_rows_match_their_source() -> None:
-    if not MMCV_PYTHON.exists():
-        pytest.skip(f"needs the mmcv 1.7.2 environment at {MMCV_PYTHON}")
+    require_environment(MMCV_PYTHON, f"needs the mmcv 1.7.2 environment at {MMCV_PYTHON}")
     site = next((MMCV_PYTHON.parents[1] / "lib").glob("python3*/site-packages"))
     for module, names in _rows("mmcv").items():
         if not module.startswith(_NEEDS_OPS):
