@@ -164,82 +164,107 @@ def _known_prefixes(cls: type[CheckpointLoader]) -> str:
     return ", ".join(p for p in cls._schemes if p) + " (anything else is a local path)"
 
 
-def _register_builtins(cls: type[CheckpointLoader]) -> None:
+# -- the built-in loaders, under upstream's names (the loading line shows ``__name__[10:]``)
+def load_from_http(filename: str, map_location: MapLocation = None) -> Any:
+    # Like upstream: rank 0 downloads first, the other ranks then use its copy.
+    rank, world_size = dist_info()
+    path = fetch(filename) if rank == 0 else ""
+    if world_size > 1:
+        torch.distributed.barrier()
+        if rank > 0:
+            path = fetch(filename)
+    return read_file(path, map_location, _WEIGHTS_ONLY.get(), cached=True)
+
+
+def load_from_pavi(filename: str, map_location: MapLocation = None) -> Any:
+    raise UnsupportedSourceError(
+        f"{filename}: pavi:// checkpoints need OpenMMLab's internal pavi client, which "
+        "mminit does not use; download the file and pass its local path"
+    )
+
+
+def load_from_ceph(filename: str, map_location: MapLocation = None) -> Any:
+    scheme = "petrel://" if "petrel://" in filename else "s3://"
+    raise UnsupportedSourceError(
+        f"{filename}: {scheme} checkpoints need OpenMMLab's internal petrel_client, "
+        "which mminit does not use; download the file and pass its local path"
+    )
+
+
+def load_from_mmcls(filename: str, map_location: MapLocation = None) -> Any:
+    url = zoo.lookup(zoo.mmcls_urls(), filename[len("mmcls://"):], "mmcls")
+    checkpoint = load_from_http(url, map_location)
+    weights = checkpoint.get("state_dict", checkpoint)
+    # mmcls classifiers keep the backbone under 'backbone.'; only that part is kept.
+    backbone = OrderedDict(
+        (key[len("backbone."):], value) for key, value in weights.items()
+        if key.startswith("backbone.")
+    )
+    return {"state_dict": backbone}
+
+
+# -- what the flavoured loaders do (each loader class binds them, see _flavoured_loaders)
+def _read_local(cls: type[CheckpointLoader], filename: str, map_location: MapLocation) -> Any:
+    unknown = _ANY_SCHEME.match(filename)
+    if unknown:
+        raise UnknownSchemeError(
+            f"unknown checkpoint scheme {unknown.group(1)}:// in {filename!r}; known "
+            f"schemes: {_known_prefixes(cls)}; register one with "
+            "CheckpointLoader.register_scheme"
+        )
+    path = os.path.expanduser(filename)
+    check_local_file(path)
+    return read_file(path, map_location, _WEIGHTS_ONLY.get())
+
+
+def _read_torchvision(flavour: Flavour, filename: str, map_location: MapLocation) -> Any:
+    urls = zoo.torchvision_urls()
+    if filename.startswith("modelzoo://"):
+        deprecation('The URL scheme of "modelzoo://" is deprecated, please use '
+                    '"torchvision://" instead', flavour=flavour)
+        name = filename[len("modelzoo://"):]
+    else:
+        name = filename[len("torchvision://"):]
+    if flavour.torchvision_enum_names:  # e.g. 'ResNet50_Weights.IMAGENET1K_V1'
+        name = name.lower().replace("_weights", "")
+    return load_from_http(zoo.lookup(urls, name, "torchvision"), map_location)
+
+
+def _read_openmmlab(flavour: Flavour, filename: str, map_location: MapLocation) -> Any:
+    urls = zoo.openmmlab_urls(flavour)
+    scheme = "open-mmlab://" if filename.startswith("open-mmlab://") else "openmmlab://"
+    name = filename[len(scheme):]
+    renamed = zoo.deprecated_names()
+    if name in renamed:
+        deprecation(f"{scheme}{name} is deprecated in favor of {scheme}{renamed[name]}",
+                    flavour=flavour)
+        name = renamed[name]
+    url = zoo.lookup(urls, name, "open-mmlab")
+    if url.startswith(("http://", "https://")):
+        return load_from_http(url, map_location)
+    path = zoo.local_entry(flavour, f"{scheme}{name}", url)
+    return read_file(path, map_location, _WEIGHTS_ONLY.get())
+
+
+def _flavoured_loaders(cls: type[CheckpointLoader]) -> tuple[Loader, Loader, Loader]:
+    """``load_from_local``, ``load_from_torchvision`` and ``load_from_openmmlab`` of ``cls``:
+    they read its scheme table or its flavour."""
     flavour = cls._flavour
 
     def load_from_local(filename: str, map_location: MapLocation = None) -> Any:
-        unknown = _ANY_SCHEME.match(filename)
-        if unknown:
-            raise UnknownSchemeError(
-                f"unknown checkpoint scheme {unknown.group(1)}:// in {filename!r}; known "
-                f"schemes: {_known_prefixes(cls)}; register one with "
-                "CheckpointLoader.register_scheme"
-            )
-        path = os.path.expanduser(filename)
-        check_local_file(path)
-        return read_file(path, map_location, _WEIGHTS_ONLY.get())
-
-    def load_from_http(filename: str, map_location: MapLocation = None) -> Any:
-        # Like upstream: rank 0 downloads first, the other ranks then use its copy.
-        rank, world_size = dist_info()
-        path = fetch(filename) if rank == 0 else ""
-        if world_size > 1:
-            torch.distributed.barrier()
-            if rank > 0:
-                path = fetch(filename)
-        return read_file(path, map_location, _WEIGHTS_ONLY.get(), cached=True)
-
-    def load_from_pavi(filename: str, map_location: MapLocation = None) -> Any:
-        raise UnsupportedSourceError(
-            f"{filename}: pavi:// checkpoints need OpenMMLab's internal pavi client, which "
-            "mminit does not use; download the file and pass its local path"
-        )
-
-    def load_from_ceph(filename: str, map_location: MapLocation = None) -> Any:
-        scheme = "petrel://" if "petrel://" in filename else "s3://"
-        raise UnsupportedSourceError(
-            f"{filename}: {scheme} checkpoints need OpenMMLab's internal petrel_client, "
-            "which mminit does not use; download the file and pass its local path"
-        )
+        return _read_local(cls, filename, map_location)
 
     def load_from_torchvision(filename: str, map_location: MapLocation = None) -> Any:
-        urls = zoo.torchvision_urls()
-        if filename.startswith("modelzoo://"):
-            deprecation('The URL scheme of "modelzoo://" is deprecated, please use '
-                        '"torchvision://" instead', flavour=flavour)
-            name = filename[len("modelzoo://"):]
-        else:
-            name = filename[len("torchvision://"):]
-        if flavour.torchvision_enum_names:  # e.g. 'ResNet50_Weights.IMAGENET1K_V1'
-            name = name.lower().replace("_weights", "")
-        return load_from_http(zoo.lookup(urls, name, "torchvision"), map_location)
+        return _read_torchvision(flavour, filename, map_location)
 
     def load_from_openmmlab(filename: str, map_location: MapLocation = None) -> Any:
-        urls = zoo.openmmlab_urls(flavour)
-        scheme = "open-mmlab://" if filename.startswith("open-mmlab://") else "openmmlab://"
-        name = filename[len(scheme):]
-        renamed = zoo.deprecated_names()
-        if name in renamed:
-            deprecation(f"{scheme}{name} is deprecated in favor of {scheme}{renamed[name]}",
-                        flavour=flavour)
-            name = renamed[name]
-        url = zoo.lookup(urls, name, "open-mmlab")
-        if url.startswith(("http://", "https://")):
-            return load_from_http(url, map_location)
-        path = zoo.local_entry(flavour, f"{scheme}{name}", url)
-        return read_file(path, map_location, _WEIGHTS_ONLY.get())
+        return _read_openmmlab(flavour, filename, map_location)
 
-    def load_from_mmcls(filename: str, map_location: MapLocation = None) -> Any:
-        url = zoo.lookup(zoo.mmcls_urls(), filename[len("mmcls://"):], "mmcls")
-        checkpoint = load_from_http(url, map_location)
-        weights = checkpoint.get("state_dict", checkpoint)
-        # mmcls classifiers keep the backbone under 'backbone.'; only that part is kept.
-        backbone = OrderedDict(
-            (key[len("backbone."):], value) for key, value in weights.items()
-            if key.startswith("backbone.")
-        )
-        return {"state_dict": backbone}
+    return load_from_local, load_from_torchvision, load_from_openmmlab
 
+
+def _register_builtins(cls: type[CheckpointLoader]) -> None:
+    load_from_local, load_from_torchvision, load_from_openmmlab = _flavoured_loaders(cls)
     for prefixes, loader in (
         ("", load_from_local),
         (("http://", "https://"), load_from_http),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from torch import nn
@@ -67,21 +68,38 @@ def load_state_dict(
     Examples:
         >>> load_state_dict(nn.Linear(2, 2), {"weight": torch.zeros(2, 2)}, logger="silent")
     """
-    unexpected: list[str] = []
-    missing: list[str] = []
-    errors: list[str] = []
     metadata = getattr(state_dict, "_metadata", None)
     state_dict = state_dict.copy()  # type: ignore[attr-defined]
     if metadata is not None:
         state_dict._metadata = metadata  # type: ignore[attr-defined]
-    per_child = flavour.state_dict_per_child
+    walk = _Walk(flavour, metadata)
+    walk.visit(module, state_dict, "")
+    report = mismatch_report(walk.unexpected, walk.missing, walk.errors)
+    if report is None or dist_info()[0] != 0:
+        return
+    if strict:
+        raise RuntimeError(report)
+    _log_report(report, logger, flavour)
 
-    def visit(mod: nn.Module, local: Mapping[str, Any], prefix: str) -> None:
-        if is_model_wrapper(mod, flavour, tta=True):
+
+@dataclass
+class _Walk:
+    """One pass over the module tree, collecting what did not load."""
+
+    flavour: Flavour
+    metadata: Any
+    unexpected: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def visit(self, mod: nn.Module, local: Mapping[str, Any], prefix: str) -> None:
+        """Load ``local`` into ``mod`` (keys under ``prefix``), then into its children."""
+        per_child = self.flavour.state_dict_per_child
+        if is_model_wrapper(mod, self.flavour, tta=True):
             mod = mod.module  # type: ignore[assignment]
-        local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
+        local_metadata = {} if self.metadata is None else self.metadata.get(prefix[:-1], {})
         mod._load_from_state_dict(
-            local, prefix, local_metadata, True, missing, unexpected, errors
+            local, prefix, local_metadata, True, self.missing, self.unexpected, self.errors
         )
         for name, child in mod._modules.items():
             if child is None:
@@ -89,11 +107,11 @@ def load_state_dict(
             child_prefix = f"{prefix}{name}."
             if per_child:
                 child_local = {k: v for k, v in local.items() if k.startswith(child_prefix)}
-                visit(child, child_local, child_prefix)
+                self.visit(child, child_local, child_prefix)
             else:
-                visit(child, local, child_prefix)
+                self.visit(child, local, child_prefix)
         if per_child:
-            incompatible = _IncompatibleKeys(missing, unexpected)
+            incompatible = _IncompatibleKeys(self.missing, self.unexpected)
             for hook in getattr(mod, "_load_state_dict_post_hooks", {}).values():
                 if hook(mod, incompatible) is not None:
                     # upstream asserts here
@@ -102,13 +120,9 @@ def load_state_dict(
                         "incompatible_keys in place instead"
                     )
 
-    visit(module, state_dict, "")
 
-    report = mismatch_report(unexpected, missing, errors)
-    if report is None or dist_info()[0] != 0:
-        return
-    if strict:
-        raise RuntimeError(report)
+def _log_report(report: str, logger: LoggerLike, flavour: Flavour) -> None:
+    """Write a non-strict mismatch report where the flavour's upstream writes it."""
     if flavour.mismatch_via_print_log or logger is None:
         emit(report, logger, logging.WARNING, flavour=flavour)
         return
