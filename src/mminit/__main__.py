@@ -42,12 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     command, rest = args[0], args[1:]
     if command == "migrate":
-        try:
-            from .codemods.cli import main as migrate_main
-        except ImportError as exc:
-            print(f"mminit migrate needs the codemods extra: pip install 'mminit[codemods]' ({exc})",
-                  file=sys.stderr)
-            return 2
+        from .codemods.cli import main as migrate_main
+
         return migrate_main(rest)
     if command == "check":
         from ._check import main as check_main

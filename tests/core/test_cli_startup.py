@@ -22,10 +22,8 @@ _MARK = "BLOCKED-MODULE-IMPORTED"
 _BLOCKED = ("torch", "numpy")
 
 
-@pytest.fixture(scope="module")
-def blocked_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("no_torch")
-    for name in _BLOCKED:
+def _blocking(root: Path, names: tuple[str, ...]) -> Path:
+    for name in names:
         package = root / name
         package.mkdir()
         (package / "__init__.py").write_text(
@@ -35,6 +33,11 @@ def blocked_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
             encoding="utf-8",
         )
     return root
+
+
+@pytest.fixture(scope="module")
+def blocked_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _blocking(tmp_path_factory.mktemp("no_torch"), _BLOCKED)
 
 
 def _run(blocked: Path, *args: str, cwd: Path | None = None,
@@ -107,3 +110,24 @@ def test_migrate_runs_without_torch(blocked_path: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert source.read_text(encoding="utf-8") == (
         "from mmcv.cnn import ConvModule\nfrom mminit.mmcv1 import constant_init\n")
+
+
+@pytest.mark.parametrize("missing", ["libcst", "tqdm"])
+def test_migrate_without_the_codemods_extra_names_it(tmp_path: Path, missing: str) -> None:
+    # Before: "mminit migrate: internal error: ModuleNotFoundError: No module named
+    # 'libcst' (please report it ...)", as if mminit were broken.
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    _blocking(blocked, (missing,))
+    source = tmp_path / "repo" / "model.py"
+    source.parent.mkdir()
+    source.write_text("from mmcv.cnn import ConvModule, constant_init\n", encoding="utf-8")
+    helped = _run(blocked, "migrate", "--help")
+    _assert_no_blocked_import(helped)
+    assert helped.returncode == 0 and "usage: mminit migrate" in helped.stdout, helped.stderr
+    result = _run(blocked, "migrate", "--jobs", "1", str(source.parent))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "mminit migrate needs the codemods extra: pip install 'mminit[codemods]' "
+        f"({missing} is blocked by test_cli_startup)"), result.stderr
+    assert source.read_text(encoding="utf-8") == "from mmcv.cnn import ConvModule, constant_init\n"

@@ -3,8 +3,9 @@
 Exit status: 0 on success; 1 with ``--check`` when a file would change or
 something is left to migrate that cannot be rewritten safely (e.g. a star
 import); 2 when something could not be processed (each is listed with the
-reason: a file, an unwritable ``--report``, an internal error); 130 when
-interrupted; 141 when the reader of the output went away (``--diff | head``).
+reason: a file, an unwritable ``--report``, an internal error, the codemods
+extra not installed); 130 when interrupted; 141 when the reader of the output
+went away (``--diff | head``).
 """
 
 from __future__ import annotations
@@ -273,6 +274,13 @@ def _migrate(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``mminit migrate`` (``argv`` excludes the ``migrate`` word)."""
     args = _parser().parse_args(argv)
+    try:  # the codemods extra, looked for once the arguments are known: --help stays fast
+        import libcst  # noqa: F401
+        import tqdm  # noqa: F401
+    except ImportError as exc:
+        print(f"mminit migrate needs the codemods extra: pip install 'mminit[codemods]' ({exc})",
+              file=sys.stderr)
+        return 2
     try:
         return _migrate(args)
     except BrokenPipeError:
