@@ -243,7 +243,7 @@ class FastInitEngine(InitEngine):
             f"(mode='eager' values): {listed}. mminit.init_weights(model, mode='fast') or "
             "mminit.route(model) lets mminit drive upstream BaseModules.",
             FastModeWarning,
-            stacklevel=4,
+            stacklevel=5,  # via finish, _InitRun.__exit__, run_init_weights: BaseModule.init_weights
         )
 
     def report_uncovered(self, root: nn.Module) -> None:
@@ -258,7 +258,7 @@ class FastInitEngine(InitEngine):
                 f"{len(untouched)} tensor(s) were written by no initializer and hold "
                 f"uninitialised memory: {', '.join(untouched)}",
                 UncoveredWarning,
-                stacklevel=3,
+                stacklevel=4,  # via finish and _InitRun.__exit__: run_init_weights
             )
 
 

@@ -6,11 +6,11 @@ from typing import Any, NamedTuple
 
 from torch import nn
 
-from ._base_module import make_module_classes
 from ._flavour import Flavour
 from ._init_info import update_init_info_for
 from ._initialize import InitCfg, initialize_with
 from ._initializers import flavoured_initializers
+from ._module_classes import make_module_classes
 from ._registry import Registry
 
 __all__ = ["FlavourAPI", "make_flavour_api"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Union
+from typing import Any
 
 from torch import nn
 
@@ -13,9 +13,10 @@ from ._fast import FastInitEngine
 from ._initializers import BaseInit
 from ._registry import Registry, build_from_cfg
 
-__all__ = ["initialize_with"]
+__all__ = ["InitCfg", "initialize_with"]
 
-InitCfg = Union[dict, list]
+#: an ``init_cfg``: one initializer config or a list of them (``InitCfg | None`` where None is allowed)
+InitCfg = dict | list
 
 
 def _add_context(exc: BaseException, module: nn.Module, cfg: Any) -> None:

@@ -28,7 +28,9 @@ def dist_info() -> tuple[int, int]:
 
 def is_rank_zero() -> bool:
     """Whether this process is rank 0 (always, without a process group)."""
-    return dist_info()[0] == 0
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank() == 0  # the rank only: the world size is not needed
+    return True
 
 
 def _upstream_attr(where: tuple[str, str]) -> object | None:

@@ -1,0 +1,60 @@
+"""Code the engine does not control, inside an engine-driven ``init_weights``.
+
+A child's own ``init_weights`` (:func:`run_child_code`) and the rest of a
+user's ``init_weights`` after its ``super().init_weights()`` returns
+(:func:`resume_user_code`) may read or write any parameter of their subtree;
+these tell the engine when to settle deferred values and what may have changed.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from ._engine import InitEngine, active_engine
+from ._native import native_bases, native_kind, upstream_base_classes
+from ._route import routed
+from ._user_code import possible_writes, starts_with_super, writes_only_after_super
+
+__all__ = ["resume_user_code", "run_child_code"]
+
+
+def _runs_upstream_code(module: nn.Module) -> bool:
+    """Whether upstream's own ``BaseModule.init_weights`` may run in ``module``'s subtree.
+
+    That code reads parameters directly, so the engine must not leave deferred
+    values there: such subtrees run eagerly (and fast mode says so).
+    """
+    bases = upstream_base_classes()
+    if not bases:
+        return False
+    return any(isinstance(m, tuple(bases)) and routed(m) is None for m in module.modules())
+
+
+def run_child_code(child: nn.Module, engine: InitEngine) -> None:
+    """Run ``child.init_weights()``, user code the engine does not control."""
+    eager = _runs_upstream_code(child)
+    if not eager and starts_with_super(type(child), native_bases(include_upstream=routed(child) is not None)):
+        # Nothing runs before our own init_weights; resume_user_code settles the
+        # subtree when control returns to the user's code after super().
+        engine.expect_user_code(child)
+        try:
+            child.init_weights()  # type: ignore[operator]
+        finally:
+            watched = engine.user_code_done(child)
+        if not watched:
+            engine.foreign_wrote(child)
+        return
+    with engine.foreign(child, eager=eager, what="its own init_weights"):
+        child.init_weights()  # type: ignore[operator]
+
+
+def resume_user_code(module: nn.Module) -> None:
+    engine = active_engine()
+    if engine is not None and native_kind(module) is None:
+        ours = native_bases(include_upstream=routed(module) is not None)
+        if engine.expects_user_code(module) and writes_only_after_super(type(module), ours):
+            # it only overwrites whole parameters: version counters tell which
+            engine.before_write_only_code(module, possible_writes(module, ours))
+        else:
+            engine.settle(module)  # the user's code may read what the engine deferred
+            engine.foreign_wrote(module)
