@@ -113,6 +113,21 @@ def test_wheel_builds_quietly_and_carries_everything(tmp_path: Path) -> None:
                      if f.is_file() and f.suffix in (".py", ".json", ".typed")}
     missing = expected - names
     assert not missing, sorted(missing)
+    # One top-level package: the codemods are mminit.codemods, not a second package.
+    assert {n.split("/")[0] for n in names} == {"mminit", dist_info}
+
+
+def test_codemods_import_from_a_checkout_without_installing() -> None:
+    # Before: codemods/ became `mminit_codemods` only once installed, so a checkout (and
+    # mypy, and any tool following imports) could not resolve it.
+    code = ("import mminit.codemods.cli, mminit.codemods._table as t, mminit.codemods as c; "
+            "assert c.MOVES is t.MOVES; print(c.__file__)")
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        env={"PYTHONPATH": str(ROOT / "src")}, capture_output=True, text=True, timeout=60,
+        check=False)
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()) == ROOT / "src" / "mminit" / "codemods" / "__init__.py"
 
 
 @pytest.mark.parametrize("name", ["LICENSE", "NOTICE"])
