@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
-import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,11 +31,9 @@ import torch
 
 from compat_tests.builder import build, write_checkpoints
 from compat_tests.libs import LogCapture
+from mminit._check import INIT_INFO_DUMP
 
 __all__ = ["Outcome", "compare", "run_case", "run_side"]
-
-_DUMP = re.compile(r"^\n(?P<name>\S+) - torch\.Size\(\[[\d, ]*\]\): \n(?P<info>.*) \n $", re.DOTALL)
-
 
 @dataclass
 class Outcome:
@@ -84,7 +81,7 @@ def run_side(case: dict[str, Any], root: dict[str, Any], lib: Any, other: Any,
                 call["exc"] = exc
         call["logs"] = list(records)
         call["info"] = {m["name"]: m["info"] for m in
-                        (_DUMP.match(msg) for _, msg in records) if m}
+                        (INIT_INFO_DUMP.match(msg) for _, msg in records) if m}
         call["warnings"] = [(w.category.__name__, str(w.message)) for w in caught]
         call["stdout"] = stdout.getvalue()
         out.calls.append(call)

@@ -53,9 +53,12 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["main"]
+__all__ = ["INIT_INFO_DUMP", "main"]
 
-_DUMP = re.compile(r"^\n(?P<name>\S+) - torch\.Size\(\[[\d, ]*\]\): \n(?P<info>.*) \n $", re.DOTALL)
+#: one log record of the init-info dump (upstream's and mminit's, one record per
+#: parameter): ``"\n{name} - torch.Size([...]): \n{info} \n "``
+INIT_INFO_DUMP = re.compile(r"^\n(?P<name>\S+) - torch\.Size\(\[[\d, ]*\]\): \n(?P<info>.*) \n $",
+                            re.DOTALL)
 # where each flavour's public names live upstream, searched in order
 _UPSTREAM = {
     "mmengine": ("mminit", ("mmengine.model", "mmengine.model.weight_init", "mmengine.registry",
@@ -140,7 +143,7 @@ class _Collect(logging.Handler):
         self.info: dict[str, str] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
-        match = _DUMP.match(record.getMessage())
+        match = INIT_INFO_DUMP.match(record.getMessage())
         if match:
             self.info[match["name"]] = match["info"]
 
@@ -287,8 +290,7 @@ def _print_table(report: dict[str, Any]) -> None:
                   f"{row['upstream_info']} | {row['mminit_info']}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``mminit check``; returns the exit status."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mminit check", description="Build a model with upstream's init system and with "
         "mminit's, same seed, and compare every parameter, buffer and init-info string.")
@@ -306,17 +308,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--side", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--alias", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.side:
-        return _run_side(args.target, args.seed, args.out, args.alias)
+    return parser
 
+
+def _fail(message: str) -> int:
+    print(f"mminit check: {message}", file=sys.stderr)
+    return 2
+
+
+def _run_sides(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]] | int:
+    """Run both sides at once; their results, or the exit status of a side that failed."""
     import torch
 
-    for target in (args.target, args.migrated):
-        error = target and _target_error(target)
-        if error:
-            print(f"mminit check: {error}", file=sys.stderr)
-            return 2
     with tempfile.TemporaryDirectory(prefix="mminit-check-") as tmp:
         up_out, mm_out = os.path.join(tmp, "upstream.pt"), os.path.join(tmp, "mminit.pt")
         procs = [_spawn(args.target, args.seed, up_out, args.flavour),  # the two sides run at once
@@ -326,32 +329,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             if proc.returncode != 0 or not os.path.exists(out):
                 with open(out + ".log", errors="replace") as log:
                     output = log.read()[-3000:]
-                print(f"mminit check: {side} side process failed ({proc.returncode}):\n{output}",
-                      file=sys.stderr)
-                return 2
+                return _fail(f"{side} side process failed ({proc.returncode}):\n{output}")
         try:
             up, mm = (torch.load(p, weights_only=True) for p in (up_out, mm_out))
         except Exception as exc:  # noqa: BLE001 - reported with its stage
-            print(f"mminit check: failed at the compare stage: reading a side's result "
-                  f"failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-            return 2
+            return _fail(f"failed at the compare stage: reading a side's result "
+                         f"failed: {type(exc).__name__}: {exc}")
     for side, res in (("upstream", up), ("mminit", mm)):
         if res.get("fatal"):
-            print(f"mminit check: {side} side failed at the {res['stage']} stage: {res['error']}",
-                  file=sys.stderr)
-            return 2
+            return _fail(f"{side} side failed at the {res['stage']} stage: {res['error']}")
     if mm["bases"] and not any(b.startswith("mminit.") for b in mm["bases"]):
-        print(f"mminit check: the mminit side of {args.migrated or args.target!r} used no mminit "
-              f"BaseModule ({', '.join(mm['bases'])}), so both sides ran upstream. Run "
-              "`mminit migrate` on the model code first, or pass its migrated copy with "
-              "--migrated.", file=sys.stderr)
-        return 2
+        return _fail(f"the mminit side of {args.migrated or args.target!r} used no mminit "
+                     f"BaseModule ({', '.join(mm['bases'])}), so both sides ran upstream. Run "
+                     "`mminit migrate` on the model code first, or pass its migrated copy with "
+                     "--migrated.")
+    return up, mm
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``mminit check``; returns the exit status."""
+    args = _parser().parse_args(argv)
+    if args.side:
+        return _run_side(args.target, args.seed, args.out, args.alias)
+    for target in (args.target, args.migrated):
+        error = target and _target_error(target)
+        if error:
+            return _fail(error)
+    sides = _run_sides(args)
+    if isinstance(sides, int):
+        return sides
+    up, mm = sides
     try:
         compared = _compare(up, mm)
     except Exception as exc:  # noqa: BLE001 - reported with its stage
-        print(f"mminit check: failed at the compare stage: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
-        return 2
+        return _fail(f"failed at the compare stage: {type(exc).__name__}: {exc}")
     report = {"target": args.target, "migrated": args.migrated, "flavour": args.flavour,
               "seed": args.seed, "params": up["params"], **compared,
               "base_classes": {"upstream": up["bases"], "mminit": mm["bases"]},
