@@ -23,14 +23,32 @@ Anything the engine does not control (user-defined ``init_weights``, custom
 initializers, checkpoint loading) runs inside :meth:`InitEngine.foreign`: all
 deferred values in that subtree are materialised first and every parameter of
 it is re-checked afterwards, as upstream does.
+
+Callers talk to whichever engine is active (:func:`active_engine`) through
+:class:`InitEngine`'s methods only; a subclass (fast mode, ``mminit.explain``)
+changes behaviour by overriding them.  Hooks that do nothing here exist for
+subclasses: :meth:`InitEngine.before_initializer` (fast mode skips filling what
+a checkpoint loads, see :class:`LoadsParameters`) and the settle/write
+bookkeeping (:meth:`InitEngine.settle_params`, :meth:`InitEngine.wrote`,
+:meth:`InitEngine.mark_written`, :meth:`InitEngine.mark_checked`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import enum
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Optional, Sequence
+from typing import (
+    Any,
+    Iterable,
+    Iterator,
+    NamedTuple,
+    Optional,
+    Protocol,
+    Sequence,
+    runtime_checkable,
+)
 
 import torch
 from torch import Tensor, nn
@@ -38,11 +56,11 @@ from torch import Tensor, nn
 from ._errors import check_known
 from ._fills import FillSpec, apply_fill, trunc_normal_draw, trunc_normal_transform
 
-__all__ = ["EngineStats", "InitEngine", "active_engine", "in_eager_block", "stats"]
+__all__ = ["EngineStats", "InitEngine", "LoadsParameters", "Undriven", "active_engine",
+           "in_eager_block", "stats"]
 
 _ACTIVE: ContextVar[Optional["InitEngine"]] = ContextVar("mminit_init_engine", default=None)
 
-_CURRENT = None  # an observation of the value now in the tensor
 _EAGER_BLOCK: ContextVar[bool] = ContextVar("mminit_eager_block", default=False)
 
 
@@ -82,11 +100,41 @@ class _Draw:
     version: int
 
 
+class _Current(enum.Enum):
+    VALUE = "the value now in the tensor"
+
+
+#: what an observation saw: the value now in the tensor (not a regenerated draw)
+CURRENT = _Current.VALUE
+
+
+class _Observation(NamedTuple):
+    """A check that saw a parameter: the value it saw and the check's info string."""
+
+    seen: _Draw | _Current  # a deferred draw (regenerated to get its mean), or CURRENT
+    info: str
+
+
 @dataclass
 class _State:
     lazy: Optional[_Draw] = None  # the tensor holds this draw, transform pending
-    observed: list[tuple[Optional[_Draw], str]] = field(default_factory=list)
-    dirty: bool = False
+    observed: list[_Observation] = field(default_factory=list)
+    dirty: bool = False  # written since its last check
+
+
+class Undriven(NamedTuple):
+    """A module whose subtree ran outside the engine, and what ran instead."""
+
+    module: nn.Module
+    what: str
+
+
+@runtime_checkable
+class LoadsParameters(Protocol):
+    """An initializer that overwrites parameters from a checkpoint (``PretrainedInit``)."""
+
+    def loadable_params(self, module: nn.Module) -> list[Tensor]:
+        """The parameters of ``module`` the checkpoint would overwrite."""
 
 
 def _generator_for(t: Tensor) -> torch.Generator:
@@ -106,8 +154,8 @@ class InitEngine:
         self.root = root
         self._states: dict[int, _State] = {}
         self._params: dict[int, Tensor] = {}
-        #: modules whose subtree ran outside the engine: (module, what ran instead)
-        self.undriven: list[tuple[nn.Module, str]] = []
+        #: modules whose subtree ran outside the engine, and what ran instead
+        self.undriven: list[Undriven] = []
         self._failed = False
         self._user_code: set[int] = set()
         self._watched: dict[int, list[tuple[Tensor, int]]] = {}
@@ -127,7 +175,7 @@ class InitEngine:
         checks see them) and note their versions, so :meth:`user_code_done` marks only
         what it wrote."""
         targets = self._targets(module, params)
-        self._settle(targets)
+        self.settle_params(targets)
         self._ensure_baseline(targets)
         self._watch_versions(module, targets)
 
@@ -145,12 +193,28 @@ class InitEngine:
         watched = self._watched.pop(id(module), None)
         if watched is None:
             return False
-        self._wrote([p for p, version in watched if p._version != version])
+        self.wrote([p for p, version in watched if p._version != version])
         return True
 
-    def _wrote(self, params: Sequence[Tensor]) -> None:
+    def wrote(self, params: Sequence[Tensor]) -> None:
+        """Code outside the engine wrote ``params`` (their version counters moved)."""
         for p in params:
-            self._state(p).dirty = True
+            self.mark_written(p)
+
+    def mark_written(self, p: Tensor) -> None:
+        """``p`` changed since its last check: the next check compares its mean."""
+        self._state(p).dirty = True
+
+    def mark_checked(self, p: Tensor) -> None:
+        """A check saw ``p``'s latest write (``p`` has been written through the engine)."""
+        self._states[id(p)].dirty = False
+
+    def before_initializer(self, module: nn.Module, initializer: object) -> None:
+        """An initializer the engine does not drive is about to run on ``module``.
+
+        Nothing to do here (it runs inside :meth:`foreign`); fast mode drops the
+        pending fills of what a :class:`LoadsParameters` initializer loads.
+        """
 
     def drove(self, module: nn.Module) -> None:
         """The engine runs ``module``, an upstream ``BaseModule``."""
@@ -214,7 +278,7 @@ class InitEngine:
         else:
             # Someone wrote over the raw draw; what they wrote stands.  Any
             # check that saw the draw needs its value regenerated.
-            st.observed = [(draw if src is _CURRENT else src, info) for src, info in st.observed]
+            st.observed = [_Observation(draw, o.info) if o.seen is CURRENT else o for o in st.observed]
             st.dirty = True
 
     def _resolve(self, p: Tensor, st: _State, final: Optional[tuple[Any, str]]) -> None:
@@ -224,23 +288,27 @@ class InitEngine:
         observed, st.observed = st.observed, []
         if final is not None:
             mean, info = final
-            if all(i == info for _, i in observed) and mean != _scalar(entry["tmp_mean_value"]):
+            if all(o.info == info for o in observed) and mean != _scalar(entry["tmp_mean_value"]):
                 # Same string all along and the end differs from the start: whatever the
                 # skipped values were, upstream ends with this info and this mean.
                 entry["init_info"], entry["tmp_mean_value"] = info, mean
                 return
-            observed = observed + [(_CURRENT, info)]
-        for src, info in observed:
-            if src is None:  # _CURRENT: the value now in the tensor
+            observed = observed + [_Observation(CURRENT, info)]
+        for o in observed:
+            if o.seen is CURRENT:
                 assert final is not None
                 seen = final[0]
             else:
-                seen = self._regenerate_mean(p, src)
+                seen = self._regenerate_mean(p, o.seen)
             if seen != _scalar(entry["tmp_mean_value"]):
-                entry["init_info"], entry["tmp_mean_value"] = info, seen
+                entry["init_info"], entry["tmp_mean_value"] = o.info, seen
 
-    def _settle(self, params: Sequence[Tensor]) -> None:
-        """Materialise deferred values and resolve pending observations."""
+    def settle_params(self, params: Sequence[Tensor]) -> None:
+        """Materialise deferred values and resolve pending observations of ``params``.
+
+        The one place values become final; fast mode extends it (it applies the
+        last recorded fill first).
+        """
         todo = []
         for p in params:
             st = self._states.get(id(p))
@@ -249,11 +317,11 @@ class InitEngine:
             self._materialise(p, st)
             if st.observed:
                 todo.append((p, st))
-        current = [(p, st) for p, st in todo if any(s is _CURRENT for s, _ in st.observed)]
+        current = [(p, st) for p, st in todo if any(o.seen is CURRENT for o in st.observed)]
         means = dict(zip([id(p) for p, _ in current], self._means([p for p, _ in current])))
         for p, st in todo:
-            seen_now = [i for s, i in st.observed if s is _CURRENT]
-            st.observed = [(s, i) for s, i in st.observed if s is not _CURRENT]
+            seen_now = [o.info for o in st.observed if o.seen is CURRENT]
+            st.observed = [o for o in st.observed if o.seen is not CURRENT]
             self._resolve(p, st, (means[id(p)], seen_now[-1]) if seen_now else None)
 
     # -- what initializers call ---------------------------------------------
@@ -274,14 +342,15 @@ class InitEngine:
         st = self._state(p)
         self._ensure_baseline([p])
         if st.lazy is not None:
-            seen = [i for s, i in st.observed if s is _CURRENT]
+            seen = [o.info for o in st.observed if o.seen is CURRENT]
             if not seen:
                 st.lazy = None  # never observed: nothing depends on it
-            elif seen[-1] == info and all(i == info for _, i in st.observed):
-                st.observed = [(st.lazy if s is _CURRENT else s, i) for s, i in st.observed]
+            elif seen[-1] == info and all(o.info == info for o in st.observed):
+                lazy = st.lazy
+                st.observed = [_Observation(lazy, o.info) if o.seen is CURRENT else o for o in st.observed]
                 st.lazy = None
             else:
-                self._settle([p])
+                self.settle_params([p])
         if spec.kind == "trunc_normal":
             state = _generator_for(p).get_state()
             trunc_normal_draw(p, *spec.args)
@@ -304,7 +373,7 @@ class InitEngine:
             if st.lazy is not None and p._version != st.lazy.version:
                 self._materialise(p, st)  # code outside the engine overwrote the deferred draw
             if st.lazy is not None:
-                st.observed.append((_CURRENT, info))
+                st.observed.append(_Observation(CURRENT, info))
                 st.dirty = False
             else:
                 need.append((p, st))
@@ -323,14 +392,14 @@ class InitEngine:
             what: what runs, for fast mode's report of what it could not drive.
         """
         params = [p for _, p in module.named_parameters() if p in self.table]
-        self._settle(params)
+        self.settle_params(params)
         self._ensure_baseline(params)
         for p in params:
-            self._state(p).dirty = True
+            self.mark_written(p)
         tokens = None
         if eager:
             stats.eager_subtrees += 1
-            self.undriven.append((module, what))
+            self.undriven.append(Undriven(module, what))
             tokens = _ACTIVE.set(None), _EAGER_BLOCK.set(True)
         try:
             yield
@@ -344,12 +413,12 @@ class InitEngine:
         """Code outside the engine may have written ``module``'s subtree."""
         for _, p in module.named_parameters():
             if p in self.table:
-                self._state(p).dirty = True
+                self.mark_written(p)
 
     def settle(self, module: nn.Module) -> None:
         """Materialise ``module``'s subtree (code outside the engine is about to read it)."""
         params = [p for _, p in module.named_parameters() if p in self.table]
-        self._settle(params)
+        self.settle_params(params)
         self._ensure_baseline(params)
 
     def finish(self, keep_table: bool = False) -> None:
@@ -360,6 +429,6 @@ class InitEngine:
                 cleanup, and a later ``init_weights`` reuses the table), so give every
                 entry its ``tmp_mean_value`` as upstream's would have.
         """
-        self._settle(list(self._params.values()))
+        self.settle_params(list(self._params.values()))
         if keep_table:
             self._ensure_baseline(list(self.table))

@@ -25,7 +25,7 @@ from typing import Any, Iterator, Optional, Sequence
 import torch
 from torch import Tensor, nn
 
-from ._engine import InitEngine
+from ._engine import InitEngine, LoadsParameters
 from ._errors import FastModeWarning
 from ._fills import FillSpec, apply_fill, fixed_result, is_fixed, validate_fill
 
@@ -106,7 +106,7 @@ class FastInitEngine(InitEngine):
     def before_write_only_code(self, module: nn.Module, params: Optional[list[Tensor]]) -> None:
         """Leave pending fills in place across user code that only overwrites parameters.
 
-        :meth:`_wrote` then forgets the pending fills of parameters it overwrote (the
+        :meth:`wrote` then forgets the pending fills of parameters it overwrote (the
         version counter moved), so no fill lands on top of the user's values.
         """
         targets = self._targets(module, params)
@@ -114,13 +114,17 @@ class FastInitEngine(InitEngine):
         # the mean before the fills, for constants (what a later check compares with)
         self._ensure_baseline([p for p in pending if is_fixed(self._steps[id(p)][0].spec)])
         rest = [p for p in targets if not self._steps.get(id(p))]
-        self._settle(rest)  # parameters without pending fills, as before
+        self.settle_params(rest)  # parameters without pending fills, as before
         self._ensure_baseline(rest)
         self._watch_versions(module, targets)
 
-    def _wrote(self, params: Sequence[Tensor]) -> None:
+    def wrote(self, params: Sequence[Tensor]) -> None:
         self.drop([p for p in params if self._steps.get(id(p))])
-        super()._wrote(params)
+        super().wrote(params)
+
+    def before_initializer(self, module: nn.Module, initializer: object) -> None:
+        if isinstance(initializer, LoadsParameters):
+            self.drop(initializer.loadable_params(module))  # don't fill what loads next
 
     def write_all(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
         for tensor, spec in items:  # no baselines up front: random fills don't need one
@@ -137,7 +141,7 @@ class FastInitEngine(InitEngine):
         if steps and steps[-1].info is None:
             steps.pop()  # overwritten before any check saw it
         steps.append(_Step(spec))
-        self._state(p).dirty = True
+        self.mark_written(p)
 
     def check(self, module: nn.Module, info: str) -> None:
         rest = []
@@ -147,7 +151,7 @@ class FastInitEngine(InitEngine):
                 rest.append((name, p))
             elif steps[-1].info is None:
                 steps[-1].info = info
-                self._states[id(p)].dirty = False
+                self.mark_checked(p)
         self._check_params(module, rest, info)
 
     def _replay(self, p: Tensor, steps: list[_Step], final_mean: Any) -> None:
@@ -168,7 +172,7 @@ class FastInitEngine(InitEngine):
         if tmp is not _UNKNOWN and not isinstance(tmp, (int, float, Tensor)):
             entry["tmp_mean_value"] = math.nan  # a random value: NaN equals no later mean
 
-    def _settle(self, params: Sequence[Tensor]) -> None:
+    def settle_params(self, params: Sequence[Tensor]) -> None:
         due = [p for p in params if self._steps.get(id(p))]
         # A constant may leave the mean where it was (BatchNorm's ones filled with 1):
         # then the mean before matters.  A random first fill changes it anyway.
@@ -180,8 +184,11 @@ class FastInitEngine(InitEngine):
             steps = self._steps.pop(id(p))
             self._replay(p, steps, mean)
             # a final fill no check saw yet stays dirty for the next check
-            self._states[id(p)].dirty = steps[-1].info is None
-        super()._settle([p for p in params if not self._steps.get(id(p))])
+            if steps[-1].info is None:
+                self.mark_written(p)
+            else:
+                self.mark_checked(p)
+        super().settle_params([p for p in params if not self._steps.get(id(p))])
 
     def drop(self, params: Sequence[Tensor]) -> None:
         """Forget the pending fills of ``params`` (a checkpoint is about to load them)."""

@@ -9,7 +9,6 @@ from torch import nn
 
 from ._engine import active_engine
 from ._errors import add_init_note
-from ._fast import FastInitEngine
 from ._initializers import BaseInit
 from ._registry import Registry, build_from_cfg
 
@@ -42,8 +41,7 @@ def _apply(module: nn.Module, cfg: dict, registry: Registry, wholemodule: bool =
     if engine is None or _engine_native(func):
         func(module)
         return
-    if isinstance(engine, FastInitEngine) and hasattr(func, "_loadable_params"):
-        engine.drop(func._loadable_params(module))  # fast mode: don't fill what loads next
+    engine.before_initializer(module, func)  # fast mode: don't fill what a checkpoint loads
     with engine.foreign(module):  # custom initializers and Pretrained may read anything
         func(module)
 

@@ -14,10 +14,6 @@ from typing import Any, ClassVar, Optional, Union
 from torch import nn
 
 from . import _functional as F
-from ._engine import active_engine
-from ._fills import FillSpec, apply_fill, module_fills
-from ._flavour import MMENGINE, Flavour
-from ._functional import check_distribution
 from ._checkpoint import (
     _load_checkpoint,
     _load_checkpoint_with_prefix,
@@ -25,6 +21,10 @@ from ._checkpoint import (
     load_state_dict,
 )
 from ._checkpoint.api import weights_of
+from ._engine import active_engine
+from ._fills import FillSpec, apply_fill, module_fills
+from ._flavour import MMENGINE, Flavour
+from ._functional import check_distribution
 from ._init_info import update_init_info_for
 from ._logging import get_logger
 
@@ -293,9 +293,10 @@ class PretrainedInit:
     def _get_init_info(self) -> str:
         return f"{self.__class__.__name__}: load from {self.checkpoint}"
 
-    def _loadable_params(self, module: nn.Module) -> list[Any]:
+    def loadable_params(self, module: nn.Module) -> list[Any]:
         """The parameters of ``module`` this checkpoint would overwrite (fast mode skips
-        filling them).  Reads the checkpoint without logging; the real load follows."""
+        filling them; :class:`~mminit._engine.LoadsParameters`).  Reads the checkpoint
+        without logging; the real load follows."""
         state = _load_checkpoint(self.checkpoint, map_location="cpu", logger="silent",
                                  flavour=self._flavour)
         weights = {re.sub(r"^module\.", "", k): v for k, v in weights_of(state).items()}
