@@ -27,7 +27,7 @@ from torch import nn
 from ._initializers import matches_layer
 
 if TYPE_CHECKING:
-    from ._explain import InitPlan, Lint
+    from ._explain_plan import InitPlan, Lint
 
 __all__ = ["LINT_CODES", "run_lints"]
 
@@ -183,6 +183,6 @@ def _dynamic(plan: InitPlan, lint: Any) -> list[Lint]:
 
 def run_lints(model: nn.Module, plan: InitPlan) -> list[Lint]:
     """Every lint on ``model`` (read, never run) and its ``plan``."""
-    from ._explain import Lint
+    from ._explain_plan import Lint
 
     return _static(model, Lint) + _dynamic(plan, Lint)

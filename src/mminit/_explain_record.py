@@ -1,0 +1,178 @@
+"""Recording an init run for :func:`mminit.explain`: which ``init_cfg`` asked for each fill.
+
+:class:`_PlanEngine` is fast mode's engine, noting every fill it records (and every
+piece of code it does not control) with a :class:`Recorder`, which reads the
+provenance from the call stack (:func:`_provenance`).  :func:`plan_param` turns what
+was recorded for one parameter into its :class:`~mminit._explain_plan.TensorPlan`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from torch import Tensor, nn
+
+from ._explain_plan import Step, TensorPlan
+from ._fast import FastInitEngine
+from ._fills import FillSpec
+from ._initialize import _apply_overrides, initialize_with
+
+__all__ = ["Recorder", "plan_engine_class", "plan_param"]
+
+_UNCHANGED = "The value is the same before and after calling `init_weights`"
+_USER_CODE = "Initialized by user-defined `init_weights` in "
+
+
+def _provenance() -> tuple[nn.Module | None, dict | None, str | None]:
+    """The ``init_cfg`` owner, entry and override name of the initializer now running.
+
+    Read from the call stack: the innermost ``initialize_with`` frame holds the
+    owner and the entry, an ``_apply_overrides`` frame below it the override name.
+    """
+    override = None
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if code is _apply_overrides.__code__ and override is None:
+            override = frame.f_locals.get("name")
+        elif code is initialize_with.__code__:
+            return frame.f_locals.get("module"), frame.f_locals.get("cfg"), override
+        frame = frame.f_back  # type: ignore[assignment]
+    return None, None, None
+
+
+class _PlanEngine(FastInitEngine):
+    """Fast mode, noting the origin of every recorded fill (see the module docstring)."""
+
+    recorder: Recorder  # set on each run's subclass, see plan_engine_class
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.recorder.engines.append(self)
+
+    def write_all(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
+        self.recorder.fills(items, info)
+        super().write_all(items, info)
+
+    def foreign(self, module: nn.Module, eager: bool = False, what: str = "") -> Any:
+        self.recorder.foreign(module, what)
+        return super().foreign(module, eager, what)
+
+    def expect_user_code(self, module: nn.Module) -> None:
+        self.recorder.user_code.append(module)
+        super().expect_user_code(module)
+
+    def finish(self, keep_table: bool = False) -> None:
+        super().finish(keep_table)
+        if self.root is not None:  # what code after the top-level init writes shows against this
+            self.recorder.finished = {id(t): t._version for t in
+                                      list(self.root.parameters()) + list(self.root.buffers())}
+
+
+def plan_engine_class(recorder: Recorder) -> type[FastInitEngine]:
+    """The fast engine class of one explain run: its engines note their fills in ``recorder``
+    (and list themselves in ``recorder.engines``)."""
+    return type("_PlanEngine", (_PlanEngine,), {"recorder": recorder})
+
+
+class Recorder:
+    """What one explain run observed: the steps per tensor, the modules whose own code
+    ran, the engines made and the tensor versions when the top-level init finished."""
+
+    def __init__(self, root: nn.Module) -> None:
+        self.names = {id(m): n for n, m in root.named_modules(remove_duplicate=False)}
+        self.tensor_module: dict[int, nn.Module] = {}
+        for _, m in root.named_modules(remove_duplicate=False):
+            for _, p in m.named_parameters(recurse=False):
+                self.tensor_module.setdefault(id(p), m)
+        self.steps: dict[int, list[Step]] = {}
+        self.user_code: list[nn.Module] = []
+        self.finished: dict[int, int] = {}
+        self.engines: list[FastInitEngine] = []
+
+    def _step(self, info: str, tensor_owner: nn.Module | None, fill: str) -> Step:
+        owner, cfg, override = _provenance()
+        if owner is None:
+            return Step(info, "", "", "direct call (an initializer called by code)", fill)
+        layers = cfg.get("layer") if isinstance(cfg, dict) else None
+        if override is not None:
+            via = f"override name={override}"
+        elif layers and tensor_owner is not None:
+            wanted = {layers} if isinstance(layers, str) else set(layers)
+            cls = type(tensor_owner)
+            hit = [n for n in [cls.__name__] + [b.__name__ for b in cls.__bases__] if n in wanted]
+            via = f"layer={hit[0] if hit else layers}"
+        else:
+            via = "whole module"
+        return Step(info, self.names.get(id(owner), "?"), type(owner).__name__, via, fill)
+
+    def fills(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
+        for tensor, spec in items:
+            self.steps.setdefault(id(tensor), []).append(
+                self._step(info, self.tensor_module.get(id(tensor)), spec.kind))
+
+    def foreign(self, module: nn.Module, what: str) -> None:
+        owner, cfg, _ = _provenance()
+        if owner is None:
+            if what:
+                self.user_code.append(module)
+            return
+        typ = cfg.get("type") if isinstance(cfg, dict) else None
+        is_pretrained = typ == "Pretrained" or getattr(typ, "__name__", "") == "PretrainedInit"
+        via = "Pretrained" if is_pretrained else f"custom initializer {typ!r}"
+        if is_pretrained and isinstance(cfg, dict):
+            via += f" checkpoint={cfg.get('checkpoint')!r}"
+            if cfg.get("prefix"):
+                via += f" prefix={cfg['prefix']!r}"
+        step = Step("", self.names.get(id(owner), "?"), type(owner).__name__, via, "")
+        for p in module.parameters():
+            self.steps.setdefault(id(p), []).append(step)
+
+
+def _user_code_owner(rec: Recorder, param: Tensor, cls_name: str) -> str:
+    """The innermost module of class ``cls_name`` holding ``param`` whose own code ran."""
+    best = ""
+    for m in rec.user_code:
+        if type(m).__name__ != cls_name:
+            continue
+        if any(p is param for p in m.parameters()):
+            name = rec.names.get(id(m), "?")
+            if len(name) >= len(best):
+                best = name
+    return best
+
+
+def plan_param(name: str, p: Tensor, info: str, rec: Recorder) -> TensorPlan:
+    """The plan of parameter ``name`` whose init-info string ends as ``info``."""
+    steps = rec.steps.get(id(p), [])
+    if info.startswith(_USER_CODE):
+        cls_name = info[len(_USER_CODE):].strip()
+        where = _user_code_owner(rec, p, cls_name)
+        at = f" at {where!r}" if where else ""
+        return TensorPlan(name, "parameter", info, "user_code",
+                          f"{cls_name}'s own init_weights{at} (code mminit does not plan)", list(steps))
+    if info.startswith(_UNCHANGED):
+        origin = "unchanged" if steps else "default"
+        src = ("written, to the value it already had" if steps
+               else "no rule covers it: PyTorch's default stays")
+        return TensorPlan(name, "parameter", info, origin, src, list(steps), uncovered=True)
+    final = None
+    for i in range(len(steps) - 1, -1, -1):
+        if steps[i].info == info or (not steps[i].info and ": load from " in info and "Pretrained" in steps[i].via):
+            final = i
+            break
+    if final is None:  # an initializer called by foreign code, or a custom one
+        origin = "pretrained" if ": load from " in info else "custom"
+        return TensorPlan(name, "parameter", info, origin, "code mminit does not plan", list(steps))
+    step = steps[final]
+    if "Pretrained" in step.via:
+        origin = "pretrained"
+    elif step.via.startswith("override"):
+        origin = "override"
+    elif step.via.startswith("custom"):
+        origin = "custom"
+    else:
+        origin = "init_cfg"
+    return TensorPlan(name, "parameter", info, origin, step.describe(), steps[:final] + steps[final + 1:])
