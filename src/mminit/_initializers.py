@@ -320,8 +320,12 @@ INITIALIZER_CLASSES: dict[str, type] = {
 
 
 def flavoured_initializers(flavour: Flavour, module_name: str) -> dict[str, type]:
-    """The eight initializer classes for ``flavour`` (the originals for mmengine)."""
-    if flavour is MMENGINE:
+    """The eight initializer classes for ``flavour``.
+
+    mminit's own classes where they already carry ``flavour`` (their ``_flavour``
+    is mmengine's), else subclasses that change ``_flavour`` only.
+    """
+    if all(getattr(cls, "_flavour", None) is flavour for cls in INITIALIZER_CLASSES.values()):
         return dict(INITIALIZER_CLASSES)
     made: dict[str, type] = {}
     for key, cls in INITIALIZER_CLASSES.items():
