@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from torch import nn
@@ -88,68 +89,123 @@ def _checkpoint_keys(path: Any) -> list[str] | None:
     return [str(k) for k in state] if isinstance(state, dict) else None
 
 
-def _static(model: nn.Module, lint: Any) -> list[Lint]:
-    from ._native import native_kind
+@dataclass(frozen=True)
+class _Entry:
+    """One ``init_cfg`` entry of one module, as the static lints read it."""
 
+    path: str
+    module: nn.Module
+    index: int
+    cfg: dict
+    lint: Any  # the Lint class
+
+    @property
+    def cls(self) -> str:
+        return type(self.module).__name__
+
+    @property
+    def key(self) -> str:
+        return f"init_cfg[{self.index}]" if isinstance(self.module.init_cfg, list) else "init_cfg"
+
+    @property
+    def typ(self) -> str:
+        return _type_name(self.cfg)
+
+    @property
+    def overrides(self) -> list:
+        overrides = self.cfg.get("override")
+        return [overrides] if isinstance(overrides, dict) else (overrides or [])
+
+
+def _static(model: nn.Module, lint: Any) -> list[Lint]:
     found = []
     for path, module in model.named_modules():
-        cls = type(module).__name__
-        for i, entry in _entries(module):
-            key = f"init_cfg[{i}]" if isinstance(module.init_cfg, list) else "init_cfg"
-            typ = _type_name(entry)
-            layers = _layers(entry)
-            if layers:
-                present = _class_names(module)
-                for name in layers:
-                    if not any(matches_layer(m, {name}) for m in module.modules()):
-                        close = difflib.get_close_matches(name, sorted(present), n=3, cutoff=0.6)
-                        hint = f"; close class names: {', '.join(close)}" if close else ""
-                        found.append(lint("MI001", path, f"{key}.layer",
-                                          f"{cls}: {typ} layer={name!r} matches no module of its subtree "
-                                          f"(class name or direct base only){hint}"))
-            overrides = entry.get("override")
-            for ov in [overrides] if isinstance(overrides, dict) else (overrides or []):
-                if isinstance(ov, dict) and isinstance(ov.get("name"), str) and not hasattr(module, ov["name"]):
-                    attrs = [n for n, _ in module.named_children()]
-                    close = difflib.get_close_matches(ov["name"], attrs, n=3, cutoff=0.5)
-                    hint = f"; close attributes: {', '.join(close)}" if close else f"; children: {', '.join(attrs)}"
-                    found.append(lint("MI002", path, f"{key}.override",
-                                      f"{cls} has no attribute {ov['name']!r} named by a {typ} override{hint}"))
-            if typ in ("Pretrained", "PretrainedInit") and entry.get("prefix"):
-                keys = _checkpoint_keys(entry.get("checkpoint"))
-                prefix = str(entry["prefix"])
-                prefix = prefix if prefix.endswith(".") else prefix + "."
-                if keys is not None and not any(k.startswith((prefix, "module." + prefix))
-                                                for k in keys):
-                    found.append(lint("MI003", path, f"{key}.prefix",
-                                      f"{cls}: Pretrained prefix {entry['prefix']!r} matches none of the "
-                                      f"{len(keys)} keys of {entry.get('checkpoint')}"))
-            if typ in _FAN:
-                targets = [(n, m) for n, m in module.named_modules()
-                           if layers and any(matches_layer(m, {x}) for x in layers)]
-                for ov in [overrides] if isinstance(overrides, dict) else (overrides or []):
-                    if isinstance(ov, dict) and isinstance(ov.get("name"), str) and hasattr(module, ov["name"]):
-                        sub = getattr(module, ov["name"])
-                        if isinstance(sub, nn.Module) and (ov.keys() == {"name"} or _type_name(ov) in _FAN):
-                            targets.append((ov["name"], sub))
-                for sub_path, m in targets:
-                    w = getattr(m, "weight", None)
-                    if w is not None and hasattr(w, "dim") and w.dim() < 2:
-                        full = ".".join(x for x in (path, sub_path) if x)
-                        found.append(lint("MI004", path, key,
-                                          f"{cls}: {typ} aimed at {full}.weight, which has {w.dim()} "
-                                          "dimension(s) (fan in/out needs 2; init_weights raises)"))
-            kind = native_kind(module)
-            if (i == 0 and isinstance(module.init_cfg, dict) and typ in ("Pretrained", "PretrainedInit")
-                    and kind is not None and kind.flavour.pretrained_dict_returns_early):
-                kids = [n for n, c in module.named_children()
-                        if hasattr(c, "init_weights") and any(True for _ in c.parameters())]
-                if kids:
-                    found.append(lint("MI007", path, key,
-                                      f"{cls}: a dict Pretrained init_cfg returns early (mmcv 1.x): the "
-                                      f"init_weights of {', '.join(kids)} never run; parameters the checkpoint "
-                                      "does not hold keep PyTorch's default (use a list: [dict(type='Pretrained', ...)])"))
+        for i, cfg in _entries(module):
+            entry = _Entry(path, module, i, cfg, lint)
+            for check in (_unmatched_layers, _missing_overrides, _unmatched_prefix, _fan_on_vectors,
+                          _early_return):
+                found += check(entry)
     return found
+
+
+def _unmatched_layers(e: _Entry) -> list[Lint]:  # MI001
+    found = []
+    layers = _layers(e.cfg)
+    if layers:
+        present = _class_names(e.module)
+        for name in layers:
+            if not any(matches_layer(m, {name}) for m in e.module.modules()):
+                close = difflib.get_close_matches(name, sorted(present), n=3, cutoff=0.6)
+                hint = f"; close class names: {', '.join(close)}" if close else ""
+                found.append(e.lint("MI001", e.path, f"{e.key}.layer",
+                                    f"{e.cls}: {e.typ} layer={name!r} matches no module of its subtree "
+                                    f"(class name or direct base only){hint}"))
+    return found
+
+
+def _missing_overrides(e: _Entry) -> list[Lint]:  # MI002
+    found = []
+    for ov in e.overrides:
+        if isinstance(ov, dict) and isinstance(ov.get("name"), str) and not hasattr(e.module, ov["name"]):
+            attrs = [n for n, _ in e.module.named_children()]
+            close = difflib.get_close_matches(ov["name"], attrs, n=3, cutoff=0.5)
+            hint = f"; close attributes: {', '.join(close)}" if close else f"; children: {', '.join(attrs)}"
+            found.append(e.lint("MI002", e.path, f"{e.key}.override",
+                                f"{e.cls} has no attribute {ov['name']!r} named by a {e.typ} override{hint}"))
+    return found
+
+
+def _unmatched_prefix(e: _Entry) -> list[Lint]:  # MI003
+    if e.typ not in ("Pretrained", "PretrainedInit") or not e.cfg.get("prefix"):
+        return []
+    keys = _checkpoint_keys(e.cfg.get("checkpoint"))
+    prefix = str(e.cfg["prefix"])
+    prefix = prefix if prefix.endswith(".") else prefix + "."
+    if keys is None or any(k.startswith((prefix, "module." + prefix)) for k in keys):
+        return []
+    return [e.lint("MI003", e.path, f"{e.key}.prefix",
+                   f"{e.cls}: Pretrained prefix {e.cfg['prefix']!r} matches none of the "
+                   f"{len(keys)} keys of {e.cfg.get('checkpoint')}")]
+
+
+def _fan_on_vectors(e: _Entry) -> list[Lint]:  # MI004
+    if e.typ not in _FAN:
+        return []
+    layers = _layers(e.cfg)
+    targets = [(n, m) for n, m in e.module.named_modules()
+               if layers and any(matches_layer(m, {x}) for x in layers)]
+    for ov in e.overrides:
+        if isinstance(ov, dict) and isinstance(ov.get("name"), str) and hasattr(e.module, ov["name"]):
+            sub = getattr(e.module, ov["name"])
+            if isinstance(sub, nn.Module) and (ov.keys() == {"name"} or _type_name(ov) in _FAN):
+                targets.append((ov["name"], sub))
+    found = []
+    for sub_path, m in targets:
+        w = getattr(m, "weight", None)
+        if w is not None and hasattr(w, "dim") and w.dim() < 2:
+            full = ".".join(x for x in (e.path, sub_path) if x)
+            found.append(e.lint("MI004", e.path, e.key,
+                                f"{e.cls}: {e.typ} aimed at {full}.weight, which has {w.dim()} "
+                                "dimension(s) (fan in/out needs 2; init_weights raises)"))
+    return found
+
+
+def _early_return(e: _Entry) -> list[Lint]:  # MI007
+    from ._native import native_kind
+
+    kind = native_kind(e.module)
+    if not (e.index == 0 and isinstance(e.module.init_cfg, dict)
+            and e.typ in ("Pretrained", "PretrainedInit")
+            and kind is not None and kind.flavour.pretrained_dict_returns_early):
+        return []
+    kids = [n for n, c in e.module.named_children()
+            if hasattr(c, "init_weights") and any(True for _ in c.parameters())]
+    if not kids:
+        return []
+    return [e.lint("MI007", e.path, e.key,
+                   f"{e.cls}: a dict Pretrained init_cfg returns early (mmcv 1.x): the "
+                   f"init_weights of {', '.join(kids)} never run; parameters the checkpoint "
+                   "does not hold keep PyTorch's default (use a list: [dict(type='Pretrained', ...)])")]
 
 
 def _dynamic(plan: InitPlan, lint: Any) -> list[Lint]:
