@@ -1,7 +1,8 @@
 """Library namespaces compared by the differential suite, and log capture.
 
 A *lib* is a :class:`types.SimpleNamespace` exposing the names the builder
-uses (``BaseModule``, containers, ``*_init`` helpers, ``initialize``) plus
+uses (``BaseModule``, containers, ``*_init`` helpers, ``initialize``, and
+``trunc_normal_`` for the benchmarks' models) plus
 ``name`` (``"mmengine"``, ``"mmcv1"``, ``"mminit"``, ``"mminit.mmcv1"``) and
 ``flavour`` (``"mmengine"`` or ``"mmcv1"``: which upstream it behaves as).
 
@@ -19,13 +20,14 @@ import logging
 import os
 import re
 import types
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 __all__ = [
-    "HELPERS", "INSTALL_HINT", "MMINIT_OF", "UPSTREAM_OF", "LogCapture", "Records", "load_lib",
-    "missing_upstream", "recording", "requested_flavours", "upstream_available",
+    "HELPERS", "INSTALL_HINT", "MMINIT_OF", "UPSTREAM_OF", "LogCapture", "Records",
+    "environment_flavour", "load_lib", "missing_upstream", "recording", "requested_flavours",
+    "skip_unless_ci", "upstream_available",
 ]
 
 HELPERS = ("constant_init", "xavier_init", "normal_init", "trunc_normal_init", "uniform_init",
@@ -35,10 +37,17 @@ UPSTREAM_OF = {"mmengine": "mmengine", "mmcv1": "mmcv1"}
 MMINIT_OF = {"mmengine": "mminit", "mmcv1": "mminit.mmcv1"}
 _FLAVOUR = {"mmengine": "mmengine", "mmcv1": "mmcv1", "mminit": "mmengine",
             "mminit.mmcv1": "mmcv1"}
-#: what to install when an upstream is missing
-INSTALL_HINT = {"mmengine": "pip install mmengine==0.10.7",
-                "mmcv1": "MMCV_WITH_OPS=0 pip install --no-build-isolation mmcv==1.7.2 torchvision "
-                         "(see tools/setup_envs.sh)"}
+#: where each lib's ``trunc_normal_`` lives (``mmengine.model`` and ``mmcv.cnn`` do not export it)
+_TRUNC_NORMAL = {"mmengine": "mmengine.model.weight_init", "mmcv1": "mmcv.cnn.utils.weight_init",
+                 "mminit": "mminit", "mminit.mmcv1": "mminit.mmcv1"}
+#: what to install when a flavour's upstream is missing: everything its compat tests compare with
+#: (the core upstream, the mmcv its bricks need, the packages of its real models)
+INSTALL_HINT = {
+    "mmengine": "pip install mmengine==0.10.7 mmcv-lite==2.2.0 mmpretrain==1.2.0 "
+                "(tools/setup_envs.sh builds .venv with them)",
+    "mmcv1": "MMCV_WITH_OPS=0 pip install --no-build-isolation mmcv==1.7.2 torchvision, then "
+             "mmcls==0.25.0 mmdet==2.28.2 (tools/setup_envs.sh builds .venv-mmcv with them)",
+}
 
 # mmengine's registry logs these DEBUG lines whenever it builds an initializer;
 # they describe the registry, not initialisation, and mminit does not emit them.
@@ -49,15 +58,33 @@ REGISTRY_CHATTER = re.compile(
 )
 
 
-def requested_flavours(available: Callable[[str], bool],
-                       fallback: Sequence[str] = ("mmengine",)) -> list[str]:
-    """Flavours to test: ``MMINIT_COMPAT_FLAVOURS`` (comma list) when set, else every
-    flavour of :data:`UPSTREAM_OF` whose upstream is ``available``, else ``fallback``
-    (whose tests then report the missing upstream)."""
+def environment_flavour() -> str:
+    """The flavour this environment is for: ``"mmcv1"`` where mmcv 1.x is installed
+    (``.venv-mmcv``), else ``"mmengine"`` (``.venv``: mmengine with mmcv-lite 2.x).
+
+    Read from the installed distributions' metadata: nothing is imported.
+    """
+    from importlib import metadata
+
+    for dist in ("mmcv", "mmcv-full"):
+        try:
+            version = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+        if version.split(".")[0] == "1":
+            return "mmcv1"
+    return "mmengine"
+
+
+def requested_flavours() -> list[str]:
+    """Flavours to test: ``MMINIT_COMPAT_FLAVOURS`` (comma list) when set, else
+    :func:`environment_flavour` (the root ``conftest.py`` sets the variable to it for a
+    pytest run, so subprocesses see the same).  A requested flavour whose upstream is
+    missing is not dropped: its tests report it (:func:`missing_upstream`)."""
     env = os.environ.get("MMINIT_COMPAT_FLAVOURS")
     if env:
         return [name.strip() for name in env.split(",") if name.strip()]
-    return [name for name in UPSTREAM_OF if available(name)] or list(fallback)
+    return [environment_flavour()]
 
 
 def skip_unless_ci(message: str, why_fatal: str) -> None:
@@ -92,6 +119,7 @@ def load_lib(name: str) -> types.SimpleNamespace:
         setattr(ns, attr, getattr(modules, attr))
     for attr in HELPERS:
         setattr(ns, attr, getattr(helpers, attr))
+    ns.trunc_normal_ = importlib.import_module(_TRUNC_NORMAL[name]).trunc_normal_
     return ns
 
 

@@ -85,9 +85,10 @@ def run_flavour(flavour: str, cases: int, seed: int, *, ref_name: str | None = N
     return result
 
 
-def format_failure(seed: int, index: int, case: dict[str, Any], diffs: Sequence[str]) -> str:
-    return (f"seed={seed} index={index} (replay: python -m compat_tests.suite --seed {seed} "
-            f"--index {index})\n  case: {json.dumps(case)}\n  " + "\n  ".join(diffs))
+def format_failure(flavour: str, seed: int, index: int, case: dict[str, Any],
+                   diffs: Sequence[str]) -> str:
+    return (f"seed={seed} index={index} (replay: python -m compat_tests.suite --flavour {flavour} "
+            f"--seed {seed} --index {index})\n  case: {json.dumps(case)}\n  " + "\n  ".join(diffs))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     case = json.loads(args.case) if args.case else generate_case(args.seed, args.index)
     with tempfile.TemporaryDirectory() as ckpt_dir:
         diffs = run_case(case, ref, test, LogCapture(), ckpt_dir)
-    print(format_failure(args.seed, args.index, case, diffs or ["(no difference)"]))
+    print(format_failure(args.flavour, args.seed, args.index, case, diffs or ["(no difference)"]))
     return 1 if diffs else 0
 
 

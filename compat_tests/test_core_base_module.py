@@ -8,7 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from .test_core_support import assert_same, both, lib, requested_flavours, run
+from .libs import requested_flavours
+from .test_core_support import assert_same, both, lib, run
 
 FLAVOURS = requested_flavours()
 

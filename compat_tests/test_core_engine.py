@@ -6,7 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from .test_core_support import assert_same, both, requested_flavours
+from .libs import requested_flavours
+from .test_core_support import assert_same, both
 
 FLAVOURS = requested_flavours()
 TN = dict(type="TruncNormal", layer="Linear", std=0.02)

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from torch import nn
 
-from .test_core_support import requested_flavours
+from .libs import recording, requested_flavours
 
 FLAVOURS = requested_flavours()
-
-
-class _Grab(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
@@ -33,10 +22,6 @@ def test_records_land_on_upstream_logger(flavour):
         from mmcv.utils import get_logger
 
         upstream_logger = get_logger("mmcv")
-    grab = _Grab()
-    upstream_logger.addHandler(grab)
-    try:
+    with recording(upstream_logger) as records:
         ours.Sequential(nn.Linear(2, 2), init_cfg=dict(type="Constant", val=1, layer="Linear")).init_weights()
-    finally:
-        upstream_logger.removeHandler(grab)
-    assert any("ConstantInit: val=1, bias=0" in m for m in grab.messages)
+    assert any("ConstantInit: val=1, bias=0" in m for _, m in records)

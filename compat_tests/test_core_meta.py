@@ -15,8 +15,8 @@ import pytest
 import torch
 from torch import nn
 
-from .libs import LogCapture
-from .test_core_support import Outcome, assert_same, lib, requested_flavours
+from .libs import LogCapture, requested_flavours
+from .test_core_support import Outcome, assert_same, lib
 
 FLAVOURS = requested_flavours()
 

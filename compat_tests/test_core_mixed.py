@@ -18,7 +18,8 @@ import pytest
 import torch
 from torch import nn
 
-from .test_core_support import assert_same, lib, requested_flavours, run
+from .libs import requested_flavours
+from .test_core_support import assert_same, lib, run
 
 FLAVOURS = requested_flavours()
 
@@ -117,15 +118,22 @@ def _entry(flavour, how):
     return enabled
 
 
-@pytest.mark.parametrize("flavour", FLAVOURS)
-@pytest.mark.parametrize("shape", list(SHAPES))
-@pytest.mark.parametrize("how", ["front", "route", "enable"])
-def test_engine_drives_mixed_tree_like_upstream(flavour, shape, how):
+def _pure_then_mixed(flavour, shape, entry):
+    """Upstream's own ``init_weights`` on the all-upstream tree, the engine counters, then
+    ``entry`` on the tree mixed as ``shape``: ``(pure, before, mixed)``."""
     up = lib(flavour, "upstream")
     A, B = (lib(flavour, side) for side in SHAPES[shape])
     pure = run(lambda m: m.init_weights(), model=_factory(up, up))
     before = _stats()
-    mixed = run(_entry(flavour, how), model=_factory(A, B))
+    mixed = run(entry, model=_factory(A, B))
+    return pure, before, mixed
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("shape", list(SHAPES))
+@pytest.mark.parametrize("how", ["front", "route", "enable"])
+def test_engine_drives_mixed_tree_like_upstream(flavour, shape, how):
+    pure, before, mixed = _pure_then_mixed(flavour, shape, _entry(flavour, how))
     after = _stats()
     assert_same(mixed, pure)
     assert after[0] == before[0] + 1, "one engine ran the whole model"
@@ -159,12 +167,8 @@ def test_upstream_root_keeps_upstream_code_by_default(flavour):
 @pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_eager_front_door_matches_upstream(flavour, shape):
-    up = lib(flavour, "upstream")
-    A, B = (lib(flavour, side) for side in SHAPES[shape])
     mm = _mm(flavour)
-    pure = run(lambda m: m.init_weights(), model=_factory(up, up))
-    before = _stats()
-    mixed = run(lambda m: mm.init_weights(m, mode="eager"), model=_factory(A, B))
+    pure, before, mixed = _pure_then_mixed(flavour, shape, lambda m: mm.init_weights(m, mode="eager"))
     assert_same(mixed, pure)
     assert _stats()[0] == before[0], "eager runs no engine"
 
@@ -270,12 +274,8 @@ def _infos(outcome):
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_fast_front_door_drives_upstream_modules(flavour, shape):
     """Fast mode on mixed trees: applied (engine stats), same info strings as upstream, no warning."""
-    up = lib(flavour, "upstream")
-    A, B = (lib(flavour, side) for side in SHAPES[shape])
     mm = _mm(flavour)
-    pure = run(lambda m: m.init_weights(), model=_factory(up, up))
-    before = _stats()
-    fast = run(lambda m: mm.init_weights(m, mode="fast"), model=_factory(A, B))
+    pure, before, fast = _pure_then_mixed(flavour, shape, lambda m: mm.init_weights(m, mode="fast"))
     after = _stats()
     assert fast.exc_type is None and not fast.warnings
     assert after[0] == before[0] + 1 and after[1] > before[1] and after[2] == before[2]

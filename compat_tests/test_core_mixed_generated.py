@@ -25,7 +25,7 @@ from compat_tests.generator import generate_case
 from compat_tests.libs import MMINIT_OF, UPSTREAM_OF, LogCapture, load_lib
 from compat_tests.suite import default_seed
 
-from .test_core_support import requested_flavours
+from .libs import requested_flavours
 
 SEED = default_seed()
 CASES = max(1, int(os.environ.get("MMINIT_COMPAT_CASES", "2000")) // 4)

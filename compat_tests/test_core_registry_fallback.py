@@ -6,7 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from .test_core_support import lib, requested_flavours
+from .libs import requested_flavours
+from .test_core_support import lib
 
 FLAVOURS = requested_flavours()
 

@@ -14,10 +14,9 @@ import logging
 import pytest
 import torch
 
-from .libs import LogCapture, skip_unless_ci
+from .libs import LogCapture, requested_flavours, skip_unless_ci
 from .sharded_models import upstream_net, upstream_pretrained_net
 from .sharded_support import run_sharded
-from .test_core_support import requested_flavours
 
 FLAVOURS = requested_flavours()
 SEED = 21

@@ -9,7 +9,6 @@ everything observable; ``assert_same`` compares two such records.
 from __future__ import annotations
 
 import importlib
-import os
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from typing import Any, Callable, Optional
 
 import torch
 
-from .libs import LogCapture, missing_upstream
+from .libs import INSTALL_HINT, LogCapture, missing_upstream
 
 NAMES = [
     "constant_init", "xavier_init", "normal_init", "trunc_normal_init", "uniform_init",
@@ -32,25 +31,6 @@ _UPSTREAM_MODULES = {
     "mmengine": ["mmengine.model", "mmengine.model.weight_init", "mmengine.registry"],
     "mmcv1": ["mmcv.runner", "mmcv.cnn.utils.weight_init", "mmcv.utils"],
 }
-_REQUIREMENT = {
-    "mmengine": "pip install mmengine==0.10.7",
-    "mmcv1": 'MMCV_WITH_OPS=0 pip install --no-build-isolation mmcv==1.7.2 (see tools/setup_envs.sh)',
-}
-
-
-def requested_flavours() -> list[str]:
-    """Flavours to test: ``MMINIT_COMPAT_FLAVOURS`` (comma list) or those importable."""
-    env = os.environ.get("MMINIT_COMPAT_FLAVOURS")
-    if env:
-        return [f.strip() for f in env.split(",") if f.strip()]
-    found = []
-    for flavour, modules in _UPSTREAM_MODULES.items():
-        try:
-            importlib.import_module(modules[0])
-        except Exception:  # noqa: BLE001 - any import failure means "not available"
-            continue
-        found.append(flavour)
-    return found or ["mmengine"]
 
 
 def _upstream(flavour: str) -> SimpleNamespace:
@@ -58,7 +38,7 @@ def _upstream(flavour: str) -> SimpleNamespace:
         mods = [importlib.import_module(m) for m in _UPSTREAM_MODULES[flavour]]
     except Exception as exc:  # noqa: BLE001
         missing_upstream(
-            f"upstream for flavour {flavour} is not importable ({exc}); install: {_REQUIREMENT[flavour]}"
+            f"upstream for flavour {flavour} is not importable ({exc}); install: {INSTALL_HINT[flavour]}"
         )
     ns = SimpleNamespace()
     for name in NAMES:

@@ -3,8 +3,8 @@
 Environment:
     MMINIT_COMPAT_CASES     cases per flavour (default 2000)
     MMINIT_COMPAT_SEED      run seed (default: random; printed and in failures)
-    MMINIT_COMPAT_FLAVOURS  comma list of flavours to test (default: every flavour
-                            whose upstream is importable here)
+    MMINIT_COMPAT_FLAVOURS  comma list of flavours to test (default: the environment's,
+                            compat_tests.libs.requested_flavours)
     CI                      when "true", a missing upstream fails instead of skipping
 """
 
@@ -14,20 +14,18 @@ import os
 
 import pytest
 
-from compat_tests.libs import INSTALL_HINT, UPSTREAM_OF, missing_upstream, upstream_available
+from compat_tests.libs import (
+    INSTALL_HINT,
+    UPSTREAM_OF,
+    missing_upstream,
+    requested_flavours,
+    upstream_available,
+)
 from compat_tests.suite import default_seed, format_failure, run_flavour
 
 SEED = default_seed()
 CASES = int(os.environ.get("MMINIT_COMPAT_CASES", "2000"))
 SHOWN = 3
-
-
-def _flavours() -> list[str]:
-    requested = os.environ.get("MMINIT_COMPAT_FLAVOURS")
-    if requested:
-        return [f.strip() for f in requested.split(",") if f.strip()]
-    found = [f for f in UPSTREAM_OF if upstream_available(f) is None]
-    return found or list(UPSTREAM_OF)
 
 
 def _missing(flavour: str) -> None:
@@ -41,13 +39,13 @@ def _missing(flavour: str) -> None:
     missing_upstream(msg)
 
 
-@pytest.mark.parametrize("flavour", _flavours())
+@pytest.mark.parametrize("flavour", requested_flavours())
 def test_generated_cases_match_upstream(flavour: str) -> None:
     _missing(flavour)
     print(f"\ncompat {flavour}: seed {SEED}, {CASES} cases")
     result = run_flavour(flavour, CASES, SEED, shrink_first=SHOWN)
     if result.failures:
-        shown = "\n\n".join(format_failure(SEED, i, case, diffs)
+        shown = "\n\n".join(format_failure(flavour, SEED, i, case, diffs)
                             for i, case, diffs in result.failures[:SHOWN])
         pytest.fail(f"{result.summary} (seed {SEED}); first {min(SHOWN, len(result.failures))}, "
                     f"shrunk:\n\n{shown}", pytrace=False)

@@ -1,8 +1,12 @@
 """The differential harness itself: it must be able to fail, and say why.
 
 * upstream against itself: zero mismatches (the harness is deterministic);
-* mmengine against mmcv 1.x: the documented differences are found (UPSTREAM.md
-  #3 Pretrained-in-a-list order, #4 Pretrained-dict early return);
+* mmengine against mmcv 1.x: two known differences between them are found (a
+  ``Pretrained`` inside a list ``init_cfg``: mmengine loads it last, after the other
+  entries and the children, mmcv 1.x in list order, so what follows overwrites the
+  loaded weights; a ``Pretrained`` dict ``init_cfg``: mmcv 1.x returns early, so the
+  children are never initialised, ``is_init`` stays False and the bookkeeping is left
+  on the modules; README's MI007 row);
 * planted mminit mutants (an extra perturbation, an extra warning) are found;
 * the shrinker keeps a failure while making the case smaller;
 * the generator is deterministic and covers what the suite promises.
@@ -22,7 +26,7 @@ from compat_tests.differential import _exc_ok, run_case
 from compat_tests.generator import INIT_TYPES, LAYER_TYPES, USER_LAYERS, generate_case
 from compat_tests.libs import LogCapture, load_lib, missing_upstream, upstream_available
 from compat_tests.shrink import case_size, shrink
-from compat_tests.suite import diff_kinds
+from compat_tests.suite import diff_kinds, format_failure
 
 
 def _need(*flavours: str) -> None:
@@ -36,13 +40,13 @@ def _lin(c0: int = 3, c1: int = 4, cls: Any = None) -> dict[str, Any]:
     return {"kind": "layer", "type": "Linear", "cls": cls, "c": [c0, c1], "k": 1, "bias": True}
 
 
-PRETRAINED_IN_LIST = {  # UPSTREAM.md #3
+PRETRAINED_IN_LIST = {  # mmengine loads it last, mmcv 1.x in list order
     "seed": 3, "twice": False, "mixed": False,
     "root": {"kind": "base", "cls": "Net", "children": [["fc", _lin()]],
              "init_cfg": [{"type": "Pretrained", "checkpoint": "@ckpt"},
                           {"type": "Constant", "val": 2, "layer": "Linear"}]},
 }
-PRETRAINED_DICT = {  # UPSTREAM.md #4
+PRETRAINED_DICT = {  # mmcv 1.x returns early (README: MI007)
     "seed": 4, "twice": False, "mixed": False,
     "root": {"kind": "base", "cls": "Net", "init_cfg": {"type": "Pretrained", "checkpoint": "@ckpt"},
              "children": [["fc", _lin()],
@@ -225,3 +229,9 @@ def test_mixed_cases_put_both_libraries_in_one_tree() -> None:
                     pairs[key] = pairs.get(key, 0) + 1
     assert pairs.get(("up", "mm"), 0) >= 20  # upstream parents with mminit children
     assert pairs.get(("mm", "up"), 0) >= 20  # and the reverse
+
+
+def test_replay_command_names_the_failing_flavour() -> None:
+    """An mmcv1 failure is replayed against mmcv1, not the command line's default (mmengine)."""
+    text = format_failure("mmcv1", 7, 3, {"seed": 7}, ["tensors differ: ['fc.weight']"])
+    assert "(replay: python -m compat_tests.suite --flavour mmcv1 --seed 7 --index 3)" in text

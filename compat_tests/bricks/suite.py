@@ -25,11 +25,9 @@ from compat_tests.bricks.runner import load_bricks, run_case
 from compat_tests.libs import MMINIT_OF
 from compat_tests.suite import FlavourResult
 
-__all__ = ["BRICK_RESULTS", "MMINIT_OF", "BrickResult", "run_bricks", "upstream_reason"]
+__all__ = ["BRICK_RESULTS", "BrickResult", "format_failure", "run_bricks", "upstream_reason"]
 
 _MMCV_MAJOR = {"mmengine": "2", "mmcv1": "1"}
-INSTALL_HINT = {"mmengine": "pip install mmcv-lite==2.2.0 mmengine==0.10.7",
-                "mmcv1": "pip install mmcv==1.7.2 (MMCV_WITH_OPS=0)"}
 
 #: flavour -> result of the last run in this process (read by the conftest summary hook)
 BRICK_RESULTS: dict[str, BrickResult] = {}

@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from compat_tests.bricks.suite import INSTALL_HINT, MMINIT_OF, upstream_reason
-from compat_tests.bricks.test_generated_bricks import _flavours
-from compat_tests.libs import missing_upstream
+from compat_tests.bricks.suite import upstream_reason
+from compat_tests.libs import INSTALL_HINT, MMINIT_OF, missing_upstream, requested_flavours
 
 
 def _canonical(names: set[str]) -> dict[str, Any]:
@@ -33,7 +32,7 @@ def _modules() -> list[Any]:
     return mods
 
 
-@pytest.mark.parametrize("flavour", _flavours())
+@pytest.mark.parametrize("flavour", requested_flavours())
 def test_brick_rows_cover_every_module_and_point_at_the_real_objects(flavour: str) -> None:
     assert flavour in MMINIT_OF
     why = upstream_reason(flavour)

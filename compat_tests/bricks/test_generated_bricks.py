@@ -3,7 +3,8 @@
 Environment (shared with compat_tests/test_generated.py):
     MMINIT_COMPAT_BRICK_CASES  cases per flavour (default 1200)
     MMINIT_COMPAT_SEED         run seed (default: random; printed and in failures)
-    MMINIT_COMPAT_FLAVOURS     comma list of flavours (default: the flavour whose mmcv is installed)
+    MMINIT_COMPAT_FLAVOURS     comma list of flavours (default: the environment's,
+                               compat_tests.libs.requested_flavours)
     CI                         "true": a missing upstream fails instead of skipping
 """
 
@@ -13,14 +14,8 @@ import os
 
 import pytest
 
-from compat_tests.bricks.suite import (
-    INSTALL_HINT,
-    MMINIT_OF,
-    format_failure,
-    run_bricks,
-    upstream_reason,
-)
-from compat_tests.libs import missing_upstream
+from compat_tests.bricks.suite import format_failure, run_bricks, upstream_reason
+from compat_tests.libs import INSTALL_HINT, MMINIT_OF, missing_upstream, requested_flavours
 from compat_tests.suite import default_seed
 
 SEED = default_seed()
@@ -28,15 +23,7 @@ CASES = int(os.environ.get("MMINIT_COMPAT_BRICK_CASES", "1200"))
 SHOWN = 5
 
 
-def _flavours() -> list[str]:
-    requested = os.environ.get("MMINIT_COMPAT_FLAVOURS")
-    if requested:
-        return [f.strip() for f in requested.split(",") if f.strip()]
-    found = [f for f in MMINIT_OF if upstream_reason(f) is None]
-    return found or list(MMINIT_OF)
-
-
-@pytest.mark.parametrize("flavour", _flavours())
+@pytest.mark.parametrize("flavour", requested_flavours())
 def test_generated_brick_cases_match_upstream(flavour: str) -> None:
     if flavour not in MMINIT_OF:
         pytest.fail(f"unknown flavour {flavour!r}; choose from {sorted(MMINIT_OF)}")

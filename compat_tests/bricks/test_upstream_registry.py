@@ -11,9 +11,8 @@ from __future__ import annotations
 import pytest
 from torch import nn
 
-from compat_tests.bricks.suite import INSTALL_HINT, MMINIT_OF, upstream_reason
-from compat_tests.bricks.test_generated_bricks import _flavours
-from compat_tests.libs import missing_upstream
+from compat_tests.bricks.suite import upstream_reason
+from compat_tests.libs import INSTALL_HINT, MMINIT_OF, missing_upstream, requested_flavours
 
 
 def _need(flavour: str) -> None:
@@ -22,7 +21,7 @@ def _need(flavour: str) -> None:
         missing_upstream(f"needs the mmcv of flavour {flavour!r} ({why}): {INSTALL_HINT[flavour]}")
 
 
-@pytest.mark.parametrize("flavour", _flavours())
+@pytest.mark.parametrize("flavour", requested_flavours())
 def test_upstream_only_conv_builds_through_mminit(flavour: str) -> None:
     _need(flavour)
     import mmcv.cnn
@@ -71,7 +70,7 @@ def _default_scope_test() -> None:
     assert (name, type(layer)) == (up_name, type(up_layer)) == ("bn", ScopedOnlyNorm)
 
 
-if "mmengine" in _flavours():  # only defined where it runs: a compat skip counts as a failure in CI
+if "mmengine" in requested_flavours():  # only defined where it runs: a compat skip counts as a failure in CI
     test_mmengine_default_scope_is_honoured_like_mmcv2 = _default_scope_test
 
 

@@ -1,9 +1,8 @@
 """Upstream checkpoint modules per flavour, isolated caches, a loopback server.
 
-Flavours run: ``MMINIT_COMPAT_FLAVOURS`` (comma list) or every flavour whose
-upstream imports here (``.venv``: mmengine; ``.venv-mmcv``: both).  A
-requested flavour whose upstream is missing is skipped with what to install,
-and fails instead when ``CI=true``.
+Flavours run: ``compat_tests.libs.requested_flavours`` (``MMINIT_COMPAT_FLAVOURS``,
+else the environment's flavour).  A requested flavour whose upstream is missing is
+skipped with what to install, and fails instead when ``CI=true``.
 """
 
 from __future__ import annotations
@@ -23,17 +22,9 @@ UPSTREAM_MODULE = {"mmengine": "mmengine.runner.checkpoint", "mmcv1": "mmcv.runn
 FLAVOUR = {"mmengine": MMENGINE, "mmcv1": MMCV1}
 
 
-def _importable(name: str) -> bool:
-    try:
-        importlib.import_module(UPSTREAM_MODULE[name])
-    except Exception:  # noqa: BLE001 - a broken install counts as missing
-        return False
-    return True
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "flavour_name" in metafunc.fixturenames:
-        metafunc.parametrize("flavour_name", requested_flavours(_importable))
+        metafunc.parametrize("flavour_name", requested_flavours())
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from compat_tests.libs import missing_upstream
+from compat_tests.libs import INSTALL_HINT, missing_upstream
 from compat_tests.real_models import harness
 
 
@@ -20,8 +20,8 @@ class RealModels:
 
     def root(self, package: str) -> Path:
         if harness.package_dir(package) is None:
-            missing_upstream(f"{package} is not installed (tools/setup_envs.sh installs it "
-                             f"in the {harness.FLAVOUR[package]} environment)")
+            missing_upstream(f"{package} is not installed: "
+                             f"{INSTALL_HINT[harness.FLAVOUR[package]]}")
         if package not in self._roots:
             self._roots[package] = harness.migrated_copy(package, self.base)
         return self._roots[package]

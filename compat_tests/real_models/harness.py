@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from compat_tests.libs import requested_flavours
+
 __all__ = ["CONFIGS", "ENGINES", "FLAVOUR", "differences", "migrated_copy", "package_dir",
            "run_sides", "selected", "summary"]
 
@@ -67,12 +69,9 @@ CONFIGS: dict[str, tuple[str, ...]] = {
 
 
 def selected(package: str) -> bool:
-    """Whether this run compares *package*: its flavour is in ``MMINIT_COMPAT_FLAVOURS``
-    (or, when that is unset, the package is installed)."""
-    env = os.environ.get("MMINIT_COMPAT_FLAVOURS")
-    if env:
-        return FLAVOUR[package] in {f.strip() for f in env.split(",")}
-    return importlib.util.find_spec(package) is not None
+    """Whether this run compares *package*: its flavour is requested
+    (:func:`compat_tests.libs.requested_flavours`)."""
+    return FLAVOUR[package] in requested_flavours()
 
 
 def package_dir(package: str) -> Path | None:

@@ -26,7 +26,7 @@ def _check(real_models: Any, package: str, tmp_path: Path, *args: str) -> tuple[
     return proc.returncode, json.loads(report.read_text()) if report.exists() else {}, text
 
 
-# defined only where MMINIT_COMPAT_FLAVOURS selects their package: never a skip in CI
+# defined only where the requested flavour selects their package: never a skip in CI
 if harness.selected("mmpretrain"):
     def test_mmpretrain_vit_passes_with_mmcv2_present(real_models: Any, tmp_path: Path) -> None:
         """mmpretrain imports mmcv 2.x, which has no ``mmcv.utils.get_logger``: before the fix

@@ -41,18 +41,3 @@ def http_server(_server: LoopbackServer) -> Iterator[LoopbackServer]:
     yield _server
     _server.reset()
 
-
-def pytest_collection_modifyitems(config, items):  # noqa: ANN001, ANN201
-    """Tests marked ``needs_torchvision`` run in the venv that has it (.venv-mmcv).
-
-    Elsewhere they are deselected, not skipped; ``tools/test_all.sh`` runs them there.
-    """
-    import importlib.util
-
-    if importlib.util.find_spec("torchvision") is not None:
-        return
-    keep = [i for i in items if i.get_closest_marker("needs_torchvision") is None]
-    dropped = [i for i in items if i.get_closest_marker("needs_torchvision") is not None]
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = keep

@@ -1,0 +1,97 @@
+"""What runs where: with ``testpaths`` in pyproject.toml, the one place that decides it.
+
+A plain ``python -m pytest`` in a venv runs exactly what CI (``tools/test_all.sh``,
+which only calls pytest in each venv) runs there.  The run's flavour is
+``MMINIT_COMPAT_FLAVOURS`` (comma list) when set, else the flavour of the installed
+upstream (:func:`compat_tests.libs.environment_flavour`): ``mmcv1`` where mmcv 1.x
+is installed (``.venv-mmcv``), else ``mmengine`` (``.venv``).  The variable is then
+set to that value for the whole run, so every test, helper and subprocess sees one answer.
+
+``testpaths`` (tests/, compat_tests/, benchmarks/) run everywhere, except:
+
+================================== ========================== ==================================
+what                               runs where                 why
+================================== ========================== ==================================
+``tests/codemods``                 flavour mmengine (.venv)   rewriting is flavour-free: run once
+                                                              (mmcv 1.x checks: .venv-mmcv python)
+``benchmarks/test_benchmarks.py``  flavour mmengine (.venv)   compares with mmengine, mmpretrain
+``tests/check``                    flavour mmcv1 (.venv-mmcv) ``mminit check`` on both flavours:
+                                                              mmcv 1.7.2 and mmengine together
+``compat_tests/test_harness.py``   flavour mmcv1 (.venv-mmcv) compares mmengine with mmcv 1.x
+``@pytest.mark.needs_torchvision`` where torchvision imports  ``torchvision://`` checkpoints
+================================== ========================== ==================================
+
+A path of the table is not collected outside its flavours (so nothing skips there),
+unless it is named on the command line (``pytest tests/check``): then it runs, and a
+missing upstream skips, or fails under ``CI=true``.  A ``needs_torchvision`` test is
+deselected where torchvision does not import.  ``CI=true`` turns every "upstream
+missing" skip of the compat tests into a failure (``compat_tests.libs.skip_unless_ci``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+from compat_tests.libs import environment_flavour
+
+ROOT = Path(__file__).resolve().parent
+
+#: path (relative to the repository) -> the flavours whose runs collect it
+ONLY_IN: dict[str, frozenset[str]] = {
+    "tests/codemods": frozenset({"mmengine"}),
+    "benchmarks/test_benchmarks.py": frozenset({"mmengine"}),
+    "tests/check": frozenset({"mmcv1"}),
+    "compat_tests/test_harness.py": frozenset({"mmcv1"}),
+}
+
+
+def run_flavours() -> frozenset[str]:
+    """The flavours of this run (``MMINIT_COMPAT_FLAVOURS`` once :func:`pytest_configure` ran)."""
+    env = os.environ.get("MMINIT_COMPAT_FLAVOURS", "")
+    return frozenset(name.strip() for name in env.split(",") if name.strip())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not os.environ.get("MMINIT_COMPAT_FLAVOURS", "").strip():
+        os.environ["MMINIT_COMPAT_FLAVOURS"] = environment_flavour()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    flavours = run_flavours()
+    left_out = [path for path, where in ONLY_IN.items() if not where & flavours]
+    return (f"mminit: flavours {','.join(sorted(flavours))}; collected only where named "
+            f"(conftest.py): {', '.join(left_out) or 'nothing'}")
+
+
+def _named(config: pytest.Config) -> list[Path]:
+    """The paths given on the command line (``testpaths`` are not "named")."""
+    if config.args_source is not pytest.Config.ArgsSource.ARGS:
+        return []
+    base = config.invocation_params.dir
+    return [(base / arg.split("::")[0]).resolve() for arg in config.args]
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    try:
+        relative = collection_path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return None
+    where = ONLY_IN.get(relative)
+    if where is None or where & run_flavours():
+        return None
+    path = ROOT / relative
+    if any(named == path or path in named.parents for named in _named(config)):
+        return None
+    return True
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if importlib.util.find_spec("torchvision") is not None:
+        return
+    dropped = [item for item in items if item.get_closest_marker("needs_torchvision") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item.get_closest_marker("needs_torchvision") is None]
