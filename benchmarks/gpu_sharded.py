@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -27,12 +26,6 @@ import torch
 
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _rank(rank: int, world: int, port: int, out: str, seed: int, mode: str, device: str) -> None:
@@ -96,9 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.disable(logging.INFO)
     world = args.cpu_ranks or torch.cuda.device_count()
     import torch.multiprocessing as mp
+    from compat_tests.sharded_support import free_port
 
     with tempfile.TemporaryDirectory() as out:
-        mp.start_processes(_rank, args=(world, _free_port(), out, args.seed, args.mode, device),
+        mp.start_processes(_rank, args=(world, free_port(), out, args.seed, args.mode, device),
                            nprocs=world, join=True, start_method="spawn")
         got = torch.load(Path(out) / "state.pt")
     want = _reference(args.seed, device)

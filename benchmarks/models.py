@@ -29,6 +29,7 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 import torch
+from compat_tests.libs import load_lib as _load_namespace
 from torch import nn
 
 from .fills import Fill
@@ -50,21 +51,12 @@ class Lib:
 
 @functools.cache
 def load_lib(name: str) -> Lib:
-    """Import ``"mmengine"`` or ``"mminit"`` and return its :class:`Lib`."""
-    if name == "mmengine":
-        from mmengine.model import BaseModule, ModuleList, Sequential, constant_init
-        from mmengine.model.weight_init import trunc_normal_
-    elif name == "mminit":
-        from mminit import (  # type: ignore[attr-defined]
-            BaseModule,
-            ModuleList,
-            Sequential,
-            constant_init,
-            trunc_normal_,
-        )
-    else:
+    """``"mmengine"`` or ``"mminit"`` as a :class:`Lib` (hashable: :func:`model_classes` is
+    cached per lib), imported by the compat suite's loader (:func:`compat_tests.libs.load_lib`)."""
+    if name not in ("mmengine", "mminit"):
         raise ValueError(f"lib must be 'mmengine' or 'mminit', got {name!r}")
-    return Lib(name, BaseModule, Sequential, ModuleList, trunc_normal_, constant_init)
+    ns = _load_namespace(name)
+    return Lib(name, ns.BaseModule, ns.Sequential, ns.ModuleList, ns.trunc_normal_, ns.constant_init)
 
 
 TRUNC_LINEAR = dict(type="TruncNormal", layer="Linear", std=0.02, bias=0.0)

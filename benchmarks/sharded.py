@@ -92,22 +92,12 @@ def _rank(rank: int, world: int, port: int, out: str, size: str, keyed: bool, sh
 
 def run_world(world: int, size: str, keyed: bool, timeout: float) -> list[dict[str, Any]]:
     """One init on ``world`` spawned ranks; each rank's figures.  ``world=0``: one process, unsharded."""
-    import torch.multiprocessing as mp
-
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from compat_tests.sharded_support import free_port
+    from compat_tests.sharded_support import free_port, spawn_ranks
 
     with tempfile.TemporaryDirectory() as out:
-        ctx = mp.start_processes(_rank, args=(max(world, 1), free_port(), out, size, keyed, world > 0),
-                                 nprocs=max(world, 1),
-                                 join=False, start_method="spawn")
-        deadline = time.monotonic() + timeout
-        while not ctx.join(timeout=1.0):
-            if time.monotonic() > deadline:
-                for p in ctx.processes:
-                    if p.is_alive():
-                        p.kill()
-                raise TimeoutError(f"{world} ranks did not finish within {timeout:.0f} s")
+        spawn_ranks(_rank, (max(world, 1), free_port(), out, size, keyed, world > 0), max(world, 1),
+                    timeout)
         return [json.loads(Path(out, f"rank{r}.json").read_text()) for r in range(max(world, 1))]
 
 

@@ -21,6 +21,8 @@ import torch
 from benchmarks.procmem import reset_hwm as _reset_hwm
 from benchmarks.procmem import status_kib as _status_kib
 
+from compat_tests.libs import Records
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -28,13 +30,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class _Keep(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[tuple[str, str]] = []
+def spawn_ranks(fn: Callable[..., None], args: tuple[Any, ...], nprocs: int, timeout: float,
+                what: str = "ranks") -> None:
+    """Run ``fn(rank, *args)`` in ``nprocs`` spawned processes and wait for all of them;
+    after ``timeout`` seconds kill those still alive and raise ``TimeoutError``."""
+    import torch.multiprocessing as mp
 
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append((record.levelname, record.getMessage()))
+    ctx = mp.start_processes(fn, args=args, nprocs=nprocs, join=False, start_method="spawn")
+    deadline = time.monotonic() + timeout
+    while not ctx.join(timeout=1.0):
+        if time.monotonic() > deadline:
+            for p in ctx.processes:
+                if p.is_alive():
+                    p.kill()
+            raise TimeoutError(f"{nprocs} {what} did not finish within {timeout:.0f} s")
 
 
 def _flavour_logger() -> logging.Logger:
@@ -59,7 +68,7 @@ def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int,
         mod, _, name = builder.rpartition(":")
         build: Callable[[], torch.nn.Module] = getattr(importlib.import_module(mod), name)
         logger = logging.getLogger("mminit")
-        keep = _Keep()
+        keep = Records()
         logger.addHandler(keep)
         logger.setLevel(logging.INFO)
         logger.propagate = False
@@ -110,15 +119,6 @@ def run_sharded(world: int, out: Path, builder: str, seed: int, keyed: bool = Fa
     ``file_log``: each rank adds a ``FileHandler`` writing ``out/rank{r}.log``
     to the flavour's logger for the init.
     """
-    import torch.multiprocessing as mp
-
-    ctx = mp.start_processes(_worker, args=(world, free_port(), str(out), builder, seed, keyed, mode, file_log),
-                             nprocs=world, join=False, start_method="spawn")
-    deadline = time.monotonic() + timeout
-    while not ctx.join(timeout=1.0):
-        if time.monotonic() > deadline:
-            for p in ctx.processes:
-                if p.is_alive():
-                    p.kill()
-            raise TimeoutError(f"{world} gloo ranks did not finish within {timeout:.0f} s")
+    spawn_ranks(_worker, (world, free_port(), str(out), builder, seed, keyed, mode, file_log),
+                world, timeout, "gloo ranks")
     return [torch.load(out / f"rank{r}.pt", weights_only=False) for r in range(world)]

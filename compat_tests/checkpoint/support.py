@@ -5,13 +5,14 @@
   ``tmp_path``.
 * :class:`LoopbackServer`: a real HTTP server on 127.0.0.1 that serves bodies
   as told (whole, truncated, stalled, ...) and counts the requests per path.
+* :class:`Net` and :func:`net_state`: the small model the checkpoint compat tests load into.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,8 +20,10 @@ from typing import Literal, cast
 
 import pytest
 import torch
+from torch import nn
 
-__all__ = ["CHECKPOINT_ENV", "LoopbackServer", "Mode", "Route", "isolate_checkpoint_env"]
+__all__ = ["CHECKPOINT_ENV", "LoopbackServer", "Mode", "Net", "Route", "isolate_checkpoint_env",
+           "net_state"]
 
 #: every variable that changes how mminit or torch loads or finds a checkpoint
 CHECKPOINT_ENV = (
@@ -161,3 +164,19 @@ class LoopbackServer:
         self.httpd.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class Net(nn.Module):
+    def __init__(self, classes: int = 3) -> None:
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
+        self.head = nn.Linear(4, classes)
+
+
+def net_state(seed: int) -> OrderedDict[str, torch.Tensor]:
+    """A :class:`Net`'s state dict, every parameter drawn from N(0, 1) after ``manual_seed(seed)``."""
+    torch.manual_seed(seed)
+    net = Net()
+    for p in net.parameters():
+        nn.init.normal_(p)
+    return net.state_dict()

@@ -20,22 +20,12 @@ import torch
 from torch import nn
 
 import mminit._checkpoint as ours
+from compat_tests.checkpoint.support import Net, net_state
 from compat_tests.libs import Records
 
 
-class Net(nn.Module):
-    def __init__(self, classes: int = 3) -> None:
-        super().__init__()
-        self.backbone = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
-        self.head = nn.Linear(4, classes)
-
-
 def trained_state() -> OrderedDict[str, torch.Tensor]:
-    torch.manual_seed(11)
-    net = Net()
-    for p in net.parameters():
-        nn.init.normal_(p)
-    return net.state_dict()
+    return net_state(11)
 
 
 def fresh(classes: int = 3) -> Net:

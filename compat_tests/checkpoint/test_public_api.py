@@ -26,6 +26,7 @@ import pytest
 import torch
 from torch import nn
 
+from compat_tests.checkpoint.support import Net, net_state
 from compat_tests.libs import Records, missing_upstream
 
 PUBLIC_MODULE = {"mmengine": "mminit", "mmcv1": "mminit.mmcv1"}
@@ -49,19 +50,8 @@ def sides(flavour_name: str) -> Sides:
     return Sides(theirs, importlib.import_module(PUBLIC_MODULE[flavour_name]))
 
 
-class Net(nn.Module):
-    def __init__(self, classes: int = 3) -> None:
-        super().__init__()
-        self.backbone = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
-        self.head = nn.Linear(4, classes)
-
-
 def trained() -> OrderedDict[str, torch.Tensor]:
-    torch.manual_seed(5)
-    net = Net()
-    for p in net.parameters():
-        nn.init.normal_(p)
-    return net.state_dict()
+    return net_state(5)
 
 
 def fresh(classes: int = 3, wrap: bool = False) -> nn.Module:

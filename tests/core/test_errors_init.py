@@ -113,17 +113,23 @@ MMENGINE_CFGS = {  # mmengine's BaseModule: (cfg, upstream's exception type, wor
 }
 
 
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("case", list(MMENGINE_CFGS))
-def test_malformed_init_cfg_messages_mmengine(case, mode):
-    cfg, exc_type, words = MMENGINE_CFGS[case]
-    net = _net(mminit, cfg)
+def _raises_malformed(L, cfg, exc_type, words, mode):
+    """``init_weights`` on a Net with ``cfg`` raises ``exc_type``, its message holds every one of
+    ``words`` and a note names the module and its init_cfg; returns the net."""
+    net = _net(L, cfg)
     with pytest.raises(exc_type) as info:
         net.init_weights(mode=mode)
     text = str(info.value)
     for w in words:
         assert w in text, (w, text)
     assert any(n.startswith("while initializing Net with init_cfg") for n in info.value.__notes__)
+    return net
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", list(MMENGINE_CFGS))
+def test_malformed_init_cfg_messages_mmengine(case, mode):
+    net = _raises_malformed(mminit, *MMENGINE_CFGS[case], mode)
     assert not net.is_init
 
 
@@ -138,11 +144,4 @@ MMCV1_CFGS = {  # mmcv 1.x: initialize() sees each entry
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("case", list(MMCV1_CFGS))
 def test_malformed_init_cfg_messages_mmcv1(case, mode):
-    cfg, exc_type, words = MMCV1_CFGS[case]
-    net = _net(mminit.mmcv1, cfg)
-    with pytest.raises(exc_type) as info:
-        net.init_weights(mode=mode)
-    text = str(info.value)
-    for w in words:
-        assert w in text, (w, text)
-    assert any(n.startswith("while initializing Net with init_cfg") for n in info.value.__notes__)
+    _raises_malformed(mminit.mmcv1, *MMCV1_CFGS[case], mode)
