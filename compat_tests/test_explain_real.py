@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 import sys
 import warnings
 from pathlib import Path
@@ -22,18 +21,14 @@ from typing import Any
 import pytest
 import torch
 
-from compat_tests.libs import missing_upstream
+from compat_tests.libs import INSTALL_HINT, missing_upstream
+from compat_tests.real_models import harness
+from mminit._check import INIT_INFO_DUMP
 
 HERE = Path(__file__).resolve().parent / "real_models"
-_DUMP = re.compile(r"^\n(?P<name>\S+) - torch\.Size\(\[[\d, ]*\]\): \n(?P<info>.*) \n $", re.DOTALL)
 
 
 def _cases() -> list[tuple[str, str]]:
-    sys.path[:0] = [str(HERE)]
-    try:
-        import harness
-    finally:
-        del sys.path[:1]
     return [(package, config) for package in harness.CONFIGS if harness.selected(package)
             for config in harness.CONFIGS[package]]
 
@@ -51,7 +46,7 @@ def _dump_of(model: Any) -> dict[str, str]:
         model.init_weights()
     finally:
         logging.Logger.handle = orig  # type: ignore[method-assign]
-    return {m["name"]: m["info"].strip() for m in (_DUMP.match(x) for x in seen) if m}
+    return {m["name"]: m["info"].strip() for m in (INIT_INFO_DUMP.match(x) for x in seen) if m}
 
 
 @pytest.mark.parametrize(("package", "config"), _cases())
@@ -65,7 +60,8 @@ def test_plan_matches_upstream_on_real_model(package, config, tmp_path):
         try:
             build = side._builder(package)
         except ImportError as exc:
-            missing_upstream(f"{package} not importable ({exc}); tools/setup_envs.sh installs it")
+            missing_upstream(f"{package} not importable ({exc}): "
+                             f"{INSTALL_HINT[harness.FLAVOUR[package]]}")
         site = Path(__import__(package).__file__).parent / ".mim" / "configs"
         cfg = side._read_config(package, str(site / config))
         side._local_checkpoints(cfg, build, tmp_path, Path(config).stem)
