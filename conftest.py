@@ -35,7 +35,7 @@ import os
 from pathlib import Path
 
 import pytest
-from compat_tests.libs import environment_flavour
+from compat_tests.libs import environment_flavour, requested_flavours
 
 ROOT = Path(__file__).resolve().parent
 
@@ -48,19 +48,13 @@ ONLY_IN: dict[str, frozenset[str]] = {
 }
 
 
-def run_flavours() -> frozenset[str]:
-    """The flavours of this run (``MMINIT_COMPAT_FLAVOURS`` once :func:`pytest_configure` ran)."""
-    env = os.environ.get("MMINIT_COMPAT_FLAVOURS", "")
-    return frozenset(name.strip() for name in env.split(",") if name.strip())
-
-
 def pytest_configure(config: pytest.Config) -> None:
     if not os.environ.get("MMINIT_COMPAT_FLAVOURS", "").strip():
         os.environ["MMINIT_COMPAT_FLAVOURS"] = environment_flavour()
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    flavours = run_flavours()
+    flavours = set(requested_flavours())
     left_out = [path for path, where in ONLY_IN.items() if not where & flavours]
     return (f"mminit: flavours {','.join(sorted(flavours))}; collected only where named "
             f"(conftest.py): {', '.join(left_out) or 'nothing'}")
@@ -80,7 +74,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     except ValueError:
         return None
     where = ONLY_IN.get(relative)
-    if where is None or where & run_flavours():
+    if where is None or where & set(requested_flavours()):
         return None
     path = ROOT / relative
     if any(named == path or path in named.parents for named in _named(config)):
