@@ -134,7 +134,7 @@ def _stream(url: str, out_path: str) -> str:
             f"downloading {url} was cut short after {received + len(exc.partial)} bytes "
             f"({exc.expected} more expected); nothing was cached"
         ) from exc
-    except (socket.timeout, TimeoutError) as exc:
+    except TimeoutError as exc:
         if time.monotonic() >= ends - 0.01:
             raise too_slow() from exc
         raise DownloadError(

@@ -130,7 +130,7 @@ def _legacy_unsafe_globals(path: str) -> list[str] | None:
     except OSError:
         return None
     allowed = set(_get_allowed_globals())
-    user: list[Any] = getattr(torch.serialization, "get_safe_globals", lambda: [])()
+    user: list[Any] = getattr(torch.serialization, "get_safe_globals", list)()
     allowed.update(f"{getattr(g, '__module__', '')}.{getattr(g, '__qualname__', '')}"
                    if not isinstance(g, tuple) else g[1] for g in user)
     return sorted(name for name in found if name not in allowed)

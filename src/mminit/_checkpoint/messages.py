@@ -10,14 +10,13 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
-from typing import Union
 
 from .._flavour import Flavour
 from .._logging import get_logger
 
 __all__ = ["LoggerLike", "deprecation", "emit", "load_message"]
 
-LoggerLike = Union[logging.Logger, str, None]
+LoggerLike = logging.Logger | str | None
 
 
 def emit(msg: str, logger: LoggerLike, level: int = logging.INFO, *, flavour: Flavour) -> None:

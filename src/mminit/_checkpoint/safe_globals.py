@@ -17,7 +17,8 @@ import pickle
 import re
 import sys
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["ALLOWED_NAMES", "resolve"]
 

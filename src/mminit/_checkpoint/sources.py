@@ -29,9 +29,9 @@ import contextlib
 import os
 import re
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from typing import Any, Callable, ClassVar, Optional, Union
+from typing import Any, ClassVar, Union
 
 import torch
 
@@ -56,7 +56,7 @@ Prefixes = Union[str, "list[str]", "tuple[str, ...]"]
 _ANY_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://")
 # ``weights_only`` of the current ``_load_checkpoint`` call: upstream's loaders
 # take ``(filename, map_location)`` only, so the built-in ones read it here.
-_WEIGHTS_ONLY: ContextVar[Optional[bool]] = ContextVar("mminit_weights_only", default=None)
+_WEIGHTS_ONLY: ContextVar[bool | None] = ContextVar("mminit_weights_only", default=None)
 
 
 @contextlib.contextmanager
