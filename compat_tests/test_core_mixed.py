@@ -144,10 +144,7 @@ def test_engine_drives_mixed_tree_like_upstream(flavour, shape, how):
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_mminit_root_drives_upstream_children_by_default(flavour):
     """No opt-in: an mminit root's plain init_weights() drives upstream children too."""
-    up, me = lib(flavour, "upstream"), lib(flavour, "mminit")
-    pure = run(lambda m: m.init_weights(), model=_factory(up, up))
-    before = _stats()
-    mixed = run(lambda m: m.init_weights(), model=_factory(me, up))
+    pure, before, mixed = _pure_then_mixed(flavour, "mminit-root", lambda m: m.init_weights())
     after = _stats()
     assert_same(mixed, pure)
     assert after[0] == before[0] + 1 and after[1] > before[1]
@@ -156,10 +153,7 @@ def test_mminit_root_drives_upstream_children_by_default(flavour):
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_upstream_root_keeps_upstream_code_by_default(flavour):
     """Without the opt-in, model.init_weights() on an upstream root is upstream's own code."""
-    up, me = lib(flavour, "upstream"), lib(flavour, "mminit")
-    pure = run(lambda m: m.init_weights(), model=_factory(up, up))
-    before = _stats()
-    mixed = run(lambda m: m.init_weights(), model=_factory(up, me))
+    pure, before, mixed = _pure_then_mixed(flavour, "upstream-root", lambda m: m.init_weights())
     assert_same(mixed, pure)
     assert _stats() == before
 
