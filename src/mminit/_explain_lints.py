@@ -75,13 +75,20 @@ def _class_names(module: nn.Module) -> set[str]:
 
 
 def _checkpoint_keys(path: Any) -> list[str] | None:
-    """The keys of a local checkpoint, read without loading tensor data (``mmap``)."""
+    """The keys of a local checkpoint, read without loading tensor data (``mmap``).
+
+    Unpickled as the checkpoint loader would (``weights_only=True`` unless
+    ``MMINIT_ALLOW_UNSAFE_PICKLE=1``): explaining a model never runs a checkpoint's code.
+    """
     if not isinstance(path, str) or not os.path.isfile(path):
         return None
     import torch
 
+    from ._checkpoint.loading import use_weights_only
+
     try:
-        state: Any = torch.load(path, map_location="cpu", mmap=True, weights_only=False)
+        state: Any = torch.load(path, map_location="cpu", mmap=True,
+                                weights_only=use_weights_only(None))
     except Exception:  # noqa: BLE001 - not a torch zip file (or unreadable): no verdict
         return None
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):

@@ -123,6 +123,33 @@ def test_mi003_pretrained_prefix_matches_no_key(tmp_path):
     assert "MI003" not in _codes(good)
 
 
+class _RunsOnUnpickle:
+    """Unpickling this touches ``marker``: proof that a checkpoint's code ran."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        import pathlib
+
+        return (pathlib.Path.touch, (pathlib.Path(self.marker),))
+
+
+def test_mi003_reads_checkpoint_keys_without_running_pickled_code(tmp_path, monkeypatch):
+    from mminit._explain_lints import _checkpoint_keys
+
+    marker = tmp_path / "ran"
+    path = str(tmp_path / "ckpt.pth")
+    torch.save({"state_dict": {"backbone.head.weight": torch.zeros(2, 4)},
+                "meta": _RunsOnUnpickle(str(marker))}, path)
+    monkeypatch.delenv("MMINIT_ALLOW_UNSAFE_PICKLE", raising=False)
+    assert _checkpoint_keys(path) is None  # no verdict, and nothing ran
+    assert not marker.exists()
+    monkeypatch.setenv("MMINIT_ALLOW_UNSAFE_PICKLE", "1")  # the loader's opt-in applies here too
+    assert _checkpoint_keys(path) == ["backbone.head.weight"]
+    assert marker.exists()
+
+
 def test_mi004_fan_initializer_on_1d_weight():
     plan = explain(Net(init_cfg=dict(type="Kaiming", layer="LayerNorm")))
     assert "MI004" in _codes(plan) and plan.error is not None
