@@ -163,11 +163,13 @@ def _build(case: dict[str, Any], lib: Any) -> Any:
     return _invalid(case, lib)
 
 
-def run_case(case: dict[str, Any], lib: Any, capture: Any = None) -> dict[str, Any]:
+def run_case(case: dict[str, Any], lib: Any, capture: Any = None,
+             build: Callable[[dict[str, Any], Any], Any] | None = None) -> dict[str, Any]:
     """Build, record, ``init_weights()``, record, forward (train, then eval); same seeds both sides.
 
     ``capture``: a :class:`compat_tests.libs.LogCapture`; the log records (level, message)
     of the whole case are compared too (the init-info dump of a parent ``BaseModule``).
+    ``build``: how ``case`` is built (default: the builder/ConvModule cases of this module).
     """
     from compat_tests.libs import LogCapture
 
@@ -179,13 +181,13 @@ def run_case(case: dict[str, Any], lib: Any, capture: Any = None) -> dict[str, A
         warnings.simplefilter("always")
         torch.manual_seed(seed)
         try:
-            built = _build(case, lib)
+            built = (build or _build)(case, lib)
         except Exception as exc:  # noqa: BLE001 - the type is the result
             result["error"] = _exc(exc)
             built = None
         if built is not None:
             module = built
-            if case["kind"] == "norm":
+            if case["kind"] in ("norm", "plugin"):  # (name, layer)
                 result["name"], module = built
             result["repr"] = repr(module)
             result["classes"] = _classes(module)

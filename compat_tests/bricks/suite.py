@@ -20,25 +20,35 @@ from typing import Any
 import torch
 
 from compat_tests.bricks.compare import diff_results
+from compat_tests.bricks.extras import build_extra, generate_extra_case, load_extras
 from compat_tests.bricks.generator import generate_case
 from compat_tests.bricks.runner import load_bricks, run_case
 from compat_tests.libs import MMINIT_OF
 from compat_tests.suite import FlavourResult
 
-__all__ = ["BRICK_RESULTS", "BrickResult", "format_failure", "run_bricks", "upstream_reason"]
+__all__ = ["BRICK_RESULTS", "SUITES", "BrickResult", "format_failure", "run_bricks", "upstream_reason"]
 
 _MMCV_MAJOR = {"mmengine": "2", "mmcv1": "1"}
 
-#: flavour -> result of the last run in this process (read by the conftest summary hook)
+#: flavour (``<flavour> extras`` for the extras suite) -> result of the last run in this
+#: process (read by the conftest summary hook)
 BRICK_RESULTS: dict[str, BrickResult] = {}
+
+#: suite -> (case generator, library loader, case builder; None: runner's own)
+SUITES: dict[str, tuple[Any, Any, Any]] = {
+    "bricks": (generate_case, load_bricks, None),
+    "extras": (generate_extra_case, load_extras, build_extra),
+}
 
 
 class BrickResult(FlavourResult):
     """A run of the generated bricks suite; only its summary line differs."""
 
+    label = "bricks"
+
     @property
     def summary(self) -> str:
-        return f"compat bricks {self.flavour}: {self.cases} cases, {len(self.failures)} mismatches"
+        return f"compat {self.label} {self.flavour}: {self.cases} cases, {len(self.failures)} mismatches"
 
 
 def upstream_reason(flavour: str) -> str | None:
@@ -64,23 +74,28 @@ def _worker_env() -> dict[str, str]:
                 PYTHONPATH=_REPO if not path else _REPO + os.pathsep + path)
 
 
-def _mminit_side(flavour: str, seed: int, cases: int, out: str) -> subprocess.Popen:
+def _mminit_side(flavour: str, seed: int, cases: int, out: str, suite: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "compat_tests.bricks.worker", "--flavour", flavour, "--seed",
-         str(seed), "--cases", str(cases), "--out", out], env=_worker_env(), cwd=_REPO)
+         str(seed), "--cases", str(cases), "--out", out, "--suite", suite], env=_worker_env(), cwd=_REPO)
 
 
-def run_bricks(flavour: str, cases: int, seed: int) -> BrickResult:
-    """``cases`` generated cases of ``flavour``: upstream mmcv vs mminit without upstream."""
+def run_bricks(flavour: str, cases: int, seed: int, suite: str = "bricks") -> BrickResult:
+    """``cases`` generated cases of ``flavour``: upstream mmcv vs mminit without upstream.
+
+    ``suite``: ``"bricks"`` (builders and ConvModule) or ``"extras"`` (see
+    :mod:`compat_tests.bricks.extras`)."""
+    generate, load, build = SUITES[suite]
     result = BrickResult(flavour, seed)
+    result.label = "bricks" if suite == "bricks" else f"bricks {suite}"
     with tempfile.TemporaryDirectory(prefix="mminit-bricks-") as tmp:
         out = os.path.join(tmp, "mminit.pt")
-        worker = _mminit_side(flavour, seed, cases, out)
+        worker = _mminit_side(flavour, seed, cases, out, suite)
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            upstream = load_bricks("mmcv")
-            ref = [run_case(generate_case(flavour, seed, i), upstream) for i in range(cases)]
+            upstream = load("mmcv")
+            ref = [run_case(generate(flavour, seed, i), upstream, build=build) for i in range(cases)]
         finally:
             torch.set_num_threads(threads)
             code = worker.wait()
@@ -91,8 +106,8 @@ def run_bricks(flavour: str, cases: int, seed: int) -> BrickResult:
         result.cases += 1
         diffs = diff_results(r, g)
         if diffs:
-            result.failures.append((index, generate_case(flavour, seed, index), diffs))
-    BRICK_RESULTS[flavour] = result
+            result.failures.append((index, generate(flavour, seed, index), diffs))
+    BRICK_RESULTS[flavour if suite == "bricks" else f"{flavour} {suite}"] = result
     return result
 
 

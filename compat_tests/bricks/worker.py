@@ -15,16 +15,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, required=True)
     parser.add_argument("--first", type=int, default=0)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--suite", choices=("bricks", "extras"), default="bricks")
     args = parser.parse_args(argv)
     block_upstream()
     import torch
 
-    from compat_tests.bricks.generator import generate_case
-    from compat_tests.bricks.runner import load_bricks, run_case
+    from compat_tests.bricks.runner import run_case
+    from compat_tests.bricks.suite import SUITES
 
     torch.set_num_threads(1)
-    lib = load_bricks("mminit" if args.flavour == "mmengine" else "mminit.mmcv1")
-    results = [run_case(generate_case(args.flavour, args.seed, i), lib)
+    generate, load, build = SUITES[args.suite]
+    lib = load("mminit" if args.flavour == "mmengine" else "mminit.mmcv1")
+    results = [run_case(generate(args.flavour, args.seed, i), lib, build=build)
                for i in range(args.first, args.first + args.cases)]
     torch.save(results, args.out)
     return 0

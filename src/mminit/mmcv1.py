@@ -89,6 +89,18 @@ HSigmoid = _bricks["HSigmoid"]
 HSwish = _bricks["HSwish"]
 Swish = _bricks["Swish"]
 PixelShufflePack = _bricks["PixelShufflePack"]
+PLUGIN_LAYERS = _bricks["PLUGIN_LAYERS"]
+DROPOUT_LAYERS = _bricks["DROPOUT_LAYERS"]
+build_plugin_layer = _bricks["build_plugin_layer"]
+build_dropout = _bricks["build_dropout"]
+DepthwiseSeparableConvModule = _bricks["DepthwiseSeparableConvModule"]
+NonLocal1d = _bricks["NonLocal1d"]
+NonLocal2d = _bricks["NonLocal2d"]
+NonLocal3d = _bricks["NonLocal3d"]
+ContextBlock = _bricks["ContextBlock"]
+DropPath = _bricks["DropPath"]
+Dropout = _bricks["Dropout"]
+Scale = _bricks["Scale"]
 
 __all__ = [
     "CheckpointLoader",
@@ -124,6 +136,18 @@ __all__ = [
     "HSwish",
     "Swish",
     "PixelShufflePack",
+    "PLUGIN_LAYERS",
+    "DROPOUT_LAYERS",
+    "build_plugin_layer",
+    "build_dropout",
+    "DepthwiseSeparableConvModule",
+    "NonLocal1d",
+    "NonLocal2d",
+    "NonLocal3d",
+    "ContextBlock",
+    "DropPath",
+    "Dropout",
+    "Scale",
     "BaseInit",
     "BaseModule",
     "Caffe2XavierInit",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _layers
+from . import _extra_layers, _layers
 from ._builders import infer_abbr, is_norm, make_builders
+from ._composite import make_composites
 from ._conv_module import make_conv_module
 from ._flavour import BricksFlavour
+from ._plugin import make_plugin_builders
 from ._registry import LayerRegistry
 from ._tables import BUILTIN, KINDS, merged_builtins
 
@@ -22,6 +24,7 @@ MMCV1_REGISTRY_NAMES = {
 _LAYER_EXPORTS = ("Conv2d", "Conv3d", "ConvTranspose2d", "ConvTranspose3d", "Linear", "MaxPool2d",
                   "MaxPool3d", "Conv2dAdaptivePadding", "ConvWS2d", "ConvAWS2d", "conv_ws_2d",
                   "HSigmoid", "HSwish", "Swish", "PixelShufflePack")
+_EXTRA_EXPORTS = ("ContextBlock", "DropPath", "Dropout", "Scale")
 
 
 def make_bricks_api(flavour: BricksFlavour, base_module: type, sequential: type,
@@ -33,20 +36,25 @@ def make_bricks_api(flavour: BricksFlavour, base_module: type, sequential: type,
     """
     names: dict[str, Any] = {}
     if flavour.shared_table:
-        table = LayerRegistry("layer", flavour, merged_builtins(), "LAYERS")
+        table = LayerRegistry("layer", flavour, merged_builtins(), "LAYERS", sequential)
         registries = {kind: table for kind in KINDS}
         names["LAYERS"] = table
     else:
         registries = {
-            kind: LayerRegistry(f"{kind} layer", flavour, BUILTIN[kind], MMCV1_REGISTRY_NAMES[kind])
+            kind: LayerRegistry(f"{kind} layer", flavour, BUILTIN[kind], MMCV1_REGISTRY_NAMES[kind], sequential)
             for kind in KINDS
         }
         for kind, registry in registries.items():
             names[MMCV1_REGISTRY_NAMES[kind]] = registry
     builders = make_builders(flavour, registries, sequential, module_name)
     conv_module = make_conv_module(flavour, base_module, builders, module_name)
-    if flavour.shared_table:
-        registries["conv"].register_module(module=conv_module)  # mmcv 2.x registers it in MODELS
+    composites = make_composites(conv_module, module_name,
+                                 "mmcv 2.2.0" if flavour.shared_table else "mmcv 1.7.2")
+    plugins, dropouts = _plugin_registries(flavour, registries["conv"], conv_module, composites, names)
+    names["build_plugin_layer"], names["build_dropout"] = make_plugin_builders(
+        flavour, plugins, dropouts, module_name)
+    names.update(composites)
+    names.update({name: getattr(_extra_layers, name) for name in _EXTRA_EXPORTS})
     names.update(
         build_conv_layer=builders.build_conv_layer,
         build_norm_layer=builders.build_norm_layer,
@@ -59,3 +67,19 @@ def make_bricks_api(flavour: BricksFlavour, base_module: type, sequential: type,
     )
     names.update({name: getattr(_layers, name) for name in _LAYER_EXPORTS})
     return names
+
+
+def _plugin_registries(flavour: BricksFlavour, table: LayerRegistry, conv_module: type,
+                       composites: dict[str, type], names: dict[str, Any]) -> tuple[LayerRegistry, LayerRegistry]:
+    """Where plugin and dropout types are looked up: mmcv 1.x's ``PLUGIN_LAYERS`` and
+    ``DROPOUT_LAYERS`` (added to ``names``), or mmcv 2.x's one table."""
+    plugins = {"ContextBlock": _extra_layers.ContextBlock, "ConvModule": conv_module,
+               "NonLocal2d": composites["NonLocal2d"]}
+    dropouts = {"DropPath": _extra_layers.DropPath, "Dropout": _extra_layers.Dropout}
+    if flavour.shared_table:  # mmcv 2.x registers them all in MODELS
+        for cls in (*plugins.values(), *dropouts.values()):
+            table.register_module(module=cls)
+        return table, table
+    names["PLUGIN_LAYERS"] = LayerRegistry("plugin layer", flavour, plugins, "PLUGIN_LAYERS")
+    names["DROPOUT_LAYERS"] = LayerRegistry("dropout layer", flavour, dropouts, "DROPOUT_LAYERS")
+    return names["PLUGIN_LAYERS"], names["DROPOUT_LAYERS"]

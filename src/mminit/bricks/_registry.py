@@ -22,13 +22,15 @@ from typing import Any
 from .._name_table import NameTable
 from ._errors import LayerTypeNotAName
 from ._flavour import BricksFlavour
+from ._layer_build import build_like_mmcv1, build_like_mmengine
 
 __all__ = ["LayerRegistry"]
 
 _MMCV1_REGISTRY_ATTR = {
     "conv layer": "CONV_LAYERS", "norm layer": "NORM_LAYERS",
     "activation layer": "ACTIVATION_LAYERS", "upsample layer": "UPSAMPLE_LAYERS",
-    "padding layer": "PADDING_LAYERS",
+    "padding layer": "PADDING_LAYERS", "plugin layer": "PLUGIN_LAYERS",
+    "dropout layer": "DROPOUT_LAYERS",
 }
 
 
@@ -45,6 +47,8 @@ class LayerRegistry(NameTable):
         flavour: the bricks flavour whose lookup rules apply.
         builtins: the built-in names.
         public_name: the name the registry is exposed under (``'CONV_LAYERS'``), for errors.
+        sequential: the flavour's ``Sequential``; mmcv 2.x's ``build`` makes a list of
+            cfgs into one (default ``torch.nn.Sequential``).
 
     Examples:
         >>> from mminit.mmcv1 import CONV_LAYERS
@@ -53,10 +57,32 @@ class LayerRegistry(NameTable):
     """
 
     def __init__(self, name: str, flavour: BricksFlavour, builtins: Mapping[str, Any],
-                 public_name: str) -> None:
+                 public_name: str, sequential: type | None = None) -> None:
         super().__init__(name, flavour.registry_scope, builtins)
         self._flavour = flavour
         self._public_name = public_name
+        self._sequential = sequential
+
+    @property
+    def public_name(self) -> str:
+        """The name the registry is exposed under (``'CONV_LAYERS'``, ``'LAYERS'``)."""
+        return self._public_name
+
+    def build(self, cfg: Any, default_args: dict | None = None) -> Any:
+        """Build ``cfg['type']`` from this registry with the rest of ``cfg`` (and
+        ``default_args`` where ``cfg`` lacks them), as upstream's ``Registry.build`` does:
+        mmcv 1.x's ``build_from_cfg`` (a constructor's error gets the class name in
+        front), or mmengine's ``MODELS.build`` (a list of cfgs makes a ``Sequential``).
+
+        Examples:
+            >>> from mminit.mmcv1 import DROPOUT_LAYERS
+            >>> DROPOUT_LAYERS.build(dict(type="DropPath", drop_prob=0.2))
+        """
+        if self._flavour.activation_builder == "mmengine":
+            from torch import nn
+
+            return build_like_mmengine(cfg, self, default_args, self._sequential or nn.Sequential)
+        return build_like_mmcv1(cfg, self, default_args)
 
     # -- lookup ---------------------------------------------------------------------
     def _own(self, key: str) -> Any:

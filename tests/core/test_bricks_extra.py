@@ -1,0 +1,87 @@
+"""The extra bricks: what is registered where, registry ``build``, plugin names, and the
+plain-``nn.Module`` identity the init system relies on.  (Bit-parity with mmcv is checked
+by compat_tests/bricks/test_extra_bricks.py.)  With mmengine already imported, the
+``mminit`` flavour resolves names through mmengine's ``MODELS`` first, as mmcv 2.x does,
+so these tests compare class names where upstream's class may answer."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+import mminit
+from mminit import mmcv1
+
+
+def test_mmcv1_plugin_and_dropout_registries_hold_upstreams_names() -> None:
+    assert sorted(mmcv1.PLUGIN_LAYERS.module_dict) == ["ContextBlock", "ConvModule", "NonLocal2d"]
+    assert mmcv1.PLUGIN_LAYERS.get("ConvModule") is mmcv1.ConvModule
+    assert sorted(mmcv1.DROPOUT_LAYERS.module_dict) == ["DropPath", "Dropout"]
+
+
+def test_mmcv2_registers_them_in_the_one_table() -> None:
+    for name in ("ContextBlock", "NonLocal2d", "DropPath", "Dropout", "ConvModule"):
+        assert mminit.LAYERS.module_dict[name] is getattr(mminit, name)
+
+
+def test_each_flavour_builds_its_own_conv_module() -> None:
+    assert type(mmcv1.NonLocal2d(4).g) is mmcv1.ConvModule
+    assert type(mminit.NonLocal2d(4).g) is mminit.ConvModule
+    dsc = mminit.DepthwiseSeparableConvModule(4, 8, 3)
+    assert type(dsc.depthwise_conv) is mminit.ConvModule
+    assert dsc.depthwise_conv.conv.groups == 4
+
+
+def test_class_ancestry_is_upstreams() -> None:
+    for lib in (mminit, mmcv1):
+        assert [c.__name__ for c in lib.NonLocal2d.__mro__] == ["NonLocal2d", "_NonLocalNd", "Module", "object"]
+        assert lib.DepthwiseSeparableConvModule.__mro__[1:] == (nn.Module, object)
+        assert not hasattr(lib.DepthwiseSeparableConvModule(2, 2, 1), "init_weights")
+
+
+@pytest.mark.parametrize("lib", [mminit, mmcv1])
+def test_build_plugin_layer_names(lib: object) -> None:
+    name, layer = lib.build_plugin_layer({"type": "ContextBlock", "ratio": 0.5}, 1, in_channels=4)  # type: ignore[attr-defined]
+    assert name == "context_block1" and type(layer).__name__ == "ContextBlock"
+    name, _ = lib.build_plugin_layer({"type": "NonLocal2d"}, in_channels=4)  # type: ignore[attr-defined]
+    assert name == "nonlocal_block"
+    with pytest.raises(KeyError, match="NoSuchPlugin"):
+        lib.build_plugin_layer({"type": "NoSuchPlugin"})  # type: ignore[attr-defined]
+    with pytest.raises(AssertionError, match="postfix"):
+        lib.build_plugin_layer({"type": "ContextBlock", "ratio": 0.5}, 1.5, in_channels=4)  # type: ignore[attr-defined]
+
+
+def test_mmcv1_registry_build_prefixes_constructor_errors() -> None:
+    with pytest.raises(TypeError, match="^ContextBlock: "):
+        mmcv1.PLUGIN_LAYERS.build({"type": "ContextBlock", "in_channels": 4})
+    drop = mmcv1.DROPOUT_LAYERS.build({"type": "Dropout"}, default_args={"drop_prob": 0.2})
+    assert isinstance(drop, mmcv1.Dropout) and drop.p == 0.2
+    with pytest.raises(KeyError, match="NoSuch"):
+        mmcv1.DROPOUT_LAYERS.build({"type": "NoSuch"})
+
+
+def test_mmcv2_build_of_a_list_is_a_sequential() -> None:
+    built = mminit.build_dropout([{"type": "DropPath"}, {"type": "Dropout"}])
+    assert isinstance(built, mminit.Sequential)
+    assert [type(m).__name__ for m in built] == ["DropPath", "Dropout"]
+    with pytest.raises(TypeError):
+        mmcv1.build_dropout([{"type": "DropPath"}])
+
+
+def test_drop_path_is_identity_in_eval_and_scales_kept_samples() -> None:
+    layer = mminit.DropPath(0.5)
+    x = torch.ones(64, 3)
+    assert layer.eval()(x) is x
+    torch.manual_seed(0)
+    y = layer.train()(x)
+    assert set(y.flatten().tolist()) <= {0.0, 2.0}
+
+
+def test_bad_args_raise_assertion_errors_naming_the_argument() -> None:
+    with pytest.raises(AssertionError, match="pooling_type"):
+        mminit.ContextBlock(4, 0.5, pooling_type="max")
+    with pytest.raises(AssertionError, match="groups"):
+        mmcv1.DepthwiseSeparableConvModule(4, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="cosine"):
+        mminit.NonLocal2d(4, mode="cosine")
