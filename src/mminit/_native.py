@@ -70,7 +70,13 @@ _UPSTREAM_SEEN: set[str] = set()
 
 
 def register_native(func: Any, kind: NativeKind) -> None:
-    """Declare ``func`` (an ``init_weights`` function) as ``kind``'s own."""
+    """Declare ``func`` (an ``init_weights`` function) as ``kind``'s own.
+
+    Keyed by the function (and the base class by itself): registering the same
+    function again replaces its entry.  Each registered function is made once:
+    each flavour module builds its classes once, an upstream class is
+    registered once, and its router is made once (reused by every route).
+    """
     _KINDS[func] = kind
     _BASES.setdefault(kind.base, kind)
 

@@ -24,6 +24,7 @@ from ._user_code import InitMode, init_mode, resolve_mode
 __all__ = ["disable", "enable", "init_weights", "original_init_weights", "route", "routed"]
 
 _ORIGINALS: dict[type, Any] = {}  # upstream BaseModule -> its own init_weights
+_ROUTERS: dict[tuple[type, Any], Any] = {}  # (class, its init_weights) -> its router, made once
 _LOCK = threading.RLock()
 
 
@@ -81,8 +82,10 @@ def _patch() -> None:
             continue
         original = cls.__dict__["init_weights"]
         _ORIGINALS[cls] = original
-        wrapper = _make_router(cls, original)
-        register_native(wrapper, kind)
+        wrapper = _ROUTERS.get((cls, original))
+        if wrapper is None:  # one router per class: registered once, not at every route
+            wrapper = _ROUTERS[(cls, original)] = _make_router(cls, original)
+            register_native(wrapper, kind)
         cls.init_weights = wrapper  # type: ignore[attr-defined]
 
 

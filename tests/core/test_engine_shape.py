@@ -10,7 +10,11 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
+
+import pytest
+import torch
 
 import mminit
 
@@ -121,3 +125,27 @@ def test_no_function_over_80_lines() -> None:
                 if length > MAX_LINES:
                     long.append(f"src/mminit/{rel}:{node.lineno}: {node.name} ({length} lines)")
     assert not long, f"split functions over {MAX_LINES} lines:\n" + "\n".join(long)
+
+
+def test_routing_again_registers_nothing_new(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each ``route()`` patches upstream's ``BaseModule``; its router is made and registered once."""
+    mmengine_model = pytest.importorskip("mmengine.model")
+    import mmengine.logging
+
+    from mminit import _native
+
+    # conftest hides upstream's logger module; an mmengine root logs through it
+    monkeypatch.setitem(sys.modules, "mmengine.logging.logger", mmengine.logging.logger)
+
+    class Net(mmengine_model.BaseModule):
+        def __init__(self) -> None:
+            super().__init__(init_cfg={"type": "Constant", "val": 1, "layer": "Linear"})
+            self.fc = torch.nn.Linear(2, 2)
+
+    mminit.init_weights(Net())  # the first route may register the router
+    before = dict(_native._KINDS)
+    for _ in range(3):
+        model = Net()
+        mminit.init_weights(model)
+        assert bool((model.fc.weight == 1).all())
+    assert dict(_native._KINDS) == before
