@@ -111,9 +111,11 @@ def run_bricks(flavour: str, cases: int, seed: int, suite: str = "bricks") -> Br
     return result
 
 
-def format_failure(flavour: str, seed: int, index: int, case: dict[str, Any], diffs: Sequence[str]) -> str:
+def format_failure(flavour: str, seed: int, index: int, case: dict[str, Any], diffs: Sequence[str],
+                   suite: str = "bricks") -> str:
+    option = "" if suite == "bricks" else f" --suite {suite}"
     return (f"seed={seed} index={index} (replay: python -m compat_tests.bricks.suite --flavour "
-            f"{flavour} --seed {seed} --index {index})\n  case: {json.dumps(case)}\n  "
+            f"{flavour}{option} --seed {seed} --index {index})\n  case: {json.dumps(case)}\n  "
             + "\n  ".join(diffs[:8]))
 
 
@@ -122,20 +124,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--flavour", choices=sorted(MMINIT_OF), default="mmengine")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--index", type=int, default=0)
+    parser.add_argument("--suite", choices=sorted(SUITES), default="bricks")
     args = parser.parse_args(argv)
-    case = generate_case(args.flavour, args.seed, args.index)
+    generate, load, build = SUITES[args.suite]
+    case = generate(args.flavour, args.seed, args.index)
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "one.pt")
         code = subprocess.call([sys.executable, "-m", "compat_tests.bricks.worker", "--flavour",
                                 args.flavour, "--seed", str(args.seed), "--cases", "1",
-                                "--first", str(args.index), "--out", out],
+                                "--first", str(args.index), "--out", out, "--suite", args.suite],
                                env=_worker_env(), cwd=_REPO)
         if code:
             return code
         got = torch.load(out, weights_only=False)[0]
-    ref = run_case(case, load_bricks("mmcv"))
+    ref = run_case(case, load("mmcv"), build=build)
     diffs = diff_results(ref, got)
-    print(format_failure(args.flavour, args.seed, args.index, case, diffs or ["(no difference)"]))
+    print(format_failure(args.flavour, args.seed, args.index, case, diffs or ["(no difference)"], args.suite))
     return 1 if diffs else 0
 
 

@@ -31,7 +31,7 @@ def test_generated_extra_brick_cases_match_upstream(flavour: str) -> None:
     result = run_bricks(flavour, CASES, SEED, suite="extras")
     print(f"\n{result.summary} (seed {SEED})")
     if result.failures:
-        shown = "\n\n".join(format_failure(flavour, SEED, i, case, diffs)
+        shown = "\n\n".join(format_failure(flavour, SEED, i, case, diffs, "extras")
                             for i, case, diffs in result.failures[:SHOWN])
         pytest.fail(f"{result.summary} (seed {SEED}); first {min(SHOWN, len(result.failures))}:\n\n{shown}",
                     pytrace=False)

@@ -283,7 +283,9 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
     ("mmcv.cnn", "build_conv_layer"): MMCV1,
     ("mmcv.cnn", "build_norm_layer"): MMCV1,
     ("mmcv.cnn", "build_padding_layer"): MMCV1,
+    ("mmcv.cnn", "build_plugin_layer"): MMCV1,
     ("mmcv.cnn", "build_upsample_layer"): MMCV1,
+    ("mmcv.cnn", "ContextBlock"): MMCV1,
     ("mmcv.cnn", "Conv2d"): MMCV1,
     ("mmcv.cnn", "Conv3d"): MMCV1,
     ("mmcv.cnn", "CONV_LAYERS"): MMCV1,
@@ -293,14 +295,20 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
     ("mmcv.cnn", "ConvTranspose2d"): MMCV1,
     ("mmcv.cnn", "ConvTranspose3d"): MMCV1,
     ("mmcv.cnn", "ConvWS2d"): MMCV1,
+    ("mmcv.cnn", "DepthwiseSeparableConvModule"): MMCV1,
     ("mmcv.cnn", "HSigmoid"): MMCV1,
     ("mmcv.cnn", "HSwish"): MMCV1,
     ("mmcv.cnn", "is_norm"): MMCV1,
     ("mmcv.cnn", "Linear"): MMCV1,
     ("mmcv.cnn", "MaxPool2d"): MMCV1,
     ("mmcv.cnn", "MaxPool3d"): MMCV1,
+    ("mmcv.cnn", "NonLocal1d"): MMCV1,
+    ("mmcv.cnn", "NonLocal2d"): MMCV1,
+    ("mmcv.cnn", "NonLocal3d"): MMCV1,
     ("mmcv.cnn", "NORM_LAYERS"): MMCV1,
     ("mmcv.cnn", "PADDING_LAYERS"): MMCV1,
+    ("mmcv.cnn", "PLUGIN_LAYERS"): MMCV1,
+    ("mmcv.cnn", "Scale"): MMCV1,
     ("mmcv.cnn", "Swish"): MMCV1,
     ("mmcv.cnn", "UPSAMPLE_LAYERS"): MMCV1,
     # mmcv.cnn.bricks
@@ -309,7 +317,9 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
     ("mmcv.cnn.bricks", "build_conv_layer"): MMCV1,
     ("mmcv.cnn.bricks", "build_norm_layer"): MMCV1,
     ("mmcv.cnn.bricks", "build_padding_layer"): MMCV1,
+    ("mmcv.cnn.bricks", "build_plugin_layer"): MMCV1,
     ("mmcv.cnn.bricks", "build_upsample_layer"): MMCV1,
+    ("mmcv.cnn.bricks", "ContextBlock"): MMCV1,
     ("mmcv.cnn.bricks", "Conv2d"): MMCV1,
     ("mmcv.cnn.bricks", "Conv2dAdaptivePadding"): MMCV1,
     ("mmcv.cnn.bricks", "Conv3d"): MMCV1,
@@ -320,19 +330,30 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
     ("mmcv.cnn.bricks", "ConvTranspose2d"): MMCV1,
     ("mmcv.cnn.bricks", "ConvTranspose3d"): MMCV1,
     ("mmcv.cnn.bricks", "ConvWS2d"): MMCV1,
+    ("mmcv.cnn.bricks", "DepthwiseSeparableConvModule"): MMCV1,
+    ("mmcv.cnn.bricks", "Dropout"): MMCV1,
+    ("mmcv.cnn.bricks", "DropPath"): MMCV1,
     ("mmcv.cnn.bricks", "HSigmoid"): MMCV1,
     ("mmcv.cnn.bricks", "HSwish"): MMCV1,
     ("mmcv.cnn.bricks", "is_norm"): MMCV1,
     ("mmcv.cnn.bricks", "Linear"): MMCV1,
     ("mmcv.cnn.bricks", "MaxPool2d"): MMCV1,
     ("mmcv.cnn.bricks", "MaxPool3d"): MMCV1,
+    ("mmcv.cnn.bricks", "NonLocal1d"): MMCV1,
+    ("mmcv.cnn.bricks", "NonLocal2d"): MMCV1,
+    ("mmcv.cnn.bricks", "NonLocal3d"): MMCV1,
     ("mmcv.cnn.bricks", "NORM_LAYERS"): MMCV1,
     ("mmcv.cnn.bricks", "PADDING_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks", "PLUGIN_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks", "Scale"): MMCV1,
     ("mmcv.cnn.bricks", "Swish"): MMCV1,
     ("mmcv.cnn.bricks", "UPSAMPLE_LAYERS"): MMCV1,
     # mmcv.cnn.bricks.activation
     ("mmcv.cnn.bricks.activation", "ACTIVATION_LAYERS"): MMCV1,
     ("mmcv.cnn.bricks.activation", "build_activation_layer"): MMCV1,
+    # mmcv.cnn.bricks.context_block
+    ("mmcv.cnn.bricks.context_block", "ContextBlock"): MMCV1,
+    ("mmcv.cnn.bricks.context_block", "PLUGIN_LAYERS"): MMCV1,
     # mmcv.cnn.bricks.conv
     ("mmcv.cnn.bricks.conv", "build_conv_layer"): MMCV1,
     ("mmcv.cnn.bricks.conv", "CONV_LAYERS"): MMCV1,
@@ -345,6 +366,7 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
     ("mmcv.cnn.bricks.conv_module", "build_norm_layer"): MMCV1,
     ("mmcv.cnn.bricks.conv_module", "build_padding_layer"): MMCV1,
     ("mmcv.cnn.bricks.conv_module", "ConvModule"): MMCV1,
+    ("mmcv.cnn.bricks.conv_module", "PLUGIN_LAYERS"): MMCV1,
     # mmcv.cnn.bricks.conv_ws
     ("mmcv.cnn.bricks.conv_ws", "CONV_LAYERS"): MMCV1,
     ("mmcv.cnn.bricks.conv_ws", "conv_ws_2d"): MMCV1,
@@ -352,6 +374,14 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
     ("mmcv.cnn.bricks.conv_ws", "ConvWS2d"): MMCV1,
     # mmcv.cnn.bricks.depthwise_separable_conv_module
     ("mmcv.cnn.bricks.depthwise_separable_conv_module", "ConvModule"): MMCV1,
+    ("mmcv.cnn.bricks.depthwise_separable_conv_module", "DepthwiseSeparableConvModule"): MMCV1,
+    # mmcv.cnn.bricks.drop
+    ("mmcv.cnn.bricks.drop", "build_dropout"): MMCV1,
+    ("mmcv.cnn.bricks.drop", "Dropout"): MMCV1,
+    ("mmcv.cnn.bricks.drop", "DROPOUT_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks.drop", "DropPath"): MMCV1,
+    # mmcv.cnn.bricks.generalized_attention
+    ("mmcv.cnn.bricks.generalized_attention", "PLUGIN_LAYERS"): MMCV1,
     # mmcv.cnn.bricks.hsigmoid
     ("mmcv.cnn.bricks.hsigmoid", "ACTIVATION_LAYERS"): MMCV1,
     ("mmcv.cnn.bricks.hsigmoid", "HSigmoid"): MMCV1,
@@ -360,6 +390,10 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
     ("mmcv.cnn.bricks.hswish", "HSwish"): MMCV1,
     # mmcv.cnn.bricks.non_local
     ("mmcv.cnn.bricks.non_local", "ConvModule"): MMCV1,
+    ("mmcv.cnn.bricks.non_local", "NonLocal1d"): MMCV1,
+    ("mmcv.cnn.bricks.non_local", "NonLocal2d"): MMCV1,
+    ("mmcv.cnn.bricks.non_local", "NonLocal3d"): MMCV1,
+    ("mmcv.cnn.bricks.non_local", "PLUGIN_LAYERS"): MMCV1,
     # mmcv.cnn.bricks.norm
     ("mmcv.cnn.bricks.norm", "build_norm_layer"): MMCV1,
     ("mmcv.cnn.bricks.norm", "infer_abbr"): MMCV1,
@@ -368,18 +402,26 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
     # mmcv.cnn.bricks.padding
     ("mmcv.cnn.bricks.padding", "build_padding_layer"): MMCV1,
     ("mmcv.cnn.bricks.padding", "PADDING_LAYERS"): MMCV1,
+    # mmcv.cnn.bricks.plugin
+    ("mmcv.cnn.bricks.plugin", "build_plugin_layer"): MMCV1,
+    ("mmcv.cnn.bricks.plugin", "PLUGIN_LAYERS"): MMCV1,
     # mmcv.cnn.bricks.registry
     ("mmcv.cnn.bricks.registry", "ACTIVATION_LAYERS"): MMCV1,
     ("mmcv.cnn.bricks.registry", "CONV_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks.registry", "DROPOUT_LAYERS"): MMCV1,
     ("mmcv.cnn.bricks.registry", "NORM_LAYERS"): MMCV1,
     ("mmcv.cnn.bricks.registry", "PADDING_LAYERS"): MMCV1,
+    ("mmcv.cnn.bricks.registry", "PLUGIN_LAYERS"): MMCV1,
     ("mmcv.cnn.bricks.registry", "UPSAMPLE_LAYERS"): MMCV1,
+    # mmcv.cnn.bricks.scale
+    ("mmcv.cnn.bricks.scale", "Scale"): MMCV1,
     # mmcv.cnn.bricks.swish
     ("mmcv.cnn.bricks.swish", "ACTIVATION_LAYERS"): MMCV1,
     ("mmcv.cnn.bricks.swish", "Swish"): MMCV1,
     # mmcv.cnn.bricks.transformer
     ("mmcv.cnn.bricks.transformer", "build_activation_layer"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "build_conv_layer"): MMCV1,
+    ("mmcv.cnn.bricks.transformer", "build_dropout"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "build_norm_layer"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "Linear"): MMCV1,
     # mmcv.cnn.bricks.upsample
@@ -409,10 +451,12 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
 #: keeps them upstream; ``build_from_cfg`` called with them moves) when --bricks is on.
 BRICK_REGISTRY_NAMES: frozenset[str] = frozenset({
     "ACTIVATION_LAYERS", "CONV_LAYERS", "NORM_LAYERS", "PADDING_LAYERS", "UPSAMPLE_LAYERS",
+    "DROPOUT_LAYERS", "PLUGIN_LAYERS",
 })
 
 #: ``mmcv.*`` names that exist only in the mmcv 1.x flavour (mmcv 2.x replaced these
 #: registries by mmengine's MODELS); checked against ``mminit`` by test_table.py.
 MMCV1_ONLY_NAMES: frozenset[str] = frozenset({
     "ACTIVATION_LAYERS", "CONV_LAYERS", "NORM_LAYERS", "PADDING_LAYERS", "UPSAMPLE_LAYERS",
+    "DROPOUT_LAYERS", "PLUGIN_LAYERS",
 })
