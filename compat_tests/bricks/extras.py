@@ -23,7 +23,7 @@ from compat_tests.bricks.generator import _act_cfg, _norm_cfg
 __all__ = ["EXTRA_NAMES", "build_extra", "generate_extra_case", "load_extras"]
 
 EXTRA_NAMES = ("DepthwiseSeparableConvModule", "NonLocal1d", "NonLocal2d", "NonLocal3d",
-               "ContextBlock", "Scale", "DropPath", "Dropout", "build_plugin_layer", "build_dropout")
+               "ContextBlock", "GeneralizedAttention", "Scale", "DropPath", "Dropout", "build_plugin_layer", "build_dropout")
 #: where mmcv (1.7.2 and 2.2.0 alike) binds each name
 _MMCV_HOME = {"DropPath": "mmcv.cnn.bricks", "Dropout": "mmcv.cnn.bricks",
               "build_dropout": "mmcv.cnn.bricks.drop"}
@@ -114,6 +114,29 @@ def _context_case(r: random.Random) -> dict[str, Any]:
     return {"kind": "context", "kwargs": kw, "input": [2, c, r.randint(2, 5), r.randint(2, 5)]}
 
 
+def _attention_case(r: random.Random) -> dict[str, Any]:
+    heads = r.choice([1, 2, 3])
+    c = heads * r.choice([2, 4])
+    kw: dict[str, Any] = {"in_channels": c, "num_heads": heads}
+    if r.random() < 0.7:
+        kw["attention_type"] = "".join(r.choice("01") for _ in range(4))
+    if r.random() < 0.4:
+        kw["position_embedding_dim"] = r.choice([4, 8, 12]) if r.random() < 0.9 else 6
+    if r.random() < 0.3:
+        kw["position_magnitude"] = r.choice([1, 2])
+    if r.random() < 0.4:
+        kw["kv_stride"] = r.choice([1, 2])
+    if r.random() < 0.3:
+        kw["q_stride"] = r.choice([1, 2])
+    size = r.choice([4, 6])
+    if r.random() < 0.1:  # the only channel counts a spatial range allows
+        kw.update(in_channels=256, num_heads=r.choice([8, 16]), spatial_range=r.choice([0, 2]))
+        c = 256
+    elif r.random() < 0.03:
+        kw["spatial_range"] = 1  # upstream: UnboundLocalError
+    return {"kind": "attention", "kwargs": kw, "input": [2, c, size, size]}
+
+
 def _drop_case(r: random.Random) -> dict[str, Any]:
     which = r.choice(["DropPath", "Dropout", "build_dropout"])
     kw: dict[str, Any] = {}
@@ -152,7 +175,8 @@ def _registry_build_case(r: random.Random) -> dict[str, Any]:
 
 
 def _plugin_case(r: random.Random, flavour: str) -> dict[str, Any]:
-    t = r.choice(["ContextBlock", "NonLocal2d", "ConvModule", "NoSuchPlugin", "cls:ContextBlock", 3])
+    t = r.choice(["ContextBlock", "NonLocal2d", "ConvModule", "GeneralizedAttention", "NoSuchPlugin",
+                  "cls:ContextBlock", 3])
     c = r.randint(2, 4)
     cfg: dict[str, Any] = {"type": t}
     kwargs: dict[str, Any] = {}
@@ -162,6 +186,9 @@ def _plugin_case(r: random.Random, flavour: str) -> dict[str, Any]:
     elif t == "NonLocal2d":
         cfg["mode"] = r.choice(_NL_MODES)
         kwargs["in_channels"] = c
+    elif t == "GeneralizedAttention":
+        cfg.update(num_heads=1, attention_type=r.choice(["1111", "0010", "1100"]))
+        kwargs["in_channels"] = c
     elif t == "ConvModule":
         kwargs.update(in_channels=c, out_channels=2, kernel_size=1)
     postfix: Any = r.choice(["", 1, "_a", 2.5] if r.random() < 0.1 else ["", 1, "_a"])
@@ -170,7 +197,7 @@ def _plugin_case(r: random.Random, flavour: str) -> dict[str, Any]:
 
 
 def _parent_case(r: random.Random, flavour: str) -> dict[str, Any]:
-    child = r.choice(["dsc", "nonlocal", "context", "scale"])
+    child = r.choice(["dsc", "nonlocal", "context", "scale", "attention"])
     init_cfg = r.choice([
         {"type": "Normal", "layer": "Conv2d", "std": 0.5},
         {"type": "Constant", "layer": ["Conv2d", "_BatchNorm"], "val": 3.0},
@@ -186,7 +213,8 @@ def generate_extra_case(flavour: str, seed: int, index: int) -> dict[str, Any]:
     """The ``index``-th extras case of run ``seed`` for ``flavour``."""
     r = random.Random(f"extras:{seed}:{index}")
     kind = r.choices(["dsc", "nonlocal", "context", "scale", "drop", "plugin", "extra_parent",
-                      "registry_build"], weights=[22, 24, 14, 5, 12, 13, 10, 6 if flavour == "mmcv1" else 0])[0]
+                      "registry_build", "attention"],
+                     weights=[22, 24, 14, 5, 12, 13, 10, 6 if flavour == "mmcv1" else 0, 20])[0]
     if kind == "dsc":
         case = _dsc_case(r, flavour)
     elif kind == "nonlocal":
@@ -202,6 +230,8 @@ def generate_extra_case(flavour: str, seed: int, index: int) -> dict[str, Any]:
         case = _plugin_case(r, flavour)
     elif kind == "registry_build":
         case = _registry_build_case(r)
+    elif kind == "attention":
+        case = _attention_case(r)
     else:
         case = _parent_case(r, flavour)
     case["seed"] = r.randrange(2**31)
@@ -216,6 +246,8 @@ def _child(lib: Any, child: str) -> nn.Module:
         return lib.NonLocal2d(4, norm_cfg={"type": "BN"})  # type: ignore[no-any-return]
     if child == "context":
         return lib.ContextBlock(4, 1 / 2, fusion_types=("channel_add", "channel_mul"))  # type: ignore[no-any-return]
+    if child == "attention":
+        return lib.GeneralizedAttention(4, num_heads=2)  # type: ignore[no-any-return]
     return lib.Scale(0.5)  # type: ignore[no-any-return]
 
 
@@ -241,6 +273,8 @@ def build_extra(case: dict[str, Any], lib: Any) -> Any:
         return lib.DepthwiseSeparableConvModule(**kw)
     if kind == "nonlocal":
         return getattr(lib, f"NonLocal{case['dims']}d")(**kw)
+    if kind == "attention":
+        return lib.GeneralizedAttention(**kw)
     if kind == "context":
         if isinstance(kw.get("fusion_types"), list) and kw["fusion_types"] and case["seed"] % 2:
             kw["fusion_types"] = tuple(kw["fusion_types"])

@@ -57,6 +57,7 @@ __all__ = [
     "DropPath",
     "Dropout",
     "Scale",
+    "GeneralizedAttention",
     "BaseInit",
     "BaseModule",
     "Caffe2XavierInit",

@@ -96,6 +96,7 @@ ContextBlock = _bricks["ContextBlock"]
 DropPath = _bricks["DropPath"]
 Dropout = _bricks["Dropout"]
 Scale = _bricks["Scale"]
+GeneralizedAttention = _bricks["GeneralizedAttention"]
 
 __all__ = [
     "CheckpointLoader",
@@ -137,6 +138,7 @@ __all__ = [
     "DropPath",
     "Dropout",
     "Scale",
+    "GeneralizedAttention",
     "BaseInit",
     "BaseModule",
     "Caffe2XavierInit",

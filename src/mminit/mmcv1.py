@@ -101,6 +101,7 @@ ContextBlock = _bricks["ContextBlock"]
 DropPath = _bricks["DropPath"]
 Dropout = _bricks["Dropout"]
 Scale = _bricks["Scale"]
+GeneralizedAttention = _bricks["GeneralizedAttention"]
 
 __all__ = [
     "CheckpointLoader",
@@ -148,6 +149,7 @@ __all__ = [
     "DropPath",
     "Dropout",
     "Scale",
+    "GeneralizedAttention",
     "BaseInit",
     "BaseModule",
     "Caffe2XavierInit",

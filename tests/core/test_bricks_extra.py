@@ -15,13 +15,14 @@ from mminit import mmcv1
 
 
 def test_mmcv1_plugin_and_dropout_registries_hold_upstreams_names() -> None:
-    assert sorted(mmcv1.PLUGIN_LAYERS.module_dict) == ["ContextBlock", "ConvModule", "NonLocal2d"]
+    assert sorted(mmcv1.PLUGIN_LAYERS.module_dict) == ["ContextBlock", "ConvModule", "GeneralizedAttention",
+                                                       "NonLocal2d"]
     assert mmcv1.PLUGIN_LAYERS.get("ConvModule") is mmcv1.ConvModule
     assert sorted(mmcv1.DROPOUT_LAYERS.module_dict) == ["DropPath", "Dropout"]
 
 
 def test_mmcv2_registers_them_in_the_one_table() -> None:
-    for name in ("ContextBlock", "NonLocal2d", "DropPath", "Dropout", "ConvModule"):
+    for name in ("ContextBlock", "NonLocal2d", "DropPath", "Dropout", "ConvModule", "GeneralizedAttention"):
         assert mminit.LAYERS.module_dict[name] is getattr(mminit, name)
 
 
@@ -85,3 +86,16 @@ def test_bad_args_raise_assertion_errors_naming_the_argument() -> None:
         mmcv1.DepthwiseSeparableConvModule(4, 4, 3, groups=2)
     with pytest.raises(ValueError, match="cosine"):
         mminit.NonLocal2d(4, mode="cosine")
+
+
+def test_generalized_attention_spatial_range_needs_256_or_512_channels() -> None:
+    # upstream leaves its map size unset and fails with UnboundLocalError; same type, clear words
+    with pytest.raises(UnboundLocalError, match="in_channels 256 or 512, got in_channels=16"):
+        mminit.GeneralizedAttention(16, num_heads=2, spatial_range=1)
+    layer = mminit.GeneralizedAttention(256, num_heads=8, spatial_range=0)
+    assert layer.local_constraint_map.dtype == torch.uint8 and not layer.local_constraint_map.requires_grad
+    assert layer(torch.randn(1, 256, 4, 4)).shape == (1, 256, 4, 4)
+
+
+def test_generalized_attention_masks_as_its_flavour_does() -> None:
+    assert mminit.GeneralizedAttention._bool_mask and not mmcv1.GeneralizedAttention._bool_mask

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _extra_layers, _layers
+from ._attention import make_generalized_attention
 from ._builders import infer_abbr, is_norm, make_builders
 from ._composite import make_composites
 from ._conv_module import make_conv_module
@@ -48,8 +49,10 @@ def make_bricks_api(flavour: BricksFlavour, base_module: type, sequential: type,
             names[MMCV1_REGISTRY_NAMES[kind]] = registry
     builders = make_builders(flavour, registries, sequential, module_name)
     conv_module = make_conv_module(flavour, base_module, builders, module_name)
-    composites = make_composites(conv_module, module_name,
-                                 "mmcv 2.2.0" if flavour.shared_table else "mmcv 1.7.2")
+    upstream = "mmcv 2.2.0" if flavour.shared_table else "mmcv 1.7.2"
+    composites = make_composites(conv_module, module_name, upstream)
+    composites["GeneralizedAttention"] = make_generalized_attention(
+        module_name, upstream, flavour.attention_bool_mask)
     plugins, dropouts = _plugin_registries(flavour, registries["conv"], conv_module, composites, names)
     names["build_plugin_layer"], names["build_dropout"] = make_plugin_builders(
         flavour, plugins, dropouts, module_name)
@@ -74,6 +77,7 @@ def _plugin_registries(flavour: BricksFlavour, table: LayerRegistry, conv_module
     """Where plugin and dropout types are looked up: mmcv 1.x's ``PLUGIN_LAYERS`` and
     ``DROPOUT_LAYERS`` (added to ``names``), or mmcv 2.x's one table."""
     plugins = {"ContextBlock": _extra_layers.ContextBlock, "ConvModule": conv_module,
+               "GeneralizedAttention": composites["GeneralizedAttention"],
                "NonLocal2d": composites["NonLocal2d"]}
     dropouts = {"DropPath": _extra_layers.DropPath, "Dropout": _extra_layers.Dropout}
     if flavour.shared_table:  # mmcv 2.x registers them all in MODELS

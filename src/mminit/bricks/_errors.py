@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["InvalidBrickArg", "LayerTypeNotAName"]
+__all__ = ["InvalidBrickArg", "LayerTypeNotAName", "SpatialRangeNeedsKnownChannels"]
 
 
 class InvalidBrickArg(AssertionError, TypeError):
@@ -17,3 +17,9 @@ class InvalidBrickArg(AssertionError, TypeError):
 class LayerTypeNotAName(AttributeError, TypeError):
     """mmcv 1.x: ``cfg['type']`` is not a str.  Upstream's registry calls
     ``key.find('.')`` on it and fails with ``AttributeError``; this keeps that type."""
+
+
+class SpatialRangeNeedsKnownChannels(UnboundLocalError, ValueError):
+    """``GeneralizedAttention(spatial_range >= 0)`` with ``in_channels`` other than 256 or
+    512: upstream fails with ``UnboundLocalError`` (its map size is never set); this keeps
+    that type and says why."""

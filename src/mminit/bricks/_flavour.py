@@ -34,6 +34,8 @@ class BricksFlavour:
             and has ``turn_on_efficient_conv_bn_eval``/``create_from_conv_bn``.
         registry_scope: the scope a registry reports and strips from
             ``"scope.Type"`` names (``"mmcv"`` / ``"mmengine"``).
+        attention_bool_mask: ``GeneralizedAttention`` masks with a bool copy of
+            its uint8 ``local_constraint_map`` (mmcv 2.x) rather than the map itself.
     """
 
     name: Literal["mmengine", "mmcv1"]
@@ -44,6 +46,7 @@ class BricksFlavour:
     activation_builder: Literal["mmcv", "mmengine"]
     efficient_conv_bn_eval: bool
     registry_scope: Literal["mmcv", "mmengine"]
+    attention_bool_mask: bool
 
 
 MMCV1_BRICKS = BricksFlavour(
@@ -55,6 +58,7 @@ MMCV1_BRICKS = BricksFlavour(
     activation_builder="mmcv",
     efficient_conv_bn_eval=False,
     registry_scope="mmcv",
+    attention_bool_mask=False,
 )
 
 MMCV2_BRICKS = BricksFlavour(
@@ -66,4 +70,5 @@ MMCV2_BRICKS = BricksFlavour(
     activation_builder="mmengine",
     efficient_conv_bn_eval=True,
     registry_scope="mmengine",
+    attention_bool_mask=True,
 )

@@ -296,6 +296,7 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
     ("mmcv.cnn", "ConvTranspose3d"): MMCV1,
     ("mmcv.cnn", "ConvWS2d"): MMCV1,
     ("mmcv.cnn", "DepthwiseSeparableConvModule"): MMCV1,
+    ("mmcv.cnn", "GeneralizedAttention"): MMCV1,
     ("mmcv.cnn", "HSigmoid"): MMCV1,
     ("mmcv.cnn", "HSwish"): MMCV1,
     ("mmcv.cnn", "is_norm"): MMCV1,
@@ -333,6 +334,7 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
     ("mmcv.cnn.bricks", "DepthwiseSeparableConvModule"): MMCV1,
     ("mmcv.cnn.bricks", "Dropout"): MMCV1,
     ("mmcv.cnn.bricks", "DropPath"): MMCV1,
+    ("mmcv.cnn.bricks", "GeneralizedAttention"): MMCV1,
     ("mmcv.cnn.bricks", "HSigmoid"): MMCV1,
     ("mmcv.cnn.bricks", "HSwish"): MMCV1,
     ("mmcv.cnn.bricks", "is_norm"): MMCV1,
@@ -381,6 +383,7 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
     ("mmcv.cnn.bricks.drop", "DROPOUT_LAYERS"): MMCV1,
     ("mmcv.cnn.bricks.drop", "DropPath"): MMCV1,
     # mmcv.cnn.bricks.generalized_attention
+    ("mmcv.cnn.bricks.generalized_attention", "GeneralizedAttention"): MMCV1,
     ("mmcv.cnn.bricks.generalized_attention", "PLUGIN_LAYERS"): MMCV1,
     # mmcv.cnn.bricks.hsigmoid
     ("mmcv.cnn.bricks.hsigmoid", "ACTIVATION_LAYERS"): MMCV1,
