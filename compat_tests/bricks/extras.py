@@ -23,10 +23,11 @@ from compat_tests.bricks.generator import _act_cfg, _norm_cfg
 __all__ = ["EXTRA_NAMES", "build_extra", "generate_extra_case", "load_extras"]
 
 EXTRA_NAMES = ("DepthwiseSeparableConvModule", "NonLocal1d", "NonLocal2d", "NonLocal3d",
-               "ContextBlock", "GeneralizedAttention", "Scale", "DropPath", "Dropout", "build_plugin_layer", "build_dropout")
+               "ContextBlock", "GeneralizedAttention", "FFN", "Scale", "DropPath", "Dropout", "build_plugin_layer", "build_dropout")
 #: where mmcv (1.7.2 and 2.2.0 alike) binds each name
 _MMCV_HOME = {"DropPath": "mmcv.cnn.bricks", "Dropout": "mmcv.cnn.bricks",
-              "build_dropout": "mmcv.cnn.bricks.drop"}
+              "build_dropout": "mmcv.cnn.bricks.drop", "FFN": "mmcv.cnn.bricks.transformer",
+              "LayerScale": "mmcv.cnn.bricks"}
 _NL_MODES = ["embedded_gaussian", "gaussian", "dot_product", "concatenation"]
 
 
@@ -39,12 +40,16 @@ def load_extras(name: str) -> types.SimpleNamespace:
         ns.BaseModule = importlib.import_module("mmcv.runner" if major == "1" else "mmengine.model").BaseModule
         if major == "1":
             ns.PLUGIN_LAYERS = importlib.import_module("mmcv.cnn").PLUGIN_LAYERS
+        else:
+            ns.LayerScale = importlib.import_module(_MMCV_HOME["LayerScale"]).LayerScale
     else:
         mod = importlib.import_module(name)
         ns = types.SimpleNamespace(**{n: getattr(mod, n) for n in EXTRA_NAMES})
         ns.BaseModule = mod.BaseModule
         if name == "mminit.mmcv1":
             ns.PLUGIN_LAYERS = mod.PLUGIN_LAYERS
+        else:
+            ns.LayerScale = mod.LayerScale
     ns.name = name
     return ns
 
@@ -137,6 +142,37 @@ def _attention_case(r: random.Random) -> dict[str, Any]:
     return {"kind": "attention", "kwargs": kw, "input": [2, c, size, size]}
 
 
+def _ffn_case(r: random.Random, flavour: str) -> dict[str, Any]:
+    dims = r.randint(2, 6)
+    kw: dict[str, Any] = {"embed_dims": dims, "feedforward_channels": r.randint(2, 8)}
+    draws: dict[str, Any] = {
+        "num_fcs": lambda: r.choice([2, 2, 3, 4]) if r.random() < 0.95 else 1,
+        "act_cfg": lambda: {k: v for k, v in _act_cfg(r, "mmcv1").items() if k != "no_such_arg"},
+        "ffn_drop": lambda: r.choice([0.0, 0.5]),
+        "dropout_layer": lambda: r.choice([None, {"type": "DropPath", "drop_prob": 0.5},
+                                           {"type": "Dropout", "drop_prob": 0.3}]),
+        "add_identity": lambda: r.random() < 0.6,
+        "init_cfg": lambda: r.choice([None, {"type": "Xavier", "layer": "Linear"},
+                                      {"type": "Normal", "std": 0.2, "layer": "Linear"},
+                                      {"type": "Constant", "val": 1.0, "bias": 0.5, "layer": "Linear"}]),
+    }
+    if flavour == "mmengine":
+        draws["layer_scale_init_value"] = lambda: r.choice([0.0, 0.5])
+    for key, draw in draws.items():
+        if r.random() < 0.5:
+            kw[key] = draw()
+    roll = r.random()
+    if roll < 0.05:
+        kw["dropout"] = 0.5  # deprecated name of ffn_drop
+    elif roll < 0.08:
+        kw["add_residual"] = False  # deprecated name of add_identity
+    elif roll < 0.1:
+        kw.update(dropout=0.5, ffn_drop=0.1)  # both names: AssertionError
+    elif roll < 0.12:
+        kw["no_such_arg"] = 1  # mmcv 1.x ignores it, mmcv 2.x raises TypeError
+    return {"kind": "ffn", "kwargs": kw, "input": [2, 3, dims]}
+
+
 def _drop_case(r: random.Random) -> dict[str, Any]:
     which = r.choice(["DropPath", "Dropout", "build_dropout"])
     kw: dict[str, Any] = {}
@@ -213,8 +249,9 @@ def generate_extra_case(flavour: str, seed: int, index: int) -> dict[str, Any]:
     """The ``index``-th extras case of run ``seed`` for ``flavour``."""
     r = random.Random(f"extras:{seed}:{index}")
     kind = r.choices(["dsc", "nonlocal", "context", "scale", "drop", "plugin", "extra_parent",
-                      "registry_build", "attention"],
-                     weights=[22, 24, 14, 5, 12, 13, 10, 6 if flavour == "mmcv1" else 0, 20])[0]
+                      "registry_build", "attention", "ffn", "layer_scale"],
+                     weights=[22, 24, 14, 5, 12, 13, 10, 6 if flavour == "mmcv1" else 0, 20, 20,
+                              4 if flavour == "mmengine" else 0])[0]
     if kind == "dsc":
         case = _dsc_case(r, flavour)
     elif kind == "nonlocal":
@@ -232,6 +269,13 @@ def generate_extra_case(flavour: str, seed: int, index: int) -> dict[str, Any]:
         case = _registry_build_case(r)
     elif kind == "attention":
         case = _attention_case(r)
+    elif kind == "ffn":
+        case = _ffn_case(r, flavour)
+    elif kind == "layer_scale":
+        fmt = r.choice(["channels_last", "channels_first"] if r.random() < 0.95 else ["nhwc"])
+        case = {"kind": "layer_scale", "kwargs": {"dim": 3, "data_format": fmt, "inplace": r.random() < 0.5,
+                                                  "scale": r.choice([1e-5, 0.5])},
+                "input": [2, 3, 4, 4] if fmt == "channels_first" else [2, 4, 3]}
     else:
         case = _parent_case(r, flavour)
     case["seed"] = r.randrange(2**31)
@@ -275,6 +319,10 @@ def build_extra(case: dict[str, Any], lib: Any) -> Any:
         return getattr(lib, f"NonLocal{case['dims']}d")(**kw)
     if kind == "attention":
         return lib.GeneralizedAttention(**kw)
+    if kind == "ffn":
+        return lib.FFN(**kw)
+    if kind == "layer_scale":
+        return lib.LayerScale(**kw)
     if kind == "context":
         if isinstance(kw.get("fusion_types"), list) and kw["fusion_types"] and case["seed"] % 2:
             kw["fusion_types"] = tuple(kw["fusion_types"])

@@ -58,6 +58,8 @@ __all__ = [
     "Dropout",
     "Scale",
     "GeneralizedAttention",
+    "FFN",
+    "LayerScale",
     "BaseInit",
     "BaseModule",
     "Caffe2XavierInit",

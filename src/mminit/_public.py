@@ -97,6 +97,8 @@ DropPath = _bricks["DropPath"]
 Dropout = _bricks["Dropout"]
 Scale = _bricks["Scale"]
 GeneralizedAttention = _bricks["GeneralizedAttention"]
+FFN = _bricks["FFN"]
+LayerScale = _bricks["LayerScale"]
 
 __all__ = [
     "CheckpointLoader",
@@ -139,6 +141,8 @@ __all__ = [
     "Dropout",
     "Scale",
     "GeneralizedAttention",
+    "FFN",
+    "LayerScale",
     "BaseInit",
     "BaseModule",
     "Caffe2XavierInit",

@@ -102,6 +102,7 @@ DropPath = _bricks["DropPath"]
 Dropout = _bricks["Dropout"]
 Scale = _bricks["Scale"]
 GeneralizedAttention = _bricks["GeneralizedAttention"]
+FFN = _bricks["FFN"]
 
 __all__ = [
     "CheckpointLoader",
@@ -150,6 +151,7 @@ __all__ = [
     "Dropout",
     "Scale",
     "GeneralizedAttention",
+    "FFN",
     "BaseInit",
     "BaseModule",
     "Caffe2XavierInit",

@@ -99,3 +99,26 @@ def test_generalized_attention_spatial_range_needs_256_or_512_channels() -> None
 
 def test_generalized_attention_masks_as_its_flavour_does() -> None:
     assert mminit.GeneralizedAttention._bool_mask and not mmcv1.GeneralizedAttention._bool_mask
+
+
+def test_ffn_flavours() -> None:
+    # mmcv 1.x: one shared activation, extra keyword arguments ignored; mmcv 2.x: one per layer
+    old = mmcv1.FFN(embed_dims=4, feedforward_channels=8, num_fcs=3, no_such_arg=1)
+    assert old.layers[0][1] is old.activate is old.layers[1][1]
+    new = mminit.FFN(embed_dims=4, feedforward_channels=8, num_fcs=3, layer_scale_init_value=0.5)
+    assert new.layers[0][1] is not new.layers[1][1] and isinstance(new.gamma2, mminit.LayerScale)
+    with pytest.raises(TypeError):
+        mminit.FFN(no_such_arg=1)
+    assert not hasattr(mmcv1, "LayerScale")
+    assert isinstance(old, mmcv1.BaseModule) and isinstance(new, mminit.BaseModule)
+
+
+def test_ffn_renames_deprecated_arguments_with_upstreams_warning() -> None:
+    with pytest.warns(DeprecationWarning, match='"dropout" is deprecated in `FFN.__init__`, please use "ffn_drop"'):
+        ffn = mminit.FFN(embed_dims=4, feedforward_channels=4, dropout=0.25)
+    assert ffn.layers[-1].p == 0.25
+    with pytest.raises(AssertionError, match="'dropout' and its replacement 'ffn_drop'"):
+        mmcv1.FFN(dropout=0.1, ffn_drop=0.2)
+    x = torch.randn(2, 3, 4)
+    with pytest.warns(DeprecationWarning, match='"residual" is deprecated in `FFN.forward`'):
+        assert torch.equal(ffn.eval()(x, residual=x), ffn(x, identity=x))

@@ -13,6 +13,7 @@ from ._flavour import BricksFlavour
 from ._plugin import make_plugin_builders
 from ._registry import LayerRegistry
 from ._tables import BUILTIN, KINDS, merged_builtins
+from ._transformer import LayerScale, make_ffn
 
 __all__ = ["MMCV1_REGISTRY_NAMES", "make_bricks_api"]
 
@@ -56,6 +57,12 @@ def make_bricks_api(flavour: BricksFlavour, base_module: type, sequential: type,
     plugins, dropouts = _plugin_registries(flavour, registries["conv"], conv_module, composites, names)
     names["build_plugin_layer"], names["build_dropout"] = make_plugin_builders(
         flavour, plugins, dropouts, module_name)
+    names["FFN"] = make_ffn(base_module, sequential, builders.build_activation_layer,
+                            names["build_dropout"], flavour.layer_scale, module_name)
+    if flavour.layer_scale:  # mmcv 2.x only
+        names["LayerScale"] = LayerScale
+    if flavour.shared_table:  # mmcv 2.x registers FFN in MODELS (mmcv 1.x: FEEDFORWARD_NETWORK)
+        registries["conv"].register_module(module=names["FFN"])
     names.update(composites)
     names.update({name: getattr(_extra_layers, name) for name in _EXTRA_EXPORTS})
     names.update(

@@ -36,6 +36,9 @@ class BricksFlavour:
             ``"scope.Type"`` names (``"mmcv"`` / ``"mmengine"``).
         attention_bool_mask: ``GeneralizedAttention`` masks with a bool copy of
             its uint8 ``local_constraint_map`` (mmcv 2.x) rather than the map itself.
+        layer_scale: ``LayerScale`` exists and ``FFN`` takes ``layer_scale_init_value``
+            and builds one activation per hidden layer (mmcv 2.x), rather than one
+            shared ``self.activate`` and ignored extra keyword arguments (mmcv 1.x).
     """
 
     name: Literal["mmengine", "mmcv1"]
@@ -47,6 +50,7 @@ class BricksFlavour:
     efficient_conv_bn_eval: bool
     registry_scope: Literal["mmcv", "mmengine"]
     attention_bool_mask: bool
+    layer_scale: bool
 
 
 MMCV1_BRICKS = BricksFlavour(
@@ -59,6 +63,7 @@ MMCV1_BRICKS = BricksFlavour(
     efficient_conv_bn_eval=False,
     registry_scope="mmcv",
     attention_bool_mask=False,
+    layer_scale=False,
 )
 
 MMCV2_BRICKS = BricksFlavour(
@@ -71,4 +76,5 @@ MMCV2_BRICKS = BricksFlavour(
     efficient_conv_bn_eval=True,
     registry_scope="mmengine",
     attention_bool_mask=True,
+    layer_scale=True,
 )

@@ -426,6 +426,7 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
     ("mmcv.cnn.bricks.transformer", "build_conv_layer"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "build_dropout"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "build_norm_layer"): MMCV1,
+    ("mmcv.cnn.bricks.transformer", "FFN"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "Linear"): MMCV1,
     # mmcv.cnn.bricks.upsample
     ("mmcv.cnn.bricks.upsample", "build_upsample_layer"): MMCV1,
