@@ -1,4 +1,4 @@
-"""``BaseModule.init_weights``: :func:`run_init_weights` (mminit's, or an upstream one the engine drives).
+"""``BaseModule.init_weights`` as :func:`run_init_weights` (mminit's, or upstream's driven by the engine).
 
 :class:`_InitRun` is its set-up and teardown (table, engine, init-info dump);
 the body applies ``init_cfg`` and runs the children's ``init_weights`` in the
@@ -111,18 +111,15 @@ class _InitRun:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: types.TracebackType | None) -> None:
-        self._active.close()
+        self._active.close()  # deactivate the engine first
         engine = self.engine
         if engine is None:
             resume_user_code(self.module)
-            return self._teardown()
-        if exc_type is not None:
-            engine.failed()
-        # after an exception or mmcv's early return the table stays behind
-        engine.finish(keep_table=self.outcome is not Outcome.COMPLETED)
-        return self._teardown()
-
-    def _teardown(self) -> None:
+        else:
+            if exc_type is not None:
+                engine.failed()
+            # after an exception or mmcv's early return the table stays behind
+            engine.finish(keep_table=self.outcome is not Outcome.COMPLETED)
         if self.top_level and self.outcome is Outcome.COMPLETED:
             _dump_init_info(self.module, self.kind)
             for sub in self.module.modules():
