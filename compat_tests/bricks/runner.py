@@ -75,6 +75,8 @@ def _forward(fn: Callable[[], Any]) -> Any:
     try:
         with torch.no_grad():
             y = fn()
+        if isinstance(y, tuple):  # e.g. PatchEmbed's (patches, out_size)
+            return {str(i): v.detach().clone() if isinstance(v, torch.Tensor) else v for i, v in enumerate(y)}
         return y.detach().clone() if isinstance(y, torch.Tensor) else repr(type(y))
     except Exception as exc:  # noqa: BLE001 - the type is the result
         return {"error": _exc(exc)}

@@ -58,6 +58,8 @@ __all__ = [
     "Dropout",
     "Scale",
     "GeneralizedAttention",
+    "PatchEmbed",
+    "AdaptivePadding",
     "FFN",
     "LayerScale",
     "BaseInit",

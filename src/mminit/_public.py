@@ -97,6 +97,8 @@ DropPath = _bricks["DropPath"]
 Dropout = _bricks["Dropout"]
 Scale = _bricks["Scale"]
 GeneralizedAttention = _bricks["GeneralizedAttention"]
+PatchEmbed = _bricks["PatchEmbed"]
+AdaptivePadding = _bricks["AdaptivePadding"]
 FFN = _bricks["FFN"]
 LayerScale = _bricks["LayerScale"]
 
@@ -141,6 +143,8 @@ __all__ = [
     "Dropout",
     "Scale",
     "GeneralizedAttention",
+    "PatchEmbed",
+    "AdaptivePadding",
     "FFN",
     "LayerScale",
     "BaseInit",

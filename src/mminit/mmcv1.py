@@ -102,6 +102,8 @@ DropPath = _bricks["DropPath"]
 Dropout = _bricks["Dropout"]
 Scale = _bricks["Scale"]
 GeneralizedAttention = _bricks["GeneralizedAttention"]
+PatchEmbed = _bricks["PatchEmbed"]
+AdaptivePadding = _bricks["AdaptivePadding"]
 FFN = _bricks["FFN"]
 
 __all__ = [
@@ -151,6 +153,8 @@ __all__ = [
     "Dropout",
     "Scale",
     "GeneralizedAttention",
+    "PatchEmbed",
+    "AdaptivePadding",
     "FFN",
     "BaseInit",
     "BaseModule",

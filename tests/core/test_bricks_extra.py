@@ -122,3 +122,13 @@ def test_ffn_renames_deprecated_arguments_with_upstreams_warning() -> None:
     x = torch.randn(2, 3, 4)
     with pytest.warns(DeprecationWarning, match='"residual" is deprecated in `FFN.forward`'):
         assert torch.equal(ffn.eval()(x, residual=x), ffn(x, identity=x))
+
+
+@pytest.mark.parametrize("lib", [mminit, mmcv1])
+def test_patch_embed_pads_adaptively_and_reports_its_output_size(lib: object) -> None:
+    embed = lib.PatchEmbed(in_channels=3, embed_dims=8, kernel_size=4, stride=4, input_size=10)  # type: ignore[attr-defined]
+    assert isinstance(embed, lib.BaseModule) and embed.init_out_size == (3, 3)  # type: ignore[attr-defined]
+    x, size = embed(torch.randn(2, 3, 10, 10))
+    assert x.shape == (2, 9, 8) and size == (3, 3)
+    with pytest.raises(AssertionError, match="padding must be one of"):
+        lib.AdaptivePadding(padding="valid")  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from ._flavour import BricksFlavour
 from ._plugin import make_plugin_builders
 from ._registry import LayerRegistry
 from ._tables import BUILTIN, KINDS, merged_builtins
-from ._transformer import LayerScale, make_ffn
+from ._transformer import AdaptivePadding, LayerScale, make_ffn, make_patch_embed
 
 __all__ = ["MMCV1_REGISTRY_NAMES", "make_bricks_api"]
 
@@ -59,6 +59,9 @@ def make_bricks_api(flavour: BricksFlavour, base_module: type, sequential: type,
         flavour, plugins, dropouts, module_name)
     names["FFN"] = make_ffn(base_module, sequential, builders.build_activation_layer,
                             names["build_dropout"], flavour.layer_scale, module_name)
+    names["PatchEmbed"] = make_patch_embed(base_module, builders.build_conv_layer,
+                                           builders.build_norm_layer, upstream, module_name)
+    names["AdaptivePadding"] = AdaptivePadding
     if flavour.layer_scale:  # mmcv 2.x only
         names["LayerScale"] = LayerScale
     if flavour.shared_table:  # mmcv 2.x registers FFN in MODELS (mmcv 1.x: FEEDFORWARD_NETWORK)

@@ -1,4 +1,5 @@
-"""``FFN`` (the transformer feed-forward block) and ``LayerScale``, made once per flavour.
+"""``FFN`` (the transformer feed-forward block), ``PatchEmbed``, ``AdaptivePadding`` and
+``LayerScale``, made once per flavour (``PatchEmbed`` is the same in both).
 
 Written for mminit from upstream's documented behaviour.  ``FFN`` is a
 ``BaseModule`` of its flavour (its ``init_cfg`` runs through mminit's init
@@ -14,19 +15,22 @@ Both rename the deprecated ``dropout``/``add_residual`` arguments (and
 from __future__ import annotations
 
 import functools
+import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._errors import InvalidBrickArg
 from ._layers import Linear
 
-__all__ = ["LayerScale", "make_ffn"]
+__all__ = ["AdaptivePadding", "LayerScale", "make_ffn", "make_patch_embed", "to_2tuple"]
 
 _DATA_FORMATS = ("channels_last", "channels_first")
+_PAD_MODES = ("same", "corner")
 
 
 class LayerScale(nn.Module):
@@ -180,4 +184,117 @@ def make_ffn(base_module: type, sequential: type, build_activation_layer: Callab
         "_ffn_build_dropout": staticmethod(build_dropout),
         "__init__": _ffn_init_mmcv2 if layer_scale else _ffn_init_mmcv1,
         "forward": _ffn_forward,
+    })
+
+
+def to_2tuple(value: Any) -> Any:
+    """``value`` itself when iterable, else ``(value, value)`` (upstream's ``to_2tuple``)."""
+    if isinstance(value, Iterable):
+        return value
+    return (value, value)
+
+
+class AdaptivePadding(nn.Module):
+    """Pads the input so a conv of ``kernel_size``/``stride``/``dilation`` covers it
+    entirely: ``'corner'`` pads bottom-right, ``'same'`` pads both sides evenly.
+
+    Examples:
+        >>> AdaptivePadding(kernel_size=16, stride=16)(torch.randn(1, 3, 20, 20)).shape
+        torch.Size([1, 3, 32, 32])
+    """
+
+    def __init__(self, kernel_size: Any = 1, stride: Any = 1, dilation: Any = 1,
+                 padding: str = "corner") -> None:
+        super().__init__()
+        if padding not in _PAD_MODES:
+            raise InvalidBrickArg(f"AdaptivePadding: padding must be one of {_PAD_MODES}, got {padding!r}")
+        self.padding = padding
+        self.kernel_size = to_2tuple(kernel_size)
+        self.stride = to_2tuple(stride)
+        self.dilation = to_2tuple(dilation)
+
+    def get_pad_shape(self, input_shape: Any) -> tuple[int, int]:
+        """``(pad_h, pad_w)`` for an input of ``(height, width)``."""
+        input_h, input_w = input_shape
+        kernel_h, kernel_w = self.kernel_size
+        stride_h, stride_w = self.stride
+        output_h = math.ceil(input_h / stride_h)
+        output_w = math.ceil(input_w / stride_w)
+        pad_h = max((output_h - 1) * stride_h + (kernel_h - 1) * self.dilation[0] + 1 - input_h, 0)
+        pad_w = max((output_w - 1) * stride_w + (kernel_w - 1) * self.dilation[1] + 1 - input_w, 0)
+        return pad_h, pad_w
+
+    def forward(self, x: Tensor) -> Tensor:
+        pad_h, pad_w = self.get_pad_shape(x.size()[-2:])
+        if pad_h > 0 or pad_w > 0:
+            if self.padding == "corner":
+                x = F.pad(x, [0, pad_w, 0, pad_h])
+            else:
+                x = F.pad(x, [pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2])
+        return x
+
+
+def _patch_embed_init(self: Any, in_channels: int = 3, embed_dims: int = 768, conv_type: str = "Conv2d",
+                      kernel_size: Any = 16, stride: Any = 16, padding: Any = "corner", dilation: Any = 1,
+                      bias: bool = True, norm_cfg: dict | None = None, input_size: Any = None,
+                      init_cfg: Any = None) -> None:
+    self._pe_base.__init__(self, init_cfg=init_cfg)
+    self.embed_dims = embed_dims
+    if stride is None:
+        stride = kernel_size
+    kernel_size, stride, dilation = to_2tuple(kernel_size), to_2tuple(stride), to_2tuple(dilation)
+    if isinstance(padding, str):
+        self.adaptive_padding = AdaptivePadding(kernel_size=kernel_size, stride=stride,
+                                                dilation=dilation, padding=padding)
+        padding = 0
+    else:
+        self.adaptive_padding = None
+    padding = to_2tuple(padding)
+    self.projection = self._pe_build_conv(
+        {"type": conv_type}, in_channels=in_channels, out_channels=embed_dims,
+        kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, bias=bias)
+    self.norm = None if norm_cfg is None else self._pe_build_norm(norm_cfg, embed_dims)[1]
+    self.init_input_size = self.init_out_size = None
+    if input_size:
+        input_size = to_2tuple(input_size)
+        self.init_input_size = input_size
+        if self.adaptive_padding:
+            pad_h, pad_w = self.adaptive_padding.get_pad_shape(input_size)
+            input_size = (input_size[0] + pad_h, input_size[1] + pad_w)
+        self.init_out_size = tuple(
+            (input_size[i] + 2 * padding[i] - dilation[i] * (kernel_size[i] - 1) - 1) // stride[i] + 1
+            for i in (0, 1))
+
+
+def _patch_embed_forward(self: Any, x: Tensor) -> tuple[Tensor, tuple[int, int]]:
+    """``(patches, (out_h, out_w))``: patches are ``(N, out_h * out_w, embed_dims)``."""
+    if self.adaptive_padding:
+        x = self.adaptive_padding(x)
+    x = self.projection(x)
+    out_size = (x.shape[2], x.shape[3])
+    x = x.flatten(2).transpose(1, 2)
+    if self.norm is not None:
+        x = self.norm(x)
+    return x, out_size
+
+
+_patch_embed_init.__name__, _patch_embed_init.__qualname__ = "__init__", "PatchEmbed.__init__"
+
+_PE_DOC = """Image to patch embedding, as {upstream}'s: a conv (``conv_type``, kernel =
+stride = patch size) after optional :class:`AdaptivePadding` (``padding`` a str),
+then flattening and an optional norm.  A ``BaseModule`` (``init_cfg``).
+
+Examples:
+    >>> x, size = PatchEmbed(in_channels=3, embed_dims=8, kernel_size=4)(torch.randn(1, 3, 8, 8))
+"""
+
+
+def make_patch_embed(base_module: type, build_conv_layer: Callable[..., nn.Module],
+                     build_norm_layer: Callable[..., Any], upstream: str, module_name: str) -> type:
+    """The flavour's ``PatchEmbed``: a subclass of ``base_module`` using its builders."""
+    return type("PatchEmbed", (base_module,), {
+        "__module__": module_name, "__qualname__": "PatchEmbed", "__doc__": _PE_DOC.format(upstream=upstream),
+        "_pe_base": base_module, "_pe_build_conv": staticmethod(build_conv_layer),
+        "_pe_build_norm": staticmethod(build_norm_layer),
+        "__init__": _patch_embed_init, "forward": _patch_embed_forward,
     })

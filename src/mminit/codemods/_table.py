@@ -422,12 +422,14 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
     ("mmcv.cnn.bricks.swish", "ACTIVATION_LAYERS"): MMCV1,
     ("mmcv.cnn.bricks.swish", "Swish"): MMCV1,
     # mmcv.cnn.bricks.transformer
+    ("mmcv.cnn.bricks.transformer", "AdaptivePadding"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "build_activation_layer"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "build_conv_layer"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "build_dropout"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "build_norm_layer"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "FFN"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "Linear"): MMCV1,
+    ("mmcv.cnn.bricks.transformer", "PatchEmbed"): MMCV1,
     # mmcv.cnn.bricks.upsample
     ("mmcv.cnn.bricks.upsample", "build_upsample_layer"): MMCV1,
     ("mmcv.cnn.bricks.upsample", "PixelShufflePack"): MMCV1,
