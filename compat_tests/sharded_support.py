@@ -14,8 +14,9 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from benchmarks.procmem import reset_hwm as _reset_hwm

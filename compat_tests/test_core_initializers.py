@@ -208,9 +208,9 @@ def test_custom_initializer_matches_upstream(flavour):
         class Halves(L.BaseInit):
             def __call__(self, module):
                 for m in module.modules():
-                    if self.wholemodule or type(m).__name__ in self.layer:
-                        if getattr(m, "weight", None) is not None:
-                            nn.init.constant_(m.weight, 0.5)
+                    if ((self.wholemodule or type(m).__name__ in self.layer)
+                            and getattr(m, "weight", None) is not None):
+                        nn.init.constant_(m.weight, 0.5)
                 if hasattr(module, "_params_init_info"):
                     L.update_init_info(module, init_info="halves")
 

@@ -13,13 +13,15 @@ FLAVOURS = requested_flavours()
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_records_land_on_upstream_logger(flavour):
     if flavour == "mmengine":
-        import mminit as ours
         from mmengine.logging import MMLogger
+
+        import mminit as ours
 
         upstream_logger = MMLogger.get_instance("mminit_compat_run", log_level="INFO")
     else:
-        import mminit.mmcv1 as ours
         from mmcv.utils import get_logger
+
+        import mminit.mmcv1 as ours
 
         upstream_logger = get_logger("mmcv")
     with recording(upstream_logger) as records:

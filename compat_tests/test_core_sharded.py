@@ -205,6 +205,6 @@ def test_sharded_pretrained_peak_memory_per_rank_excludes_the_full_model(tmp_pat
 def test_sharded_init_names_what_it_expects():
     import mminit
 
-    with pytest.raises(TypeError, match=r"sharded_init\(\) expects the model \(an nn.Module\), got str"):
-        with mminit.sharded_init("model"):  # type: ignore[arg-type]
-            pass
+    with (pytest.raises(TypeError, match=r"sharded_init\(\) expects the model \(an nn.Module\), got str"),
+          mminit.sharded_init("model")):  # type: ignore[arg-type]
+        pass

@@ -11,9 +11,10 @@ from __future__ import annotations
 import importlib
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, Callable, Optional
+from typing import Any
 
 import torch
 
@@ -46,7 +47,7 @@ def _upstream(flavour: str) -> SimpleNamespace:
             if hasattr(mod, name):
                 setattr(ns, name, getattr(mod, name))
                 break
-    ns.REGISTRY = getattr(mods[1], "WEIGHT_INITIALIZERS", None) or getattr(mods[1], "INITIALIZERS")
+    ns.REGISTRY = getattr(mods[1], "WEIGHT_INITIALIZERS", None) or mods[1].INITIALIZERS
     ns.side = "upstream"
     return ns
 
@@ -66,26 +67,25 @@ class Outcome:
     state: dict[str, torch.Tensor] = field(default_factory=dict)
     records: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
-    exc_type: Optional[type] = None
-    exc: Optional[BaseException] = None
+    exc_type: type | None = None
+    exc: BaseException | None = None
     value: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def run(fn: Callable[[], Any], seed: int = 0, model: Optional[Callable[[], torch.nn.Module]] = None) -> Outcome:
+def run(fn: Callable[[], Any], seed: int = 0, model: Callable[[], torch.nn.Module] | None = None) -> Outcome:
     """Run ``fn()`` (or build ``model()``, reseed and call its ``init_weights``)."""
     out = Outcome()
     capture = LogCapture()  # the suite's capture: every logger upstream or mminit writes to
     torch.manual_seed(seed)
     built = model() if model is not None else None
     torch.manual_seed(seed + 1)
-    with capture.capture() as records:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                out.value = fn(built) if built is not None else fn()
-            except Exception as exc:  # noqa: BLE001 - the type is what we compare
-                out.exc_type, out.exc = type(exc), exc
+    with capture.capture() as records, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out.value = fn(built) if built is not None else fn()
+        except Exception as exc:  # noqa: BLE001 - the type is what we compare
+            out.exc_type, out.exc = type(exc), exc
     out.records = list(records)
     out.warnings = [(w.category.__name__, str(w.message)) for w in caught]
     if built is not None:

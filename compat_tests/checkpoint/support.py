@@ -85,7 +85,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # keep test output clean
         pass
 
-    def do_GET(self) -> None:  # noqa: C901 - one branch per mode
+    def do_GET(self) -> None:
         server = cast(_Server, self.server)
         server.hits[self.path] += 1
         route = server.routes.get(self.path)

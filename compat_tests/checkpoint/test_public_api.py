@@ -16,11 +16,11 @@ import logging
 import re
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import torch
@@ -45,7 +45,7 @@ class Sides:
 def sides(flavour_name: str) -> Sides:
     try:
         theirs = importlib.import_module(UPSTREAM_PUBLIC[flavour_name])
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any import failure means the upstream is unusable
         missing_upstream(f"{UPSTREAM_PUBLIC[flavour_name]} is not importable ({exc})")
     return Sides(theirs, importlib.import_module(PUBLIC_MODULE[flavour_name]))
 
@@ -111,7 +111,7 @@ def run(capsys: pytest.CaptureFixture[str], call: Callable[[nn.Module, logging.L
         warnings.simplefilter("always")
         try:
             returned = call(model, logger)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the error is the observation compared
             error = (type(exc).__name__, str(exc))
     logger.removeHandler(handler)
     warned = [(w.category.__name__, str(w.message)) for w in caught
@@ -417,7 +417,7 @@ def test_deprecated_zoo_name_warns_like_upstream(flavour_name: str, sides: Sides
     mine = run(capsys, via(sides.mine, "mm"), fresh())
     # MMLogger's console handler drops a repeated warning (its duplicate filter), so
     # its lines are left out of stdout; the records themselves are compared.
-    console = re.compile(r"^\d\d/\d\d \d\d:\d\d:\d\d - mmengine - .*\n", re.M)
+    console = re.compile(r"^\d\d/\d\d \d\d:\d\d:\d\d - mmengine - .*\n", re.MULTILINE)
     theirs.stdout = console.sub("", theirs.stdout.replace(str(tmp_path / "up"), "<HOME>"))
     mine.stdout = console.sub("", mine.stdout.replace(str(tmp_path / "mm"), "<HOME>"))
     assert_same(theirs, mine)

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal
 
 FlavourName = Literal["mmengine", "mmcv1"]
 
-__all__ = ["Flavour", "MMENGINE", "MMCV1", "FlavourName"]
+__all__ = ["MMCV1", "MMENGINE", "Flavour", "FlavourName"]
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class Flavour:
     mean_on_cpu: bool
     is_init_settable: bool
     uniform_defaults: tuple[float, float]
-    pretrained_map_location: Optional[str]
+    pretrained_map_location: str | None
     registry_scope: str
     build_scoped: bool
     build_prefixes_errors: bool
@@ -102,11 +102,11 @@ class Flavour:
     logs_to_mmlogger: bool
     deprecation_report: Literal["log", "warn"]
     checkpoint_load_message: str
-    checkpoint_default_logger: Optional[str]
+    checkpoint_default_logger: str | None
     state_dict_per_child: bool
     mismatch_via_print_log: bool
     model_wrapper_check: tuple[str, str]
-    tta_wrapper_class: Optional[tuple[str, str]]
+    tta_wrapper_class: tuple[str, str] | None
     zoo_home_env: str
     zoo_home_dir: str
     torchvision_enum_names: bool

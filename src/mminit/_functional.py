@@ -17,10 +17,10 @@ from ._fills import FillSpec, fill_module, trunc_normal_draw, trunc_normal_trans
 
 __all__ = [
     "Distribution",
-    "check_distribution",
     "FanMode",
     "bias_init_with_prob",
     "caffe2_xavier_init",
+    "check_distribution",
     "constant_init",
     "kaiming_init",
     "normal_init",

@@ -24,7 +24,6 @@ otherwise (``nn.Parameter(torch.randn(...))``, buffers filled from
 from __future__ import annotations
 
 import warnings
-from typing import Union
 
 import torch
 from torch import Tensor, nn
@@ -71,7 +70,7 @@ def _named_tensors(model: nn.Module) -> dict[str, Tensor]:
 
 
 def materialize(
-    model: nn.Module, device: Union[str, torch.device, None] = "cpu", *, warn: bool = True,
+    model: nn.Module, device: str | torch.device | None = "cpu", *, warn: bool = True,
 ) -> tuple[str, ...]:
     """Allocate ``model``'s meta tensors on ``device`` and replay construction-time init.
 

@@ -31,14 +31,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import inspect
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 
-__all__ = ["NameKeyed", "RANDOM_INPLACE", "RandomCall", "active_name_keyed", "name_keyed", "random_call"]
+__all__ = ["RANDOM_INPLACE", "NameKeyed", "RandomCall", "active_name_keyed", "name_keyed", "random_call"]
 
 RANDOM_INPLACE: frozenset[Callable[..., Any]] = frozenset({
     Tensor.uniform_, Tensor.normal_, Tensor.bernoulli_, Tensor.random_, Tensor.exponential_,
@@ -80,7 +81,7 @@ class RandomCall:
         self._positional = positional
 
     @property
-    def generator(self) -> Optional[torch.Generator]:
+    def generator(self) -> torch.Generator | None:
         gen = self._given.get("generator")
         return gen if isinstance(gen, torch.Generator) else None
 
@@ -88,7 +89,7 @@ class RandomCall:
         """The fill's arguments (the initializer) as stable text, the generator left out."""
         return ", ".join(f"{k}={v!r}" for k, v in self._given.items() if k != "generator")
 
-    def run(self, target: Tensor, generator: Optional[torch.Generator]) -> Any:
+    def run(self, target: Tensor, generator: torch.Generator | None) -> Any:
         """Call the fill on ``target`` (with ``generator`` when given)."""
         given = dict(self._given)
         if generator is not None:
@@ -99,7 +100,7 @@ class RandomCall:
         return self.func(tensor=target, **given)
 
 
-def random_call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Optional[RandomCall]:
+def random_call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> RandomCall | None:
     """``func(*args, **kwargs)`` as a :class:`RandomCall` if it is a random fill of a tensor."""
     if func in RANDOM_INPLACE:
         if not args or not isinstance(args[0], Tensor):
@@ -120,14 +121,14 @@ def random_call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
         return None
     return RandomCall(func, target, dict(bound.arguments), positional=False)
 
-_ACTIVE: ContextVar[Optional["NameKeyed"]] = ContextVar("mminit_name_keyed", default=None)
+_ACTIVE: ContextVar[NameKeyed | None] = ContextVar("mminit_name_keyed", default=None)
 
 
 def _is_dtensor(t: Tensor) -> bool:
     return type(t).__name__ == "DTensor" and hasattr(t, "to_local")
 
 
-def _storage_key(t: Tensor) -> Optional[tuple[int, int, tuple[int, ...]]]:
+def _storage_key(t: Tensor) -> tuple[int, int, tuple[int, ...]] | None:
     if _is_dtensor(t):
         t = t.to_local()  # type: ignore[attr-defined]
     if t.is_meta:
@@ -163,7 +164,7 @@ class NameKeyed:
                 names.setdefault(key, name)
         self._names = names
 
-    def name_of(self, t: Tensor) -> Optional[str]:
+    def name_of(self, t: Tensor) -> str | None:
         """The qualified name of the model tensor ``t`` is (or views whole), else ``None``."""
         key = _storage_key(t)
         if key is None:
@@ -184,7 +185,7 @@ class NameKeyed:
         gen.manual_seed(int.from_bytes(digest, "little") & 0x7FFF_FFFF_FFFF_FFFF)
         return gen
 
-    def keyed_generator(self, call: RandomCall) -> Optional[torch.Generator]:
+    def keyed_generator(self, call: RandomCall) -> torch.Generator | None:
         """The generator for ``call`` if it is a keyed draw (a model tensor, no generator given)."""
         if call.generator is not None:
             return None
@@ -201,7 +202,7 @@ class _KeyedMode(TorchFunctionMode):
         self.state = state
 
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
-                           kwargs: Optional[dict[str, Any]] = None) -> Any:
+                           kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = dict(kwargs or {})
         call = random_call(func, args, kwargs)
         if call is not None and not _is_dtensor(call.target):  # sharded_init keys DTensors
@@ -211,7 +212,7 @@ class _KeyedMode(TorchFunctionMode):
         return func(*args, **kwargs)
 
 
-def active_name_keyed() -> Optional[NameKeyed]:
+def active_name_keyed() -> NameKeyed | None:
     """The innermost active ``name_keyed`` block's state, if any."""
     return _ACTIVE.get()
 

@@ -56,7 +56,7 @@ class Helper:
 def _error_of(fn, *args, **kwargs) -> BaseException:
     try:
         fn(*args, **kwargs)
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - returns whatever it raised, for the test to inspect
         return exc
     raise AssertionError("expected an exception")
 

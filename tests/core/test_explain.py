@@ -227,7 +227,7 @@ def bad():
 
 def _cli(tmp_path, *args):
     (tmp_path / "explain_factory_mod.py").write_text(_FACTORY)
-    return subprocess.run([sys.executable, "-m", "mminit", "explain", *args], cwd=tmp_path,
+    return subprocess.run([sys.executable, "-m", "mminit", "explain", *args], check=False, cwd=tmp_path,
                           capture_output=True, text=True, env={"PYTHONPATH": str(tmp_path), "PATH": ""},
                           timeout=300)
 

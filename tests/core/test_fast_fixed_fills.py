@@ -13,9 +13,8 @@ import warnings
 
 import pytest
 import torch
-from torch import nn
-
 from compat_tests.libs import LogCapture
+from torch import nn
 
 import mminit
 import mminit.mmcv1

@@ -11,7 +11,6 @@ import random
 import warnings
 
 import pytest
-
 from compat_tests.builder import write_checkpoints
 from compat_tests.differential import run_side
 from compat_tests.generator import generate_case

@@ -116,12 +116,11 @@ def test_draws_into_other_tensors_are_counted_not_keyed():
 
 @pytest.mark.parametrize("bad", ["0", 1.5, None, True])
 def test_seed_must_be_int(bad):
-    with pytest.raises(TypeError, match="seed must be an int"):
-        with mminit.name_keyed(nn.Linear(2, 2), seed=bad):
-            pass
+    with pytest.raises(TypeError, match="seed must be an int"), mminit.name_keyed(nn.Linear(2, 2), seed=bad):
+        pass
 
 
 def test_model_must_be_module():
-    with pytest.raises(TypeError, match="expects an nn.Module, got dict"):
-        with mminit.name_keyed({}, seed=0):  # type: ignore[arg-type]
-            pass
+    with pytest.raises(TypeError, match="expects an nn.Module, got dict"), \
+            mminit.name_keyed({}, seed=0):  # type: ignore[arg-type]
+        pass
