@@ -23,11 +23,12 @@ from compat_tests.bricks.generator import _act_cfg, _norm_cfg
 __all__ = ["EXTRA_NAMES", "build_extra", "generate_extra_case", "load_extras"]
 
 EXTRA_NAMES = ("DepthwiseSeparableConvModule", "NonLocal1d", "NonLocal2d", "NonLocal3d",
-               "ContextBlock", "GeneralizedAttention", "FFN", "PatchEmbed", "AdaptivePadding", "Scale", "DropPath", "Dropout", "build_plugin_layer", "build_dropout")
+               "ContextBlock", "GeneralizedAttention", "FFN", "PatchEmbed", "AdaptivePadding", "PatchMerging", "Scale", "DropPath", "Dropout", "build_plugin_layer", "build_dropout")
 #: where mmcv (1.7.2 and 2.2.0 alike) binds each name
 _MMCV_HOME = {"DropPath": "mmcv.cnn.bricks", "Dropout": "mmcv.cnn.bricks",
               "build_dropout": "mmcv.cnn.bricks.drop", "FFN": "mmcv.cnn.bricks.transformer",
               "PatchEmbed": "mmcv.cnn.bricks.transformer", "AdaptivePadding": "mmcv.cnn.bricks.transformer",
+              "PatchMerging": "mmcv.cnn.bricks.transformer",
               "LayerScale": "mmcv.cnn.bricks"}
 _NL_MODES = ["embedded_gaussian", "gaussian", "dot_product", "concatenation"]
 
@@ -195,6 +196,26 @@ def _patch_embed_case(r: random.Random) -> dict[str, Any]:
     return {"kind": "patch_embed", "kwargs": kw, "input": [2, cin, r.randint(5, 9), r.randint(5, 9)]}
 
 
+def _patch_merging_case(r: random.Random) -> dict[str, Any]:
+    cin, h, w = r.randint(1, 3), r.randint(2, 6), r.randint(2, 6)
+    kw: dict[str, Any] = {"in_channels": cin, "out_channels": r.randint(1, 6)}
+    draws: dict[str, Any] = {
+        "kernel_size": lambda: r.choice([2, 3, [2, 1]]),
+        "stride": lambda: r.choice([None, 0, 1, 2]),
+        "padding": lambda: r.choice(["corner", "same", 0, 1]),
+        "dilation": lambda: r.choice([1, 2]),
+        "bias": lambda: r.random() < 0.5,
+        "norm_cfg": lambda: r.choice([None, {"type": "LN", "eps": 1e-6}, {"type": "BN1d"}]),
+        "init_cfg": lambda: r.choice([None, {"type": "TruncNormal", "std": 0.02, "layer": "Linear"},
+                                      {"type": "Constant", "val": 0.5, "layer": ["Linear", "LayerNorm"]}]),
+    }
+    for key, draw in draws.items():
+        if r.random() < 0.5:
+            kw[key] = draw()
+    size: Any = [h, w] if r.random() < 0.9 else r.choice([[h, w + 1], h * w])
+    return {"kind": "patch_merging", "kwargs": kw, "forward_flags": [size], "input": [2, h * w, cin]}
+
+
 def _adaptive_padding_case(r: random.Random) -> dict[str, Any]:
     kw = {"kernel_size": r.choice([1, 3, 4, [2, 5]]), "stride": r.choice([1, 2, 3]),
           "dilation": r.choice([1, 2]), "padding": r.choice(["corner", "same"] if r.random() < 0.95 else ["zero"])}
@@ -277,9 +298,10 @@ def generate_extra_case(flavour: str, seed: int, index: int) -> dict[str, Any]:
     """The ``index``-th extras case of run ``seed`` for ``flavour``."""
     r = random.Random(f"extras:{seed}:{index}")
     kind = r.choices(["dsc", "nonlocal", "context", "scale", "drop", "plugin", "extra_parent",
-                      "registry_build", "attention", "ffn", "layer_scale", "patch_embed", "adaptive_padding"],
+                      "registry_build", "attention", "ffn", "layer_scale", "patch_embed", "adaptive_padding",
+                      "patch_merging"],
                      weights=[22, 24, 14, 5, 12, 13, 10, 6 if flavour == "mmcv1" else 0, 20, 20,
-                              4 if flavour == "mmengine" else 0, 16, 5])[0]
+                              4 if flavour == "mmengine" else 0, 16, 5, 14])[0]
     if kind == "dsc":
         case = _dsc_case(r, flavour)
     elif kind == "nonlocal":
@@ -303,6 +325,8 @@ def generate_extra_case(flavour: str, seed: int, index: int) -> dict[str, Any]:
         case = _patch_embed_case(r)
     elif kind == "adaptive_padding":
         case = _adaptive_padding_case(r)
+    elif kind == "patch_merging":
+        case = _patch_merging_case(r)
     elif kind == "layer_scale":
         fmt = r.choice(["channels_last", "channels_first"] if r.random() < 0.95 else ["nhwc"])
         case = {"kind": "layer_scale", "kwargs": {"dim": 3, "data_format": fmt, "inplace": r.random() < 0.5,
@@ -357,6 +381,8 @@ def build_extra(case: dict[str, Any], lib: Any) -> Any:
         return lib.PatchEmbed(**kw)
     if kind == "adaptive_padding":
         return lib.AdaptivePadding(**kw)
+    if kind == "patch_merging":
+        return lib.PatchMerging(**kw)
     if kind == "layer_scale":
         return lib.LayerScale(**kw)
     if kind == "context":

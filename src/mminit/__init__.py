@@ -60,6 +60,7 @@ __all__ = [
     "GeneralizedAttention",
     "PatchEmbed",
     "AdaptivePadding",
+    "PatchMerging",
     "FFN",
     "LayerScale",
     "BaseInit",

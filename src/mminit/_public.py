@@ -99,6 +99,7 @@ Scale = _bricks["Scale"]
 GeneralizedAttention = _bricks["GeneralizedAttention"]
 PatchEmbed = _bricks["PatchEmbed"]
 AdaptivePadding = _bricks["AdaptivePadding"]
+PatchMerging = _bricks["PatchMerging"]
 FFN = _bricks["FFN"]
 LayerScale = _bricks["LayerScale"]
 
@@ -145,6 +146,7 @@ __all__ = [
     "GeneralizedAttention",
     "PatchEmbed",
     "AdaptivePadding",
+    "PatchMerging",
     "FFN",
     "LayerScale",
     "BaseInit",

@@ -104,6 +104,7 @@ Scale = _bricks["Scale"]
 GeneralizedAttention = _bricks["GeneralizedAttention"]
 PatchEmbed = _bricks["PatchEmbed"]
 AdaptivePadding = _bricks["AdaptivePadding"]
+PatchMerging = _bricks["PatchMerging"]
 FFN = _bricks["FFN"]
 
 __all__ = [
@@ -155,6 +156,7 @@ __all__ = [
     "GeneralizedAttention",
     "PatchEmbed",
     "AdaptivePadding",
+    "PatchMerging",
     "FFN",
     "BaseInit",
     "BaseModule",

@@ -132,3 +132,12 @@ def test_patch_embed_pads_adaptively_and_reports_its_output_size(lib: object) ->
     assert x.shape == (2, 9, 8) and size == (3, 3)
     with pytest.raises(AssertionError, match="padding must be one of"):
         lib.AdaptivePadding(padding="valid")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("lib", [mminit, mmcv1])
+def test_patch_merging_halves_the_map(lib: object) -> None:
+    merge = lib.PatchMerging(in_channels=3, out_channels=6)  # type: ignore[attr-defined]
+    x, size = merge(torch.randn(2, 5 * 4, 3), (5, 4))
+    assert x.shape == (2, 3 * 2, 6) and size == (3, 2)  # corner padding: 5 -> 6 rows
+    with pytest.raises(AssertionError, match="wrong size"):
+        merge(torch.randn(2, 7, 3), (5, 4))

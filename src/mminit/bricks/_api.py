@@ -13,7 +13,13 @@ from ._flavour import BricksFlavour
 from ._plugin import make_plugin_builders
 from ._registry import LayerRegistry
 from ._tables import BUILTIN, KINDS, merged_builtins
-from ._transformer import AdaptivePadding, LayerScale, make_ffn, make_patch_embed
+from ._transformer import (
+    AdaptivePadding,
+    LayerScale,
+    make_ffn,
+    make_patch_embed,
+    make_patch_merging,
+)
 
 __all__ = ["MMCV1_REGISTRY_NAMES", "make_bricks_api"]
 
@@ -61,6 +67,7 @@ def make_bricks_api(flavour: BricksFlavour, base_module: type, sequential: type,
                             names["build_dropout"], flavour.layer_scale, module_name)
     names["PatchEmbed"] = make_patch_embed(base_module, builders.build_conv_layer,
                                            builders.build_norm_layer, upstream, module_name)
+    names["PatchMerging"] = make_patch_merging(base_module, builders.build_norm_layer, upstream, module_name)
     names["AdaptivePadding"] = AdaptivePadding
     if flavour.layer_scale:  # mmcv 2.x only
         names["LayerScale"] = LayerScale

@@ -1,5 +1,6 @@
-"""``FFN`` (the transformer feed-forward block), ``PatchEmbed``, ``AdaptivePadding`` and
-``LayerScale``, made once per flavour (``PatchEmbed`` is the same in both).
+"""``FFN`` (the transformer feed-forward block), ``PatchEmbed``, ``PatchMerging``,
+``AdaptivePadding`` and ``LayerScale``, made once per flavour (``PatchEmbed`` and
+``PatchMerging`` are the same in both).
 
 Written for mminit from upstream's documented behaviour.  ``FFN`` is a
 ``BaseModule`` of its flavour (its ``init_cfg`` runs through mminit's init
@@ -17,7 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import torch
@@ -27,10 +28,12 @@ from torch import Tensor, nn
 from ._errors import InvalidBrickArg
 from ._layers import Linear
 
-__all__ = ["AdaptivePadding", "LayerScale", "make_ffn", "make_patch_embed", "to_2tuple"]
+__all__ = ["AdaptivePadding", "LayerScale", "make_ffn", "make_patch_embed", "make_patch_merging",
+           "to_2tuple"]
 
 _DATA_FORMATS = ("channels_last", "channels_first")
 _PAD_MODES = ("same", "corner")
+_LN = {"type": "LN"}
 
 
 class LayerScale(nn.Module):
@@ -297,4 +300,66 @@ def make_patch_embed(base_module: type, build_conv_layer: Callable[..., nn.Modul
         "_pe_base": base_module, "_pe_build_conv": staticmethod(build_conv_layer),
         "_pe_build_norm": staticmethod(build_norm_layer),
         "__init__": _patch_embed_init, "forward": _patch_embed_forward,
+    })
+
+
+def _patch_merging_init(self: Any, in_channels: int, out_channels: int, kernel_size: Any = 2,
+                        stride: Any = None, padding: Any = "corner", dilation: Any = 1, bias: bool = False,
+                        norm_cfg: dict | None = _LN, init_cfg: Any = None) -> None:
+    self._pm_base.__init__(self, init_cfg=init_cfg)
+    self.in_channels = in_channels
+    self.out_channels = out_channels
+    stride = stride if stride else kernel_size
+    kernel_size, stride, dilation = to_2tuple(kernel_size), to_2tuple(stride), to_2tuple(dilation)
+    if isinstance(padding, str):
+        self.adaptive_padding = AdaptivePadding(kernel_size=kernel_size, stride=stride,
+                                                dilation=dilation, padding=padding)
+        padding = 0
+    else:
+        self.adaptive_padding = None
+    padding = to_2tuple(padding)
+    self.sampler = nn.Unfold(kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride)
+    sample_dim = kernel_size[0] * kernel_size[1] * in_channels
+    self.norm = None if norm_cfg is None else self._pm_build_norm(norm_cfg, sample_dim)[1]
+    self.reduction = nn.Linear(sample_dim, out_channels, bias=bias)
+
+
+def _patch_merging_forward(self: Any, x: Tensor, input_size: Any) -> tuple[Tensor, tuple[int, int]]:
+    """Merge each ``kernel_size`` window of the ``(B, H*W, C)`` tokens of an ``input_size``
+    ``(H, W)`` map into one token; returns ``(tokens, (out_h, out_w))``."""
+    batch, length, channels = x.shape
+    if not isinstance(input_size, Sequence):
+        raise InvalidBrickArg(f"PatchMerging: Expect input_size is `Sequence` but get {input_size}")
+    h, w = input_size
+    if length != h * w:
+        raise InvalidBrickArg(f"PatchMerging: input feature has wrong size: {length} tokens for "
+                              f"input_size {tuple(input_size)} ({h * w} expected)")
+    x = x.view(batch, h, w, channels).permute([0, 3, 1, 2])
+    if self.adaptive_padding:
+        x = self.adaptive_padding(x)
+        h, w = x.shape[-2:]
+    x = self.sampler(x)
+    s = self.sampler
+    out_h = (h + 2 * s.padding[0] - s.dilation[0] * (s.kernel_size[0] - 1) - 1) // s.stride[0] + 1
+    out_w = (w + 2 * s.padding[1] - s.dilation[1] * (s.kernel_size[1] - 1) - 1) // s.stride[1] + 1
+    x = x.transpose(1, 2)
+    x = self.norm(x) if self.norm else x
+    return self.reduction(x), (out_h, out_w)
+
+
+_patch_merging_init.__name__, _patch_merging_init.__qualname__ = "__init__", "PatchMerging.__init__"
+
+_PM_DOC = """Merges neighbouring patch tokens (``nn.Unfold`` over ``kernel_size`` windows, an
+optional norm, a Linear to ``out_channels``), as {upstream}'s.  A ``BaseModule``.
+``forward(x, input_size)`` returns ``(tokens, (out_h, out_w))``.
+"""
+
+
+def make_patch_merging(base_module: type, build_norm_layer: Callable[..., Any], upstream: str,
+                       module_name: str) -> type:
+    """The flavour's ``PatchMerging``: a subclass of ``base_module`` using its ``build_norm_layer``."""
+    return type("PatchMerging", (base_module,), {
+        "__module__": module_name, "__qualname__": "PatchMerging", "__doc__": _PM_DOC.format(upstream=upstream),
+        "_pm_base": base_module, "_pm_build_norm": staticmethod(build_norm_layer),
+        "__init__": _patch_merging_init, "forward": _patch_merging_forward,
     })

@@ -430,6 +430,7 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
     ("mmcv.cnn.bricks.transformer", "FFN"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "Linear"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "PatchEmbed"): MMCV1,
+    ("mmcv.cnn.bricks.transformer", "PatchMerging"): MMCV1,
     # mmcv.cnn.bricks.upsample
     ("mmcv.cnn.bricks.upsample", "build_upsample_layer"): MMCV1,
     ("mmcv.cnn.bricks.upsample", "PixelShufflePack"): MMCV1,
