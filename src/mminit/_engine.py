@@ -41,7 +41,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import (
     Any,
-    Iterable,
     Iterator,
     NamedTuple,
     Optional,
@@ -147,6 +146,69 @@ def _scalar(x: Any) -> Any:
     return x.item() if isinstance(x, Tensor) else x
 
 
+_WALK_METHODS = ("named_parameters", "_named_members", "named_modules")
+
+#: module classes known to use ``nn.Module``'s own walk (``named_modules`` and friends)
+_PLAIN_WALK: set[type] = set()
+
+#: tree indexes one init builds at most; past that, each check walks its own subtree
+_MAX_INDEXES = 16
+
+
+def _plain_walk(cls: type) -> bool:
+    if cls in _PLAIN_WALK:
+        return True
+    if any(getattr(cls, n) is not getattr(nn.Module, n) for n in _WALK_METHODS):
+        return False
+    _PLAIN_WALK.add(cls)
+    return True
+
+
+class _NotATree(Exception):
+    """A module or parameter appears twice, or a class walks its own way."""
+
+
+class _TreeIndex(NamedTuple):
+    """Every module's ``named_parameters()`` as a slice of one pre-order list.
+
+    Only for a tree without shared modules or parameters: then a subtree's
+    parameters are exactly a contiguous run of the whole tree's pre-order.
+    """
+
+    params: list[Tensor]
+    spans: dict[int, tuple[nn.Module, int, int]]  # id(module): (module, start, end)
+    all_known: bool  # every parameter was in the table when the index was built
+
+
+def _tree_index(root: nn.Module, table: Any) -> _TreeIndex | None:
+    params: list[Tensor] = []
+    spans: dict[int, tuple[nn.Module, int, int]] = {}
+    seen: set[int] = set()
+
+    def visit(m: nn.Module) -> None:
+        if (type(m) not in _PLAIN_WALK and not _plain_walk(type(m))) or id(m) in spans:
+            raise _NotATree
+        start = len(params)
+        spans[id(m)] = (m, start, start)
+        for p in m._parameters.values():
+            if p is None:
+                continue
+            if id(p) in seen:
+                raise _NotATree
+            seen.add(id(p))
+            params.append(p)
+        for child in m._modules.values():
+            if child is not None:
+                visit(child)
+        spans[id(m)] = (m, start, len(params))
+
+    try:
+        visit(root)
+    except _NotATree:
+        return None
+    return _TreeIndex(params, spans, all(p in table for p in params))
+
+
 class InitEngine:
     """Bookkeeping for one top-level ``init_weights`` call (see the module docstring)."""
     def __init__(self, table: Any, root: Optional[nn.Module] = None) -> None:
@@ -159,10 +221,52 @@ class InitEngine:
         self._failed = False
         self._user_code: set[int] = set()
         self._watched: dict[int, list[tuple[Tensor, int]]] = {}
+        # The tree's parameters, indexed once and reused until code outside the engine
+        # runs (only such code can add, replace or move a parameter or module; the
+        # engine's own fills never do).
+        self._epoch = 0
+        self._index: _TreeIndex | None = None
+        self._index_epoch = -1
+        self._indexes = 0
         stats.engines += 1
+
+    def _outside(self) -> None:
+        """Code outside the engine may run (or has run): it may have changed the tree."""
+        self._epoch += 1
+
+    def _current_index(self) -> _TreeIndex | None:
+        if self._index_epoch != self._epoch and self.root is not None and self._indexes < _MAX_INDEXES:
+            self._indexes += 1
+            self._index = _tree_index(self.root, self.table)
+            self._index_epoch = self._epoch
+        return self._index if self._index_epoch == self._epoch else None
+
+    def _params_of(self, module: nn.Module) -> tuple[list[Tensor], bool]:
+        """What ``module.named_parameters()`` yields (the values), and whether all are
+        known to be in the table (``False``: not known either way)."""
+        index = self._current_index()
+        if index is not None:
+            span = index.spans.get(id(module))
+            if span is not None and span[0] is module:
+                return index.params[span[1]:span[2]], index.all_known
+        return [p for _, p in module.named_parameters()], False
+
+    def _tracked_params(self, module: nn.Module) -> list[Tensor]:
+        """The parameters of ``module``'s subtree that the table knows."""
+        params, known = self._params_of(module)
+        if known:
+            return params
+        table = self.table
+        return [p for p in params if p in table]
+
+    def _unknown(self, module: nn.Module, p: Tensor) -> None:
+        """Raise as upstream asserts: ``p``, of ``module``'s subtree, is missing from the table."""
+        name = next(n for n, q in module.named_parameters() if q is p)
+        check_known(name, p, module, self.table)
 
     def expect_user_code(self, module: nn.Module) -> None:
         """``module``'s own ``init_weights`` (starting with ``super()``) is about to run."""
+        self._outside()
         self._user_code.add(id(module))
 
     def expects_user_code(self, module: nn.Module) -> bool:
@@ -174,6 +278,7 @@ class InitEngine:
         version counters: settle those (their values before that code, as upstream's
         checks see them) and note their versions, so :meth:`user_code_done` marks only
         what it wrote."""
+        self._outside()
         targets = self._targets(module, params)
         self.settle_params(targets)
         self._ensure_baseline(targets)
@@ -181,7 +286,7 @@ class InitEngine:
 
     def _targets(self, module: nn.Module, params: Optional[list[Tensor]]) -> list[Tensor]:
         if params is None:
-            return [p for _, p in module.named_parameters() if p in self.table]
+            return self._tracked_params(module)
         return [p for p in params if p in self.table]
 
     def _watch_versions(self, module: nn.Module, params: list[Tensor]) -> None:
@@ -189,6 +294,7 @@ class InitEngine:
 
     def user_code_done(self, module: nn.Module) -> bool:
         """``module``'s own ``init_weights`` returned; ``True`` if its writes were watched."""
+        self._outside()
         self._user_code.discard(id(module))
         watched = self._watched.pop(id(module), None)
         if watched is None:
@@ -198,6 +304,7 @@ class InitEngine:
 
     def wrote(self, params: Sequence[Tensor]) -> None:
         """Code outside the engine wrote ``params`` (their version counters moved)."""
+        self._outside()
         for p in params:
             self.mark_written(p)
 
@@ -361,13 +468,16 @@ class InitEngine:
 
     def check(self, module: nn.Module, info: str) -> None:
         """``update_init_info(module, info)`` for the parameters written since their last check."""
-        self._check_params(module, module.named_parameters(), info)
+        params, known = self._params_of(module)
+        self._check_params(module, params, info, known)
 
-    def _check_params(self, module: nn.Module, named: Iterable[tuple[str, Tensor]], info: str) -> None:
+    def _check_params(self, module: nn.Module, params: Sequence[Tensor], info: str, known: bool = False) -> None:
         need: list[tuple[Tensor, _State]] = []
-        for name, p in named:
-            check_known(name, p, module, self.table)
-            st = self._states.get(id(p))
+        states, table = self._states, self.table
+        for p in params:
+            if not known and p not in table:
+                self._unknown(module, p)
+            st = states.get(id(p))
             if st is None or not st.dirty:
                 continue
             if st.lazy is not None and p._version != st.lazy.version:
@@ -391,7 +501,8 @@ class InitEngine:
                 engine, so no deferred value can be seen.
             what: what runs, for fast mode's report of what it could not drive.
         """
-        params = [p for _, p in module.named_parameters() if p in self.table]
+        self._outside()
+        params = self._tracked_params(module)
         self.settle_params(params)
         self._ensure_baseline(params)
         for p in params:
@@ -407,17 +518,19 @@ class InitEngine:
             if tokens is not None:
                 _ACTIVE.reset(tokens[0])
                 _EAGER_BLOCK.reset(tokens[1])
+            self._outside()
             self.foreign_wrote(module)
 
     def foreign_wrote(self, module: nn.Module) -> None:
         """Code outside the engine may have written ``module``'s subtree."""
-        for _, p in module.named_parameters():
-            if p in self.table:
-                self.mark_written(p)
+        self._outside()
+        for p in self._tracked_params(module):
+            self.mark_written(p)
 
     def settle(self, module: nn.Module) -> None:
         """Materialise ``module``'s subtree (code outside the engine is about to read it)."""
-        params = [p for _, p in module.named_parameters() if p in self.table]
+        self._outside()
+        params = self._tracked_params(module)
         self.settle_params(params)
         self._ensure_baseline(params)
 

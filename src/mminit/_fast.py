@@ -109,6 +109,7 @@ class FastInitEngine(InitEngine):
         :meth:`wrote` then forgets the pending fills of parameters it overwrote (the
         version counter moved), so no fill lands on top of the user's values.
         """
+        self._outside()
         targets = self._targets(module, params)
         pending = [p for p in targets if self._steps.get(id(p))]
         # the mean before the fills, for constants (what a later check compares with)
@@ -123,6 +124,7 @@ class FastInitEngine(InitEngine):
         super().wrote(params)
 
     def before_initializer(self, module: nn.Module, initializer: object) -> None:
+        self._outside()
         if isinstance(initializer, LoadsParameters):
             self.drop(initializer.loadable_params(module))  # don't fill what loads next
 
@@ -145,14 +147,15 @@ class FastInitEngine(InitEngine):
 
     def check(self, module: nn.Module, info: str) -> None:
         rest = []
-        for name, p in module.named_parameters():
+        params, known = self._params_of(module)
+        for p in params:
             steps = self._steps.get(id(p))
             if not steps:
-                rest.append((name, p))
+                rest.append(p)
             elif steps[-1].info is None:
                 steps[-1].info = info
                 self.mark_checked(p)
-        self._check_params(module, rest, info)
+        self._check_params(module, rest, info, known)  # a parameter with steps is in the table
 
     def _replay(self, p: Tensor, steps: list[_Step], final_mean: Any) -> None:
         """Apply the recorded checks to the table, as compat mode's would have gone."""

@@ -1,0 +1,130 @@
+"""The engine walks the module tree once, not once per check, with identical results.
+
+Every check (upstream's ``update_init_info``) needs its module's parameters.  The
+engine indexes the whole tree and slices it per module, re-indexing only after code
+outside the engine ran (a user's ``init_weights``, a custom initializer), and falls
+back to ``named_parameters()`` where the tree shares modules or parameters.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import torch
+from torch import nn
+
+import mminit
+from mminit._errors import InitInfoError
+
+TN = dict(type="TruncNormal", layer="Linear", std=0.02)
+LN = dict(type="Constant", layer="LayerNorm", val=1)
+
+
+class Block(mminit.BaseModule):
+    def __init__(self) -> None:
+        super().__init__([TN, LN])
+        self.fc = nn.Linear(4, 4)
+        self.ln = nn.LayerNorm(4)
+
+
+class Deep(mminit.BaseModule):
+    def __init__(self, depth: int = 8) -> None:
+        super().__init__([TN, LN])
+        self.blocks = mminit.ModuleList([Block() for _ in range(depth)], init_cfg=TN)
+
+
+class Shared(mminit.BaseModule):
+    """A module reachable twice and a tied parameter: no contiguous index exists."""
+
+    def __init__(self) -> None:
+        super().__init__([TN, LN])
+        self.a = Block()
+        self.b = mminit.Sequential(self.a, Block(), init_cfg=LN)
+        self.head = nn.Linear(4, 4)
+        self.tail = nn.Linear(4, 4)
+        self.tail.weight = self.head.weight
+
+
+class UserCode(mminit.BaseModule):
+    """User code after ``super()`` changes the tree: later checks must see it."""
+
+    def __init__(self, grow: str) -> None:
+        super().__init__(TN)
+        self.fc = nn.Linear(4, 4)
+        self.grow = grow
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if self.grow == "parameter":
+            self.extra = nn.Parameter(torch.zeros(2))
+        elif self.grow == "module":
+            self.extra_fc = nn.Linear(2, 2)
+        elif self.grow == "replace":
+            self.fc.weight = nn.Parameter(torch.ones(4, 4))
+        else:
+            nn.init.ones_(self.fc.weight)
+
+
+class Parent(mminit.BaseModule):
+    def __init__(self, grow: str) -> None:
+        super().__init__([TN, LN])
+        self.first = Block()
+        self.user = UserCode(grow)
+        self.last = Block()
+
+
+def _run(make, mode: str, caplog: pytest.LogCaptureFixture):
+    torch.manual_seed(0)
+    model = make()
+    torch.manual_seed(1)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="mminit"), mminit.init_mode(mode):
+        try:
+            model.init_weights()
+        except InitInfoError as exc:
+            return model, str(exc), []
+    return model, None, [r.getMessage() for r in caplog.records if r.name == "mminit"]
+
+
+def _same(make, caplog: pytest.LogCaptureFixture) -> None:
+    eager_model, eager_err, eager_dump = _run(make, "eager", caplog)
+    compat_model, compat_err, compat_dump = _run(make, "compat", caplog)
+    assert compat_err == eager_err
+    assert compat_dump == eager_dump
+    for (name, a), (_, b) in zip(eager_model.state_dict().items(), compat_model.state_dict().items()):
+        assert torch.equal(a, b), name
+
+
+def test_checks_do_not_walk_the_tree_each(monkeypatch: pytest.MonkeyPatch, caplog) -> None:
+    calls = []
+    original = nn.Module.named_parameters
+
+    def counting(self, *args, **kwargs):
+        calls.append(type(self).__name__)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(nn.Module, "named_parameters", counting)
+    _run(Deep, "eager", caplog)
+    eager = len(calls)
+    calls.clear()
+    _run(Deep, "compat", caplog)
+    # eager: a walk per check (30); compat: the table, the dump and the
+    # engine's one check of the meta device
+    assert eager >= 30
+    assert len(calls) <= 4, calls
+
+
+@pytest.mark.parametrize("make", [Deep, Shared], ids=["tree", "shared"])
+def test_compat_equals_eager(make, caplog) -> None:
+    _same(make, caplog)
+
+
+@pytest.mark.parametrize("grow", ["parameter", "module", "replace", "write"])
+def test_user_code_changing_the_tree_is_seen(grow: str, caplog) -> None:
+    _same(lambda: Parent(grow), caplog)
+    _, err, _ = _run(lambda: Parent(grow), "compat", caplog)
+    if grow == "write":
+        assert err is None
+    else:
+        assert err is not None and "Found a new Parameter named" in err
