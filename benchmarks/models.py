@@ -233,6 +233,7 @@ _BUILDERS: dict[str, Callable[..., nn.Module]] = {
     "resnet50": _resnet,
     "vit-b": _vit,
     "vit-l": _vit,
+    "vit-l-overhead": _vit,
     "tx-1b": _stack,
 }
 
@@ -255,6 +256,17 @@ FAMILIES: dict[str, dict[str, ModelSpec]] = {
         ),
         "small": ModelSpec(
             "vit-l", "ViT-like (small, deeper)", dict(dim=48, depth=3, hidden=192, patch=8, img=32, classes=10)
+        ),
+    },
+    # ViT-L's module tree with tiny tensors: the fills cost next to nothing, so the time is
+    # the init's Python bookkeeping (the regime of a GPU, where fills are asynchronous)
+    "vit-l-overhead": {
+        "full": ModelSpec(
+            "vit-l-overhead", "ViT-L tree, tiny dims (Python overhead)",
+            dict(dim=16, depth=24, hidden=32, patch=16, img=32, classes=10),
+        ),
+        "small": ModelSpec(
+            "vit-l-overhead", "ViT-L tree, tiny dims (small)", dict(dim=8, depth=3, hidden=16, patch=8, img=16, classes=10)
         ),
     },
     "tx-1b": {
