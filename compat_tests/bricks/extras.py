@@ -23,12 +23,13 @@ from compat_tests.bricks.generator import _act_cfg, _norm_cfg
 __all__ = ["EXTRA_NAMES", "build_extra", "generate_extra_case", "load_extras"]
 
 EXTRA_NAMES = ("DepthwiseSeparableConvModule", "NonLocal1d", "NonLocal2d", "NonLocal3d",
-               "ContextBlock", "GeneralizedAttention", "FFN", "PatchEmbed", "AdaptivePadding", "PatchMerging", "Scale", "DropPath", "Dropout", "build_plugin_layer", "build_dropout")
+               "ContextBlock", "GeneralizedAttention", "FFN", "PatchEmbed", "AdaptivePadding", "PatchMerging",
+               "MultiheadAttention", "Scale", "DropPath", "Dropout", "build_plugin_layer", "build_dropout")
 #: where mmcv (1.7.2 and 2.2.0 alike) binds each name
 _MMCV_HOME = {"DropPath": "mmcv.cnn.bricks", "Dropout": "mmcv.cnn.bricks",
               "build_dropout": "mmcv.cnn.bricks.drop", "FFN": "mmcv.cnn.bricks.transformer",
               "PatchEmbed": "mmcv.cnn.bricks.transformer", "AdaptivePadding": "mmcv.cnn.bricks.transformer",
-              "PatchMerging": "mmcv.cnn.bricks.transformer",
+              "PatchMerging": "mmcv.cnn.bricks.transformer", "MultiheadAttention": "mmcv.cnn.bricks.transformer",
               "LayerScale": "mmcv.cnn.bricks"}
 _NL_MODES = ["embedded_gaussian", "gaussian", "dot_product", "concatenation"]
 
@@ -216,6 +217,28 @@ def _patch_merging_case(r: random.Random) -> dict[str, Any]:
     return {"kind": "patch_merging", "kwargs": kw, "forward_flags": [size], "input": [2, h * w, cin]}
 
 
+def _mha_case(r: random.Random) -> dict[str, Any]:
+    heads = r.choice([1, 2])
+    dims = heads * r.choice([2, 4])
+    kw: dict[str, Any] = {"embed_dims": dims, "num_heads": heads}
+    draws: dict[str, Any] = {
+        "attn_drop": lambda: r.choice([0.0, 0.5]),
+        "proj_drop": lambda: r.choice([0.0, 0.3]),
+        "dropout_layer": lambda: r.choice([None, {"type": "DropPath", "drop_prob": 0.5},
+                                           {"type": "Dropout", "drop_prob": 0.2}]),
+        "batch_first": lambda: r.random() < 0.5,
+        "bias": lambda: r.random() < 0.5,  # to nn.MultiheadAttention
+        "init_cfg": lambda: r.choice([None, {"type": "Xavier", "layer": "Linear"},
+                                      {"type": "Constant", "val": 0.1, "layer": "NonDynamicallyQuantizableLinear"}]),
+    }
+    for key, draw in draws.items():
+        if r.random() < 0.5:
+            kw[key] = draw()
+    if r.random() < 0.03:
+        kw["dropout"] = 0.25  # deprecated; also rewrites upstream's shared default dropout_layer
+    return {"kind": "mha", "kwargs": kw, "input": [r.randint(1, 4), 2, dims]}
+
+
 def _adaptive_padding_case(r: random.Random) -> dict[str, Any]:
     kw = {"kernel_size": r.choice([1, 3, 4, [2, 5]]), "stride": r.choice([1, 2, 3]),
           "dilation": r.choice([1, 2]), "padding": r.choice(["corner", "same"] if r.random() < 0.95 else ["zero"])}
@@ -299,9 +322,9 @@ def generate_extra_case(flavour: str, seed: int, index: int) -> dict[str, Any]:
     r = random.Random(f"extras:{seed}:{index}")
     kind = r.choices(["dsc", "nonlocal", "context", "scale", "drop", "plugin", "extra_parent",
                       "registry_build", "attention", "ffn", "layer_scale", "patch_embed", "adaptive_padding",
-                      "patch_merging"],
+                      "patch_merging", "mha"],
                      weights=[22, 24, 14, 5, 12, 13, 10, 6 if flavour == "mmcv1" else 0, 20, 20,
-                              4 if flavour == "mmengine" else 0, 16, 5, 14])[0]
+                              4 if flavour == "mmengine" else 0, 16, 5, 14, 16])[0]
     if kind == "dsc":
         case = _dsc_case(r, flavour)
     elif kind == "nonlocal":
@@ -327,6 +350,8 @@ def generate_extra_case(flavour: str, seed: int, index: int) -> dict[str, Any]:
         case = _adaptive_padding_case(r)
     elif kind == "patch_merging":
         case = _patch_merging_case(r)
+    elif kind == "mha":
+        case = _mha_case(r)
     elif kind == "layer_scale":
         fmt = r.choice(["channels_last", "channels_first"] if r.random() < 0.95 else ["nhwc"])
         case = {"kind": "layer_scale", "kwargs": {"dim": 3, "data_format": fmt, "inplace": r.random() < 0.5,
@@ -383,6 +408,8 @@ def build_extra(case: dict[str, Any], lib: Any) -> Any:
         return lib.AdaptivePadding(**kw)
     if kind == "patch_merging":
         return lib.PatchMerging(**kw)
+    if kind == "mha":
+        return lib.MultiheadAttention(**kw)
     if kind == "layer_scale":
         return lib.LayerScale(**kw)
     if kind == "context":

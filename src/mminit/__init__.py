@@ -61,6 +61,7 @@ __all__ = [
     "PatchEmbed",
     "AdaptivePadding",
     "PatchMerging",
+    "MultiheadAttention",
     "FFN",
     "LayerScale",
     "BaseInit",

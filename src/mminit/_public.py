@@ -100,6 +100,7 @@ GeneralizedAttention = _bricks["GeneralizedAttention"]
 PatchEmbed = _bricks["PatchEmbed"]
 AdaptivePadding = _bricks["AdaptivePadding"]
 PatchMerging = _bricks["PatchMerging"]
+MultiheadAttention = _bricks["MultiheadAttention"]
 FFN = _bricks["FFN"]
 LayerScale = _bricks["LayerScale"]
 
@@ -147,6 +148,7 @@ __all__ = [
     "PatchEmbed",
     "AdaptivePadding",
     "PatchMerging",
+    "MultiheadAttention",
     "FFN",
     "LayerScale",
     "BaseInit",

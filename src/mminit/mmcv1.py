@@ -105,6 +105,7 @@ GeneralizedAttention = _bricks["GeneralizedAttention"]
 PatchEmbed = _bricks["PatchEmbed"]
 AdaptivePadding = _bricks["AdaptivePadding"]
 PatchMerging = _bricks["PatchMerging"]
+MultiheadAttention = _bricks["MultiheadAttention"]
 FFN = _bricks["FFN"]
 
 __all__ = [
@@ -157,6 +158,7 @@ __all__ = [
     "PatchEmbed",
     "AdaptivePadding",
     "PatchMerging",
+    "MultiheadAttention",
     "FFN",
     "BaseInit",
     "BaseModule",

@@ -141,3 +141,22 @@ def test_patch_merging_halves_the_map(lib: object) -> None:
     assert x.shape == (2, 3 * 2, 6) and size == (3, 2)  # corner padding: 5 -> 6 rows
     with pytest.raises(AssertionError, match="wrong size"):
         merge(torch.randn(2, 7, 3), (5, 4))
+
+
+def test_multihead_attention_deprecated_dropout_rewrites_the_shared_default_upstream_oddity() -> None:
+    """Upstream writes a deprecated ``dropout=`` into its default ``dropout_layer`` dict,
+    which every later instance shares; kept (and restored here)."""
+    from mminit.bricks._transformer import _MHA_DROPOUT_DEFAULT
+
+    saved = dict(_MHA_DROPOUT_DEFAULT)
+    try:
+        with pytest.warns(DeprecationWarning, match="`dropout` in MultiheadAttention has been deprecated"):
+            first = mminit.MultiheadAttention(4, 2, dropout=0.25)
+        later = mmcv1.MultiheadAttention(4, 2)
+        assert first.attn.dropout == 0.25 and first.dropout_layer.p == 0.25
+        assert later.dropout_layer.p == 0.25  # the shared default was rewritten
+    finally:
+        _MHA_DROPOUT_DEFAULT.clear()
+        _MHA_DROPOUT_DEFAULT.update(saved)
+    out = mminit.MultiheadAttention(4, 2, batch_first=True)(torch.randn(3, 5, 4))
+    assert out.shape == (3, 5, 4)

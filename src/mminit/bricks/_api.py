@@ -17,6 +17,7 @@ from ._transformer import (
     AdaptivePadding,
     LayerScale,
     make_ffn,
+    make_multihead_attention,
     make_patch_embed,
     make_patch_merging,
 )
@@ -69,10 +70,13 @@ def make_bricks_api(flavour: BricksFlavour, base_module: type, sequential: type,
                                            builders.build_norm_layer, upstream, module_name)
     names["PatchMerging"] = make_patch_merging(base_module, builders.build_norm_layer, upstream, module_name)
     names["AdaptivePadding"] = AdaptivePadding
+    names["MultiheadAttention"] = make_multihead_attention(base_module, names["build_dropout"], upstream,
+                                                           module_name)
     if flavour.layer_scale:  # mmcv 2.x only
         names["LayerScale"] = LayerScale
-    if flavour.shared_table:  # mmcv 2.x registers FFN in MODELS (mmcv 1.x: FEEDFORWARD_NETWORK)
+    if flavour.shared_table:  # mmcv 2.x registers them in MODELS (mmcv 1.x: FEEDFORWARD_NETWORK, ATTENTION)
         registries["conv"].register_module(module=names["FFN"])
+        registries["conv"].register_module(module=names["MultiheadAttention"])
     names.update(composites)
     names.update({name: getattr(_extra_layers, name) for name in _EXTRA_EXPORTS})
     names.update(

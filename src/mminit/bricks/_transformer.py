@@ -28,8 +28,8 @@ from torch import Tensor, nn
 from ._errors import InvalidBrickArg
 from ._layers import Linear
 
-__all__ = ["AdaptivePadding", "LayerScale", "make_ffn", "make_patch_embed", "make_patch_merging",
-           "to_2tuple"]
+__all__ = ["AdaptivePadding", "LayerScale", "make_ffn", "make_multihead_attention", "make_patch_embed",
+           "make_patch_merging", "to_2tuple"]
 
 _DATA_FORMATS = ("channels_last", "channels_first")
 _PAD_MODES = ("same", "corner")
@@ -362,4 +362,75 @@ def make_patch_merging(base_module: type, build_norm_layer: Callable[..., Any], 
         "__module__": module_name, "__qualname__": "PatchMerging", "__doc__": _PM_DOC.format(upstream=upstream),
         "_pm_base": base_module, "_pm_build_norm": staticmethod(build_norm_layer),
         "__init__": _patch_merging_init, "forward": _patch_merging_forward,
+    })
+
+
+#: upstream's default ``dropout_layer``: one dict shared by every call, which a deprecated
+#: ``dropout=`` argument overwrites (``drop_prob``) for all later instances too
+_MHA_DROPOUT_DEFAULT: dict[str, Any] = {"type": "Dropout", "drop_prob": 0.0}
+
+
+def _mha_init(self: Any, embed_dims: int, num_heads: int, attn_drop: float = 0.0, proj_drop: float = 0.0,
+              dropout_layer: dict | None = _MHA_DROPOUT_DEFAULT, init_cfg: Any = None,
+              batch_first: bool = False, **kwargs: Any) -> None:
+    self._mha_base.__init__(self, init_cfg)
+    if "dropout" in kwargs:
+        warnings.warn("The arguments `dropout` in MultiheadAttention has been deprecated, now you "
+                      "can separately set `attn_drop`(float), proj_drop(float), and "
+                      "`dropout_layer`(dict) ", DeprecationWarning, stacklevel=2)
+        attn_drop = kwargs["dropout"]
+        dropout_layer["drop_prob"] = kwargs.pop("dropout")  # type: ignore[index]  # upstream's mutation
+    self.embed_dims = embed_dims
+    self.num_heads = num_heads
+    self.batch_first = batch_first
+    self.attn = nn.MultiheadAttention(embed_dims, num_heads, attn_drop, **kwargs)
+    self.proj_drop = nn.Dropout(proj_drop)
+    self.dropout_layer = self._mha_build_dropout(dropout_layer) if dropout_layer else nn.Identity()
+
+
+@renaming_deprecated({"residual": "identity"}, "MultiheadAttention.forward")
+def _mha_forward(self: Any, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,
+                 identity: Tensor | None = None, query_pos: Tensor | None = None,
+                 key_pos: Tensor | None = None, attn_mask: Tensor | None = None,
+                 key_padding_mask: Tensor | None = None, **kwargs: Any) -> Tensor:
+    """``identity`` (default ``query``) plus the projected-dropout attention output;
+    ``key``/``value`` default to ``query``/``key``, positions are added first."""
+    key = query if key is None else key
+    value = key if value is None else value
+    identity = query if identity is None else identity
+    if key_pos is None and query_pos is not None:
+        if query_pos.shape == key.shape:
+            key_pos = query_pos
+        else:  # upstream's text, missing space included
+            warnings.warn(f"position encoding of key ismissing in {self.__class__.__name__}.", stacklevel=2)
+    if query_pos is not None:
+        query = query + query_pos
+    if key_pos is not None:
+        key = key + key_pos
+    if self.batch_first:
+        query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
+    out = self.attn(query=query, key=key, value=value, attn_mask=attn_mask,
+                    key_padding_mask=key_padding_mask)[0]
+    if self.batch_first:
+        out = out.transpose(0, 1)
+    return identity + self.dropout_layer(self.proj_drop(out))  # type: ignore[no-any-return]
+
+
+_mha_init.__name__, _mha_init.__qualname__ = "__init__", "MultiheadAttention.__init__"
+_mha_forward.__name__ = _mha_forward.__wrapped__.__name__ = "forward"  # type: ignore[attr-defined]
+
+_MHA_DOC = """``nn.MultiheadAttention`` with an identity connection, projection dropout and a
+``dropout_layer`` cfg, as {upstream}'s.  A ``BaseModule``; ``batch_first`` takes
+``(batch, num_query, embed_dims)``.  The deprecated ``dropout=`` sets ``attn_drop``
+and, as upstream, the shared default ``dropout_layer``'s ``drop_prob``.
+"""
+
+
+def make_multihead_attention(base_module: type, build_dropout: Callable[..., Any], upstream: str,
+                             module_name: str) -> type:
+    """The flavour's ``MultiheadAttention``: a subclass of ``base_module``."""
+    return type("MultiheadAttention", (base_module,), {
+        "__module__": module_name, "__qualname__": "MultiheadAttention",
+        "__doc__": _MHA_DOC.format(upstream=upstream), "_mha_base": base_module,
+        "_mha_build_dropout": staticmethod(build_dropout), "__init__": _mha_init, "forward": _mha_forward,
     })

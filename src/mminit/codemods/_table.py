@@ -429,6 +429,7 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
     ("mmcv.cnn.bricks.transformer", "build_norm_layer"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "FFN"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "Linear"): MMCV1,
+    ("mmcv.cnn.bricks.transformer", "MultiheadAttention"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "PatchEmbed"): MMCV1,
     ("mmcv.cnn.bricks.transformer", "PatchMerging"): MMCV1,
     # mmcv.cnn.bricks.upsample
