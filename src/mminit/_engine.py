@@ -364,7 +364,16 @@ class InitEngine:
             means = [p.detach().mean() for p in params]
             if all(m.device.type == "cpu" for m in means):
                 return [m.item() for m in means]
-            return torch.stack([m.float() if m.dtype != means[0].dtype else m for m in means]).cpu().tolist()
+            # one host transfer per dtype and device: each mean keeps its own precision
+            # (exactly what ``.item()`` gives), and a model may span devices
+            out: list[Any] = [None] * len(means)
+            groups: dict[tuple[torch.dtype, torch.device], list[int]] = {}
+            for i, m in enumerate(means):
+                groups.setdefault((m.dtype, m.device), []).append(i)
+            for idx in groups.values():
+                for i, value in zip(idx, torch.stack([means[i] for i in idx]).cpu().tolist()):
+                    out[i] = value
+            return out
 
     def _regenerate_mean(self, p: Tensor, draw: _Draw) -> Any:
         gen = torch.Generator(device=p.device)

@@ -157,16 +157,30 @@ class FastInitEngine(InitEngine):
                 self.mark_checked(p)
         self._check_params(module, rest, info, known)  # a parameter with steps is in the table
 
-    def _replay(self, p: Tensor, steps: list[_Step], final_mean: Any) -> None:
-        """Apply the recorded checks to the table, as compat mode's would have gone."""
+    @staticmethod
+    def _fixed_steps(steps: list[_Step], final_mean: Any) -> list[int]:
+        """The steps whose mean :meth:`_replay` takes from the fill's exact result."""
+        last = len(steps) - 1
+        return [i for i, step in enumerate(steps) if step.info is not None
+                and not (i == last and final_mean is not None) and is_fixed(step.spec)]
+
+    def _replay(self, p: Tensor, steps: list[_Step], final_mean: Any,
+                fixed_means: dict[int, Any] | None = None) -> None:
+        """Apply the recorded checks to the table, as compat mode's would have gone.
+
+        ``fixed_means``: the means of :meth:`_fixed_steps`, if computed already.
+        """
         entry = self.table[p]
+        if fixed_means is None:
+            fixed = self._fixed_steps(steps, final_mean)
+            fixed_means = dict(zip(fixed, self._means([fixed_result(p, steps[i].spec) for i in fixed])))
         for i, step in enumerate(steps):
             if step.info is None:
                 continue
             if i == len(steps) - 1 and final_mean is not None:
                 mean = final_mean
             elif is_fixed(step.spec):  # a constant, or a fill whose draws cannot matter
-                mean = self._means([fixed_result(p, step.spec)])[0]
+                mean = fixed_means[i]
             else:
                 mean = object()  # a random draw: equal to no other mean
             if mean != entry.get("tmp_mean_value", _UNKNOWN):
@@ -183,9 +197,16 @@ class FastInitEngine(InitEngine):
         for p in due:
             _apply_once(p, self._steps[id(p)][-1].spec)
             self._written.add(id(p))
-        for p, mean in zip(due, self._means(due)):
+        # every mean the replays need, in one batch (one host transfer on a GPU)
+        fixed = [(p, i) for p in due for i in self._fixed_steps(self._steps[id(p)], True)]
+        scratch = [fixed_result(p, self._steps[id(p)][i].spec) for p, i in fixed]
+        means = self._means(list(due) + scratch)
+        fixed_means: dict[int, dict[int, Any]] = {id(p): {} for p in due}
+        for (p, i), mean in zip(fixed, means[len(due):]):
+            fixed_means[id(p)][i] = mean
+        for p, mean in zip(due, means):
             steps = self._steps.pop(id(p))
-            self._replay(p, steps, mean)
+            self._replay(p, steps, mean, fixed_means[id(p)])
             # a final fill no check saw yet stays dirty for the next check
             if steps[-1].info is None:
                 self.mark_written(p)
