@@ -104,7 +104,9 @@ def build_from_cfg(
 
     Args:
         cfg: a dict with a ``type`` key: a registered name or a class/function.
-        registry: the registry to look names up in.
+        registry: the registry to look names up in: an initializer registry, or a
+            layer registry (``CONV_LAYERS``, ``LAYERS`` ...), which builds as
+            upstream's ``build_from_cfg`` does over the same registry.
         default_args: arguments used where ``cfg`` lacks them.
 
     Examples:
@@ -116,6 +118,10 @@ def build_from_cfg(
     if "type" not in cfg and (default_args is None or "type" not in default_args):
         raise KeyError(f'cfg or default_args must contain the key "type", got {cfg} and {default_args}')
     if not isinstance(registry, Registry):
+        from .bricks._registry import LayerRegistry
+
+        if isinstance(registry, LayerRegistry):  # CONV_LAYERS & co. after `migrate --bricks`
+            return registry.build(cfg, default_args)
         raise TypeError(f"registry must be an mminit Registry, got {type(registry)!r}")
     if not (default_args is None or isinstance(default_args, dict)):
         raise TypeError(f"default_args must be a dict or None, got {type(default_args)!r}")
