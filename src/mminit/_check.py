@@ -62,11 +62,17 @@ INIT_INFO_DUMP = re.compile(r"^\n(?P<name>\S+) - torch\.Size\(\[[\d, ]*\]\): \n(
 # where each flavour's public names live upstream, searched in order
 _UPSTREAM = {
     "mmengine": ("mminit", ("mmengine.model", "mmengine.model.weight_init", "mmengine.registry",
-                            "mmengine.runner.checkpoint", "mmcv.cnn", "mmcv.cnn.bricks")),
+                            "mmengine.runner.checkpoint", "mmcv.cnn", "mmcv.cnn.bricks",
+                            "mmcv.cnn.bricks.drop", "mmcv.cnn.bricks.transformer",
+                            "mmcv.cnn.bricks.norm", "mmcv.cnn.bricks.upsample")),
     "mmcv1": ("mminit.mmcv1", ("mmcv.cnn.utils.weight_init", "mmcv.runner", "mmcv.utils",
-                               "mmcv.cnn", "mmcv.cnn.bricks")),
+                               "mmcv.cnn", "mmcv.cnn.bricks", "mmcv.cnn.bricks.registry",
+                               "mmcv.cnn.bricks.drop", "mmcv.cnn.bricks.transformer",
+                               "mmcv.cnn.bricks.norm", "mmcv.cnn.bricks.upsample")),
 }
-_ALIASES = {"WEIGHT_INITIALIZERS": "INITIALIZERS", "INITIALIZERS": "WEIGHT_INITIALIZERS"}
+# mminit name -> upstream's name for the same object (mmcv 2.x registers layers in MODELS)
+_ALIASES = {"WEIGHT_INITIALIZERS": "INITIALIZERS", "INITIALIZERS": "WEIGHT_INITIALIZERS",
+            "LAYERS": "MODELS"}
 _INSTALL = {"mmengine": "pip install mmengine==0.10.7 (and mmcv-lite==2.2.0 for the layer bricks)",
             "mmcv1": "pip install mmcv==1.7.2"}
 
