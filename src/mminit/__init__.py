@@ -108,7 +108,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - static view for type checkers and IDEs
-    from mminit._public import *  # noqa: F403
+    from mminit._public import *
 
 
 def __getattr__(name: str) -> Any:

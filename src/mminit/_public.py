@@ -9,6 +9,8 @@ added here must also be listed in ``__all__`` of ``mminit/__init__.py``
 from __future__ import annotations
 
 from mminit._checkpoint.public import make_checkpoint_api
+from mminit._errors import FastModeWarning
+from mminit._explain import InitPlan, explain
 from mminit._flavour import MMENGINE
 from mminit._flavoured import make_flavour_api
 from mminit._functional import (
@@ -33,14 +35,12 @@ from mminit._initializers import (
     UniformInit,
     XavierInit,
 )
-from mminit._registry import Registry, build_from_cfg
-from mminit._user_code import InitMode, init_mode
-from mminit._route import disable, enable, init_weights, route
-from mminit._explain import InitPlan, explain
 from mminit._meta import MaterializeWarning, materialize
 from mminit._name_keyed import name_keyed
+from mminit._registry import Registry, build_from_cfg
+from mminit._route import disable, enable, init_weights, route
 from mminit._sharded import sharded_init
-from mminit._errors import FastModeWarning
+from mminit._user_code import InitMode, init_mode
 from mminit.bricks._api import make_bricks_api
 from mminit.bricks._flavour import MMCV2_BRICKS
 

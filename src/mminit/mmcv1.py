@@ -10,6 +10,8 @@ defaults and ``PretrainedInit`` keeps ``map_location=None``.
 from __future__ import annotations
 
 from ._checkpoint.public import make_checkpoint_api
+from ._errors import FastModeWarning
+from ._explain import InitPlan, explain
 from ._flavour import MMCV1
 from ._flavoured import make_flavour_api
 from ._functional import (
@@ -24,14 +26,12 @@ from ._functional import (
     xavier_init,
 )
 from ._initializers import BaseInit
-from ._registry import Registry, build_from_cfg
-from ._user_code import InitMode, init_mode
-from ._route import disable, enable, init_weights, route
-from ._explain import InitPlan, explain
 from ._meta import MaterializeWarning, materialize
 from ._name_keyed import name_keyed
+from ._registry import Registry, build_from_cfg
+from ._route import disable, enable, init_weights, route
 from ._sharded import sharded_init
-from ._errors import FastModeWarning
+from ._user_code import InitMode, init_mode
 from .bricks._api import make_bricks_api
 from .bricks._flavour import MMCV1_BRICKS
 

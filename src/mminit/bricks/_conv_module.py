@@ -198,7 +198,7 @@ class _ConvModuleLogic:
 def _init_mmcv1(self: Any, in_channels: int, out_channels: int, kernel_size: _Size,
                 stride: _Size = 1, padding: _Size = 0, dilation: _Size = 1, groups: int = 1,
                 bias: bool | str = "auto", conv_cfg: dict | None = None,
-                norm_cfg: dict | None = None, act_cfg: dict | None = dict(type="ReLU"),  # noqa: B006,C408
+                norm_cfg: dict | None = None, act_cfg: dict | None = dict(type="ReLU"),  # noqa: B006
                 inplace: bool = True, with_spectral_norm: bool = False,
                 padding_mode: str = "zeros", order: tuple = ("conv", "norm", "act")) -> None:
     self._conv_base.__init__(self)
@@ -210,7 +210,7 @@ def _init_mmcv1(self: Any, in_channels: int, out_channels: int, kernel_size: _Si
 def _init_mmcv2(self: Any, in_channels: int, out_channels: int, kernel_size: _Size,
                 stride: _Size = 1, padding: _Size = 0, dilation: _Size = 1, groups: int = 1,
                 bias: bool | str = "auto", conv_cfg: dict | None = None,
-                norm_cfg: dict | None = None, act_cfg: dict | None = dict(type="ReLU"),  # noqa: B006,C408
+                norm_cfg: dict | None = None, act_cfg: dict | None = dict(type="ReLU"),  # noqa: B006
                 inplace: bool = True, with_spectral_norm: bool = False,
                 padding_mode: str = "zeros", order: tuple = ("conv", "norm", "act"),
                 efficient_conv_bn_eval: bool = False) -> None:
