@@ -26,7 +26,8 @@ from compat_tests.bricks.runner import load_bricks, run_case
 from compat_tests.libs import MMINIT_OF
 from compat_tests.suite import FlavourResult
 
-__all__ = ["BRICK_RESULTS", "SUITES", "BrickResult", "format_failure", "run_bricks", "upstream_reason"]
+__all__ = ["BRICK_RESULTS", "SUITES", "BrickResult", "check_generated", "format_failure", "run_bricks",
+           "upstream_reason"]
 
 _MMCV_MAJOR = {"mmengine": "2", "mmcv1": "1"}
 
@@ -145,3 +146,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def check_generated(flavour: str, cases: int, seed: int, suite: str = "bricks", shown: int = 5) -> None:
+    """The pytest body of a generated bricks suite: run ``cases`` cases of ``suite`` for
+    ``flavour`` and fail with the first ``shown`` differences (each with its replay command).
+    A missing upstream skips, or fails under ``CI=true``."""
+    import pytest
+
+    from compat_tests.libs import INSTALL_HINT, missing_upstream
+
+    if flavour not in MMINIT_OF:
+        pytest.fail(f"unknown flavour {flavour!r}; choose from {sorted(MMINIT_OF)}")
+    why = upstream_reason(flavour)
+    if why is not None:
+        missing_upstream(f"bricks compat for {flavour!r} needs its mmcv ({why}): {INSTALL_HINT[flavour]}")
+    result = run_bricks(flavour, cases, seed, suite=suite)
+    print(f"\n{result.summary} (seed {seed})")
+    if result.failures:
+        text = "\n\n".join(format_failure(flavour, seed, i, case, diffs, suite)
+                            for i, case, diffs in result.failures[:shown])
+        pytest.fail(f"{result.summary} (seed {seed}); first {min(shown, len(result.failures))}:\n\n{text}",
+                    pytrace=False)

@@ -237,6 +237,17 @@ class AdaptivePadding(nn.Module):
         return x
 
 
+def _padding(kernel_size: tuple, stride: tuple, dilation: tuple,
+             padding: Any) -> tuple[AdaptivePadding | None, tuple]:
+    """PatchEmbed's and PatchMerging's padding: a mode name ("corner", "same") pads
+    adaptively in forward and the layer itself gets none; a number or pair is the
+    layer's own padding."""
+    if isinstance(padding, str):
+        return AdaptivePadding(kernel_size=kernel_size, stride=stride, dilation=dilation,
+                               padding=padding), to_2tuple(0)
+    return None, to_2tuple(padding)
+
+
 def _patch_embed_init(self: Any, in_channels: int = 3, embed_dims: int = 768, conv_type: str = "Conv2d",
                       kernel_size: Any = 16, stride: Any = 16, padding: Any = "corner", dilation: Any = 1,
                       bias: bool = True, norm_cfg: dict | None = None, input_size: Any = None,
@@ -246,13 +257,7 @@ def _patch_embed_init(self: Any, in_channels: int = 3, embed_dims: int = 768, co
     if stride is None:
         stride = kernel_size
     kernel_size, stride, dilation = to_2tuple(kernel_size), to_2tuple(stride), to_2tuple(dilation)
-    if isinstance(padding, str):
-        self.adaptive_padding = AdaptivePadding(kernel_size=kernel_size, stride=stride,
-                                                dilation=dilation, padding=padding)
-        padding = 0
-    else:
-        self.adaptive_padding = None
-    padding = to_2tuple(padding)
+    self.adaptive_padding, padding = _padding(kernel_size, stride, dilation, padding)
     self.projection = self._pe_build_conv(
         {"type": conv_type}, in_channels=in_channels, out_channels=embed_dims,
         kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, bias=bias)
@@ -311,13 +316,7 @@ def _patch_merging_init(self: Any, in_channels: int, out_channels: int, kernel_s
     self.out_channels = out_channels
     stride = stride if stride else kernel_size
     kernel_size, stride, dilation = to_2tuple(kernel_size), to_2tuple(stride), to_2tuple(dilation)
-    if isinstance(padding, str):
-        self.adaptive_padding = AdaptivePadding(kernel_size=kernel_size, stride=stride,
-                                                dilation=dilation, padding=padding)
-        padding = 0
-    else:
-        self.adaptive_padding = None
-    padding = to_2tuple(padding)
+    self.adaptive_padding, padding = _padding(kernel_size, stride, dilation, padding)
     self.sampler = nn.Unfold(kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride)
     sample_dim = kernel_size[0] * kernel_size[1] * in_channels
     self.norm = None if norm_cfg is None else self._pm_build_norm(norm_cfg, sample_dim)[1]
