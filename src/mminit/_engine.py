@@ -341,7 +341,8 @@ class InitEngine:
 
     # -- helpers -------------------------------------------------------------
     def tracks(self, t: Tensor) -> bool:
-        return isinstance(t, nn.Parameter) and t in self.table
+        # ``type(t) is``: nn.Parameter's metaclass makes isinstance a Python-level call
+        return (type(t) is nn.Parameter or isinstance(t, nn.Parameter)) and t in self.table
 
     def _state(self, p: Tensor) -> _State:
         st = self._states.get(id(p))
@@ -356,24 +357,27 @@ class InitEngine:
         for p, mean in zip(missing, self._means(missing)):
             self.table[p]["tmp_mean_value"] = mean
 
+    @classmethod
+    def _means(cls, params: Sequence[Tensor]) -> list[Any]:
+        return cls._host_means([p.detach().mean() for p in params])  # detached: no autograd graph
+
     @staticmethod
-    def _means(params: Sequence[Tensor]) -> list[Any]:
-        if not params:
+    def _host_means(means: Sequence[Tensor]) -> list[Any]:
+        """The values of 0-d ``means`` (``.item()``'s), in one host transfer per dtype and device."""
+        if not means:
             return []
-        with torch.no_grad():
-            means = [p.detach().mean() for p in params]
-            if all(m.device.type == "cpu" for m in means):
-                return [m.item() for m in means]
-            # one host transfer per dtype and device: each mean keeps its own precision
-            # (exactly what ``.item()`` gives), and a model may span devices
-            out: list[Any] = [None] * len(means)
-            groups: dict[tuple[torch.dtype, torch.device], list[int]] = {}
-            for i, m in enumerate(means):
-                groups.setdefault((m.dtype, m.device), []).append(i)
-            for idx in groups.values():
-                for i, value in zip(idx, torch.stack([means[i] for i in idx]).cpu().tolist()):
-                    out[i] = value
-            return out
+        if all(m.device.type == "cpu" for m in means):
+            return [m.item() for m in means]
+        # one host transfer per dtype and device: each mean keeps its own precision
+        # (exactly what ``.item()`` gives), and a model may span devices
+        out: list[Any] = [None] * len(means)
+        groups: dict[tuple[torch.dtype, torch.device], list[int]] = {}
+        for i, m in enumerate(means):
+            groups.setdefault((m.dtype, m.device), []).append(i)
+        for idx in groups.values():
+            for i, value in zip(idx, torch.stack([means[i] for i in idx]).cpu().tolist()):
+                out[i] = value
+        return out
 
     def _regenerate_mean(self, p: Tensor, draw: _Draw) -> Any:
         gen = torch.Generator(device=p.device)
@@ -456,7 +460,8 @@ class InitEngine:
         """Fill tracked parameter ``p`` with ``spec`` on behalf of an initializer whose
         check will use ``info``."""
         st = self._state(p)
-        self._ensure_baseline([p])
+        if "tmp_mean_value" not in self.table[p]:
+            self._ensure_baseline([p])
         if st.lazy is not None:
             seen = [o.info for o in st.observed if o.seen is CURRENT]
             if not seen:

@@ -197,10 +197,11 @@ class FastInitEngine(InitEngine):
         for p in due:
             _apply_once(p, self._steps[id(p)][-1].spec)
             self._written.add(id(p))
-        # every mean the replays need, in one batch (one host transfer on a GPU)
+        # every mean the replays need, in one batch (one host transfer on a GPU); each
+        # scratch tensor is freed once its mean is taken
         fixed = [(p, i) for p in due for i in self._fixed_steps(self._steps[id(p)], True)]
-        scratch = [fixed_result(p, self._steps[id(p)][i].spec) for p, i in fixed]
-        means = self._means(list(due) + scratch)
+        means = self._host_means([p.detach().mean() for p in due]
+                                 + [fixed_result(p, self._steps[id(p)][i].spec).detach().mean() for p, i in fixed])
         fixed_means: dict[int, dict[int, Any]] = {id(p): {} for p in due}
         for (p, i), mean in zip(fixed, means[len(due):]):
             fixed_means[id(p)][i] = mean
