@@ -37,15 +37,13 @@ from __future__ import annotations
 
 import contextlib
 import enum
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import (
     Any,
-    Iterator,
     NamedTuple,
-    Optional,
     Protocol,
-    Sequence,
     runtime_checkable,
 )
 
@@ -58,12 +56,12 @@ from ._fills import FillSpec, apply_fill, trunc_normal_draw, trunc_normal_transf
 __all__ = ["EngineStats", "InitEngine", "LoadsParameters", "Undriven", "active_engine",
            "in_eager_block", "stats"]
 
-_ACTIVE: ContextVar[Optional["InitEngine"]] = ContextVar("mminit_init_engine", default=None)
+_ACTIVE: ContextVar[InitEngine | None] = ContextVar("mminit_init_engine", default=None)
 
 _EAGER_BLOCK: ContextVar[bool] = ContextVar("mminit_eager_block", default=False)
 
 
-def active_engine() -> Optional["InitEngine"]:
+def active_engine() -> InitEngine | None:
     return _ACTIVE.get()
 
 
@@ -116,7 +114,7 @@ class _Observation(NamedTuple):
 
 @dataclass
 class _State:
-    lazy: Optional[_Draw] = None  # the tensor holds this draw, transform pending
+    lazy: _Draw | None = None  # the tensor holds this draw, transform pending
     observed: list[_Observation] = field(default_factory=list)
     dirty: bool = False  # written since its last check
 
@@ -211,7 +209,7 @@ def _tree_index(root: nn.Module, table: Any) -> _TreeIndex | None:
 
 class InitEngine:
     """Bookkeeping for one top-level ``init_weights`` call (see the module docstring)."""
-    def __init__(self, table: Any, root: Optional[nn.Module] = None) -> None:
+    def __init__(self, table: Any, root: nn.Module | None = None) -> None:
         self.table = table
         self.root = root
         self._states: dict[int, _State] = {}
@@ -272,7 +270,7 @@ class InitEngine:
     def expects_user_code(self, module: nn.Module) -> bool:
         return id(module) in self._user_code
 
-    def before_write_only_code(self, module: nn.Module, params: Optional[list[Tensor]]) -> None:
+    def before_write_only_code(self, module: nn.Module, params: list[Tensor] | None) -> None:
         """The rest of ``module``'s own ``init_weights`` only overwrites whole parameters
         (among ``params``; ``None``: any of the subtree) through fills that move their
         version counters: settle those (their values before that code, as upstream's
@@ -284,7 +282,7 @@ class InitEngine:
         self._ensure_baseline(targets)
         self._watch_versions(module, targets)
 
-    def _targets(self, module: nn.Module, params: Optional[list[Tensor]]) -> list[Tensor]:
+    def _targets(self, module: nn.Module, params: list[Tensor] | None) -> list[Tensor]:
         if params is None:
             return self._tracked_params(module)
         return [p for p in params if p in self.table]
@@ -332,7 +330,7 @@ class InitEngine:
         self._failed = True
 
     @contextlib.contextmanager
-    def activate(self) -> Iterator["InitEngine"]:
+    def activate(self) -> Iterator[InitEngine]:
         token = _ACTIVE.set(self)
         try:
             yield self
@@ -401,7 +399,7 @@ class InitEngine:
             st.observed = [_Observation(draw, o.info) if o.seen is CURRENT else o for o in st.observed]
             st.dirty = True
 
-    def _resolve(self, p: Tensor, st: _State, final: Optional[tuple[Any, str]]) -> None:
+    def _resolve(self, p: Tensor, st: _State, final: tuple[Any, str] | None) -> None:
         """Replay pending observations of ``p`` (then ``final``: its current mean and the
         info of the check seeing it) into the table, exactly as upstream's checks would."""
         entry = self.table[p]

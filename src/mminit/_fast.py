@@ -19,8 +19,9 @@ from __future__ import annotations
 import contextlib
 import math
 import warnings
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -39,7 +40,7 @@ class UncoveredWarning(UserWarning):
     """Fast mode materialised a meta-device model and some tensors were never written."""
 
 
-def materialise_meta(root: nn.Module) -> Optional[dict[str, int]]:
+def materialise_meta(root: nn.Module) -> dict[str, int] | None:
     """Move a model with meta tensors to the CPU (uninitialised storage).
 
     Returns the version counter of each parameter and buffer right after, so
@@ -81,11 +82,11 @@ def _mark_uninitialised(root: nn.Module) -> None:
 class _Step:
     """One recorded fill and the info of the check that saw it (``None``: not seen yet)."""
 
-    __slots__ = ("spec", "info")
+    __slots__ = ("info", "spec")
 
     def __init__(self, spec: FillSpec) -> None:
         self.spec = spec
-        self.info: Optional[str] = None
+        self.info: str | None = None
 
 
 class FastInitEngine(InitEngine):
@@ -96,14 +97,14 @@ class FastInitEngine(InitEngine):
     a random fill's is taken to differ from every other mean.
     """
 
-    def __init__(self, table: Any, meta_versions: Optional[dict[str, int]] = None,
-                 root: Optional[nn.Module] = None) -> None:
+    def __init__(self, table: Any, meta_versions: dict[str, int] | None = None,
+                 root: nn.Module | None = None) -> None:
         super().__init__(table, root)
         self._steps: dict[int, list[_Step]] = {}
         self._written: set[int] = set()
         self._meta_versions = meta_versions
 
-    def before_write_only_code(self, module: nn.Module, params: Optional[list[Tensor]]) -> None:
+    def before_write_only_code(self, module: nn.Module, params: list[Tensor] | None) -> None:
         """Leave pending fills in place across user code that only overwrites parameters.
 
         :meth:`wrote` then forgets the pending fills of parameters it overwrote (the

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -43,7 +43,7 @@ def _trunc_normal_bounds(mean: float, std: float, a: float, b: float, warn: bool
 
 def trunc_normal_draw(
     tensor: Tensor, mean: float, std: float, a: float, b: float,
-    generator: Optional[torch.Generator] = None,
+    generator: torch.Generator | None = None,
 ) -> None:
     """The random half of ``trunc_normal_``: warn as upstream, then the ``uniform_`` draw."""
     low, high = _trunc_normal_bounds(mean, std, a, b, warn=generator is None)
@@ -60,7 +60,7 @@ def trunc_normal_transform(tensor: Tensor, mean: float, std: float, a: float, b:
         tensor.clamp_(min=a, max=b)
 
 
-def _fixed_value(spec: FillSpec) -> Optional[float]:
+def _fixed_value(spec: FillSpec) -> float | None:
     """The value a ``uniform``/``normal`` fill writes everywhere when its range is one
     point (``a == b``, ``std == 0``); ``None`` otherwise."""
     kind, args = spec
@@ -74,7 +74,7 @@ def _fixed_value(spec: FillSpec) -> Optional[float]:
     return None
 
 
-def _degenerate_trunc_normal(spec: FillSpec) -> Optional[float]:
+def _degenerate_trunc_normal(spec: FillSpec) -> float | None:
     """The one uniform draw bound of a truncated normal whose CDF bounds coincide.
 
     Far outside ``[a, b]`` (``mean=6, a=-2, b=2``) both bounds round to the same
@@ -116,7 +116,7 @@ def fixed_result(tensor: Tensor, spec: FillSpec) -> Tensor:
     return out
 
 
-_SCRATCH_GENERATOR: Optional[torch.Generator] = None
+_SCRATCH_GENERATOR: torch.Generator | None = None
 
 
 def _check_scalar_fill(tensor: Tensor, spec: FillSpec) -> None:

@@ -30,7 +30,7 @@ def _mean(param: nn.Parameter, flavour: Flavour) -> Any:
 
 def new_params_init_info(
     module: nn.Module, flavour: Flavour, with_means: bool = True
-) -> "defaultdict[Any, dict[str, Any]]":
+) -> defaultdict[Any, dict[str, Any]]:
     """Create the table for a top-level ``module`` with every parameter unchanged so far.
 
     With ``with_means=False`` the ``tmp_mean_value`` entries are left for the

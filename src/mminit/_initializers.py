@@ -9,7 +9,7 @@ subclasses made by :func:`flavoured_initializers` that change ``_flavour`` only.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Optional, Union
+from typing import Any, ClassVar
 
 from torch import nn
 
@@ -46,7 +46,7 @@ __all__ = [
 _DEFAULT: Any = object()  # "use the flavour's default"
 
 
-def matches_layer(module: nn.Module, layers: Union[list[str], set[str]]) -> bool:
+def matches_layer(module: nn.Module, layers: list[str] | set[str]) -> bool:
     """Whether ``module``'s class name or a *direct* base class's name is in ``layers``.
 
     Upstream compares against ``type(module).__bases__`` only, not the whole
@@ -80,8 +80,8 @@ class BaseInit:
         self,
         *,
         bias: float = 0,
-        bias_prob: Optional[float] = None,
-        layer: Union[str, list[str], None] = None,
+        bias_prob: float | None = None,
+        layer: str | list[str] | None = None,
     ) -> None:
         self.wholemodule = False
         if not isinstance(bias, (int, float)):
@@ -264,7 +264,7 @@ class PretrainedInit:
     _flavour: ClassVar[Flavour] = MMENGINE
 
     def __init__(
-        self, checkpoint: str, prefix: Optional[str] = None, map_location: Any = _DEFAULT
+        self, checkpoint: str, prefix: str | None = None, map_location: Any = _DEFAULT
     ) -> None:
         self.checkpoint = checkpoint
         self.prefix = prefix

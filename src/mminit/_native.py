@@ -18,8 +18,9 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 from torch import nn
 
@@ -125,7 +126,7 @@ def upstream_base_classes() -> dict[type, NativeKind]:
     return {cls: kind for cls, kind in _BASES.items() if kind.upstream}
 
 
-def native_kind(module: Any) -> Optional[NativeKind]:
+def native_kind(module: Any) -> NativeKind | None:
     """``module``'s kind if its ``init_weights`` is a ``BaseModule``'s own, else ``None``."""
     return _KINDS.get(getattr(type(module), "init_weights", None))
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional
+from typing import Any
 
 from torch import nn
 
@@ -30,8 +31,8 @@ _LOCK = threading.RLock()
 
 @dataclass
 class _Route:
-    modules: Optional[set[int]]  # ids of the model's modules; None: every model
-    mode: Optional[InitMode]
+    modules: set[int] | None  # ids of the model's modules; None: every model
+    mode: InitMode | None
 
 
 _ROUTES: list[_Route] = []
@@ -42,7 +43,7 @@ def original_init_weights(cls: type) -> Any:
     return _ORIGINALS.get(cls, cls.__dict__.get("init_weights"))
 
 
-def routed(module: nn.Module) -> Optional[_Route]:
+def routed(module: nn.Module) -> _Route | None:
     """The innermost active route covering ``module``, if any."""
     for r in reversed(_ROUTES):
         if r.modules is None or id(module) in r.modules:
@@ -95,7 +96,7 @@ def _unpatch() -> None:
         del _ORIGINALS[cls]
 
 
-def _push(model: Optional[nn.Module], mode: Optional[str]) -> _Route:
+def _push(model: nn.Module | None, mode: str | None) -> _Route:
     if model is not None and not isinstance(model, nn.Module):
         raise TypeError(f"route/enable take an nn.Module or None (every model), got {type(model)!r}")
     r = _Route(None if model is None else {id(m) for m in model.modules()},
@@ -115,7 +116,7 @@ def _pop(r: _Route) -> None:
 
 
 @contextlib.contextmanager
-def route(model: Optional[nn.Module] = None, mode: Optional[InitMode] = None) -> Iterator[None]:
+def route(model: nn.Module | None = None, mode: InitMode | None = None) -> Iterator[None]:
     """Inside the block, upstream ``BaseModule.init_weights`` runs through mminit.
 
     Args:
@@ -138,7 +139,7 @@ def route(model: Optional[nn.Module] = None, mode: Optional[InitMode] = None) ->
 _ENABLED: list[_Route] = []
 
 
-def enable(model: Optional[nn.Module] = None, mode: Optional[InitMode] = None) -> None:
+def enable(model: nn.Module | None = None, mode: InitMode | None = None) -> None:
     """Route upstream ``init_weights`` through mminit until :func:`disable` (see :func:`route`)."""
     _ENABLED.append(_push(model, mode))
 

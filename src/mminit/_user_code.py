@@ -9,8 +9,9 @@ import functools
 import inspect
 import sys
 import textwrap
+from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Any, Iterator, Literal, Optional
+from typing import Any, Literal
 
 from torch import nn
 
@@ -22,7 +23,7 @@ _MODES = ("compat", "eager", "fast")
 _MODE: ContextVar[InitMode] = ContextVar("mminit_init_mode", default="compat")
 
 
-def resolve_mode(mode: Optional[str]) -> InitMode:
+def resolve_mode(mode: str | None) -> InitMode:
     if mode is None:
         return _MODE.get()
     if mode not in _MODES:
@@ -57,7 +58,7 @@ def _calls_super_init_weights(stmt: ast.stmt) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _function_starts_with_super(func: Any) -> bool:
     try:
         source = textwrap.dedent(inspect.getsource(func))
@@ -194,7 +195,7 @@ def _write_only_stmt(stmt: ast.stmt, globs: dict[str, Any]) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _function_writes_only_after_super(func: Any) -> bool:
     if not _function_starts_with_super(func):
         return False
@@ -251,7 +252,7 @@ def _fill_targets(stmts: list[ast.stmt], self_name: str, loops: dict[str, list[s
     return True
 
 
-def _chain(node: ast.expr, self_name: str) -> Optional[list[str]]:
+def _chain(node: ast.expr, self_name: str) -> list[str] | None:
     names: list[str] = []
     while isinstance(node, ast.Attribute):
         names.append(node.attr)
@@ -261,8 +262,8 @@ def _chain(node: ast.expr, self_name: str) -> Optional[list[str]]:
     return None
 
 
-@functools.lru_cache(maxsize=None)
-def _function_fill_targets(func: Any) -> Optional[tuple[tuple[str, tuple[str, ...]], ...]]:
+@functools.cache
+def _function_fill_targets(func: Any) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
     if not _function_writes_only_after_super(func):
         return None
     fdef = ast.parse(textwrap.dedent(inspect.getsource(func))).body[0]
@@ -278,7 +279,7 @@ def _function_fill_targets(func: Any) -> Optional[tuple[tuple[str, tuple[str, ..
     return tuple((kind, tuple(chain)) for kind, chain in out)
 
 
-def possible_writes(module: Any, ours: tuple[type, ...]) -> Optional[list[Any]]:
+def possible_writes(module: Any, ours: tuple[type, ...]) -> list[Any] | None:
     """The parameters the write-only code after ``super().init_weights()`` in
     ``module``'s overrides can write (a superset), or ``None`` if that is not clear."""
     found: dict[int, Any] = {}
