@@ -24,9 +24,10 @@ Every user-defined ``init_weights`` here also describes its fills through
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from compat_tests.libs import load_lib as _load_namespace
