@@ -104,8 +104,8 @@ def run_sides(package: str, root: Path, work: Path, seed: int = 0) -> dict[str, 
     ``init_weights()``, and the migrated copy (*root*, from :func:`migrated_copy`)
     initialised by ``init_weights()`` (engine ``"upstream"``) and by
     ``mminit.init_weights(model)`` (engine ``"mminit"``).  *work* holds outputs and
-    checkpoints.  Returns ``{engine: {model: summary}}`` (see :func:`summary`); the
-    tensors themselves are dropped once compared."""
+    checkpoints.  Returns ``{engine: {model: summary}}`` (see :func:`summary`); the sides
+    save tensor fingerprints (``side.fingerprint``), not the tensors."""
     import torch
 
     source = package_dir(package)
@@ -152,16 +152,14 @@ def _chatter(record: tuple[str, int, str]) -> bool:
 
 def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     """Everything observable that differs between two results of one model ([] when none)."""
-    import torch
-
     found = []
     if a["error"] != b["error"]:
         found.append(f"exception: {a['error']!r} vs {b['error']!r}")
     if list(a["tensors"]) != list(b["tensors"]):
         found.append(f"state_dict keys differ: {sorted(set(a['tensors']) ^ set(b['tensors']))[:5]}")
-    for name, x in a["tensors"].items():
+    for name, x in a["tensors"].items():  # fingerprints (side.fingerprint): equal = bit-identical
         y = b["tensors"].get(name)
-        if y is not None and not (x.dtype == y.dtype and x.shape == y.shape and torch.equal(x, y)):
+        if y is not None and x != y:
             found.append(f"tensor {name} differs")
     for name in sorted(set(a["info"]) | set(b["info"])):
         if a["info"].get(name) != b["info"].get(name):

@@ -10,7 +10,9 @@ seeded, and initialised with ``model.init_weights()`` (``--engine mminit``:
 at a download is pointed at a local checkpoint made from the built model itself
 (values drawn from a fixed seed, so both sides write the same bytes).
 
-Saved per config: every tensor of ``state_dict()``, the init-info strings, every
+Saved per config: a fingerprint of every tensor of ``state_dict()`` (dtype, shape
+and a SHA-256 of its bytes, so two sides compare bit for bit without writing
+gigabytes of weights to disk), the init-info strings, every
 log record (logger, level, message) and every warning (category, message)
 emitted while building and initialising, the ``BaseModule`` classes in the tree,
 and the exception if one was raised.  Paths of the migrated copy are rewritten to
@@ -20,6 +22,7 @@ the installed package's in all text, so the two sides compare as strings.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import os
 import random
@@ -53,6 +56,15 @@ class _Records:
 
     def __exit__(self, *exc: object) -> None:
         logging.Logger.handle = self._orig  # type: ignore[method-assign]
+
+
+def fingerprint(tensor: Any) -> tuple[str, tuple[int, ...], str]:
+    """``(dtype, shape, sha256 of the bytes)``: equal exactly when the tensors are bit-identical."""
+    import torch
+
+    flat = tensor.detach().cpu().contiguous().reshape(-1)
+    return (str(tensor.dtype), tuple(tensor.shape),
+            hashlib.sha256(flat.view(torch.uint8).numpy().tobytes()).hexdigest())
 
 
 def _seed(seed: int) -> None:
@@ -164,7 +176,7 @@ def _one(package: str, build: Any, config: str, seed: int, engine: str, ckpt_dir
         if match:
             info[match["name"]] = match["info"]
     result.update(
-        tensors={k: v.detach().clone() for k, v in model.state_dict().items()},
+        tensors={k: fingerprint(v) for k, v in model.state_dict().items()},
         info=info,
         records=[(n, lv, norm(m)) for n, lv, m in records.items if not _DUMP.match(m)],
         warnings=[(w.category.__name__, norm(str(w.message))) for w in caught],
