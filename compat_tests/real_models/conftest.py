@@ -15,22 +15,24 @@ from compat_tests.real_models import harness
 class RealModels:
     def __init__(self, base: Path) -> None:
         self.base = base
-        self._roots: dict[str, Path] = {}
+        self._roots: dict[tuple[str, bool], Path] = {}
         self._results: dict[str, dict[str, dict[str, Any]]] = {}
 
-    def root(self, package: str) -> Path:
+    def root(self, package: str, *, bricks: bool = False) -> Path:
+        """The migrated copy of *package* (``mminit migrate``, with ``--bricks`` if *bricks*)."""
         if harness.package_dir(package) is None:
             missing_upstream(f"{package} is not installed: "
                              f"{INSTALL_HINT[harness.FLAVOUR[package]]}")
-        if package not in self._roots:
-            self._roots[package] = harness.migrated_copy(package, self.base)
-        return self._roots[package]
+        if (package, bricks) not in self._roots:
+            self._roots[package, bricks] = harness.migrated_copy(package, self.base, bricks=bricks)
+        return self._roots[package, bricks]
 
     def results(self, package: str, engine: str = "upstream") -> dict[str, Any]:
-        """``{model: summary}`` of original vs migrated (``harness.summary``)."""
+        """``{model: summary}`` of original vs migrated (``harness.summary``) for one of
+        ``harness.ENGINES``."""
         if package not in self._results:
-            root = self.root(package)
-            self._results[package] = harness.run_sides(package, root, self.base / package)
+            roots = {bricks: self.root(package, bricks=bricks) for bricks in (False, True)}
+            self._results[package] = harness.run_sides(package, roots, self.base / package)
         return self._results[package][engine]
 
 

@@ -81,29 +81,35 @@ def package_dir(package: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def migrated_copy(package: str, base: Path) -> Path:
+def migrated_copy(package: str, base: Path, *, bricks: bool = False) -> Path:
     """Copy the installed *package* under *base* and migrate the copy with the ``mminit
-    migrate`` command line; returns the directory to put first on ``sys.path``."""
+    migrate`` command line (``--bricks`` too when *bricks*); returns the directory to put
+    first on ``sys.path``."""
     source = package_dir(package)
     assert source is not None, package
-    root = base / f"migrated-{package}"
+    root = base / f"migrated{'-bricks' if bricks else ''}-{package}"
     shutil.copytree(source, root / package, ignore=shutil.ignore_patterns("__pycache__"))
     proc = subprocess.run([sys.executable, "-m", "mminit", "migrate", str(root / package),
-                           "--jobs", "2", "--quiet"], capture_output=True, text=True, check=False)
+                           "--jobs", "2", "--quiet", *(["--bricks"] if bricks else [])],
+                          capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return root
 
 
-ENGINES = ("upstream", "mminit")
+#: the migrated sides: ``{name: (copy migrated with --bricks?, init by mminit.init_weights?)}``
+ENGINES = {"upstream": (False, False), "mminit": (False, True), "bricks": (True, False)}
 
 
-def run_sides(package: str, root: Path, work: Path, seed: int = 0) -> dict[str, dict[str, Any]]:
+def run_sides(package: str, roots: dict[bool, Path], work: Path,
+              seed: int = 0) -> dict[str, dict[str, Any]]:
     """Summaries of original vs migrated for every config of *package*, per engine.
 
-    Three interpreters run :mod:`side` at once: the installed package with upstream's
-    ``init_weights()``, and the migrated copy (*root*, from :func:`migrated_copy`)
+    Four interpreters run :mod:`side` at once: the installed package with upstream's
+    ``init_weights()``, the migrated copy (``roots[False]``, from :func:`migrated_copy`)
     initialised by ``init_weights()`` (engine ``"upstream"``) and by
-    ``mminit.init_weights(model)`` (engine ``"mminit"``).  *work* holds outputs and
+    ``mminit.init_weights(model)`` (engine ``"mminit"``), and the copy migrated with
+    ``--bricks`` (``roots[True]``) initialised by ``init_weights()`` (engine
+    ``"bricks"``: mminit's layer bricks in place of mmcv's).  *work* holds outputs and
     checkpoints.  Returns ``{engine: {model: summary}}`` (see :func:`summary`); the sides
     save tensor fingerprints (``side.fingerprint``), not the tensors."""
     import torch
@@ -113,8 +119,10 @@ def run_sides(package: str, root: Path, work: Path, seed: int = 0) -> dict[str, 
     configs = [str(source / ".mim" / "configs" / c) for c in CONFIGS[package]]
     work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-    sides = {"original": [], **{f"migrated-{e}": ["--root", str(root), "--engine", e]
-                                for e in ENGINES}}
+    sides = {"original": [], **{
+        f"migrated-{name}": ["--root", str(roots[bricks]),
+                             "--engine", "mminit" if by_mminit else "upstream"]
+        for name, (bricks, by_mminit) in ENGINES.items()}}
     procs = {}
     for name, extra in sides.items():
         with open(work / f"{name}.log", "wb") as log:  # a file: chatty models cannot block
@@ -141,7 +149,7 @@ def summary(original: dict[str, Any], migrated: dict[str, Any]) -> dict[str, Any
     return {"differences": differences(original, migrated), "error": original["error"],
             "tensors": len(original["tensors"]), "info": len(original["info"]),
             "records": len(original["records"]), "original_bases": original["bases"],
-            "migrated_bases": migrated["bases"]}
+            "migrated_bases": migrated["bases"], "mminit_classes": migrated["mminit_classes"]}
 
 
 def _chatter(record: tuple[str, int, str]) -> bool:

@@ -14,7 +14,8 @@ Saved per config: a fingerprint of every tensor of ``state_dict()`` (dtype, shap
 and a SHA-256 of its bytes, so two sides compare bit for bit without writing
 gigabytes of weights to disk), the init-info strings, every
 log record (logger, level, message) and every warning (category, message)
-emitted while building and initialising, the ``BaseModule`` classes in the tree,
+emitted while building and initialising, the ``BaseModule`` classes in the tree, the
+classes of its modules that mminit defines (``ConvModule`` after ``--bricks``...),
 and the exception if one was raised.  Paths of the migrated copy are rewritten to
 the installed package's in all text, so the two sides compare as strings.
 """
@@ -166,7 +167,7 @@ def _one(package: str, build: Any, config: str, seed: int, engine: str, ckpt_dir
             result.update(error=f"{type(exc).__name__}: {exc}", stage=stage)
             if stage == "build":
                 return {**result, "tensors": {}, "info": {}, "records": [], "warnings": [],
-                        "bases": []}
+                        "bases": [], "mminit_classes": []}
     text = (lambda s: s.replace(root, "<pkg>")) if root else (lambda s: s)
     site = str(Path(sys.modules[package].__file__).parent.parent)  # type: ignore[arg-type]
     norm = (lambda s: text(s).replace(site, "<pkg>"))
@@ -180,6 +181,8 @@ def _one(package: str, build: Any, config: str, seed: int, engine: str, ckpt_dir
         info=info,
         records=[(n, lv, norm(m)) for n, lv, m in records.items if not _DUMP.match(m)],
         warnings=[(w.category.__name__, norm(str(w.message))) for w in caught],
+        mminit_classes=sorted({type(m).__qualname__ for m in model.modules()
+                               if type(m).__module__.split(".")[0] == "mminit"}),
         bases=sorted({f"{c.__module__}.{c.__qualname__}" for m in model.modules()
                       for c in type(m).__mro__ if c.__name__ == "BaseModule"}),
         error=result["error"] and norm(result["error"]))

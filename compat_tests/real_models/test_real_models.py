@@ -2,7 +2,9 @@
 
 ``MMINIT_COMPAT_FLAVOURS`` selects the packages: ``mmengine`` -> mmpretrain 1.2.0
 (``.venv``), ``mmcv1`` -> mmcls 0.25.0 and mmdet 2.28.2 (``.venv-mmcv``).  For each
-model: every tensor, every init-info string, every log record (mmengine's registry
+model, on the copy migrated by default (initialised by ``init_weights()`` and by
+``mminit.init_weights``) and on the copy migrated with ``--bricks``: every tensor
+(bit for bit), every init-info string, every log record (mmengine's registry
 look-up chatter aside, see :func:`harness.differences`), every warning and any
 exception must be the same.  See :mod:`compat_tests.real_models.harness`.
 """
@@ -41,6 +43,25 @@ def test_original_vs_mminit_init_weights(package: str, model: str, real_models: 
     """The migrated model initialised by ``mminit.init_weights(model)`` (mminit's engine
     driving the upstream root) against the original's own ``init_weights()``."""
     _check(real_models.results(package, "mminit")[model], package)
+
+
+@pytest.mark.parametrize(("package", "model"), CASES)
+def test_original_vs_bricks_migrated(package: str, model: str, real_models: Any) -> None:
+    """The copy migrated with ``--bricks`` (mminit's ConvModule, FFN, PatchEmbed... in place
+    of mmcv's) initialised by its own ``init_weights()`` against the original."""
+    _check(real_models.results(package, "bricks")[model], package)
+
+
+@pytest.mark.parametrize("package", sorted({p for p, _ in CASES}))
+def test_bricks_side_really_uses_mminit_bricks(package: str, real_models: Any) -> None:
+    """Not vacuous: the ``--bricks`` copy builds mminit's layer bricks, the default copy none."""
+    def classes(engine: str) -> set[str]:
+        return {c for r in real_models.results(package, engine).values() for c in r["mminit_classes"]}
+
+    bricks, default = classes("bricks"), classes("upstream")
+    assert "ConvModule" in bricks, sorted(bricks)
+    assert bricks - default, (sorted(bricks), sorted(default))
+    assert not default & {"ConvModule", "FFN", "PatchEmbed", "DropPath"}, sorted(default)
 
 
 def test_cases_cover_the_brief() -> None:
