@@ -10,8 +10,11 @@ it recomputes every parameter's mean after every initializer.  While
   first, the transform is skipped.  The draw itself always runs, so the random
   stream, and every surviving value, is exactly upstream's;
 * computes a parameter's mean at a check only if it was written since its
-  last check (an unwritten parameter's mean cannot have changed), batched
-  into one host transfer per check;
+  last check (an unwritten parameter's mean cannot have changed), on the
+  tensor's device, and reads it on the host only when the parameter is
+  settled, with every other pending mean (and the baselines taken before the
+  fills): one host transfer per settle, not one per check, which is what a
+  GPU waits on;
 * keeps the "did the mean change" rule of ``update_init_info`` exact: a check
   that saw a deferred value is recorded, and resolved when the value's fate is
   known.  If every check in a chain used the same info string and the final
@@ -105,10 +108,19 @@ class _Current(enum.Enum):
 CURRENT = _Current.VALUE
 
 
+@dataclass
+class _Mean:
+    """The mean a check saw, taken at the check on the tensor's device; its host value is
+    read at the next settle, in one transfer with every other pending mean."""
+
+    value: Any  # a 0-d tensor until then, then its value (what ``.item()`` gives)
+
+
 class _Observation(NamedTuple):
     """A check that saw a parameter: the value it saw and the check's info string."""
 
-    seen: _Draw | _Current  # a deferred draw (regenerated to get its mean), or CURRENT
+    #: a deferred draw (regenerated to get its mean), CURRENT, or a mean taken at the check
+    seen: _Draw | _Current | _Mean
     info: str
 
 
@@ -209,11 +221,18 @@ def _tree_index(root: nn.Module, table: Any) -> _TreeIndex | None:
 
 class InitEngine:
     """Bookkeeping for one top-level ``init_weights`` call (see the module docstring)."""
+
+    #: a check reads its means on the host at the next settle, not at once (fast mode
+    #: replays its own steps over the table, so its checks resolve at once)
+    defers_check_means: bool = True
+
     def __init__(self, table: Any, root: nn.Module | None = None) -> None:
         self.table = table
         self.root = root
         self._states: dict[int, _State] = {}
         self._params: dict[int, Tensor] = {}
+        #: baselines (upstream's first ``tmp_mean_value``) taken on the device, not yet read
+        self._pending_baselines: dict[int, tuple[Tensor, Tensor]] = {}
         #: modules whose subtree ran outside the engine, and what ran instead
         self.undriven: list[Undriven] = []
         self._failed = False
@@ -350,10 +369,21 @@ class InitEngine:
         return st
 
     def _ensure_baseline(self, params: Sequence[Tensor]) -> None:
-        """Compute upstream's initial ``tmp_mean_value`` for parameters lacking one."""
-        missing = [p for p in params if "tmp_mean_value" not in self.table[p]]
-        for p, mean in zip(missing, self._means(missing)):
+        """Give ``params`` upstream's initial ``tmp_mean_value`` in the table, now: read
+        the pending ones, compute the missing ones."""
+        pending = [self._pending_baselines.pop(id(p)) for p in params if id(p) in self._pending_baselines]
+        taken = {id(p) for p, _ in pending}
+        missing = [p for p in params if id(p) not in taken and "tmp_mean_value" not in self.table[p]]
+        values = self._host_means([m for _, m in pending] + [p.detach().mean() for p in missing])
+        for p, mean in zip([q for q, _ in pending] + missing, values):
             self.table[p]["tmp_mean_value"] = mean
+
+    def _defer_baseline(self, params: Sequence[Tensor]) -> None:
+        """Take the baseline of ``params`` lacking one on the device; read at the next settle."""
+        table, pending = self.table, self._pending_baselines
+        for p in params:
+            if id(p) not in pending and "tmp_mean_value" not in table[p]:
+                pending[id(p)] = (p, p.detach().mean())
 
     @classmethod
     def _means(cls, params: Sequence[Tensor]) -> list[Any]:
@@ -399,6 +429,14 @@ class InitEngine:
             st.observed = [_Observation(draw, o.info) if o.seen is CURRENT else o for o in st.observed]
             st.dirty = True
 
+    def _freeze(self, p: Tensor, st: _State) -> None:
+        """``p`` is about to be overwritten: finish its deferred draw and take the mean
+        the checks that saw it saw (on the device; read at the next settle)."""
+        self._materialise(p, st)
+        if any(o.seen is CURRENT for o in st.observed):
+            mean = _Mean(p.detach().mean())
+            st.observed = [_Observation(mean, o.info) if o.seen is CURRENT else o for o in st.observed]
+
     def _resolve(self, p: Tensor, st: _State, final: tuple[Any, str] | None) -> None:
         """Replay pending observations of ``p`` (then ``final``: its current mean and the
         info of the check seeing it) into the table, exactly as upstream's checks would."""
@@ -416,6 +454,8 @@ class InitEngine:
             if o.seen is CURRENT:
                 assert final is not None
                 seen = final[0]
+            elif isinstance(o.seen, _Mean):
+                seen = _scalar(o.seen.value)
             else:
                 seen = self._regenerate_mean(p, o.seen)
             if seen != _scalar(entry["tmp_mean_value"]):
@@ -435,8 +475,19 @@ class InitEngine:
             self._materialise(p, st)
             if st.observed:
                 todo.append((p, st))
-        current = [(p, st) for p, st in todo if any(o.seen is CURRENT for o in st.observed)]
-        means = dict(zip([id(p) for p, _ in current], self._means([p for p, _ in current])))
+        current = [p for p, st in todo if any(o.seen is CURRENT for o in st.observed)]
+        taken = [o.seen for _, st in todo for o in st.observed
+                 if isinstance(o.seen, _Mean) and isinstance(o.seen.value, Tensor)]
+        pending = self._pending_baselines
+        base = [pending.pop(id(p)) for p, _ in todo if id(p) in pending]
+        # one host transfer for all of them
+        values = self._host_means([p.detach().mean() for p in current] + [m.value for m in taken]
+                                  + [m for _, m in base])
+        means = dict(zip([id(p) for p in current], values))
+        for m, value in zip(taken, values[len(current):]):
+            m.value = value
+        for (p, _), value in zip(base, values[len(current) + len(taken):]):
+            self.table[p]["tmp_mean_value"] = value
         for p, st in todo:
             seen_now = [o.info for o in st.observed if o.seen is CURRENT]
             st.observed = [o for o in st.observed if o.seen is not CURRENT]
@@ -447,7 +498,7 @@ class InitEngine:
         """One initializer's fills, in order; tracked parameters go through :meth:`write`."""
         # Baselines in one batch: many small parallel regions interleaved with serial
         # fills stall badly when another process competes for the cores.
-        self._ensure_baseline(list({id(t): t for t, _ in items if self.tracks(t)}.values()))
+        self._defer_baseline(list({id(t): t for t, _ in items if self.tracks(t)}.values()))
         for tensor, spec in items:
             if self.tracks(tensor):
                 self.write(tensor, spec, info)
@@ -458,8 +509,7 @@ class InitEngine:
         """Fill tracked parameter ``p`` with ``spec`` on behalf of an initializer whose
         check will use ``info``."""
         st = self._state(p)
-        if "tmp_mean_value" not in self.table[p]:
-            self._ensure_baseline([p])
+        self._defer_baseline([p])
         if st.lazy is not None:
             seen = [o.info for o in st.observed if o.seen is CURRENT]
             if not seen:
@@ -469,7 +519,7 @@ class InitEngine:
                 st.observed = [_Observation(lazy, o.info) if o.seen is CURRENT else o for o in st.observed]
                 st.lazy = None
             else:
-                self.settle_params([p])
+                self._freeze(p, st)
         if spec.kind == "trunc_normal":
             state = _generator_for(p).get_state()
             trunc_normal_draw(p, *spec.args)
@@ -499,6 +549,12 @@ class InitEngine:
                 st.dirty = False
             else:
                 need.append((p, st))
+        if self.defers_check_means:
+            for p, st in need:
+                st.observed.append(_Observation(_Mean(p.detach().mean()), info))
+                st.dirty = False
+            return
+        self._ensure_baseline([p for p, _ in need])  # an engine write may have deferred it
         for (p, st), mean in zip(need, self._means([p for p, _ in need])):
             self._resolve(p, st, (mean, info))
             st.dirty = False
@@ -555,5 +611,6 @@ class InitEngine:
                 entry its ``tmp_mean_value`` as upstream's would have.
         """
         self.settle_params(list(self._params.values()))
+        self._ensure_baseline([p for p, _ in self._pending_baselines.values()])
         if keep_table:
             self._ensure_baseline(list(self.table))
