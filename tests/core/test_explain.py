@@ -123,6 +123,25 @@ def test_mi003_pretrained_prefix_matches_no_key(tmp_path):
     assert "MI003" not in _codes(good)
 
 
+def test_offline_explain_never_downloads_and_reports_the_missing_file(tmp_path, monkeypatch):
+    """A URL ``Pretrained`` is loaded as ``init_weights`` would, so it downloads; with
+    ``MMINIT_OFFLINE=1`` the plan says what is missing instead (README, explain)."""
+    import urllib.request
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("explain touched the network")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    monkeypatch.setenv("MMINIT_OFFLINE", "1")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    url = "https://download.openmmlab.com/example/resnet50.pth"
+    model = Net(init_cfg=[dict(type="Constant", val=0.5, layer="Linear"),
+                          dict(type="Pretrained", checkpoint=url)])
+    plan = explain(model)
+    assert plan.error is not None and plan.error.startswith("OfflineError")
+    assert url in plan.error and str(tmp_path) in plan.error
+
+
 class _RunsOnUnpickle:
     """Unpickling this touches ``marker``: proof that a checkpoint's code ran."""
 
