@@ -46,7 +46,8 @@ INSTALL_HINT = {
     "mmengine": "pip install mmengine==0.10.7 mmcv-lite==2.2.0 mmpretrain==1.2.0 "
                 "(tools/setup_envs.sh builds .venv with them)",
     "mmcv1": "MMCV_WITH_OPS=0 pip install --no-build-isolation mmcv==1.7.2 torchvision, then "
-             "mmcls==0.25.0 mmdet==2.28.2 (tools/setup_envs.sh builds .venv-mmcv with them)",
+             "mmcls==0.25.0 mmdet==2.28.2 mmsegmentation==0.30.0 (tools/setup_envs.sh builds "
+             ".venv-mmcv with them)",
 }
 
 # mmengine's registry logs these DEBUG lines whenever it builds an initializer;

@@ -1,5 +1,5 @@
 """``mminit.explain`` on the real upstream models of ``compat_tests/real_models`` (its ``harness.CONFIGS``:
-mmpretrain 1.2.0 in ``.venv``; mmcls 0.25.0 and mmdet 2.28.2 in ``.venv-mmcv``; selected by
+mmpretrain 1.2.0 in ``.venv``; mmcls 0.25.0, mmdet 2.28.2 and mmseg 0.30.0 in ``.venv-mmcv``; selected by
 ``MMINIT_COMPAT_FLAVOURS`` as there).
 
 Each model is built from the package's own config (upstream classes throughout),

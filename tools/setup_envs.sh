@@ -3,8 +3,8 @@
 #   .venv       mminit + dev tools, torch 2.13.0 (CPU build), mmengine 0.10.7,
 #               mmcv-lite 2.2.0 and mmpretrain 1.2.0 (real models for the compat suite)
 #   .venv-mmcv  mminit + dev tools, torch 2.14.1 + torchvision 0.29.1, mmcv 1.7.2 built
-#               without its compiled ops, and mmengine 0.10.7, mmcls 0.25.0 and
-#               mmdet 2.28.2 installed without their dependencies
+#               without its compiled ops, and mmengine 0.10.7, mmcls 0.25.0,
+#               mmdet 2.28.2 and mmsegmentation 0.30.0 installed without their dependencies
 #   .venv-bare  torch 2.13.0 (CPU build) and mminit only, no mmcv, no mmengine: where the
 #               main job's bricks proof runs the migrated model (not part of `all`)
 # It prints one line per step; pip's output goes to out/setup_envs.log.
@@ -131,14 +131,17 @@ setup_mmcv() {
     upstream_wheels
   step ".venv-mmcv: mminit (editable), extras, mmcv's + mmengine's requirements" \
     install_mminit_and_requirements
-  # Last, and without dependencies, so pip never re-checks what they declare (mmcls
-  # and mmdet bring their own model code only; their scipy, pycocotools, ... are unused).
-  step ".venv-mmcv: mmcv 1.7.2, mmengine, mmcls, mmdet (--no-deps)" \
+  # Last, and without dependencies, so pip never re-checks what they declare (mmcls,
+  # mmdet and mmseg bring their own model code only; their scipy, pycocotools,
+  # prettytable ... are unused).
+  step ".venv-mmcv: mmcv 1.7.2, mmengine, mmcls, mmdet, mmseg (--no-deps)" \
     .venv-mmcv/bin/pip install -q --no-deps .venv-mmcv/wheels/mmcv-1.7.2-*.whl \
-    .venv-mmcv/wheels/mmengine-0.10.7-*.whl "mmcls==0.25.0" "mmdet==2.28.2"
+    .venv-mmcv/wheels/mmengine-0.10.7-*.whl "mmcls==0.25.0" "mmdet==2.28.2" \
+    "mmsegmentation==0.30.0"
   step ".venv-mmcv: check the versions" .venv-mmcv/bin/python -c "$(cat <<'EOF'
 import importlib.metadata as md, torch, torchvision, mmcv, mmengine, cv2
-want = {"mmcv": "1.7.2", "mmengine": "0.10.7", "mmcls": "0.25.0", "mmdet": "2.28.2"}
+want = {"mmcv": "1.7.2", "mmengine": "0.10.7", "mmcls": "0.25.0", "mmdet": "2.28.2",
+        "mmsegmentation": "0.30.0"}
 got = {name: md.version(name) for name in want}
 assert got == want, got
 assert torch.__version__.startswith("2.14.1"), torch.__version__

@@ -25,7 +25,7 @@ __all__ = ["CONFIGS", "ENGINES", "FLAVOUR", "differences", "migrated_copy", "pac
 
 HERE = Path(__file__).resolve().parent
 #: which MMINIT_COMPAT_FLAVOURS value selects each package
-FLAVOUR = {"mmpretrain": "mmengine", "mmcls": "mmcv1", "mmdet": "mmcv1"}
+FLAVOUR = {"mmpretrain": "mmengine", "mmcls": "mmcv1", "mmdet": "mmcv1", "mmseg": "mmcv1"}
 #: configs (relative to the package's .mim/configs): small variants where there is a choice,
 #: but a ViT-B, a Swin, ResNets, and detectors (whose ResNet-50 backbones load a checkpoint).
 #: mmdet's DETR is not here: with torch 2.14 building it fails (its class_weight check sees a
@@ -64,6 +64,20 @@ CONFIGS: dict[str, tuple[str, ...]] = {
         "deformable_detr/deformable_detr_r50_16x2_50e_coco.py",
         "ssd/ssd300_coco.py",
         "swin/mask_rcnn_swin-t-p4-w7_fpn_1x_coco.py",
+    ),
+    "mmseg": (
+        "pspnet/pspnet_r50-d8_512x1024_40k_cityscapes.py",
+        "deeplabv3plus/deeplabv3plus_r50-d8_512x1024_40k_cityscapes.py",
+        "unet/fcn_unet_s5-d16_64x64_40k_drive.py",
+        "segformer/segformer_mit-b0_512x512_160k_ade20k.py",
+        "bisenetv2/bisenetv2_fcn_4x4_1024x1024_160k_cityscapes.py",
+        "hrnet/fcn_hr18s_512x1024_40k_cityscapes.py",
+        "mobilenet_v3/lraspp_m-v3-d8_512x1024_320k_cityscapes.py",
+        "swin/upernet_swin_tiny_patch4_window7_512x512_160k_ade20k_pretrain_224x224_1K.py",
+        "stdc/stdc1_512x1024_80k_cityscapes.py",
+        "fastscnn/fast_scnn_lr0.12_8x4_160k_cityscapes.py",
+        "twins/twins_pcpvt-s_uperhead_8x4_512x512_160k_ade20k.py",
+        "ocrnet/ocrnet_hr18s_512x1024_40k_cityscapes.py",
     ),
 }
 

@@ -6,9 +6,10 @@
 without it the installed PACKAGE is imported.  Each CONFIG (a path into the
 installed package's own ``.mim/configs``) is built with the package's builder,
 seeded, and initialised with ``model.init_weights()`` (``--engine mminit``:
-``mminit.init_weights(model)`` instead).  A ``Pretrained`` ``init_cfg`` pointing
-at a download is pointed at a local checkpoint made from the built model itself
-(values drawn from a fixed seed, so both sides write the same bytes).
+``mminit.init_weights(model)`` instead).  A ``Pretrained`` ``init_cfg`` (or mmseg's
+``pretrained=``) pointing at a download is pointed at a local checkpoint made from
+the built model itself (values drawn from a fixed seed, so both sides write the same
+bytes).
 
 Saved per config: a fingerprint of every tensor of ``state_dict()`` (dtype, shape
 and a SHA-256 of its bytes, so two sides compare bit for bit without writing
@@ -31,7 +32,7 @@ import re
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 HERE = Path(__file__).resolve().parent
 _DUMP = re.compile(r"^\n(?P<name>\S+) - torch\.Size\(\[[\d, ]*\]\): \n(?P<info>.*) \n $", re.DOTALL)
@@ -96,51 +97,74 @@ def _builder(package: str) -> Any:
         from mmcls.models import build_classifier
 
         return lambda cfg: build_classifier(cfg.model)
+    if package == "mmseg":
+        from mmseg.models import build_segmentor
+
+        return lambda cfg: build_segmentor(cfg.model, train_cfg=cfg.get("train_cfg"),
+                                           test_cfg=cfg.get("test_cfg"))
     from mmdet.models import build_detector
 
     return lambda cfg: build_detector(cfg.model, train_cfg=cfg.get("train_cfg"),
                                       test_cfg=cfg.get("test_cfg"))
 
 
-def _pretrained(node: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
-    """(attribute path of the module, its init_cfg) for each downloading Pretrained init_cfg."""
+class _Download(NamedTuple):
+    """A checkpoint the config would download: ``holder[key]`` names it, and it loads
+    into the module at attribute ``path`` of the built model."""
+
+    path: tuple[str, ...]
+    holder: Any
+    key: str
+
+
+def _downloads(node: Any, path: tuple[str, ...] = ()) -> list[_Download]:
+    """Every downloading ``Pretrained`` init_cfg, and mmseg 0.x's ``pretrained=URL`` (a
+    segmentor hands it to its backbone, which turns it into that init_cfg)."""
     found = []
     if isinstance(node, dict):
         init = node.get("init_cfg")
         if isinstance(init, dict) and init.get("type") == "Pretrained" \
                 and "://" in str(init.get("checkpoint", "")):
-            found.append((path, init))
+            found.append(_Download(path, init, "checkpoint"))
+        if "://" in str(node.get("pretrained") or "") and isinstance(node.get("backbone"), dict):
+            found.append(_Download((*path, "backbone"), node, "pretrained"))
         for key, value in node.items():
             if key != "init_cfg":
-                found += _pretrained(value, (*path, key))
+                found += _downloads(value, (*path, key))
     return found
 
 
 def _local_checkpoints(cfg: Any, build: Any, ckpt_dir: Path, name: str) -> None:
+    """Point every download of ``cfg`` at a local checkpoint of the module it loads into,
+    with values drawn from a fixed seed (built once without the loads: the donor)."""
     import torch
 
-    found = _pretrained(cfg.model)
+    found = _downloads(cfg.model)
     if not found:
         return
-    saved = {}
-    for path, init in found:
-        saved[path] = dict(init)
-        init.clear()
-        init.update(type="Constant", val=0, layer="__none__")  # a no-op while building the donor
+    saved = [dict(d.holder) for d in found]
+    for d in found:  # no load while building the donor
+        if d.key == "pretrained":
+            d.holder["pretrained"] = None
+        else:
+            d.holder.clear()
+            d.holder.update(type="Constant", val=0, layer="__none__")  # a no-op
     donor = build(cfg)
-    for path, init in found:
+    for d, before in zip(found, saved):
+        if d.key == "checkpoint":
+            d.holder.clear()
+            d.holder.update(before)
         module = donor
-        for attr in path:
+        for attr in d.path:
             module = getattr(module, attr)
         torch.manual_seed(4321)
         state = {k: torch.randn_like(v) if v.is_floating_point() else v
                  for k, v in module.state_dict().items()}
-        target = ckpt_dir / f"{name}.{'.'.join(path) or 'model'}.pth"
+        target = ckpt_dir / f"{name}.{'.'.join(d.path) or 'model'}.pth"
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         torch.save(state, tmp)
         os.replace(tmp, target)  # both sides write identical bytes; readers never see half a file
-        init.clear()
-        init.update(saved[path], checkpoint=str(target))
+        d.holder[d.key] = str(target)
 
 
 def _one(package: str, build: Any, config: str, seed: int, engine: str, ckpt_dir: Path,
@@ -191,7 +215,7 @@ def _one(package: str, build: Any, config: str, seed: int, engine: str, ckpt_dir
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("package", choices=("mmpretrain", "mmcls", "mmdet"))
+    parser.add_argument("package", choices=("mmpretrain", "mmcls", "mmdet", "mmseg"))
     parser.add_argument("out")
     parser.add_argument("ckpt_dir")
     parser.add_argument("configs", nargs="+")

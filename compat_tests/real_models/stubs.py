@@ -6,6 +6,7 @@
 * ``torchvision`` (``.venv``, where it is not installed): mmpretrain imports its
   transforms and box ops for datasets and evaluation.
 * ``matplotlib`` (``.venv-mmcv``): mmcls imports ``pyplot`` for its visualiser.
+* ``prettytable`` (``.venv-mmcv``): mmseg's datasets import it for evaluation tables.
 
 A stand-in module answers any attribute with a placeholder class; calling one of
 its functions or instantiating one of its classes raises ``RuntimeError`` naming
@@ -29,6 +30,7 @@ STUBS: dict[str, tuple[str, ...]] = {
     "mmpretrain": ("torchvision",),
     "mmcls": ("matplotlib",),
     "mmdet": ("mmcv._ext", "matplotlib", "scipy", "pycocotools", "terminaltables", "six"),
+    "mmseg": ("mmcv._ext", "matplotlib", "scipy", "prettytable"),
 }
 
 

@@ -1,7 +1,7 @@
 """Real OpenMMLab packages, original vs migrated, on models built from their own configs.
 
 ``MMINIT_COMPAT_FLAVOURS`` selects the packages: ``mmengine`` -> mmpretrain 1.2.0
-(``.venv``), ``mmcv1`` -> mmcls 0.25.0 and mmdet 2.28.2 (``.venv-mmcv``).  For each
+(``.venv``), ``mmcv1`` -> mmcls 0.25.0, mmdet 2.28.2 and mmseg 0.30.0 (``.venv-mmcv``).  For each
 model, on the copy migrated by default (initialised by ``init_weights()`` and by
 ``mminit.init_weights``) and on the copy migrated with ``--bricks``: every tensor
 (bit for bit), every init-info string, every log record (mmengine's registry
@@ -21,7 +21,7 @@ from compat_tests.real_models import harness
 CASES = [(package, Path(config).stem) for package in harness.CONFIGS if harness.selected(package)
          for config in harness.CONFIGS[package]]
 MMINIT_BASE = {"mmpretrain": "mminit.BaseModule", "mmcls": "mminit.mmcv1.BaseModule",
-               "mmdet": "mminit.mmcv1.BaseModule"}
+               "mmdet": "mminit.mmcv1.BaseModule", "mmseg": "mminit.mmcv1.BaseModule"}
 
 
 def _check(result: dict[str, Any], package: str) -> None:
@@ -65,14 +65,18 @@ def test_bricks_side_really_uses_mminit_bricks(package: str, real_models: Any) -
 
 
 def test_cases_cover_the_brief() -> None:
-    """At least 8 models per selected package, including a ViT, a Swin, a ResNet, detectors."""
+    """At least 8 models per selected package: classifiers with a ViT, a Swin and a
+    ResNet; detectors; segmentors with ResNet-50 and transformer backbones."""
     for package in {p for p, _ in CASES}:
         names = [m for p, m in CASES if p == package]
         assert len(names) >= 8, (package, names)
-        if package != "mmdet":
+        if package in ("mmpretrain", "mmcls"):
             assert any(m.startswith(("vit-", "deit")) for m in names)
             assert any(m.startswith("swin") for m in names) and any(m.startswith("resnet") for m in names)
-        else:
+        elif package == "mmdet":
             assert sum("rcnn" in m or "retinanet" in m for m in names) >= 2
+        else:
+            assert sum("_r50-" in m for m in names) >= 2
+            assert sum(m.startswith(("segformer", "upernet_swin", "twins")) for m in names) >= 2
     # every run has a flavour (compat_tests.libs.requested_flavours): it must bring its packages
     assert CASES, "the requested flavours selected no real package"
