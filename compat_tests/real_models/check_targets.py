@@ -14,7 +14,7 @@ from typing import Any
 
 import stubs
 
-__all__ = ["mmdet_mask_rcnn", "mmpretrain_vit", "mmpretrain_vit_planted"]
+__all__ = ["mmdet_mask_rcnn", "mmpretrain_vit", "mmpretrain_vit_planted", "mmseg_segformer"]
 
 
 def _build(package: str, config: str, edit: Any = None) -> Any:
@@ -52,3 +52,8 @@ def mmpretrain_vit_planted() -> Any:
 def mmdet_mask_rcnn() -> Any:
     """mmdet 2.28.2's Mask R-CNN R50-FPN (its backbone loads a local checkpoint)."""
     return _build("mmdet", "mask_rcnn/mask_rcnn_r50_fpn_1x_coco.py")
+
+
+def mmseg_segformer() -> Any:
+    """mmseg 0.30.0's SegFormer-B0 (``pretrained=`` a download, pointed at a local checkpoint)."""
+    return _build("mmseg", "segformer/segformer_mit-b0_512x512_160k_ade20k.py")

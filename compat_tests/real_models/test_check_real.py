@@ -1,5 +1,5 @@
 """``mminit check`` on real packages: the migrated copy of mmpretrain (mmcv 2.x present,
-``.venv``) and of mmdet (mmcv 1.7.2, ``.venv-mmcv``); a planted difference exits 1."""
+``.venv``) and of mmdet and mmseg (mmcv 1.7.2, ``.venv-mmcv``); a planted difference exits 1."""
 
 from __future__ import annotations
 
@@ -58,5 +58,19 @@ if harness.selected("mmdet"):
         assert report["info_compared"] == report["info_identical"] > 150
         assert report["base_classes"]["mminit"] == ["mminit.mmcv1.BaseModule"]
         # the backbone's Pretrained init_cfg loaded the local checkpoint on both sides
+        info = report["init_info"]["mminit"]
+        assert any(v.startswith("PretrainedInit: load from") for v in info.values())
+
+
+if harness.selected("mmseg"):
+    def test_mmseg_segformer_passes(real_models: Any, tmp_path: Path) -> None:
+        code, report, text = _check(real_models, "mmseg", tmp_path, "check_targets:mmseg_segformer",
+                                    "--flavour", "mmcv1")
+        assert code == 0, text
+        assert report["identical"] == report["compared"] > 150
+        assert report["info_compared"] == report["info_identical"] > 150
+        # a mixed tree: mmcv's FFN (a brick, which the default migrate leaves) inside mminit's
+        assert report["base_classes"]["mminit"] == ["mmcv.runner.base_module.BaseModule",
+                                                    "mminit.mmcv1.BaseModule"]
         info = report["init_info"]["mminit"]
         assert any(v.startswith("PretrainedInit: load from") for v in info.values())
