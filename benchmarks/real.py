@@ -4,6 +4,7 @@ Usage (each package in the environment that has it)::
 
     .venv/bin/python -m benchmarks.real --models vit-b,swin-t          # mmpretrain 1.2.0
     .venv-mmcv/bin/python -m benchmarks.real --models mask-rcnn         # mmdet 2.28.2
+    .venv-mmcv/bin/python -m benchmarks.real --models pspnet,segformer-b0   # mmseg 0.30.0
 
 Contenders, per model, all in one process, ``--repeats`` times each (repetition *k*
 of every contender starts from ``torch.manual_seed(k)``), 1 torch thread:
@@ -64,6 +65,8 @@ MODELS: dict[str, tuple[str, str]] = {
     "deit-t": ("mmpretrain", "deit/deit-tiny_4xb256_in1k.py"),
     "mask-rcnn": ("mmdet", "mask_rcnn/mask_rcnn_r50_fpn_1x_coco.py"),
     "retinanet": ("mmdet", "retinanet/retinanet_r50_fpn_1x_coco.py"),
+    "pspnet": ("mmseg", "pspnet/pspnet_r50-d8_512x1024_40k_cityscapes.py"),
+    "segformer-b0": ("mmseg", "segformer/segformer_mit-b0_512x512_160k_ade20k.py"),
 }
 ORDER = ("upstream", "mminit", "replay", "ceiling", "mminit-fast", "floor")
 CHECKED = ("mminit", "replay", "ceiling")
@@ -82,7 +85,8 @@ def _side() -> Any:
 
 def build_real(name: str) -> nn.Module:
     """The model *name* of :data:`MODELS`, built from its package's own config.  A
-    ``Pretrained`` backbone ``init_cfg`` (mmdet's ``torchvision://resnet50``) is removed:
+    ``Pretrained`` backbone ``init_cfg`` (mmdet's ``torchvision://resnet50``; mmseg's
+    ``pretrained=``) is removed:
     no download; the backbone then runs its default init (more fills, not fewer)."""
     import importlib.util
 
@@ -94,8 +98,11 @@ def build_real(name: str) -> nn.Module:
         raise SystemExit(f"benchmarks.real: {name} needs {package} installed in this environment")
     path = Path(next(iter(spec.submodule_search_locations))) / ".mim" / "configs" / config
     cfg = side._read_config(package, str(path))
-    for _, init in side._pretrained(cfg.model):
-        init.clear()
+    for download in side._downloads(cfg.model):
+        if download.key == "pretrained":
+            download.holder["pretrained"] = None
+        else:
+            download.holder.clear()  # the init_cfg, dropped below
     _strip_empty_init(cfg.model)
     return side._builder(package)(cfg)  # type: ignore[no-any-return]
 
