@@ -219,6 +219,28 @@ def _tree_index(root: nn.Module, table: Any) -> _TreeIndex | None:
     return _TreeIndex(params, spans, all(p in table for p in params))
 
 
+def _subtree_params(module: nn.Module) -> list[Tensor] | None:
+    """``[p for _, p in module.named_parameters()]`` without building names (``None``
+    where a class walks its own way): each module and each parameter once, pre-order."""
+    params: list[Tensor] = []
+    seen_modules: set[int] = set()
+    seen_params: set[int] = set()
+    stack = [module]
+    while stack:
+        m = stack.pop()
+        if id(m) in seen_modules:
+            continue
+        if type(m) not in _PLAIN_WALK and not _plain_walk(type(m)):
+            return None
+        seen_modules.add(id(m))
+        for p in m._parameters.values():
+            if p is not None and id(p) not in seen_params:
+                seen_params.add(id(p))
+                params.append(p)
+        stack.extend(c for c in reversed(m._modules.values()) if c is not None)
+    return params
+
+
 class InitEngine:
     """Bookkeeping for one top-level ``init_weights`` call (see the module docstring)."""
 
@@ -256,6 +278,8 @@ class InitEngine:
             self._indexes += 1
             self._index = _tree_index(self.root, self.table)
             self._index_epoch = self._epoch
+            if self._index is None:  # shared modules: each check walks its own subtree
+                self._indexes = _MAX_INDEXES
         return self._index if self._index_epoch == self._epoch else None
 
     def _params_of(self, module: nn.Module) -> tuple[list[Tensor], bool]:
@@ -266,7 +290,10 @@ class InitEngine:
             span = index.spans.get(id(module))
             if span is not None and span[0] is module:
                 return index.params[span[1]:span[2]], index.all_known
-        return [p for _, p in module.named_parameters()], False
+        params = _subtree_params(module)
+        if params is None:
+            params = [p for _, p in module.named_parameters()]
+        return params, False
 
     def _tracked_params(self, module: nn.Module) -> list[Tensor]:
         """The parameters of ``module``'s subtree that the table knows."""

@@ -128,3 +128,39 @@ def test_user_code_changing_the_tree_is_seen(grow: str, caplog) -> None:
         assert err is None
     else:
         assert err is not None and "Found a new Parameter named" in err
+
+
+class _OwnWalk(nn.Module):
+    def named_parameters(self, *args, **kwargs):  # type: ignore[override]
+        return super().named_parameters(*args, **kwargs)
+
+
+def _trees() -> list[nn.Module]:
+    act = nn.GELU()  # a parameter-less module reused (mmcv 1.x FFN, mmseg MixFFN)
+    ffn = nn.Sequential(nn.Linear(4, 8), act, nn.Linear(8, 4), act)
+    twice = nn.Linear(3, 3)  # a module holding parameters, reachable twice
+    outer = nn.Sequential(twice, nn.Sequential(nn.LayerNorm(3), twice), nn.Linear(3, 3))
+    tied = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4))
+    tied[1].weight = tied[0].weight
+    cyclic = nn.Sequential(nn.Linear(2, 2))
+    cyclic.add_module("self", cyclic)
+    return [Shared(), ffn, outer, tied, cyclic, nn.Sequential(nn.Linear(2, 2), None)]
+
+
+@pytest.mark.parametrize("tree", _trees(), ids=["shared", "ffn", "module-twice", "tied", "cycle", "none-child"])
+def test_subtree_walk_is_named_parameters(tree: nn.Module) -> None:
+    """The fallback walk (trees the index refuses) yields what named_parameters() does,
+    in the same order, for every subtree."""
+    from mminit._engine import _subtree_params
+
+    for _, module in tree.named_modules():
+        expected = [p for _, p in module.named_parameters()]
+        got = _subtree_params(module)
+        assert got is not None and len(got) == len(expected)
+        assert all(a is b for a, b in zip(got, expected))
+
+
+def test_subtree_walk_leaves_own_walks_to_them() -> None:
+    from mminit._engine import _subtree_params
+
+    assert _subtree_params(nn.Sequential(nn.Linear(2, 2), _OwnWalk())) is None
