@@ -49,28 +49,28 @@ if harness.selected("mmpretrain"):
         assert report["info_compared"] - report["info_identical"] == 2
 
 
+def _passes_mmcv1(real_models: Any, package: str, tmp_path: Path, target: str, *,
+                  tensors: int, bases: list[str]) -> None:
+    """``mminit check --flavour mmcv1`` passes, compares enough, and the model's
+    ``Pretrained`` (a local checkpoint, see ``side``) loaded on both sides."""
+    code, report, text = _check(real_models, package, tmp_path, f"check_targets:{target}",
+                                "--flavour", "mmcv1")
+    assert code == 0, text
+    assert report["identical"] == report["compared"] > tensors
+    assert report["info_compared"] == report["info_identical"] > 150
+    assert report["base_classes"]["mminit"] == bases
+    info = report["init_info"]["mminit"]
+    assert any(v.startswith("PretrainedInit: load from") for v in info.values())
+
+
 if harness.selected("mmdet"):
     def test_mmdet_mask_rcnn_passes(real_models: Any, tmp_path: Path) -> None:
-        code, report, text = _check(real_models, "mmdet", tmp_path, "check_targets:mmdet_mask_rcnn",
-                                    "--flavour", "mmcv1")
-        assert code == 0, text
-        assert report["identical"] == report["compared"] > 300
-        assert report["info_compared"] == report["info_identical"] > 150
-        assert report["base_classes"]["mminit"] == ["mminit.mmcv1.BaseModule"]
-        # the backbone's Pretrained init_cfg loaded the local checkpoint on both sides
-        info = report["init_info"]["mminit"]
-        assert any(v.startswith("PretrainedInit: load from") for v in info.values())
+        _passes_mmcv1(real_models, "mmdet", tmp_path, "mmdet_mask_rcnn", tensors=300,
+                      bases=["mminit.mmcv1.BaseModule"])
 
 
 if harness.selected("mmseg"):
     def test_mmseg_segformer_passes(real_models: Any, tmp_path: Path) -> None:
-        code, report, text = _check(real_models, "mmseg", tmp_path, "check_targets:mmseg_segformer",
-                                    "--flavour", "mmcv1")
-        assert code == 0, text
-        assert report["identical"] == report["compared"] > 150
-        assert report["info_compared"] == report["info_identical"] > 150
         # a mixed tree: mmcv's FFN (a brick, which the default migrate leaves) inside mminit's
-        assert report["base_classes"]["mminit"] == ["mmcv.runner.base_module.BaseModule",
-                                                    "mminit.mmcv1.BaseModule"]
-        info = report["init_info"]["mminit"]
-        assert any(v.startswith("PretrainedInit: load from") for v in info.values())
+        _passes_mmcv1(real_models, "mmseg", tmp_path, "mmseg_segformer", tensors=150,
+                      bases=["mmcv.runner.base_module.BaseModule", "mminit.mmcv1.BaseModule"])
