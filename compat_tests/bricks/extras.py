@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import random
 import types
+from collections.abc import Callable
 from typing import Any
 
 from torch import nn
@@ -317,48 +318,47 @@ def _parent_case(r: random.Random, flavour: str) -> dict[str, Any]:
     return {"kind": "extra_parent", "child": child, "init_cfg": init_cfg, "input": [2, 4, 4, 4]}
 
 
+def _scale_case(r: random.Random) -> dict[str, Any]:
+    return {"kind": "scale", "kwargs": {"scale": r.choice([1.0, 0.5, 2])} if r.random() < 0.7 else {},
+            "input": [2, 3]}
+
+
+def _layer_scale_case(r: random.Random) -> dict[str, Any]:
+    fmt = r.choice(["channels_last", "channels_first"] if r.random() < 0.95 else ["nhwc"])
+    return {"kind": "layer_scale", "kwargs": {"dim": 3, "data_format": fmt, "inplace": r.random() < 0.5,
+                                              "scale": r.choice([1e-5, 0.5])},
+            "input": [2, 3, 4, 4] if fmt == "channels_first" else [2, 4, 3]}
+
+
+def _same(weight: int) -> dict[str, int]:
+    return {"mmengine": weight, "mmcv1": weight}
+
+
+#: kind -> (weight per flavour, what makes the case); the order is the draw's
+_KINDS: dict[str, tuple[dict[str, int], Callable[[random.Random, str], dict[str, Any]]]] = {
+    "dsc": (_same(22), _dsc_case),
+    "nonlocal": (_same(24), lambda r, _: _nonlocal_case(r)),
+    "context": (_same(14), lambda r, _: _context_case(r)),
+    "scale": (_same(5), lambda r, _: _scale_case(r)),
+    "drop": (_same(12), lambda r, _: _drop_case(r)),
+    "plugin": (_same(13), _plugin_case),
+    "extra_parent": (_same(10), _parent_case),
+    "registry_build": ({"mmengine": 0, "mmcv1": 6}, lambda r, _: _registry_build_case(r)),
+    "attention": (_same(20), lambda r, _: _attention_case(r)),
+    "ffn": (_same(20), _ffn_case),
+    "layer_scale": ({"mmengine": 4, "mmcv1": 0}, lambda r, _: _layer_scale_case(r)),  # mmcv 2.x only
+    "patch_embed": (_same(16), lambda r, _: _patch_embed_case(r)),
+    "adaptive_padding": (_same(5), lambda r, _: _adaptive_padding_case(r)),
+    "patch_merging": (_same(14), lambda r, _: _patch_merging_case(r)),
+    "mha": (_same(16), lambda r, _: _mha_case(r)),
+}
+
+
 def generate_extra_case(flavour: str, seed: int, index: int) -> dict[str, Any]:
     """The ``index``-th extras case of run ``seed`` for ``flavour``."""
     r = random.Random(f"extras:{seed}:{index}")
-    kind = r.choices(["dsc", "nonlocal", "context", "scale", "drop", "plugin", "extra_parent",
-                      "registry_build", "attention", "ffn", "layer_scale", "patch_embed", "adaptive_padding",
-                      "patch_merging", "mha"],
-                     weights=[22, 24, 14, 5, 12, 13, 10, 6 if flavour == "mmcv1" else 0, 20, 20,
-                              4 if flavour == "mmengine" else 0, 16, 5, 14, 16])[0]
-    if kind == "dsc":
-        case = _dsc_case(r, flavour)
-    elif kind == "nonlocal":
-        case = _nonlocal_case(r)
-    elif kind == "context":
-        case = _context_case(r)
-    elif kind == "scale":
-        case = {"kind": "scale", "kwargs": {"scale": r.choice([1.0, 0.5, 2])} if r.random() < 0.7 else {},
-                "input": [2, 3]}
-    elif kind == "drop":
-        case = _drop_case(r)
-    elif kind == "plugin":
-        case = _plugin_case(r, flavour)
-    elif kind == "registry_build":
-        case = _registry_build_case(r)
-    elif kind == "attention":
-        case = _attention_case(r)
-    elif kind == "ffn":
-        case = _ffn_case(r, flavour)
-    elif kind == "patch_embed":
-        case = _patch_embed_case(r)
-    elif kind == "adaptive_padding":
-        case = _adaptive_padding_case(r)
-    elif kind == "patch_merging":
-        case = _patch_merging_case(r)
-    elif kind == "mha":
-        case = _mha_case(r)
-    elif kind == "layer_scale":
-        fmt = r.choice(["channels_last", "channels_first"] if r.random() < 0.95 else ["nhwc"])
-        case = {"kind": "layer_scale", "kwargs": {"dim": 3, "data_format": fmt, "inplace": r.random() < 0.5,
-                                                  "scale": r.choice([1e-5, 0.5])},
-                "input": [2, 3, 4, 4] if fmt == "channels_first" else [2, 4, 3]}
-    else:
-        case = _parent_case(r, flavour)
+    kind = r.choices(list(_KINDS), weights=[w[flavour] for w, _ in _KINDS.values()])[0]
+    case = _KINDS[kind][1](r, flavour)
     case["seed"] = r.randrange(2**31)
     return case
 
