@@ -443,3 +443,60 @@ def test_str_logger_name(sides: Sides, flavour_name: str, tmp_path: Path, capsys
     mine = run(capsys, via(sides.mine), fresh())
     assert_same(theirs, mine)
     assert (theirs.error is not None) == (flavour_name == "mmengine")
+
+
+def test_scheme_prefixes_are_checked_before_any_is_registered(sides: Sides,
+                                                              scheme_cleanup: list[str]) -> None:
+    """A list with a non-str prefix: upstream raises ``TypeError`` from its sort after
+    registering the whole list, and every later ``register_scheme`` then raises too.
+    mminit raises a ``TypeError`` naming the prefix and registers none of them."""
+    scheme_cleanup.extend(["h5half://", None, "h5after://"])  # type: ignore[list-item]
+
+    for mod in (sides.theirs, sides.mine):
+        with pytest.raises(TypeError) as info:
+            mod.CheckpointLoader.register_scheme(["h5half://", None], load_from_h5mem)
+        if mod is sides.mine:
+            assert "None" in str(info.value) and "nothing was registered" in str(info.value)
+    assert "h5half://" in sides.theirs.CheckpointLoader._schemes  # upstream: registered, then broken
+    with pytest.raises(TypeError):
+        sides.theirs.CheckpointLoader.register_scheme("h5after://", load_from_h5mem)
+    assert "h5half://" not in sides.mine.CheckpointLoader._schemes
+    assert None not in sides.mine.CheckpointLoader._schemes
+    sides.mine.CheckpointLoader.register_scheme("h5after://", load_from_h5mem)  # still usable
+    assert sides.mine.CheckpointLoader._get_checkpoint_loader("h5after://x") is load_from_h5mem
+
+
+def test_scheme_prefix_regex(sides: Sides, capsys, scheme_cleanup: list[str], tmp_path: Path) -> None:
+    """Prefixes are regular expressions (both sides): a valid one with special characters
+    matches the same names.  An invalid one (``h5bad(://``) upstream accepts, and then every
+    load fails with ``re.error`` naming no scheme; mminit refuses it with an ``re.error``
+    naming the prefix, and local loads keep working."""
+    scheme_cleanup.extend(["h5re+://", "h5bad(://"])
+    _STORE["re"] = {"state_dict": trained()}
+    path = tmp_path / "local.pth"
+    torch.save(trained(), path)
+
+    def valid(mod: ModuleType) -> Callable[..., Any]:
+        def go(model: nn.Module, logger: logging.Logger) -> Any:
+            mod.CheckpointLoader.register_scheme("h5re+://", load_from_h5mem)
+            got = mod.CheckpointLoader._get_checkpoint_loader("h5reee://re")
+            return [getattr(got, "__name__", None), mod.load_checkpoint(model, "h5reee://re", logger=logger)]
+        return go
+
+    assert_same(run(capsys, valid(sides.theirs), fresh()), run(capsys, valid(sides.mine), fresh()))
+
+    def invalid(mod: ModuleType) -> Callable[..., Any]:
+        def go(model: nn.Module, logger: logging.Logger) -> Any:
+            try:
+                mod.CheckpointLoader.register_scheme("h5bad(://", load_from_h5mem)
+            except re.error as exc:
+                return ["refused", str(exc), mod.load_checkpoint(model, str(path), logger=logger)]
+            return ["accepted", mod.load_checkpoint(model, str(path), logger=logger)]
+        return go
+
+    theirs = run(capsys, invalid(sides.theirs), fresh())
+    mine = run(capsys, invalid(sides.mine), fresh())
+    assert theirs.error is not None and theirs.error[0] == "error"  # type: ignore[index]
+    assert mine.error is None and mine.returned[0] == "refused"
+    assert "'h5bad(://'" in mine.returned[1] and "re.escape" in mine.returned[1]
+    assert "h5bad(://" not in sides.mine.CheckpointLoader._schemes

@@ -14,7 +14,12 @@ from torch import nn
 
 import mminit
 import mminit.mmcv1
-from mminit._checkpoint import InvalidSchemeArg, UnknownSchemeError, UnsafeCheckpointError
+from mminit._checkpoint import (
+    InvalidSchemeArg,
+    InvalidSchemePrefix,
+    UnknownSchemeError,
+    UnsafeCheckpointError,
+)
 
 MODULES = [pytest.param(mminit, id="mminit"), pytest.param(mminit.mmcv1, id="mminit.mmcv1")]
 NAMES = ("load_checkpoint", "_load_checkpoint", "_load_checkpoint_with_prefix",
@@ -145,3 +150,23 @@ def test_mmcv1_flavour_module_is_mmcv_runner_shaped() -> None:
     assert mod.load_checkpoint.__defaults__[-1] == [(r"^module\.", "")]
     assert mod.CheckpointLoader.load_checkpoint.__defaults__ == (None, None)
     assert mminit.CheckpointLoader.load_checkpoint.__defaults__ == (None, "current")
+
+
+@pytest.mark.parametrize("mod", MODULES)
+def test_register_scheme_is_all_or_nothing(mod, cleanup) -> None:
+    """A bad prefix anywhere in the list: an error naming it, and none of the list registered."""
+    cls = mod.CheckpointLoader
+    cleanup.extend([(cls, "ok1://"), (cls, "ok2://"), (cls, "zz(://"), (cls, None)])
+    before = dict(cls._schemes)
+    with pytest.raises(InvalidSchemePrefix, match=r"'zz\(://' is not a valid regular expression.*re\.escape"):
+        cls.register_scheme(["ok1://", "zz(://"], lambda f, m=None: {})
+    with pytest.raises(InvalidSchemeArg, match="got NoneType: None"):
+        cls.register_scheme(["ok1://", None], lambda f, m=None: {})
+    with pytest.raises(KeyError, match="http:// is already registered"):
+        cls.register_scheme(["ok1://", "http://"], lambda f, m=None: {})
+    with pytest.raises(KeyError, match="ok2:// is already registered"):
+        cls.register_scheme(["ok2://", "ok2://"], lambda f, m=None: {})
+    assert cls._schemes == before
+    cls.register_scheme(["ok1://", "ok2://"], lambda f, m=None: {"state_dict": {}})  # still usable
+    assert cls._get_checkpoint_loader("ok2://x") is cls._schemes["ok2://"]
+    assert list(cls._schemes)[-1] == ""

@@ -7,12 +7,14 @@ so ``except`` clauses written against mmengine / mmcv keep working.
 from __future__ import annotations
 
 import pickle
+import re
 import urllib.error
 
 __all__ = [
     "ChecksumError",
     "DownloadError",
     "InvalidSchemeArg",
+    "InvalidSchemePrefix",
     "NotACheckpointError",
     "OfflineError",
     "PrefixNotFoundError",
@@ -82,3 +84,11 @@ class NotACheckpointError(pickle.UnpicklingError):
 class InvalidSchemeArg(TypeError, AssertionError):
     """``register_scheme`` got prefixes that are neither a str nor a list/tuple
     (upstream asserts; ``TypeError`` keeps the check under ``python -O``)."""
+
+
+class InvalidSchemePrefix(re.error, ValueError):
+    """A ``register_scheme`` prefix is not a valid regular expression.
+
+    Upstream accepts it and then fails every later load with this ``re.error``
+    (naming no scheme); mminit refuses it when it is registered.
+    """

@@ -39,7 +39,12 @@ from .._flavour import MMCV1, MMENGINE, Flavour
 from .._parallel import dist_info
 from . import zoo
 from .download import fetch
-from .errors import InvalidSchemeArg, UnknownSchemeError, UnsupportedSourceError
+from .errors import (
+    InvalidSchemeArg,
+    InvalidSchemePrefix,
+    UnknownSchemeError,
+    UnsupportedSourceError,
+)
 from .loading import MapLocation, check_local_file, read_file, use_weights_only
 from .messages import LoggerLike, deprecation, emit, load_message
 
@@ -86,21 +91,9 @@ class CheckpointLoader:
 
     @classmethod
     def _register_scheme(cls, prefixes: Prefixes, loader: Loader, force: bool = False) -> None:
-        if isinstance(prefixes, str):
-            prefixes = [prefixes]
-        elif not isinstance(prefixes, (list, tuple)):
-            raise InvalidSchemeArg(
-                "prefixes must be a str or a list/tuple of str, "
-                f"got {type(prefixes).__name__}: {prefixes!r}"
-            )
-        for prefix in prefixes:
-            if prefix not in cls._schemes or force:
-                cls._schemes[prefix] = loader
-            else:
-                raise KeyError(
-                    f"{prefix} is already registered as a loader backend, "
-                    'add "force=True" if you want to override it'
-                )
+        checked = _checked_prefixes(cls, prefixes, force)  # all of them, before any is registered
+        for prefix in checked:
+            cls._schemes[prefix] = loader
         # upstream's order: reverse-sorted, so longer prefixes win and '' is last
         cls._schemes = OrderedDict(sorted(cls._schemes.items(), key=lambda t: t[0], reverse=True))
 
@@ -143,6 +136,48 @@ class CheckpointLoader:
                         logger: LoggerLike = "current") -> Any:
         """Write the loading line to ``logger``, then load ``filename`` with its loader."""
         return _load_with(cls, filename, map_location, logger)
+
+
+def _checked_prefixes(cls: type[CheckpointLoader], prefixes: Prefixes, force: bool) -> list[str]:
+    """``prefixes`` as a list, each checked, or the error naming the first bad one.
+
+    Upstream registers prefix by prefix and fails part-way (``KeyError`` for a
+    duplicate, ``TypeError`` from its sort for a non-str, leaving that entry
+    behind so every later registration fails too) or never (a prefix that is no
+    valid regular expression, which then breaks every load).  Here nothing is
+    registered unless every prefix is fine; the exception types stay upstream's.
+    """
+    if isinstance(prefixes, str):
+        prefixes = [prefixes]
+    elif not isinstance(prefixes, (list, tuple)):
+        raise InvalidSchemeArg(
+            "prefixes must be a str or a list/tuple of str, "
+            f"got {type(prefixes).__name__}: {prefixes!r}"
+        )
+    seen: set[str] = set()
+    for prefix in prefixes:
+        if not isinstance(prefix, str):
+            raise InvalidSchemeArg(
+                f"each prefix must be a str (a regular expression matched at the start of a "
+                f"checkpoint name), got {type(prefix).__name__}: {prefix!r} in {prefixes!r}; "
+                "nothing was registered"
+            )
+        try:
+            re.compile(prefix)
+        except re.error as exc:
+            raise InvalidSchemePrefix(
+                f"prefix {prefix!r} is not a valid regular expression ({exc}); prefixes are "
+                f"matched with re.match, so escape special characters (re.escape({prefix!r}) "
+                f"gives {re.escape(prefix)!r}); nothing was registered",
+                pattern=prefix,
+            ) from None
+        if (prefix in cls._schemes or prefix in seen) and not force:
+            raise KeyError(
+                f"{prefix} is already registered as a loader backend, "
+                'add "force=True" if you want to override it'
+            )
+        seen.add(prefix)
+    return list(prefixes)
 
 
 def _load_with(cls: type[CheckpointLoader], filename: str, map_location: MapLocation,
