@@ -35,7 +35,18 @@ def _run(build, prepare, seed: int) -> Outcome:
     out.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     out.extra["is_init"] = {n: getattr(m, "is_init", None) for n, m in model.named_modules()}
     out.extra["next_draw"] = torch.rand(4).tolist()  # the generator ends where upstream's does
+    out.extra["ties"] = _ties(model)
+    out.extra["devices"] = sorted({str(t.device) for t in list(model.parameters()) + list(model.buffers())})
     return out
+
+
+def _ties(model: nn.Module) -> list[list[str]]:
+    """The names of each parameter and buffer, grouped by tensor (a tie is a group of two or more)."""
+    groups: dict[int, list[str]] = {}
+    for name, t in list(model.named_parameters(remove_duplicate=False)) + list(
+            model.named_buffers(remove_duplicate=False)):
+        groups.setdefault(id(t), []).append(name)
+    return sorted(groups.values())
 
 
 def _meta(build):
@@ -100,4 +111,78 @@ def test_meta_pretrained_loads_into_materialised_tensors(flavour, tmp_path):
     theirs = _run(lambda: _net(lib(flavour, "upstream"), kaiming, pre), lambda m: None, seed=11)
     mine = _run(_meta(lambda: _net(lib(flavour, "mminit"), kaiming, pre)), _materialize, seed=11)
     assert torch.equal(mine.state["head.fc.weight"], src.fc.weight.detach())
+    assert_same(mine, theirs)
+
+
+def _tied(L, init_cfg):
+    """A decoder tied to an embedding (``dec.weight = embed.weight``), and a Linear tied
+    to another one built before it, inside a child BaseModule."""
+
+    class Block(L.BaseModule):
+        def __init__(self):
+            super().__init__(None)
+            self.a = nn.Linear(6, 6)
+            self.b = nn.Linear(6, 6)
+            self.b.weight = self.a.weight
+
+    class Tied(L.BaseModule):
+        def __init__(self):
+            super().__init__(init_cfg)
+            self.embed = nn.Embedding(10, 6, padding_idx=0)
+            self.block = Block()
+            self.dec = nn.Linear(6, 10)
+            self.dec.weight = self.embed.weight
+            self.norm = nn.LayerNorm(6)
+
+    return Tied()
+
+
+TIED_CFGS = {
+    "no-init-cfg": None,
+    "linear-only": dict(type="Constant", val=0.5, bias=0.25, layer="Linear"),
+    "random-fills": [dict(type="Normal", std=0.3, layer="Embedding"), dict(type="Xavier", layer="Linear")],
+}
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("case", sorted(TIED_CFGS))
+def test_meta_materialize_keeps_ties_as_the_cpu_build(flavour, case):
+    """Tied parameters stay one tensor (same groups as the CPU build in
+    ``named_parameters(remove_duplicate=False)``) with the CPU build's values."""
+    cfg = TIED_CFGS[case]
+    theirs = _run(lambda: _tied(lib(flavour, "upstream"), cfg), lambda m: None, seed=5)
+    mine = _run(_meta(lambda: _tied(lib(flavour, "mminit"), cfg)), _materialize, seed=5)
+    assert ["embed.weight", "dec.weight"] in theirs.extra["ties"]
+    assert_same(mine, theirs)
+
+
+def _loaded(on_meta: bool, values: dict[str, torch.Tensor]):
+    """Real values put into part of the model before init: the head's Linear loaded, and a
+    BatchNorm buffer replaced (on the meta side: ``load_state_dict(assign=True)``, which
+    makes them CPU tensors in a meta model)."""
+    def prepare(model) -> None:
+        if on_meta:
+            model.head.fc.load_state_dict({k: v.clone() for k, v in values.items()}, assign=True)
+            model.stem[1].running_var = torch.full((8,), 4.0)
+            assert not model.head.fc.weight.is_meta and model.head.attn.in_proj_weight.is_meta
+            _materialize(model)
+        else:
+            model.head.fc.load_state_dict(values)
+            model.stem[1].running_var = torch.full((8,), 4.0)
+    return prepare
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("case", ["no-init-cfg", "partial-cover"])
+def test_meta_materialize_keeps_tensors_that_hold_real_values(flavour, case):
+    """Tensors off the meta device keep their values (they are not re-allocated); their
+    modules' default initialisation still draws, so the random stream matches the CPU build."""
+    init_cfg, head_cfg = CASES[case]
+    gen = torch.Generator().manual_seed(99)
+    values = {"weight": torch.randn(3, 8, generator=gen), "bias": torch.randn(3, generator=gen)}
+    theirs = _run(lambda: _net(lib(flavour, "upstream"), init_cfg, head_cfg), _loaded(False, values), seed=13)
+    mine = _run(_meta(lambda: _net(lib(flavour, "mminit"), init_cfg, head_cfg)), _loaded(True, values), seed=13)
+    if head_cfg is None:  # nothing covers the head: the loaded values are the result
+        assert torch.equal(mine.state["head.fc.weight"], values["weight"])
+    assert torch.equal(mine.state["stem.1.running_var"], torch.full((8,), 4.0))
     assert_same(mine, theirs)

@@ -69,6 +69,76 @@ def _named_tensors(model: nn.Module) -> dict[str, Tensor]:
     return out
 
 
+def _allocate(model: nn.Module, device: str | torch.device) -> None:
+    """Give each meta tensor memory on ``device`` (``to_empty``'s empty tensors), leaving
+    tensors off the meta device alone and a tensor held in several places one tensor."""
+    new: dict[int, Tensor] = {}  # id of the meta tensor -> its replacement, for every holder
+    with torch.no_grad():
+        for module in model.modules():
+            for key, p in module._parameters.items():
+                if p is not None and p.is_meta:
+                    if id(p) not in new:
+                        new[id(p)] = nn.Parameter(torch.empty_like(p, device=device), p.requires_grad)
+                    module._parameters[key] = new[id(p)]  # type: ignore[assignment]
+            for key, b in module._buffers.items():
+                if b is not None and b.is_meta:
+                    if id(b) not in new:
+                        new[id(b)] = torch.empty_like(b, device=device)
+                    module._buffers[key] = new[id(b)]
+
+
+def _direct_tensors(module: nn.Module) -> list[Tensor]:
+    return [t for t in list(module._parameters.values()) + list(module._buffers.values()) if t is not None]
+
+
+def _first_holders(order: list[tuple[str, nn.Module]]) -> dict[int, nn.Module]:
+    """For each tensor, the module that made it: the first holding it in construction order."""
+    holder: dict[int, nn.Module] = {}
+    for _, module in order:
+        for t in _direct_tensors(module):
+            holder.setdefault(id(t), module)
+    return holder
+
+
+def _replay(model: nn.Module, kept: set[int]) -> set[int]:
+    """Run every module's default initialisation in construction order, drawing what
+    construction drew, while writing only what construction's draws would have left.
+
+    A module's resets write into its subtree, except into tensors in ``kept`` (which held
+    real values before :func:`materialize`) and into tensors made by a module outside its
+    subtree (``b.weight = a.weight``: on the CPU ``b``'s draw went into ``b``'s own weight,
+    since replaced); those are put back after its resets.  Returns the ids of the
+    tensors some reset wrote (and that were not put back).
+    """
+    order = construction_order(model)
+    holder = _first_holders(order)
+    written: set[int] = set()
+    for _, module in order:
+        resets = _resetters(module)
+        if not resets:
+            continue
+        inside = {id(m) for m in module.modules()}
+        seen: set[int] = set()
+        saved: list[tuple[Tensor, Tensor]] = []
+        watched: list[tuple[Tensor, int]] = []
+        for sub in module.modules():
+            for t in _direct_tensors(sub):
+                if id(t) in seen:
+                    continue
+                seen.add(id(t))
+                if id(t) in kept or id(holder[id(t)]) not in inside:
+                    if not t.is_meta:
+                        saved.append((t, t.detach().clone()))
+                else:
+                    watched.append((t, t._version))
+        for reset in resets:
+            reset()
+        for t, value in saved:
+            t.copy_(value)
+        written.update(id(t) for t, version in watched if t._version != version)
+    return written
+
+
 def materialize(
     model: nn.Module, device: str | torch.device | None = "cpu", *, warn: bool = True,
 ) -> tuple[str, ...]:
@@ -81,12 +151,24 @@ def materialize(
     and initialised the same way.  ``Pretrained`` entries then load straight
     into the materialised tensors.
 
+    Tied tensors stay tied: a tensor held by several modules (``b.weight =
+    a.weight``) is allocated once and keeps the values of the first of them in
+    construction order, as on the CPU (the later module's draw went into the
+    tensor it owned before the tie).
+
     Args:
-        model: the model; tensors already off the meta device are kept and their
-            modules' default initialisation is replayed too (as construction
-            would have drawn it).
+        model: the model.  If some of its tensors are on the meta device, only
+            those are allocated and written: tensors off the meta device (values
+            assigned or loaded before ``materialize``) keep their values, while
+            their modules' default initialisation still runs (its writes to them
+            are undone), so that the random stream advances as construction
+            advanced it.  If none is (a CPU model, or one already ``to_empty``-ed
+            for sharding), every module's default initialisation is replayed
+            into its tensors.
         device: where meta tensors are allocated (``"cpu"``, ``"cuda:0"``);
-            ``None`` replays on the tensors where they are, meta ones included.
+            ``None`` replays on the tensors where they are (meta ones stay meta,
+            the others are written, as in the ``to_empty`` + ``sharded_init``
+            flow).
         warn: emit a :class:`MaterializeWarning` naming the tensors that were on
             the meta device and that no default initialisation wrote.
 
@@ -99,17 +181,16 @@ def materialize(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"materialize() expects an nn.Module, got {type(model).__name__}")
-    was_meta = {name for name, t in _named_tensors(model).items() if t.is_meta}
+    tensors = _named_tensors(model)
+    was_meta = {name for name, t in tensors.items() if t.is_meta}
+    kept: set[int] = set()
     if was_meta and device is not None:
-        model.to_empty(device=device)
-    tensors = _named_tensors(model)
-    before = {name: tensors[name]._version for name in was_meta}
+        kept = {id(t) for t in tensors.values() if not t.is_meta}  # real values: keep them
+        _allocate(model, device)
     with torch.no_grad():
-        for _, module in construction_order(model):
-            for reset in _resetters(module):
-                reset()
+        written = _replay(model, kept)
     tensors = _named_tensors(model)
-    unwritten = tuple(name for name in tensors if name in before and tensors[name]._version == before[name])
+    unwritten = tuple(name for name, t in tensors.items() if name in was_meta and id(t) not in written)
     if unwritten and warn:
         shown = ", ".join(unwritten[:8]) + (f" and {len(unwritten) - 8} more" if len(unwritten) > 8 else "")
         warnings.warn(
@@ -119,5 +200,3 @@ def materialize(
             MaterializeWarning, stacklevel=2,
         )
     return unwritten
-
-
