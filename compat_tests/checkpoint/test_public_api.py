@@ -500,3 +500,24 @@ def test_scheme_prefix_regex(sides: Sides, capsys, scheme_cleanup: list[str], tm
     assert mine.error is None and mine.returned[0] == "refused"
     assert "'h5bad(://'" in mine.returned[1] and "re.escape" in mine.returned[1]
     assert "h5bad(://" not in sides.mine.CheckpointLoader._schemes
+
+
+@pytest.mark.parametrize("map_location", [12345, 1.5, b"cpu"], ids=["int", "float", "bytes"])
+def test_bad_map_location_is_a_type_error_naming_the_file(sides: Sides, capsys, tmp_path: Path,
+                                                          map_location: Any) -> None:
+    """Upstream's ``torch.load`` ends in a ``TypeError`` naming neither the file nor
+    ``map_location`` (``'int' object is not callable``); mminit raises a ``TypeError`` too,
+    after the same loading line, naming both."""
+    path = tmp_path / "w.pth"
+    torch.save(trained(), path)
+
+    def load(mod: ModuleType) -> Callable[..., Any]:
+        return lambda model, logger: mod._load_checkpoint(str(path), map_location=map_location,
+                                                          logger=logger)
+
+    theirs = run(capsys, load(sides.theirs), fresh())
+    mine = run(capsys, load(sides.mine), fresh())
+    assert theirs.error is not None and theirs.error[0] == "TypeError"
+    assert mine.error is not None and mine.error[0] == "TypeError"
+    assert str(path) in mine.error[1] and f"map_location={map_location!r}" in mine.error[1]
+    assert (mine.records, mine.stdout) == (theirs.records, theirs.stdout)

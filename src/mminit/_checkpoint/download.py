@@ -52,7 +52,8 @@ _HASH_IN_NAME = re.compile(r"-([0-9a-f]{8,64})\.[A-Za-z0-9]+$")
 _CHUNK = 1 << 16
 # A partial download is named <file>.<host>-<pid>.<random>.partial, so a later
 # run can tell one whose writer is dead (SIGKILL, SIGTERM, power loss) from
-# one that another process is still writing.
+# one that another process is still writing; <file> is shortened (a prefix and
+# a hash) where the whole name would exceed the file system's limit.
 _PARTIAL = re.compile(r"^(?P<name>.+)\.(?P<host>[^.]+)-(?P<pid>\d+)\.[^.]+\.partial$")
 _OLD_PARTIAL_AGE = 24 * 3600.0
 
@@ -202,15 +203,61 @@ def _cache_error(directory: str, exc: OSError) -> DownloadError:
     )
 
 
+def _name_max(directory: str) -> int:
+    """The longest file name (in bytes) the file system of ``directory`` takes."""
+    try:
+        return int(os.pathconf(directory, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):  # no pathconf (Windows), or no limit known
+        return 255
+
+
+def _fit(name: str, limit: int) -> str:
+    """``name`` itself if it is at most ``limit`` bytes, else a prefix of it plus a hash of
+    the whole (so that two long names sharing a prefix stay apart)."""
+    if len(os.fsencode(name)) <= limit:
+        return name
+    tag = "~" + hashlib.sha256(os.fsencode(name)).hexdigest()[:12]
+    keep = max(limit - len(tag), 1)
+    head = name
+    while len(os.fsencode(head)) > keep:
+        head = head[:-1]
+    return head + tag
+
+
+_RANDOM_PART = 8  # tempfile.mkstemp's random characters
+
+
+def _partial_prefix(directory: str, target: str) -> str:
+    """``<file>.<host>-<pid>.`` for the temporary name, the file part shortened (hashed)
+    where the whole would exceed the file system's name limit."""
+    host = socket.gethostname().replace(".", "_")
+    tail = f".{host}-{os.getpid()}."
+    room = _name_max(directory) - len(os.fsencode(tail)) - _RANDOM_PART - len(".partial")
+    return _fit(os.path.basename(target), room) + tail
+
+
+def _check_name_length(url: str, target: str) -> None:
+    directory, name = os.path.split(target)
+    limit = _name_max(directory)
+    if len(os.fsencode(name)) > limit:
+        raise DownloadError(
+            f"cannot cache {url}: its file name is {len(os.fsencode(name))} bytes long and the "
+            f"file system of {directory} takes names of at most {limit} bytes; download it "
+            "yourself under a shorter name and load that file"
+        )
+
+
 def _download(url: str, target: str, verify_hash: bool) -> None:
     directory = os.path.dirname(target)
     try:
         os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise _cache_error(directory, exc) from exc
+    _check_name_length(url, target)
+    try:
         clean_stale_partials(directory)
-        host = socket.gethostname().replace(".", "_")
         fd, partial = tempfile.mkstemp(
-            prefix=f"{os.path.basename(target)}.{host}-{os.getpid()}.", suffix=".partial",
-            dir=directory,
+            prefix=_partial_prefix(directory, target), suffix=".partial", dir=directory,
         )
         os.close(fd)
     except OSError as exc:

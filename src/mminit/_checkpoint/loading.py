@@ -28,6 +28,7 @@ __all__ = [
     "ENV_ALLOW_UNSAFE",
     "MapLocation",
     "check_local_file",
+    "check_map_location",
     "mmap_reads",
     "read_file",
     "use_weights_only",
@@ -187,7 +188,38 @@ def _safetensors_load(path: str, map_location: MapLocation) -> dict[str, torch.T
         device = str(map_location)
     else:  # None, dict or callable: read to the CPU as torch.load would
         device = "cpu"
-    return load_file(path, device=device)
+    try:
+        return load_file(path, device=device)
+    except Exception as exc:  # safetensors' own error types (SafetensorError ...) name no file
+        if path in str(exc):
+            raise
+        _raise_naming(exc, f"reading the safetensors file {path} failed: {exc}", path)
+        raise  # pragma: no cover - _raise_naming always raises
+
+
+def _raise_naming(exc: BaseException, message: str, path: str) -> None:
+    """Raise ``exc``'s type with ``message``, or ``exc`` with a note naming ``path``."""
+    try:
+        renamed = type(exc)(message)
+    except Exception:  # noqa: BLE001 - an exception type with another signature
+        exc.add_note(f"while loading {path}")
+        raise exc from None
+    raise renamed from exc
+
+
+def check_map_location(path: str, map_location: MapLocation) -> None:
+    """Raise ``TypeError`` (what ``torch.load`` ends in, upstream) for a ``map_location``
+    that is none of the forms ``torch.load`` takes, naming the file and the value."""
+    if map_location is None or callable(map_location):
+        return
+    if isinstance(map_location, (str, torch.device, dict)):
+        return
+    raise TypeError(
+        f"cannot load {path}: map_location={map_location!r} ({type(map_location).__name__}) is "
+        "not one torch.load takes; use None, a device string ('cpu', 'cuda:0'), a torch.device, "
+        "a dict mapping saved locations to new ones ({'cuda:1': 'cuda:0'}), or a callable "
+        "(storage, location) -> storage"
+    )
 
 
 def read_file(path: str, map_location: MapLocation, weights_only: bool | None, *,
@@ -200,6 +232,7 @@ def read_file(path: str, map_location: MapLocation, weights_only: bool | None, *
     """
     where = f"the cached download {path}" if cached else path
     advice = " (delete it to download it again)" if cached else ""
+    check_map_location(where, map_location)
     if path.endswith(".safetensors"):
         return _safetensors_load(path, map_location)
     problem = sniff.not_a_checkpoint(path)
