@@ -91,10 +91,12 @@ def _direct_tensors(module: nn.Module) -> list[Tensor]:
     return [t for t in list(module._parameters.values()) + list(module._buffers.values()) if t is not None]
 
 
-def _first_holders(order: list[tuple[str, nn.Module]]) -> dict[int, nn.Module]:
-    """For each tensor, the module that made it: the first holding it in construction order."""
+def _first_holders(model: nn.Module) -> dict[int, nn.Module]:
+    """For each tensor, the module taken to have made it: the first holding it in the module
+    tree (``named_modules`` order), so an ancestor before its descendants and, of two
+    siblings, the one registered first (``self.dec.weight = self.embed.weight``)."""
     holder: dict[int, nn.Module] = {}
-    for _, module in order:
+    for module in model.modules():
         for t in _direct_tensors(module):
             holder.setdefault(id(t), module)
     return holder
@@ -111,7 +113,7 @@ def _replay(model: nn.Module, kept: set[int]) -> set[int]:
     tensors some reset wrote (and that were not put back).
     """
     order = construction_order(model)
-    holder = _first_holders(order)
+    holder = _first_holders(model)
     written: set[int] = set()
     for _, module in order:
         resets = _resetters(module)
@@ -152,9 +154,10 @@ def materialize(
     into the materialised tensors.
 
     Tied tensors stay tied: a tensor held by several modules (``b.weight =
-    a.weight``) is allocated once and keeps the values of the first of them in
-    construction order, as on the CPU (the later module's draw went into the
-    tensor it owned before the tie).
+    a.weight``) is allocated once and gets the values of the module that made
+    it, as on the CPU (``b``'s draw went into the tensor it owned before the
+    tie).  The maker is taken to be the first holder in ``named_modules`` order:
+    an ancestor before its descendants, of two siblings the one registered first.
 
     Args:
         model: the model.  If some of its tensors are on the meta device, only

@@ -80,3 +80,36 @@ def test_cpu_model_replays_too():
 def test_not_a_module():
     with pytest.raises(TypeError, match="materialize\\(\\) expects an nn.Module, got list"):
         mminit.materialize([])  # type: ignore[arg-type]
+
+
+class TiedToRaw(nn.Module):
+    """A Linear whose weight is tied to a parameter no default initialisation writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.table = nn.Parameter(torch.randn(4, 4))
+        self.fc = nn.Linear(4, 4)
+        self.fc.weight = self.table
+
+
+def test_tie_to_an_unreset_tensor_is_still_reported_unwritten():
+    # On the CPU the Linear's draw went into its own weight, replaced by the tie: the tied
+    # tensor holds the constructor's value, which the meta build never computed.
+    meta = _build(TiedToRaw, "meta")
+    with pytest.warns(mminit.MaterializeWarning, match="table"):
+        unwritten = mminit.materialize(meta)
+    assert unwritten == ("table",)
+    assert meta.fc.weight is meta.table and not meta.table.is_meta
+
+
+def test_tensors_off_the_meta_device_keep_their_values_and_ties_stay():
+    torch.manual_seed(0)
+    with torch.device("meta"):
+        model = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4), nn.BatchNorm1d(4))
+    model[1].weight = model[0].weight
+    real = torch.arange(4.0)
+    model[2].running_mean = real
+    mminit.materialize(model, warn=False)
+    assert model[1].weight is model[0].weight
+    assert len(list(model.parameters())) == 5  # as the CPU build: the tie counts once
+    assert model[2].running_mean is real and torch.equal(real, torch.arange(4.0))
