@@ -20,16 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import io
 import logging
-import threading
-import warnings
-from collections.abc import Iterator
-from typing import Any
+import sys
+from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
 
+from ._explain_capture import quiet_run
 from ._explain_plan import InitPlan, Lint, Step, TensorPlan
 from ._explain_record import Recorder, plan_engine_class, plan_param
 from ._fast import using_fast_engine
@@ -69,25 +67,18 @@ def _materialise_defaults(work: nn.Module) -> None:
                     reset()
 
 
-@contextlib.contextmanager
-def _quiet_logs() -> Iterator[None]:
-    """Drop the log records this thread emits meanwhile (the copy's init-info dump, the
-    ``initialize ... with init_cfg`` lines, checkpoint messages).  ``logging.disable``
-    is not enough: mmengine's ``MMLogger`` instances live outside the logging manager,
-    so their cached level checks are never cleared."""
-    thread = threading.get_ident()
-    original = logging.Logger.handle
+def _logger_maker(labels: list[str]) -> Callable[[], None]:
+    """Create the loggers the copy's init run would create, so :func:`quiet_run` filters them."""
+    def make() -> None:
+        from . import _native
+        from ._logging import LOGGER_NAME
 
-    def handle(logger: logging.Logger, record: logging.LogRecord) -> Any:
-        if record.thread == thread:
-            return None
-        return original(logger, record)
-
-    logging.Logger.handle = handle  # type: ignore[method-assign, assignment]
-    try:
-        yield
-    finally:
-        logging.Logger.handle = original  # type: ignore[method-assign]
+        logging.getLogger(LOGGER_NAME)
+        if "mmengine (upstream)" in labels and "mmengine.logging.logger" in sys.modules:
+            _native._mmengine_logger()  # print_log(logger='current') creates it
+        if any(label.startswith("mmcv1") for label in labels) and "mmcv.utils.logging" in sys.modules:
+            _native._mmcv_logger()
+    return make
 
 
 def _dumps(model: nn.Module) -> bool:
@@ -142,9 +133,7 @@ def _explain(model: nn.Module, lints: bool) -> InitPlan:
     before = {name: t.detach().clone() for name, t in named}
     plan = InitPlan(type(model).__name__, _flavours(model), [])
     try:
-        with warnings.catch_warnings(), using_fast_engine(plan_engine_class(rec)), _quiet_logs(), \
-                contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
+        with quiet_run(_logger_maker(plan.flavours)), using_fast_engine(plan_engine_class(rec)):
             init_weights(work, mode="fast")
     except Exception as exc:  # noqa: BLE001 - reported in the plan
         plan.error = f"{type(exc).__name__}: {exc}"
