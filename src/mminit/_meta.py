@@ -4,8 +4,9 @@ A model built under ``torch.device("meta")`` has no values and its construction
 drew no random numbers: every ``nn.Linear``/``nn.Conv*``/``nn.Embedding`` built
 on the CPU draws its default initialisation (``reset_parameters``) in its
 ``__init__``, and those draws move the global generator before ``init_weights``
-runs.  :func:`materialize` allocates the tensors (``to_empty``) and replays that
-default initialisation in construction order, so a later ``init_weights()`` in
+runs.  :func:`materialize` allocates the meta tensors (empty, as ``to_empty``
+does, but a tied tensor once and tensors off the meta device left alone) and
+replays that default initialisation in construction order, so a later ``init_weights()`` in
 any mode starts from the same values and the same generator state as on a model
 built on the CPU under the same seed: compat mode is then bit-identical to
 upstream's init of the CPU-built model.
