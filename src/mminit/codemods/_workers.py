@@ -216,16 +216,20 @@ def run_in_workers(
                 yield done.pop(emitted)
                 emitted += 1
     finally:
-        for worker in workers:
-            if worker.task is None:
-                try:
-                    worker.conn.send(None)
-                except OSError:
-                    pass
-            else:  # interrupted: SIGTERM makes it remove its temporary file first
-                worker.process.terminate()
-        for worker in workers:
-            _reap(worker)
+        _shut_down(workers)
+
+
+def _shut_down(workers: list[_Worker]) -> None:
+    for worker in workers:
+        if worker.task is None:
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+        else:  # interrupted: SIGTERM makes it remove its temporary file first
+            worker.process.terminate()
+    for worker in workers:
+        _reap(worker)
 
 
 def _reap(worker: _Worker) -> None:
