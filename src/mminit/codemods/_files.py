@@ -38,7 +38,9 @@ from ._splice import splice_imports
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "ChangedWhileMigrating",
     "FileResult",
+    "ReadState",
     "migrate_file",
     "migrate_source",
     "pending_temporary",
@@ -91,8 +93,15 @@ def _newer_syntax(data: bytes) -> str | None:
     return None
 
 
+#: CPython's messages for input too deeply nested for any version's parser: no newer
+#: grammar is tried then (LibCST's native parser would overflow its stack on it).
+_TOO_DEEP = ("too many nested parentheses", "too many nested blocks", "too complex")
+
+
 def _syntax_failure(exc: SyntaxError, data: bytes) -> str:
     message = _describe(exc)
+    if any(deep in (exc.msg or "") for deep in _TOO_DEEP):
+        return message
     newer = _newer_syntax(data)
     if newer is None:
         return message
@@ -200,6 +209,44 @@ class WriteRefused(OSError):
     """The file is not replaced, for a reason that is not an operating-system error."""
 
 
+class ChangedWhileMigrating(WriteRefused):
+    """The file on disk is no longer what was read: someone edited it meanwhile."""
+
+
+@dataclass(frozen=True)
+class ReadState:
+    """What was read, to check before the rename that nobody changed the file since."""
+
+    data: bytes
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, data: bytes, st: os.stat_result) -> ReadState:
+        return cls(data, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def differs(self, path: str) -> str | None:
+        """How the file at ``path`` differs from what was read, or ``None``."""
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                         | getattr(os, "O_BINARY", 0))
+        except OSError as exc:
+            return f"it can no longer be opened ({exc.strerror or exc})"
+        with os.fdopen(fd, "rb") as handle:
+            st = os.fstat(fd)
+            if (st.st_dev, st.st_ino) != (self.device, self.inode):
+                return "it was replaced by another file"
+            if st.st_size != self.size:
+                return f"its size went from {self.size} to {st.st_size} bytes"
+            if st.st_mtime_ns != self.mtime_ns:
+                return "its modification time changed"
+            if handle.read(self.size + 1) != self.data:
+                return "its content changed"
+        return None
+
+
 def pending_temporary() -> str | None:
     """The temporary file a write in this process is filling right now (for signal handlers)."""
     return _pending[0] if _pending else None
@@ -242,12 +289,15 @@ def _create_temporary(directory: str, name: str) -> tuple[int, str]:
     raise FileExistsError(f"could not create a temporary file next to {name} in {directory}")
 
 
-def write_atomic(path: str, data: bytes) -> list[str]:
+def write_atomic(path: str, data: bytes, read: ReadState | None = None) -> list[str]:
     """Replace ``path`` with ``data`` through a temporary file; return warnings.
 
     Mode, owner and group are kept (owner and group where permitted: a warning
     says when not).  A file with more than one hard link is refused
-    (:class:`WriteRefused`): replacing it would silently split the links.
+    (:class:`WriteRefused`): replacing it would silently split the links.  With
+    ``read``, the file is compared with what was read (inode, size, modification
+    time and bytes) just before the rename; if anything differs it is left as it
+    is (:class:`ChangedWhileMigrating`).
     """
     real = os.path.realpath(path)
     st = os.stat(real)
@@ -262,6 +312,11 @@ def write_atomic(path: str, data: bytes) -> list[str]:
             handle.write(data)
         warning = _keep_owner(tmp, st)
         os.chmod(tmp, stat.S_IMODE(st.st_mode))  # after chown, which may clear set-id bits
+        changed = None if read is None else read.differs(real)
+        if changed is not None:
+            raise ChangedWhileMigrating(
+                f"changed during migrate, not rewritten ({changed} since it was read); "
+                "your version is kept: run mminit migrate on it again")
         os.replace(tmp, real)
     except BaseException:
         if os.path.exists(tmp):
@@ -272,15 +327,15 @@ def write_atomic(path: str, data: bytes) -> list[str]:
     return [] if warning is None else [warning]
 
 
-def _read_regular(path: str, max_bytes: int) -> bytes | str:
-    """The file's bytes; or, as a string, why it is not read whole."""
+def _read_regular(path: str, max_bytes: int) -> ReadState | str:
+    """The file's bytes and identity; or, as a string, why it is not read whole."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with os.fdopen(fd, "rb") as handle:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return "not a regular file (a FIFO, device or socket named *.py); not read"
         if st.st_size <= max_bytes:
-            return handle.read()
+            return ReadState.of(handle.read(), st)
         tail = b""
         while chunk := handle.read(_CHUNK):
             window = tail + chunk
@@ -290,18 +345,19 @@ def _read_regular(path: str, max_bytes: int) -> bytes | str:
                         "not migrated (raise the limit, e.g. --max-file-size 20M; a full "
                         "parse needs about 300 bytes of memory per byte of source)")
             tail = window[-8:]
-        return b""  # large, but nothing to migrate
+        return ReadState.of(b"", st)  # large, but nothing to migrate
 
 
 def migrate_file(path: str, write: bool = True, diff: bool = False, bricks: bool = False,
                  max_bytes: int = DEFAULT_MAX_BYTES, mmcv: int = 1) -> FileResult:
     """Migrate the file at ``path``; ``write=False`` only reports what would change."""
     try:
-        data = _read_regular(path, max_bytes)
+        read = _read_regular(path, max_bytes)
     except OSError as exc:
         return FileResult(path, "failed", error=f"cannot read: {exc.strerror or exc}")
-    if isinstance(data, str):
-        return FileResult(path, "failed", error=data)
+    if isinstance(read, str):
+        return FileResult(path, "failed", error=read)
+    data = read.data
     result = migrate_source(data, path, bricks, mmcv)
     if result.status != "changed":
         return result
@@ -310,7 +366,10 @@ def migrate_file(path: str, write: bool = True, diff: bool = False, bricks: bool
         result.diff = _unified_diff(path, data, result.new_data)
     if write:
         try:
-            result.warnings += write_atomic(path, result.new_data)
+            result.warnings += write_atomic(path, result.new_data, read)
+        except ChangedWhileMigrating as exc:
+            result.status, result.error = "failed", str(exc)
+            result.moves = []
         except OSError as exc:
             result.status, result.error = "failed", f"cannot write: {exc.strerror or exc}"
             result.moves = []

@@ -11,21 +11,17 @@ went away (``--diff | head``).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
-import signal
 import sys
-import tempfile
-import threading
-import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, TextIO
 
 # Only the standard library at import time: ``mminit migrate --help`` must not wait
 # for LibCST (about 0.3 s); the modules that need it are imported once the run starts.
 from ._discover import DEFAULT_MAX_BYTES, Discovery, discover
+from ._reportfile import report_problem, write_report
+from ._workers import CPU_FACTOR, MAX_JOBS, effective_jobs, run_in_workers
 
 if TYPE_CHECKING:
     from ._files import FileResult
@@ -43,6 +39,10 @@ def _jobs(text: str) -> int:
         raise argparse.ArgumentTypeError(f"--jobs must be a positive integer, got {text!r}")
     if value < 1:
         raise argparse.ArgumentTypeError(f"--jobs must be a positive integer, got {value}")
+    if value > MAX_JOBS:
+        raise argparse.ArgumentTypeError(
+            f"--jobs must be at most {MAX_JOBS}, got {value} (the run uses at most "
+            f"{CPU_FACTOR} workers per CPU and one per file anyway)")
     return value
 
 
@@ -76,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="skip paths matching GLOB (relative path, file or directory "
                         "name); repeatable; wins over everything")
     parser.add_argument("--jobs", "-j", type=_jobs, default=os.cpu_count() or 1, metavar="N",
-                        help="worker processes (default: number of CPUs)")
+                        help="worker processes (default: number of CPUs; at most one per file and "
+                        f"{CPU_FACTOR} per CPU; 1 to {MAX_JOBS})")
     parser.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_BYTES, metavar="SIZE",
                         help="refuse to parse files larger than SIZE (e.g. 2M, 500K; default: "
                         "2M); larger files are only scanned for a mention of mmcv/mmengine")
@@ -90,104 +91,33 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # -- workers --------------------------------------------------------------------------
-def _stop_worker(*_: object) -> None:
-    """Leave no temporary file behind and end this worker now."""
-    from ._files import pending_temporary
-
-    tmp = pending_temporary()
-    if tmp is not None:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-    os._exit(1)
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.2)
-    _stop_worker()
-
-
-def _worker_init(parent: int) -> None:
-    """Make a pool worker end when the main process dies, even by ``kill -9``.
-
-    On Linux the kernel sends SIGTERM at the parent's death (``PR_SET_PDEATHSIG``);
-    everywhere a daemon thread also watches the parent's pid.
-    """
-    signal.signal(signal.SIGTERM, _stop_worker)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # the parent died before the line above
-        _stop_worker()
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-
-
 def _work(task: tuple[str, bool, bool, bool, int, int]) -> FileResult:
     from ._files import migrate_file
 
     return migrate_file(*task)
 
 
+def _failed(task: tuple[str, bool, bool, bool, int, int], reason: str) -> FileResult:
+    from ._files import FileResult
+
+    return FileResult(task[0], "failed", error=reason)
+
+
 def _run(files: list[str], args: argparse.Namespace, write: bool,
          progress: bool) -> Iterator[FileResult]:
+    """Migrate ``files`` in worker processes (see ``_workers``), in order."""
     from tqdm import tqdm
 
     tasks = [(path, write, args.diff, args.bricks, args.max_file_size, args.mmcv)
              for path in files]
+    jobs, note = effective_jobs(args.jobs, len(tasks))
+    if note is not None and not args.quiet:
+        print(f"note: {note}", file=sys.stderr)
     with tqdm(total=len(tasks), file=sys.stderr, disable=not progress, unit="file",
               desc="mminit migrate") as bar:
-        if args.jobs == 1 or len(tasks) < 2:
-            for task in tasks:
-                yield _work(task)
-                bar.update()
-            return
-        chunk = max(1, min(64, len(tasks) // (args.jobs * 8)))
-        pool = ProcessPoolExecutor(max_workers=args.jobs, initializer=_worker_init,
-                                   initargs=(os.getpid(),))
-        try:
-            for result in pool.map(_work, tasks, chunksize=chunk):
-                yield result
-                bar.update()
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
-# -- the report file ------------------------------------------------------------------
-def _report_problem(path: str) -> str | None:
-    """Why ``path`` cannot take the report, checked before any file is touched."""
-    if os.path.isdir(path):
-        return "is a directory"
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        return f"its directory {directory} does not exist"
-    if not os.access(directory, os.W_OK | os.X_OK):
-        return f"its directory {directory} is not writable"
-    if os.path.exists(path) and not os.access(path, os.W_OK):
-        return "the file exists and is not writable"
-    return None
-
-
-def _write_report(path: str, report: dict[str, object]) -> None:
-    """Write the report through a temporary file: a full disk leaves no partial report."""
-    directory, name = os.path.split(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(report, handle, indent=2)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        for result in run_in_workers(tasks, jobs, _work, _failed):
+            yield result
+            bar.update()
 
 
 # -- output ---------------------------------------------------------------------------
@@ -233,7 +163,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
     mode = "check" if args.check else "diff" if args.diff else "write"
     if args.report:
-        problem = _report_problem(args.report)
+        problem = report_problem(args.report)
         if problem is not None:
             print(f"mminit migrate: error: cannot write --report {args.report}: {problem}; "
                   "nothing was changed", file=sys.stderr)
@@ -259,7 +189,7 @@ def _migrate(args: argparse.Namespace) -> int:
     if args.report:
         report = build_report(results, mode, found, stale)
         try:
-            _write_report(args.report, report)
+            write_report(args.report, report)
         except OSError as exc:
             print(f"mminit migrate: error: cannot write --report {args.report}: "
                   f"{exc.strerror or exc}", file=err)
