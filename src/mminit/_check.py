@@ -4,11 +4,12 @@ Usage::
 
     mminit check mypkg.models:build_model [--flavour auto|mmengine|mmcv1]
                  [--seed N] [--json OUT] [--migrated OTHER_TARGET]
-    mminit check configs/my_model.py          # a config with a ``model`` dict
+    mminit check configs/my_model.py [--scope PKG | --builder PKG.MODULE:FUNC]
+    mminit check configs/my_model.py --original ../repo-before --migrated ../repo-after
 
 ``TARGET`` is ``pkg.module:factory`` (a callable returning an ``nn.Module``) or
-a Python config file whose ``model`` dict mmengine's ``MODELS`` registry builds
-(``custom_imports`` and ``default_scope`` are honoured).
+a Python config file with a ``model`` dict, of the mmengine era or the mmcv 1.x
+era (see :mod:`mminit._target`, shared with ``mminit explain``).
 
 How the two sides are made (each in a fresh subprocess, so module caches never
 mix): the model code is expected to be *migrated* (it imports ``mminit`` /
@@ -23,6 +24,11 @@ mix): the model code is expected to be *migrated* (it imports ``mminit`` /
 * ``--migrated OTHER``: the mminit side builds ``OTHER`` instead of ``TARGET``
   (e.g. ``TARGET`` is the unmigrated source and ``OTHER`` its migrated copy;
   the upstream side still swaps ``mminit``, which unmigrated code never imports).
+* ``--original DIR --migrated DIR``: two checkouts of one repository, before and
+  after ``mminit migrate``.  Each side runs in its checkout (its working directory,
+  and first on ``sys.path``), so the same package name imports the original code
+  on the upstream side and the migrated code on the mminit side; a relative config
+  ``TARGET`` is read from each checkout (its migrated copy on the mminit side).
 
 Each side seeds torch with ``--seed``, builds the model, seeds again, calls
 ``init_weights()`` (when the model has one) and saves every parameter and
@@ -50,10 +56,12 @@ import subprocess
 import sys
 import tempfile
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["INIT_INFO_DUMP", "main"]
+from ._target import add_target_arguments, is_config, load_target, target_error
+
+__all__ = ["DESCRIPTION", "INIT_INFO_DUMP", "add_arguments", "main", "run"]
 
 #: one log record of the init-info dump (upstream's and mminit's, one record per
 #: parameter): ``"\n{name} - torch.Size([...]): \n{info} \n "``
@@ -121,28 +129,6 @@ def _install_aliases(flavour: str) -> None:
     del mminit
 
 
-def _load(target: str) -> Callable[[], Any]:
-    """Stage "import": import the target's module or read its config (which runs its
-    ``custom_imports`` and lazy imports); returns what builds the model."""
-    if ":" not in target and target.endswith(".py"):
-        from mmengine.config import Config
-        from mmengine.registry import MODELS, init_default_scope
-
-        cfg = Config.fromfile(target)
-
-        def build() -> Any:
-            if cfg.get("default_scope"):
-                init_default_scope(cfg.default_scope)
-            return MODELS.build(cfg.model)
-
-        return build
-    module_name, _, attr = target.partition(":")
-    if not attr:
-        raise ValueError(f"TARGET must be 'pkg.module:factory' or a config .py file, got {target!r}")
-    factory: Callable[[], Any] = getattr(importlib.import_module(module_name), attr)
-    return factory
-
-
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -177,16 +163,19 @@ _STAGES = {"import": "importing", "build": "building", "init": "initialising",
            "compare": "collecting the state of"}
 
 
-def _run_side(target: str, seed: int, out: str, alias: str | None) -> int:
+def _run_side(target: str, seed: int, out: str, alias: str | None, scope: str | None = None,
+              builder: str | None = None, tree: str | None = None) -> int:
     import torch
 
     result: dict[str, Any] = {"error": None, "stage": None, "info": {}, "tensors": {},
                               "params": [], "bases": []}
     stage = "import"
     try:
+        if tree:  # this side's checkout comes first (the side also runs in it)
+            sys.path.insert(0, tree)
         if alias:
             _install_aliases(alias)
-        build = _load(target)
+        build = load_target(target, scope, builder)
         stage = "build"
         torch.manual_seed(seed)
         model = build()
@@ -219,27 +208,69 @@ def _run_side(target: str, seed: int, out: str, alias: str | None) -> int:
 
 
 # --------------------------------------------------------------- parent side
-def _spawn(target: str, seed: int, out: str, alias: str | None) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "mminit._check", target, "--side", "--seed", str(seed), "--out", out]
-    if alias:
-        cmd += ["--alias", alias]
+def _spawn(side: _Side, args: argparse.Namespace, out: str) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "mminit._check", side.target, "--side", "--seed", str(args.seed),
+           "--out", out]
+    for flag, value in (("--alias", side.alias), ("--scope", args.scope),
+                        ("--builder", args.builder), ("--tree", side.tree)):
+        if value:
+            cmd += [flag, value]
     with open(out + ".log", "wb") as log:  # a file, not a pipe: a chatty model cannot block
-        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=side.tree)
 
 
-def _target_error(target: str) -> str | None:
-    """Cheap checks in the parent, before two interpreters are started."""
-    if ":" not in target:
-        if target.endswith(".py"):
-            return None if os.path.isfile(target) else f"config file {target!r} does not exist"
-        return f"TARGET must be 'pkg.module:factory' or a config .py file, got {target!r}"
-    module, _, attr = target.partition(":")
-    if not module or not attr:
-        return f"TARGET must be 'pkg.module:factory', got {target!r}"
-    top = module.split(".")[0]
-    if os.path.isdir(top) or os.path.isfile(f"{top}.py") or importlib.util.find_spec(top):
-        return None
-    return f"cannot import {module!r} (no module {top!r} in the current directory or installed)"
+class _Side(types.SimpleNamespace):
+    """One side: its name, what it builds, the checkout it runs in, the flavour it aliases."""
+
+    name: str
+    target: str
+    tree: str | None
+    alias: str | None
+
+
+def _tree_target(target: str, tree: str) -> str:
+    """``target`` as the side running in checkout ``tree`` sees it."""
+    if not is_config(target) or os.path.isabs(target):
+        return target
+    if os.path.isfile(os.path.join(tree, target)):
+        return target  # the side runs in its tree: each side reads its own copy
+    if os.path.isfile(target):
+        return os.path.abspath(target)
+    raise FileNotFoundError(f"config file {target!r} is neither in {tree} nor in the "
+                            "current directory")
+
+
+def _sides(args: argparse.Namespace) -> list[_Side] | str:
+    """The two sides, or what is wrong with the arguments (checked before any process starts)."""
+    if args.original is not None:
+        trees = {"--original": args.original, "--migrated": args.migrated}
+        for flag, tree in trees.items():
+            if tree is None or not os.path.isdir(tree):
+                return (f"--original and --migrated name two checkouts (directories); {flag} "
+                        f"{tree!r} is not a directory" if tree else
+                        "--original DIR needs --migrated DIR: the checkout after migration")
+        sides = []
+        for name, tree, alias in (("upstream", args.original, args.flavour),
+                                  ("mminit", args.migrated, None)):
+            tree = os.path.abspath(tree)
+            try:
+                target = _tree_target(args.target, tree)
+            except FileNotFoundError as exc:
+                return str(exc)
+            error = target_error(target, args.scope, args.builder, base=tree)
+            if error:
+                return f"{error} (in {tree})"
+            sides.append(_Side(name=name, target=target, tree=tree, alias=alias))
+        return sides
+    if args.migrated is not None and os.path.isdir(args.migrated):
+        return (f"--migrated {args.migrated!r} is a directory: to compare two checkouts, pass "
+                "the one before migration with --original DIR too")
+    for target in (args.target, args.migrated):
+        error = target and target_error(target, args.scope, args.builder)
+        if error:
+            return error
+    return [_Side(name="upstream", target=args.target, tree=None, alias=args.flavour),
+            _Side(name="mminit", target=args.migrated or args.target, tree=None, alias=None)]
 
 
 def _compare(up: dict[str, Any], mm: dict[str, Any]) -> dict[str, Any]:
@@ -276,6 +307,9 @@ def _compare(up: dict[str, Any], mm: dict[str, Any]) -> dict[str, Any]:
 def _print_table(report: dict[str, Any]) -> None:
     n_params = len(set(report["params"]))
     print(f"mminit check {report['target']} (flavour {report['flavour']}, seed {report['seed']})")
+    if report["original"]:
+        print(f"  checkouts        : {report['original']} (upstream side) vs "
+              f"{report['migrated']} (mminit side)")
     print(f"  tensors compared : {report['compared']} ({n_params} parameters, "
           f"{report['compared'] - n_params} buffers)")
     print(f"  bit-identical    : {report['identical']}")
@@ -296,11 +330,9 @@ def _print_table(report: dict[str, Any]) -> None:
                   f"{row['upstream_info']} | {row['mminit_info']}")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mminit check", description="Build a model with upstream's init system and with "
-        "mminit's, same seed, and compare every parameter, buffer and init-info string.")
-    parser.add_argument("target", help="pkg.module:factory, or a config .py with a `model` dict")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``mminit check``'s arguments (the ``mminit`` command table adds them to its parser)."""
+    add_target_arguments(parser)
     parser.add_argument("--flavour", choices=("auto", "mmengine", "mmcv1"), default="auto",
                         help="which mminit module to swap for upstream: mmengine (mminit), mmcv1 "
                         "(mminit.mmcv1), or auto to swap both (default: %(default)s)")
@@ -308,12 +340,26 @@ def _parser() -> argparse.ArgumentParser:
                         help="torch seed used on both sides before building and before "
                         "init_weights (default: %(default)s)")
     parser.add_argument("--json", metavar="OUT", help="also write the report as JSON")
-    parser.add_argument("--migrated", metavar="TARGET",
+    parser.add_argument("--migrated", metavar="TARGET|DIR",
                         help="build this (migrated) target on the mminit side; the upstream "
-                        "side builds TARGET")
+                        "side builds TARGET. With --original: the migrated checkout")
+    parser.add_argument("--original", metavar="DIR",
+                        help="the checkout before migration: the upstream side runs in DIR (its "
+                        "tree first on sys.path) and the mminit side in --migrated DIR; a "
+                        "relative config TARGET is read from each checkout")
     parser.add_argument("--side", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--alias", help=argparse.SUPPRESS)
+    parser.add_argument("--tree", help=argparse.SUPPRESS)
+
+
+DESCRIPTION = ("Build a model with upstream's init system and with mminit's, same seed, and "
+               "compare every parameter, buffer and init-info string.")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mminit check", description=DESCRIPTION)
+    add_arguments(parser)
     return parser
 
 
@@ -322,55 +368,57 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _run_sides(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]] | int:
+def _run_sides(args: argparse.Namespace,
+               sides: list[_Side]) -> tuple[dict[str, Any], dict[str, Any]] | int:
     """Run both sides at once; their results, or the exit status of a side that failed."""
     import torch
 
     with tempfile.TemporaryDirectory(prefix="mminit-check-") as tmp:
-        up_out, mm_out = os.path.join(tmp, "upstream.pt"), os.path.join(tmp, "mminit.pt")
-        procs = [_spawn(args.target, args.seed, up_out, args.flavour),  # the two sides run at once
-                 _spawn(args.migrated or args.target, args.seed, mm_out, None)]
-        for side, proc, out in zip(("upstream", "mminit"), procs, (up_out, mm_out)):
+        outs = [os.path.join(tmp, f"{side.name}.pt") for side in sides]
+        procs = [_spawn(side, args, out) for side, out in zip(sides, outs)]  # at once
+        for side, proc, out in zip(sides, procs, outs):
             proc.wait()
             if proc.returncode != 0 or not os.path.exists(out):
                 with open(out + ".log", errors="replace") as log:
                     output = log.read()[-3000:]
-                return _fail(f"{side} side process failed ({proc.returncode}):\n{output}")
+                return _fail(f"{side.name} side process failed ({proc.returncode}):\n{output}")
         try:
-            up, mm = (torch.load(p, weights_only=True) for p in (up_out, mm_out))
+            up, mm = (torch.load(p, weights_only=True) for p in outs)
         except Exception as exc:  # noqa: BLE001 - reported with its stage
             return _fail(f"failed at the compare stage: reading a side's result "
                          f"failed: {type(exc).__name__}: {exc}")
-    for side, res in (("upstream", up), ("mminit", mm)):
+    for side, res in zip(sides, (up, mm)):
         if res.get("fatal"):
-            return _fail(f"{side} side failed at the {res['stage']} stage: {res['error']}")
+            where = f" (in {side.tree})" if side.tree else ""
+            return _fail(f"{side.name} side failed at the {res['stage']} stage{where}: "
+                         f"{res['error']}")
     if mm["bases"] and not any(b.startswith("mminit.") for b in mm["bases"]):
-        return _fail(f"the mminit side of {args.migrated or args.target!r} used no mminit "
-                     f"BaseModule ({', '.join(mm['bases'])}), so both sides ran upstream. Run "
+        what = f"{sides[1].target!r}" + (f" in {sides[1].tree}" if sides[1].tree else "")
+        return _fail(f"the mminit side of {what} used no mminit BaseModule "
+                     f"({', '.join(mm['bases'])}), so both sides ran upstream. Run "
                      "`mminit migrate` on the model code first, or pass its migrated copy with "
                      "--migrated.")
     return up, mm
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``mminit check``; returns the exit status."""
-    args = _parser().parse_args(argv)
+def run(args: argparse.Namespace) -> int:
+    """``mminit check`` with parsed arguments; returns the exit status."""
     if args.side:
-        return _run_side(args.target, args.seed, args.out, args.alias)
-    for target in (args.target, args.migrated):
-        error = target and _target_error(target)
-        if error:
-            return _fail(error)
-    sides = _run_sides(args)
-    if isinstance(sides, int):
-        return sides
-    up, mm = sides
+        return _run_side(args.target, args.seed, args.out, args.alias, args.scope, args.builder,
+                         args.tree)
+    sides = _sides(args)
+    if isinstance(sides, str):
+        return _fail(sides)
+    results = _run_sides(args, sides)
+    if isinstance(results, int):
+        return results
+    up, mm = results
     try:
         compared = _compare(up, mm)
     except Exception as exc:  # noqa: BLE001 - reported with its stage
         return _fail(f"failed at the compare stage: {type(exc).__name__}: {exc}")
-    report = {"target": args.target, "migrated": args.migrated, "flavour": args.flavour,
-              "seed": args.seed, "params": up["params"], **compared,
+    report = {"target": args.target, "migrated": args.migrated, "original": args.original,
+              "flavour": args.flavour, "seed": args.seed, "params": up["params"], **compared,
               "base_classes": {"upstream": up["bases"], "mminit": mm["bases"]},
               "init_info": {"upstream": up["info"], "mminit": mm["info"]}}
     _print_table(report)
@@ -380,6 +428,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     same_errors = (report["errors"]["upstream"] or "").split(":")[0] == \
         (report["errors"]["mminit"] or "").split(":")[0]
     return 0 if not report["differing"] and same_errors else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``mminit check`` (``argv`` excludes the ``check`` word)."""
+    return run(_parser().parse_args(argv))
 
 
 if __name__ == "__main__":
