@@ -423,8 +423,11 @@ def run(args: argparse.Namespace) -> int:
               "init_info": {"upstream": up["info"], "mminit": mm["info"]}}
     _print_table(report)
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(report, fh, indent=2)
+        try:
+            with open(args.json, "w", encoding="utf-8") as fh:
+                json.dump(report, fh, indent=2)
+        except OSError as exc:
+            return _fail(f"cannot write --json {args.json}: {exc.strerror or exc}")
     same_errors = (report["errors"]["upstream"] or "").split(":")[0] == \
         (report["errors"]["mminit"] or "").split(":")[0]
     return 0 if not report["differing"] and same_errors else 1

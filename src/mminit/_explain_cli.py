@@ -60,8 +60,11 @@ def run(args: argparse.Namespace) -> int:
                      f"{', '.join(plan.flavours) or 'nothing'}")
     print(format_plan(plan, buffers=args.buffers))
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(plan.to_dict(), fh, indent=1)
+        try:
+            with open(args.json, "w", encoding="utf-8") as fh:
+                json.dump(plan.to_dict(), fh, indent=1)
+        except OSError as exc:
+            return _fail(f"cannot write --json {args.json}: {exc.strerror or exc}")
     if args.strict and (plan.lints or plan.error):
         return 1
     return 0

@@ -154,9 +154,9 @@ def config_package(config: str, _depth: int = 0) -> tuple[str, Path] | None:
                 if where is not None:
                     return scope, where.parent
                 continue
-            found = config_package(os.path.join(os.path.dirname(config), base), _depth + 1)
-            if found is not None:
-                return found
+            inherited = config_package(os.path.join(os.path.dirname(config), base), _depth + 1)
+            if inherited is not None:
+                return inherited
     return None
 
 
