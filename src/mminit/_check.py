@@ -40,7 +40,12 @@ migrated and nothing was compared).  A failure names its stage: ``import`` (the
 target's module or config, with its ``custom_imports`` and lazy imports),
 ``build`` (the factory or ``MODELS.build``), ``init`` (``init_weights``; an
 exception there is compared, not fatal, since upstream raises too) or
-``compare`` (collecting or reading a side's state).
+``compare`` (collecting or reading a side's state).  A side that spends longer
+than ``--timeout`` seconds (default 900) in one stage (``start-up`` included) is
+ended and the stage named (exit 2).  The sides never outlive ``mminit check``:
+they are ended when it fails, times out, is interrupted (exit 130) or terminated
+(SIGTERM, exit 143; the temporary directory is removed), and the kernel ends them
+if it is killed outright (``PR_SET_PDEATHSIG`` on Linux, a watcher thread elsewhere).
 """
 
 from __future__ import annotations
@@ -52,9 +57,12 @@ import json
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import types
 from collections.abc import Sequence
 from typing import Any
@@ -159,27 +167,63 @@ def _loggers() -> list[logging.Logger]:
 
 
 # what each stage of a side does, as its failure is reported
-_STAGES = {"import": "importing", "build": "building", "init": "initialising",
+_STAGES = {"start-up": "starting the side process for", "import": "importing", "build": "building", "init": "initialising",
            "compare": "collecting the state of"}
+
+
+def _bind_to_parent() -> None:
+    """End this side when ``mminit check`` ends, however it ends (even ``kill -9``).
+
+    On Linux the kernel sends SIGKILL at the parent's death (``PR_SET_PDEATHSIG``);
+    everywhere a daemon thread also watches the parent's pid.
+    """
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    if os.getppid() != parent:  # pragma: no cover - the parent died before prctl
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="mminit-check-parent").start()
+
+
+def _mark(out: str, stage: str) -> str:
+    """Tell the parent which stage this side is in (for ``--timeout``)."""
+    with open(out + ".stage", "w", encoding="utf-8") as fh:
+        fh.write(stage)
+    return stage
 
 
 def _run_side(target: str, seed: int, out: str, alias: str | None, scope: str | None = None,
               builder: str | None = None, tree: str | None = None) -> int:
+    _bind_to_parent()
+    _mark(out, "start-up")
     import torch
 
     result: dict[str, Any] = {"error": None, "stage": None, "info": {}, "tensors": {},
                               "params": [], "bases": []}
-    stage = "import"
+    stage = _mark(out, "import")
     try:
         if tree:  # this side's checkout comes first (the side also runs in it)
             sys.path.insert(0, tree)
         if alias:
             _install_aliases(alias)
         build = load_target(target, scope, builder)
-        stage = "build"
+        stage = _mark(out, "build")
         torch.manual_seed(seed)
         model = build()
-        stage = "init"
+        if not isinstance(model, torch.nn.Module):
+            raise TypeError(f"it returned {type(model).__name__}, not a torch.nn.Module")
+        stage = _mark(out, "init")
         torch.manual_seed(seed)
         collect = _Collect()
         for logger in _loggers():  # mute upstream's console handlers, keep the dump
@@ -190,17 +234,17 @@ def _run_side(target: str, seed: int, out: str, alias: str | None, scope: str | 
             logger.addHandler(collect)
         if hasattr(model, "init_weights"):
             try:
-                model.init_weights()
+                model.init_weights()  # type: ignore[operator]  # (nn.Module's __getattr__)
             except Exception as exc:  # noqa: BLE001 - reported; the state is still compared
                 result["error"] = f"init_weights raised {type(exc).__name__}: {exc}"
                 result["stage"] = "init"
-        stage = "compare"
+        stage = _mark(out, "compare")
         result["info"] = collect.info
         result["tensors"] = {k: v.detach().cpu() for k, v in model.state_dict().items()}
         result["params"] = [n for n, _ in model.named_parameters(remove_duplicate=False)]
         result["bases"] = sorted({f"{c.__module__}.{c.__qualname__}" for m in model.modules()
                                   for c in type(m).__mro__ if c.__name__ == "BaseModule"})
-    except Exception as exc:  # noqa: BLE001 - any failure of user code is reported
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure of user code is reported
         result.update(tensors={}, params=[], bases=[], info={}, stage=stage, fatal=True,
                       error=f"{_STAGES[stage]} {target!r} failed: {type(exc).__name__}: {exc}")
     torch.save(result, out)
@@ -330,6 +374,20 @@ def _print_table(report: dict[str, Any]) -> None:
                   f"{row['upstream_info']} | {row['mminit_info']}")
 
 
+DEFAULT_TIMEOUT = 900.0
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"--timeout must be a positive number of seconds, "
+                                         f"got {text!r}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``mminit check``'s arguments (the ``mminit`` command table adds them to its parser)."""
     add_target_arguments(parser)
@@ -347,6 +405,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the checkout before migration: the upstream side runs in DIR (its "
                         "tree first on sys.path) and the mminit side in --migrated DIR; a "
                         "relative config TARGET is read from each checkout")
+    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help="end a side that spends longer than this in one stage (start-up, "
+                        "import, build, init, compare) and say which (default: %(default)g)")
     parser.add_argument("--side", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--alias", help=argparse.SUPPRESS)
@@ -368,20 +429,67 @@ def _fail(message: str) -> int:
     return 2
 
 
+class _Terminated(Exception):
+    """SIGTERM reached ``mminit check``: unwind, so the sides end and the temp dir goes."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+def _wait(sides: list[_Side], procs: list[subprocess.Popen[bytes]], outs: list[str],
+          timeout: float) -> str | None:
+    """Wait for both sides; what went wrong, or None.  A side that spends more than
+    ``timeout`` seconds in one stage is ended."""
+    since = [("", time.monotonic()) for _ in procs]
+    pending = set(range(len(procs)))
+    while pending:
+        for i in sorted(pending):
+            if procs[i].poll() is not None:
+                pending.discard(i)
+                continue
+            try:
+                with open(outs[i] + ".stage", encoding="utf-8") as fh:
+                    stage = fh.read()
+            except OSError:
+                stage = "start-up"
+            now = time.monotonic()
+            if stage != since[i][0]:
+                since[i] = (stage, now)
+            elif now - since[i][1] > timeout:
+                return (f"{sides[i].name} side timed out in the {stage} stage: "
+                        f"{_STAGES.get(stage, stage)} {sides[i].target!r} took more than "
+                        f"{timeout:g} s (--timeout SECONDS allows more)")
+        time.sleep(0.05)
+    for side, proc, out in zip(sides, procs, outs):
+        if proc.returncode != 0 or not os.path.exists(out):
+            with open(out + ".log", errors="replace") as log:
+                output = log.read()[-3000:]
+            return f"{side.name} side process failed ({proc.returncode}):\n{output}"
+    return None
+
+
 def _run_sides(args: argparse.Namespace,
                sides: list[_Side]) -> tuple[dict[str, Any], dict[str, Any]] | int:
-    """Run both sides at once; their results, or the exit status of a side that failed."""
+    """Run both sides at once; their results, or the exit status of a side that failed.
+    However this ends (a failure, ``--timeout``, SIGTERM, Ctrl-C), no side outlives it
+    and the temporary directory is removed."""
     import torch
 
     with tempfile.TemporaryDirectory(prefix="mminit-check-") as tmp:
         outs = [os.path.join(tmp, f"{side.name}.pt") for side in sides]
-        procs = [_spawn(side, args, out) for side, out in zip(sides, outs)]  # at once
-        for side, proc, out in zip(sides, procs, outs):
-            proc.wait()
-            if proc.returncode != 0 or not os.path.exists(out):
-                with open(out + ".log", errors="replace") as log:
-                    output = log.read()[-3000:]
-                return _fail(f"{side.name} side process failed ({proc.returncode}):\n{output}")
+        procs: list[subprocess.Popen[bytes]] = []
+        try:
+            for side, out in zip(sides, outs):  # the two sides run at once
+                procs.append(_spawn(side, args, out))
+            failure = _wait(sides, procs, outs, args.timeout)
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.wait()
+        if failure is not None:
+            return _fail(failure)
         try:
             up, mm = (torch.load(p, weights_only=True) for p in outs)
         except Exception as exc:  # noqa: BLE001 - reported with its stage
@@ -409,7 +517,19 @@ def run(args: argparse.Namespace) -> int:
     sides = _sides(args)
     if isinstance(sides, str):
         return _fail(sides)
-    results = _run_sides(args, sides)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
+    try:
+        results = _run_sides(args, sides)
+    except _Terminated:
+        print("mminit check: terminated; both sides were stopped", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    except KeyboardInterrupt:
+        print("mminit check: interrupted; both sides were stopped", file=sys.stderr)
+        return 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     if isinstance(results, int):
         return results
     up, mm = results

@@ -16,8 +16,9 @@ Exit status, the same for every subcommand:
       or built, a file that cannot be processed)
 ====  ===================================================================
 
-``migrate`` also exits 130 when interrupted and 141 when its reader went away
-(``--diff | head``), as shell tools do.
+As shell tools do, ``migrate`` and ``check`` exit 130 when interrupted (Ctrl-C),
+``check`` 143 when terminated (SIGTERM), and ``migrate`` 141 when its reader went
+away (``--diff | head``).
 """
 
 from __future__ import annotations

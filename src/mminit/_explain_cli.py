@@ -42,6 +42,18 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _copy_hint(model: object) -> str:
+    """Why explain could not work on ``model``, when the reason is that it copies it."""
+    import copy
+
+    try:
+        copy.deepcopy(model)
+    except Exception as exc:  # noqa: BLE001 - the reason is the message
+        return (f" (explain plans on a deep copy of the model, and this model cannot be "
+                f"deep-copied: {type(exc).__name__}: {exc})")
+    return ""
+
+
 def run(args: argparse.Namespace) -> int:
     """``mminit explain`` with parsed arguments; returns the exit status."""
     problem = target_error(args.target, args.scope, args.builder)
@@ -52,9 +64,19 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         model = load_target(args.target, args.scope, args.builder)()
-    except Exception as exc:  # noqa: BLE001 - reported with the stage
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - reported with the stage
+        # SystemExit too: a target that calls sys.exit(0) must not read as success in CI
         return _fail(f"could not import/build {args.target!r}: {type(exc).__name__}: {exc}")
-    plan = explain(model)
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        return _fail(f"building {args.target!r} gave {type(model).__name__}, not a "
+                     "torch.nn.Module")
+    try:
+        plan = explain(model)
+    except Exception as exc:  # noqa: BLE001 - reported, with what explain needs
+        return _fail(f"explaining {args.target!r} failed: {type(exc).__name__}: {exc}"
+                     f"{_copy_hint(model)}")
     if args.flavour != "auto" and any(not f.startswith(args.flavour) for f in plan.flavours):
         return _fail(f"--flavour {args.flavour} but the tree's BaseModules follow "
                      f"{', '.join(plan.flavours) or 'nothing'}")
