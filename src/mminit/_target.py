@@ -62,7 +62,8 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scope", metavar="PKG",
                         help="the package whose registry builds the config's model (e.g. mmdet, "
                         "mmpretrain); default: the config's default_scope, else the package the "
-                        "config lives in (<pkg>/.mim/configs or a checkout's configs/)")
+                        "config lives in (<pkg>/.mim/configs or a checkout's configs/) or "
+                        "inherits from (_base_)")
     parser.add_argument("--builder", metavar="PKG.MODULE:FUNC",
                         help="build the config's model with FUNC(cfg.model) instead of a registry "
                         "(e.g. mmdet.models:build_detector)")
