@@ -18,6 +18,7 @@ what                               runs where                 why
 ``tests/core/test_lint.py``        flavour mmengine (.venv)   ruff and mypy on the tree: once
 ``tests/check``                    flavour mmcv1 (.venv-mmcv) ``mminit check`` on both flavours:
                                                               mmcv 1.7.2 and mmengine together
+``tests/check_mmengine``           flavour mmengine (.venv)   check/explain on mmpretrain configs
 ``compat_tests/test_harness.py``   flavour mmcv1 (.venv-mmcv) compares mmengine with mmcv 1.x
 ``@pytest.mark.needs_torchvision`` where torchvision imports  ``torchvision://`` checkpoints
 ================================== ========================== ==================================
@@ -46,6 +47,7 @@ ONLY_IN: dict[str, frozenset[str]] = {
     "benchmarks/test_benchmarks.py": frozenset({"mmengine"}),
     "tests/core/test_lint.py": frozenset({"mmengine"}),
     "tests/check": frozenset({"mmcv1"}),
+    "tests/check_mmengine": frozenset({"mmengine"}),
     "compat_tests/test_harness.py": frozenset({"mmcv1"}),
 }
 

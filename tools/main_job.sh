@@ -3,7 +3,8 @@
 # (examples/sample_repo: mmcv 1.x-style and mmengine-style models and a config) onto
 # mminit, show the diff, and prove that the ORIGINAL code initialised by upstream
 # (mmcv 1.7.2 / mmengine 0.10.7) and the MIGRATED code initialised by mminit give
-# bit-identical parameters, buffers and init-info strings (`mminit check --migrated`).
+# bit-identical parameters, buffers and init-info strings (`mminit check --original
+# DIR --migrated DIR`: each side imports its own checkout).
 #
 # Output: the result line first, then every step's output, then the result line again
 # (also kept in WORKDIR/main_job.log). On a terminal, progress goes to stderr meanwhile.
@@ -52,39 +53,36 @@ run_steps() {
 
   progress "4/5 proving original-with-upstream == migrated-with-mminit"
   echo
-  echo "== 4. original code with upstream vs migrated code with mminit (mminit check --migrated)"
-  # The two trees side by side under different package names: the upstream side
-  # imports the original, the mminit side the migrated copy.
-  local proof=$WORK/proof
-  mkdir -p "$proof"
-  ln -s ../original/sample_repo "$proof/original_sample_repo"
-  ln -s ../sample_repo/sample_repo "$proof/sample_repo"
+  echo "== 4. original checkout with upstream vs migrated checkout with mminit"
+  echo "      (mminit check TARGET --original $WORK/original --migrated $WORK/sample_repo)"
+  # Each side runs in its own checkout (first on sys.path): the upstream side imports the
+  # original `sample_repo` package, the mminit side the migrated one of the same name.
   local status=0 style flavour
   for style in mmcv_style:mmcv1 mmengine_style:mmengine; do
     flavour=${style#*:} style=${style%:*}
-    (cd "$proof" && "$ROOT/.venv-mmcv/bin/mminit" check \
-      "original_sample_repo.$style.models:build_model" \
-      --migrated "sample_repo.$style.models:build_model" \
+    (cd "$WORK" && "$ROOT/.venv-mmcv/bin/mminit" check "sample_repo.$style.models:build_model" \
+      --original "$WORK/original" --migrated "$WORK/sample_repo" \
       --flavour "$flavour" --json "$WORK/check_$style.json") || status=1
     echo
   done
-  # The config: the original (imports from mmengine) with upstream vs the migrated one
-  # (imports from mminit) with mminit. Both import the model class from `sample_repo`,
-  # which here is the migrated package (the upstream side aliases mminit to mmengine),
-  # and both load checkpoints/tiny_vit.pth, made first with values unlike any init.
+  # The config: each side reads its checkout's configs/tiny_vit_pretrained.py (the original
+  # imports its init classes from mmengine, the migrated one from mminit) and loads its
+  # checkout's checkpoints/tiny_vit.pth, made first (the same values in both) unlike any init.
   local config=configs/tiny_vit_pretrained.py
-  (cd "$WORK/original" && "$ROOT/.venv-mmcv/bin/python" - "$WORK/sample_repo/checkpoints" <<'EOF'
+  (cd "$WORK/original" && "$ROOT/.venv-mmcv/bin/python" - "$WORK/original/checkpoints" \
+    "$WORK/sample_repo/checkpoints" <<'EOF'
 import os, sys, torch
 from sample_repo.mmengine_style.models import TinyViT
 torch.manual_seed(7)
 state = {k: torch.randn_like(v) for k, v in TinyViT().state_dict().items()}
-os.makedirs(sys.argv[1], exist_ok=True)
-torch.save({"state_dict": state}, os.path.join(sys.argv[1], "tiny_vit.pth"))
-print(f"-- checkpoints/tiny_vit.pth for the config: {len(state)} tensors")
+for directory in sys.argv[1:]:
+    os.makedirs(directory, exist_ok=True)
+    torch.save({"state_dict": state}, os.path.join(directory, "tiny_vit.pth"))
+print(f"-- checkpoints/tiny_vit.pth for the config, in both checkouts: {len(state)} tensors")
 EOF
   ) || status=1
-  (cd "$WORK/sample_repo" && PYTHONPATH=$WORK/sample_repo "$ROOT/.venv-mmcv/bin/mminit" check \
-    "$WORK/original/$config" --migrated "$config" --json "$WORK/check_config.json") || status=1
+  (cd "$WORK" && "$ROOT/.venv-mmcv/bin/mminit" check "$config" --original "$WORK/original" \
+    --migrated "$WORK/sample_repo" --json "$WORK/check_config.json") || status=1
   if [ $status -ne 0 ]; then failed_step="4 (proof)"; return 1; fi
 
   progress "5/5 proving the bricks model (--bricks) without mmcv"

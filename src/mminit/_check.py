@@ -4,11 +4,12 @@ Usage::
 
     mminit check mypkg.models:build_model [--flavour auto|mmengine|mmcv1]
                  [--seed N] [--json OUT] [--migrated OTHER_TARGET]
-    mminit check configs/my_model.py          # a config with a ``model`` dict
+    mminit check configs/my_model.py [--scope PKG | --builder PKG.MODULE:FUNC]
+    mminit check configs/my_model.py --original ../repo-before --migrated ../repo-after
 
 ``TARGET`` is ``pkg.module:factory`` (a callable returning an ``nn.Module``) or
-a Python config file whose ``model`` dict mmengine's ``MODELS`` registry builds
-(``custom_imports`` and ``default_scope`` are honoured).
+a Python config file with a ``model`` dict, of the mmengine era or the mmcv 1.x
+era (see :mod:`mminit._target`, shared with ``mminit explain``).
 
 How the two sides are made (each in a fresh subprocess, so module caches never
 mix): the model code is expected to be *migrated* (it imports ``mminit`` /
@@ -23,6 +24,11 @@ mix): the model code is expected to be *migrated* (it imports ``mminit`` /
 * ``--migrated OTHER``: the mminit side builds ``OTHER`` instead of ``TARGET``
   (e.g. ``TARGET`` is the unmigrated source and ``OTHER`` its migrated copy;
   the upstream side still swaps ``mminit``, which unmigrated code never imports).
+* ``--original DIR --migrated DIR``: two checkouts of one repository, before and
+  after ``mminit migrate``.  Each side runs in its checkout (its working directory,
+  and first on ``sys.path``), so the same package name imports the original code
+  on the upstream side and the migrated code on the mminit side; a relative config
+  ``TARGET`` is read from each checkout (its migrated copy on the mminit side).
 
 Each side seeds torch with ``--seed``, builds the model, seeds again, calls
 ``init_weights()`` (when the model has one) and saves every parameter and
@@ -34,7 +40,12 @@ migrated and nothing was compared).  A failure names its stage: ``import`` (the
 target's module or config, with its ``custom_imports`` and lazy imports),
 ``build`` (the factory or ``MODELS.build``), ``init`` (``init_weights``; an
 exception there is compared, not fatal, since upstream raises too) or
-``compare`` (collecting or reading a side's state).
+``compare`` (collecting or reading a side's state).  A side that spends longer
+than ``--timeout`` seconds (default 900) in one stage (``start-up`` included) is
+ended and the stage named (exit 2).  The sides never outlive ``mminit check``:
+they are ended when it fails, times out, is interrupted (exit 130) or terminated
+(SIGTERM, exit 143; the temporary directory is removed), and the kernel ends them
+if it is killed outright (``PR_SET_PDEATHSIG`` on Linux, a watcher thread elsewhere).
 """
 
 from __future__ import annotations
@@ -46,14 +57,19 @@ import json
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["INIT_INFO_DUMP", "main"]
+from ._target import add_target_arguments, is_config, load_target, target_error
+
+__all__ = ["DESCRIPTION", "INIT_INFO_DUMP", "add_arguments", "main", "run"]
 
 #: one log record of the init-info dump (upstream's and mminit's, one record per
 #: parameter): ``"\n{name} - torch.Size([...]): \n{info} \n "``
@@ -121,28 +137,6 @@ def _install_aliases(flavour: str) -> None:
     del mminit
 
 
-def _load(target: str) -> Callable[[], Any]:
-    """Stage "import": import the target's module or read its config (which runs its
-    ``custom_imports`` and lazy imports); returns what builds the model."""
-    if ":" not in target and target.endswith(".py"):
-        from mmengine.config import Config
-        from mmengine.registry import MODELS, init_default_scope
-
-        cfg = Config.fromfile(target)
-
-        def build() -> Any:
-            if cfg.get("default_scope"):
-                init_default_scope(cfg.default_scope)
-            return MODELS.build(cfg.model)
-
-        return build
-    module_name, _, attr = target.partition(":")
-    if not attr:
-        raise ValueError(f"TARGET must be 'pkg.module:factory' or a config .py file, got {target!r}")
-    factory: Callable[[], Any] = getattr(importlib.import_module(module_name), attr)
-    return factory
-
-
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -173,24 +167,63 @@ def _loggers() -> list[logging.Logger]:
 
 
 # what each stage of a side does, as its failure is reported
-_STAGES = {"import": "importing", "build": "building", "init": "initialising",
+_STAGES = {"start-up": "starting the side process for", "import": "importing", "build": "building", "init": "initialising",
            "compare": "collecting the state of"}
 
 
-def _run_side(target: str, seed: int, out: str, alias: str | None) -> int:
+def _bind_to_parent() -> None:
+    """End this side when ``mminit check`` ends, however it ends (even ``kill -9``).
+
+    On Linux the kernel sends SIGKILL at the parent's death (``PR_SET_PDEATHSIG``);
+    everywhere a daemon thread also watches the parent's pid.
+    """
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    if os.getppid() != parent:  # pragma: no cover - the parent died before prctl
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="mminit-check-parent").start()
+
+
+def _mark(out: str, stage: str) -> str:
+    """Tell the parent which stage this side is in (for ``--timeout``)."""
+    with open(out + ".stage", "w", encoding="utf-8") as fh:
+        fh.write(stage)
+    return stage
+
+
+def _run_side(target: str, seed: int, out: str, alias: str | None, scope: str | None = None,
+              builder: str | None = None, tree: str | None = None) -> int:
+    _bind_to_parent()
+    _mark(out, "start-up")
     import torch
 
     result: dict[str, Any] = {"error": None, "stage": None, "info": {}, "tensors": {},
                               "params": [], "bases": []}
-    stage = "import"
+    stage = _mark(out, "import")
     try:
+        if tree:  # this side's checkout comes first (the side also runs in it)
+            sys.path.insert(0, tree)
         if alias:
             _install_aliases(alias)
-        build = _load(target)
-        stage = "build"
+        build = load_target(target, scope, builder)
+        stage = _mark(out, "build")
         torch.manual_seed(seed)
         model = build()
-        stage = "init"
+        if not isinstance(model, torch.nn.Module):
+            raise TypeError(f"it returned {type(model).__name__}, not a torch.nn.Module")
+        stage = _mark(out, "init")
         torch.manual_seed(seed)
         collect = _Collect()
         for logger in _loggers():  # mute upstream's console handlers, keep the dump
@@ -201,17 +234,17 @@ def _run_side(target: str, seed: int, out: str, alias: str | None) -> int:
             logger.addHandler(collect)
         if hasattr(model, "init_weights"):
             try:
-                model.init_weights()
+                model.init_weights()  # type: ignore[operator]  # (nn.Module's __getattr__)
             except Exception as exc:  # noqa: BLE001 - reported; the state is still compared
                 result["error"] = f"init_weights raised {type(exc).__name__}: {exc}"
                 result["stage"] = "init"
-        stage = "compare"
+        stage = _mark(out, "compare")
         result["info"] = collect.info
         result["tensors"] = {k: v.detach().cpu() for k, v in model.state_dict().items()}
         result["params"] = [n for n, _ in model.named_parameters(remove_duplicate=False)]
         result["bases"] = sorted({f"{c.__module__}.{c.__qualname__}" for m in model.modules()
                                   for c in type(m).__mro__ if c.__name__ == "BaseModule"})
-    except Exception as exc:  # noqa: BLE001 - any failure of user code is reported
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure of user code is reported
         result.update(tensors={}, params=[], bases=[], info={}, stage=stage, fatal=True,
                       error=f"{_STAGES[stage]} {target!r} failed: {type(exc).__name__}: {exc}")
     torch.save(result, out)
@@ -219,27 +252,69 @@ def _run_side(target: str, seed: int, out: str, alias: str | None) -> int:
 
 
 # --------------------------------------------------------------- parent side
-def _spawn(target: str, seed: int, out: str, alias: str | None) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "mminit._check", target, "--side", "--seed", str(seed), "--out", out]
-    if alias:
-        cmd += ["--alias", alias]
+def _spawn(side: _Side, args: argparse.Namespace, out: str) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "mminit._check", side.target, "--side", "--seed", str(args.seed),
+           "--out", out]
+    for flag, value in (("--alias", side.alias), ("--scope", args.scope),
+                        ("--builder", args.builder), ("--tree", side.tree)):
+        if value:
+            cmd += [flag, value]
     with open(out + ".log", "wb") as log:  # a file, not a pipe: a chatty model cannot block
-        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=side.tree)
 
 
-def _target_error(target: str) -> str | None:
-    """Cheap checks in the parent, before two interpreters are started."""
-    if ":" not in target:
-        if target.endswith(".py"):
-            return None if os.path.isfile(target) else f"config file {target!r} does not exist"
-        return f"TARGET must be 'pkg.module:factory' or a config .py file, got {target!r}"
-    module, _, attr = target.partition(":")
-    if not module or not attr:
-        return f"TARGET must be 'pkg.module:factory', got {target!r}"
-    top = module.split(".")[0]
-    if os.path.isdir(top) or os.path.isfile(f"{top}.py") or importlib.util.find_spec(top):
-        return None
-    return f"cannot import {module!r} (no module {top!r} in the current directory or installed)"
+class _Side(types.SimpleNamespace):
+    """One side: its name, what it builds, the checkout it runs in, the flavour it aliases."""
+
+    name: str
+    target: str
+    tree: str | None
+    alias: str | None
+
+
+def _tree_target(target: str, tree: str) -> str:
+    """``target`` as the side running in checkout ``tree`` sees it."""
+    if not is_config(target) or os.path.isabs(target):
+        return target
+    if os.path.isfile(os.path.join(tree, target)):
+        return target  # the side runs in its tree: each side reads its own copy
+    if os.path.isfile(target):
+        return os.path.abspath(target)
+    raise FileNotFoundError(f"config file {target!r} is neither in {tree} nor in the "
+                            "current directory")
+
+
+def _sides(args: argparse.Namespace) -> list[_Side] | str:
+    """The two sides, or what is wrong with the arguments (checked before any process starts)."""
+    if args.original is not None:
+        trees = {"--original": args.original, "--migrated": args.migrated}
+        for flag, tree in trees.items():
+            if tree is None or not os.path.isdir(tree):
+                return (f"--original and --migrated name two checkouts (directories); {flag} "
+                        f"{tree!r} is not a directory" if tree else
+                        "--original DIR needs --migrated DIR: the checkout after migration")
+        sides = []
+        for name, tree, alias in (("upstream", args.original, args.flavour),
+                                  ("mminit", args.migrated, None)):
+            tree = os.path.abspath(tree)
+            try:
+                target = _tree_target(args.target, tree)
+            except FileNotFoundError as exc:
+                return str(exc)
+            error = target_error(target, args.scope, args.builder, base=tree)
+            if error:
+                return f"{error} (in {tree})"
+            sides.append(_Side(name=name, target=target, tree=tree, alias=alias))
+        return sides
+    if args.migrated is not None and os.path.isdir(args.migrated):
+        return (f"--migrated {args.migrated!r} is a directory: to compare two checkouts, pass "
+                "the one before migration with --original DIR too")
+    for target in (args.target, args.migrated):
+        error = target and target_error(target, args.scope, args.builder)
+        if error:
+            return error
+    return [_Side(name="upstream", target=args.target, tree=None, alias=args.flavour),
+            _Side(name="mminit", target=args.migrated or args.target, tree=None, alias=None)]
 
 
 def _compare(up: dict[str, Any], mm: dict[str, Any]) -> dict[str, Any]:
@@ -276,6 +351,9 @@ def _compare(up: dict[str, Any], mm: dict[str, Any]) -> dict[str, Any]:
 def _print_table(report: dict[str, Any]) -> None:
     n_params = len(set(report["params"]))
     print(f"mminit check {report['target']} (flavour {report['flavour']}, seed {report['seed']})")
+    if report["original"]:
+        print(f"  checkouts        : {report['original']} (upstream side) vs "
+              f"{report['migrated']} (mminit side)")
     print(f"  tensors compared : {report['compared']} ({n_params} parameters, "
           f"{report['compared'] - n_params} buffers)")
     print(f"  bit-identical    : {report['identical']}")
@@ -296,11 +374,23 @@ def _print_table(report: dict[str, Any]) -> None:
                   f"{row['upstream_info']} | {row['mminit_info']}")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mminit check", description="Build a model with upstream's init system and with "
-        "mminit's, same seed, and compare every parameter, buffer and init-info string.")
-    parser.add_argument("target", help="pkg.module:factory, or a config .py with a `model` dict")
+DEFAULT_TIMEOUT = 900.0
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"--timeout must be a positive number of seconds, "
+                                         f"got {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``mminit check``'s arguments (the ``mminit`` command table adds them to its parser)."""
+    add_target_arguments(parser)
     parser.add_argument("--flavour", choices=("auto", "mmengine", "mmcv1"), default="auto",
                         help="which mminit module to swap for upstream: mmengine (mminit), mmcv1 "
                         "(mminit.mmcv1), or auto to swap both (default: %(default)s)")
@@ -308,12 +398,29 @@ def _parser() -> argparse.ArgumentParser:
                         help="torch seed used on both sides before building and before "
                         "init_weights (default: %(default)s)")
     parser.add_argument("--json", metavar="OUT", help="also write the report as JSON")
-    parser.add_argument("--migrated", metavar="TARGET",
+    parser.add_argument("--migrated", metavar="TARGET|DIR",
                         help="build this (migrated) target on the mminit side; the upstream "
-                        "side builds TARGET")
+                        "side builds TARGET. With --original: the migrated checkout")
+    parser.add_argument("--original", metavar="DIR",
+                        help="the checkout before migration: the upstream side runs in DIR (its "
+                        "tree first on sys.path) and the mminit side in --migrated DIR; a "
+                        "relative config TARGET is read from each checkout")
+    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help="end a side that spends longer than this in one stage (start-up, "
+                        "import, build, init, compare) and say which (default: %(default)g)")
     parser.add_argument("--side", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--alias", help=argparse.SUPPRESS)
+    parser.add_argument("--tree", help=argparse.SUPPRESS)
+
+
+DESCRIPTION = ("Build a model with upstream's init system and with mminit's, same seed, and "
+               "compare every parameter, buffer and init-info string.")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mminit check", description=DESCRIPTION)
+    add_arguments(parser)
     return parser
 
 
@@ -322,64 +429,133 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _run_sides(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]] | int:
-    """Run both sides at once; their results, or the exit status of a side that failed."""
+class _Terminated(Exception):
+    """SIGTERM reached ``mminit check``: unwind, so the sides end and the temp dir goes."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+def _wait(sides: list[_Side], procs: list[subprocess.Popen[bytes]], outs: list[str],
+          timeout: float) -> str | None:
+    """Wait for both sides; what went wrong, or None.  A side that spends more than
+    ``timeout`` seconds in one stage is ended."""
+    since = [("", time.monotonic()) for _ in procs]
+    pending = set(range(len(procs)))
+    while pending:
+        for i in sorted(pending):
+            if procs[i].poll() is not None:
+                pending.discard(i)
+                continue
+            try:
+                with open(outs[i] + ".stage", encoding="utf-8") as fh:
+                    stage = fh.read()
+            except OSError:
+                stage = "start-up"
+            now = time.monotonic()
+            if stage != since[i][0]:
+                since[i] = (stage, now)
+            elif now - since[i][1] > timeout:
+                return (f"{sides[i].name} side timed out in the {stage} stage: "
+                        f"{_STAGES.get(stage, stage)} {sides[i].target!r} took more than "
+                        f"{timeout:g} s (--timeout SECONDS allows more)")
+        time.sleep(0.05)
+    for side, proc, out in zip(sides, procs, outs):
+        if proc.returncode != 0 or not os.path.exists(out):
+            with open(out + ".log", errors="replace") as log:
+                output = log.read()[-3000:]
+            return f"{side.name} side process failed ({proc.returncode}):\n{output}"
+    return None
+
+
+def _run_sides(args: argparse.Namespace,
+               sides: list[_Side]) -> tuple[dict[str, Any], dict[str, Any]] | int:
+    """Run both sides at once; their results, or the exit status of a side that failed.
+    However this ends (a failure, ``--timeout``, SIGTERM, Ctrl-C), no side outlives it
+    and the temporary directory is removed."""
     import torch
 
     with tempfile.TemporaryDirectory(prefix="mminit-check-") as tmp:
-        up_out, mm_out = os.path.join(tmp, "upstream.pt"), os.path.join(tmp, "mminit.pt")
-        procs = [_spawn(args.target, args.seed, up_out, args.flavour),  # the two sides run at once
-                 _spawn(args.migrated or args.target, args.seed, mm_out, None)]
-        for side, proc, out in zip(("upstream", "mminit"), procs, (up_out, mm_out)):
-            proc.wait()
-            if proc.returncode != 0 or not os.path.exists(out):
-                with open(out + ".log", errors="replace") as log:
-                    output = log.read()[-3000:]
-                return _fail(f"{side} side process failed ({proc.returncode}):\n{output}")
+        outs = [os.path.join(tmp, f"{side.name}.pt") for side in sides]
+        procs: list[subprocess.Popen[bytes]] = []
         try:
-            up, mm = (torch.load(p, weights_only=True) for p in (up_out, mm_out))
+            for side, out in zip(sides, outs):  # the two sides run at once
+                procs.append(_spawn(side, args, out))
+            failure = _wait(sides, procs, outs, args.timeout)
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.wait()
+        if failure is not None:
+            return _fail(failure)
+        try:
+            up, mm = (torch.load(p, weights_only=True) for p in outs)
         except Exception as exc:  # noqa: BLE001 - reported with its stage
             return _fail(f"failed at the compare stage: reading a side's result "
                          f"failed: {type(exc).__name__}: {exc}")
-    for side, res in (("upstream", up), ("mminit", mm)):
+    for side, res in zip(sides, (up, mm)):
         if res.get("fatal"):
-            return _fail(f"{side} side failed at the {res['stage']} stage: {res['error']}")
+            where = f" (in {side.tree})" if side.tree else ""
+            return _fail(f"{side.name} side failed at the {res['stage']} stage{where}: "
+                         f"{res['error']}")
     if mm["bases"] and not any(b.startswith("mminit.") for b in mm["bases"]):
-        return _fail(f"the mminit side of {args.migrated or args.target!r} used no mminit "
-                     f"BaseModule ({', '.join(mm['bases'])}), so both sides ran upstream. Run "
+        what = f"{sides[1].target!r}" + (f" in {sides[1].tree}" if sides[1].tree else "")
+        return _fail(f"the mminit side of {what} used no mminit BaseModule "
+                     f"({', '.join(mm['bases'])}), so both sides ran upstream. Run "
                      "`mminit migrate` on the model code first, or pass its migrated copy with "
                      "--migrated.")
     return up, mm
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``mminit check``; returns the exit status."""
-    args = _parser().parse_args(argv)
+def run(args: argparse.Namespace) -> int:
+    """``mminit check`` with parsed arguments; returns the exit status."""
     if args.side:
-        return _run_side(args.target, args.seed, args.out, args.alias)
-    for target in (args.target, args.migrated):
-        error = target and _target_error(target)
-        if error:
-            return _fail(error)
-    sides = _run_sides(args)
-    if isinstance(sides, int):
-        return sides
-    up, mm = sides
+        return _run_side(args.target, args.seed, args.out, args.alias, args.scope, args.builder,
+                         args.tree)
+    sides = _sides(args)
+    if isinstance(sides, str):
+        return _fail(sides)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
+    try:
+        results = _run_sides(args, sides)
+    except _Terminated:
+        print("mminit check: terminated; both sides were stopped", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    except KeyboardInterrupt:
+        print("mminit check: interrupted; both sides were stopped", file=sys.stderr)
+        return 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    if isinstance(results, int):
+        return results
+    up, mm = results
     try:
         compared = _compare(up, mm)
     except Exception as exc:  # noqa: BLE001 - reported with its stage
         return _fail(f"failed at the compare stage: {type(exc).__name__}: {exc}")
-    report = {"target": args.target, "migrated": args.migrated, "flavour": args.flavour,
-              "seed": args.seed, "params": up["params"], **compared,
+    report = {"target": args.target, "migrated": args.migrated, "original": args.original,
+              "flavour": args.flavour, "seed": args.seed, "params": up["params"], **compared,
               "base_classes": {"upstream": up["bases"], "mminit": mm["bases"]},
               "init_info": {"upstream": up["info"], "mminit": mm["info"]}}
     _print_table(report)
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(report, fh, indent=2)
+        try:
+            with open(args.json, "w", encoding="utf-8") as fh:
+                json.dump(report, fh, indent=2)
+        except OSError as exc:
+            return _fail(f"cannot write --json {args.json}: {exc.strerror or exc}")
     same_errors = (report["errors"]["upstream"] or "").split(":")[0] == \
         (report["errors"]["mminit"] or "").split(":")[0]
     return 0 if not report["differing"] and same_errors else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``mminit check`` (``argv`` excludes the ``check`` word)."""
+    return run(_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ def test_shim_really_blocks(blocked_path: Path, name: str) -> None:
 
 
 @pytest.mark.parametrize("args", [["--help"], ["-h"], ["migrate", "--help"],
-                                  ["check", "--help"]])
+                                  ["check", "--help"], ["explain", "--help"]])
 def test_help_without_torch(blocked_path: Path, args: list[str]) -> None:
     result = _run(blocked_path, *args)
     _assert_no_blocked_import(result)
@@ -93,7 +93,8 @@ def test_unknown_command_names_the_choices(blocked_path: Path) -> None:
     result = _run(blocked_path, "migrat")
     _assert_no_blocked_import(result)
     assert result.returncode == 2
-    assert "'migrat'" in result.stderr and "'migrate' or 'check'" in result.stderr
+    assert "'migrat'" in result.stderr
+    assert "choose from 'migrate', 'check', 'explain'" in result.stderr
 
 
 @pytest.mark.skipif(importlib.util.find_spec("libcst") is None,

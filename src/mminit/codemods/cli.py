@@ -26,7 +26,7 @@ from ._workers import CPU_FACTOR, MAX_JOBS, effective_jobs, run_in_workers
 if TYPE_CHECKING:
     from ._files import FileResult
 
-__all__ = ["discover", "main"]
+__all__ = ["DESCRIPTION", "add_arguments", "discover", "main", "run"]
 
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?", re.IGNORECASE)
 EXIT_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool whose reader went away
@@ -55,11 +55,17 @@ def _size(text: str) -> int:
     return int(float(match.group(1)) * factor)
 
 
+DESCRIPTION = "Rewrite imports and uses of mmcv 1.x / mmengine weight init onto mminit."
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mminit migrate",
-        description="Rewrite imports and uses of mmcv 1.x / mmengine weight init onto mminit.",
-    )
+    parser = argparse.ArgumentParser(prog="mminit migrate", description=DESCRIPTION)
+    add_arguments(parser)
+    return parser
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``mminit migrate``'s arguments (the ``mminit`` command table adds them to its parser)."""
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
     parser.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 if any file would change or anything is "
@@ -87,7 +93,6 @@ def _parser() -> argparse.ArgumentParser:
                         help="show a progress bar (default: when stderr is a terminal)")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="print only the summary and failures")
-    return parser
 
 
 # -- workers --------------------------------------------------------------------------
@@ -203,7 +208,11 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``mminit migrate`` (``argv`` excludes the ``migrate`` word)."""
-    args = _parser().parse_args(argv)
+    return run(_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """``mminit migrate`` with parsed arguments; returns the exit status."""
     try:  # the codemods extra, looked for once the arguments are known: --help stays fast
         import libcst  # noqa: F401
         import tqdm  # noqa: F401
