@@ -11,6 +11,10 @@ A block that truly cannot run here is marked on the line before its fence with
 several processes).  Shell commands are written in ```` ```sh ```` blocks and output
 in ```` ```text ```` blocks; neither is run.  A page whose blocks are all skipped, a
 skip without a reason, or a Python block with an unknown marker is an error.
+
+The ``>>>`` examples of the public docstrings (which the API reference page shows) run
+too (``tests/docs/docstring_examples.py``), and the API page must document every name of
+the public-names table.
 """
 
 from __future__ import annotations
@@ -140,3 +144,20 @@ def test_api_page_documents_every_public_name() -> None:
     for module, name in documented:
         where = next(w for n, w, _ in ROWS if n == name)
         assert module in where, f"{module}.{name} is not exported by {module}"
+
+
+def test_docstring_examples_run(tmp_path: Path) -> None:
+    """The ``>>>`` examples the API reference shows (every public docstring of both
+    flavours) run: tests/docs/docstring_examples.py, in a fresh interpreter."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "MMINIT_OFFLINE": "1", "HOME": str(home),
+           "TORCH_HOME": str(tmp_path / "torch-home"),
+           "MMENGINE_HOME": str(tmp_path / "mmengine-home"), "MMCV_HOME": str(tmp_path / "mmcv-home"),
+           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    work = tmp_path / "work"
+    work.mkdir()
+    result = subprocess.run([sys.executable, "-W", "ignore", str(ROOT / "tests" / "docs" / "docstring_examples.py")],
+                            cwd=work, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    assert " examples from " in result.stdout
