@@ -16,6 +16,8 @@ what                               runs where                 why
                                                               (mmcv 1.x checks: .venv-mmcv python)
 ``benchmarks/test_benchmarks.py``  flavour mmengine (.venv)   compares with mmengine, mmpretrain
 ``tests/core/test_lint.py``        flavour mmengine (.venv)   ruff and mypy on the tree: once
+``tests/docs``                     flavour mmengine (.venv)   the docs build and their examples:
+                                                              once (the docs tools are in .venv)
 ``tests/check``                    flavour mmcv1 (.venv-mmcv) ``mminit check`` on both flavours:
                                                               mmcv 1.7.2 and mmengine together
 ``tests/check_mmengine``           flavour mmengine (.venv)   check/explain on mmpretrain configs
@@ -46,6 +48,7 @@ ONLY_IN: dict[str, frozenset[str]] = {
     "tests/codemods": frozenset({"mmengine"}),
     "benchmarks/test_benchmarks.py": frozenset({"mmengine"}),
     "tests/core/test_lint.py": frozenset({"mmengine"}),
+    "tests/docs": frozenset({"mmengine"}),
     "tests/check": frozenset({"mmcv1"}),
     "tests/check_mmengine": frozenset({"mmengine"}),
     "compat_tests/test_harness.py": frozenset({"mmcv1"}),

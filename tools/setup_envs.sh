@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates the project's environments from scratch (idempotent):
-#   .venv       mminit + dev tools, torch 2.13.0 (CPU build), mmengine 0.10.7,
+#   .venv       mminit + dev and docs tools, torch 2.13.0 (CPU build), mmengine 0.10.7,
 #               mmcv-lite 2.2.0 and mmpretrain 1.2.0 (real models for the compat suite)
 #   .venv-mmcv  mminit + dev tools, torch 2.14.1 + torchvision 0.29.1, mmcv 1.7.2 built
 #               without its compiled ops, and mmengine 0.10.7, mmcls 0.25.0,
@@ -59,8 +59,8 @@ make_venv() {  # make_venv DIR
 setup_main() {
   make_venv .venv
   step ".venv: torch 2.13.0 (the CPU build where one is reachable)" .venv/bin/pip install -q "${torch_index[@]}" "torch==2.13.0"
-  step ".venv: mminit (editable) with codemods and dev extras" \
-    .venv/bin/pip install -q -e ".[codemods,dev]"
+  step ".venv: mminit (editable) with codemods, dev and docs extras" \
+    .venv/bin/pip install -q -e ".[codemods,dev,docs]"
   step ".venv: mmengine 0.10.7, mmcv-lite 2.2.0, mmpretrain 1.2.0" \
     .venv/bin/pip install -q "mmengine==0.10.7" "mmcv-lite==2.2.0" "mmpretrain==1.2.0"
   step ".venv: check the versions" .venv/bin/python -c "$(cat <<'EOF'

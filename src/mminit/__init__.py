@@ -7,7 +7,8 @@ warnings and exception types out.
 
 The public names are loaded on first use (PEP 562): ``import mminit`` alone
 imports neither torch nor anything else heavy, so the ``mminit`` command line
-starts fast.  ``mminit._public`` holds the names themselves.
+starts fast.  ``mminit._names`` is the table of both flavours' public names;
+``mminit._public`` binds this flavour's objects.
 """
 
 from __future__ import annotations
@@ -15,97 +16,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from mminit._names import public_names as _public_names
+
 __version__ = "0.1.0"
 
-__all__ = [
-    "CheckpointLoader",
-    "_load_checkpoint",
-    "_load_checkpoint_with_prefix",
-    "load_checkpoint",
-    "load_state_dict",
-    "LAYERS",
-    "ConvModule",
-    "build_conv_layer",
-    "build_norm_layer",
-    "build_activation_layer",
-    "build_upsample_layer",
-    "build_padding_layer",
-    "infer_abbr",
-    "is_norm",
-    "Conv2d",
-    "Conv3d",
-    "ConvTranspose2d",
-    "ConvTranspose3d",
-    "Linear",
-    "MaxPool2d",
-    "MaxPool3d",
-    "Conv2dAdaptivePadding",
-    "ConvWS2d",
-    "ConvAWS2d",
-    "conv_ws_2d",
-    "HSigmoid",
-    "HSwish",
-    "Swish",
-    "PixelShufflePack",
-    "build_plugin_layer",
-    "build_dropout",
-    "DepthwiseSeparableConvModule",
-    "NonLocal1d",
-    "NonLocal2d",
-    "NonLocal3d",
-    "ContextBlock",
-    "DropPath",
-    "Dropout",
-    "Scale",
-    "GeneralizedAttention",
-    "PatchEmbed",
-    "AdaptivePadding",
-    "PatchMerging",
-    "MultiheadAttention",
-    "FFN",
-    "LayerScale",
-    "BaseInit",
-    "BaseModule",
-    "Caffe2XavierInit",
-    "ConstantInit",
-    "INITIALIZERS",
-    "InitMode",
-    "KaimingInit",
-    "ModuleDict",
-    "ModuleList",
-    "NormalInit",
-    "PretrainedInit",
-    "Registry",
-    "Sequential",
-    "TruncNormalInit",
-    "UniformInit",
-    "WEIGHT_INITIALIZERS",
-    "XavierInit",
-    "bias_init_with_prob",
-    "build_from_cfg",
-    "caffe2_xavier_init",
-    "constant_init",
-    "init_mode",
-    "initialize",
-    "kaiming_init",
-    "normal_init",
-    "trunc_normal_",
-    "trunc_normal_init",
-    "uniform_init",
-    "update_init_info",
-    "xavier_init",
-    "FastModeWarning",
-    "disable",
-    "enable",
-    "init_weights",
-    "route",
-    "explain",
-    "InitPlan",
-    "MaterializeWarning",
-    "materialize",
-    "name_keyed",
-    "sharded_init",
-]
+__all__ = list(_public_names("mminit"))
 
 if TYPE_CHECKING:  # pragma: no cover - static view for type checkers and IDEs
     from mminit._public import *

@@ -49,8 +49,16 @@ def make_flavour_api(flavour: Flavour, module_name: str, registry_name: str) -> 
     def update_init_info(module: nn.Module, init_info: str) -> None:
         """Describe each parameter of ``module`` whose mean changed with ``init_info``.
 
+        Call it from a module's own ``init_weights`` while a ``BaseModule`` parent
+        initialises the tree (the parent holds the table it writes to).
+
         Examples:
-            >>> update_init_info(model, "my own init")  # inside init_weights
+            >>> class Zeroed(nn.Linear):
+            ...     def init_weights(self):
+            ...         nn.init.zeros_(self.weight)
+            ...         update_init_info(self, "zeroed by Zeroed.init_weights")
+            >>> parent = Sequential(Zeroed(2, 2))
+            >>> parent.init_weights()
         """
         update_init_info_for(module, init_info, flavour)
 

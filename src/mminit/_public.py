@@ -1,47 +1,146 @@
 """The ``mminit`` flavour's public names (mmengine 0.10.7 / mmcv 2.2.0).
 
 ``mminit/__init__.py`` exposes these lazily, so that ``import mminit`` (and the
-``mminit`` command line) does not import torch until a name is used.  A name
-added here must also be listed in ``__all__`` of ``mminit/__init__.py``
-(``tests/core/test_public_api.py`` checks that they agree).
+``mminit`` command line) does not import torch until a name is used.
+
+The list of names is :mod:`mminit._names` (one table for both flavours); this module
+binds each one, by a static import where the object is defined once for both
+flavours (``from m import X as X``: an explicit re-export, which type checkers and
+editors follow to the definition), else by an assignment from this flavour's factory.
+``tests/core/test_public_api.py`` checks that the table and the bindings agree.
 """
 
 from __future__ import annotations
 
+from mminit._checkpoint.errors import (
+    ChecksumError as ChecksumError,
+)
+from mminit._checkpoint.errors import (
+    DownloadError as DownloadError,
+)
+from mminit._checkpoint.errors import (
+    InvalidSchemeArg as InvalidSchemeArg,
+)
+from mminit._checkpoint.errors import (
+    NotACheckpointError as NotACheckpointError,
+)
+from mminit._checkpoint.errors import (
+    OfflineError as OfflineError,
+)
+from mminit._checkpoint.errors import (
+    PrefixNotFoundError as PrefixNotFoundError,
+)
+from mminit._checkpoint.errors import (
+    UnknownModelNameError as UnknownModelNameError,
+)
+from mminit._checkpoint.errors import (
+    UnknownSchemeError as UnknownSchemeError,
+)
+from mminit._checkpoint.errors import (
+    UnsafeCheckpointError as UnsafeCheckpointError,
+)
+from mminit._checkpoint.errors import (
+    UnsupportedSourceError as UnsupportedSourceError,
+)
 from mminit._checkpoint.public import make_checkpoint_api
-from mminit._errors import FastModeWarning
-from mminit._explain import InitPlan, explain
+from mminit._errors import (
+    FastModeWarning as FastModeWarning,
+)
+from mminit._errors import (
+    InitInfoError as InitInfoError,
+)
+from mminit._errors import (
+    InvalidInitArg as InvalidInitArg,
+)
+from mminit._explain import InitPlan as InitPlan
+from mminit._explain import explain as explain
 from mminit._flavour import MMENGINE
 from mminit._flavoured import make_flavour_api
 from mminit._functional import (
-    bias_init_with_prob,
-    caffe2_xavier_init,
-    constant_init,
-    kaiming_init,
-    normal_init,
-    trunc_normal_,
-    trunc_normal_init,
-    uniform_init,
-    xavier_init,
+    bias_init_with_prob as bias_init_with_prob,
+)
+from mminit._functional import (
+    caffe2_xavier_init as caffe2_xavier_init,
+)
+from mminit._functional import (
+    constant_init as constant_init,
+)
+from mminit._functional import (
+    kaiming_init as kaiming_init,
+)
+from mminit._functional import (
+    normal_init as normal_init,
+)
+from mminit._functional import (
+    trunc_normal_ as trunc_normal_,
+)
+from mminit._functional import (
+    trunc_normal_init as trunc_normal_init,
+)
+from mminit._functional import (
+    uniform_init as uniform_init,
+)
+from mminit._functional import (
+    xavier_init as xavier_init,
 )
 from mminit._initializers import (
-    BaseInit,
-    Caffe2XavierInit,
-    ConstantInit,
-    KaimingInit,
-    NormalInit,
-    PretrainedInit,
-    TruncNormalInit,
-    UniformInit,
-    XavierInit,
+    BaseInit as BaseInit,
 )
-from mminit._meta import MaterializeWarning, materialize
-from mminit._name_keyed import name_keyed
-from mminit._registry import Registry, build_from_cfg
-from mminit._route import disable, enable, init_weights, route
-from mminit._sharded import sharded_init
-from mminit._user_code import InitMode, init_mode
+from mminit._initializers import (
+    Caffe2XavierInit as Caffe2XavierInit,
+)
+from mminit._initializers import (
+    ConstantInit as ConstantInit,
+)
+from mminit._initializers import (
+    KaimingInit as KaimingInit,
+)
+from mminit._initializers import (
+    NormalInit as NormalInit,
+)
+from mminit._initializers import (
+    PretrainedInit as PretrainedInit,
+)
+from mminit._initializers import (
+    TruncNormalInit as TruncNormalInit,
+)
+from mminit._initializers import (
+    UniformInit as UniformInit,
+)
+from mminit._initializers import (
+    XavierInit as XavierInit,
+)
+from mminit._meta import MaterializeWarning as MaterializeWarning
+from mminit._meta import materialize as materialize
+from mminit._name_keyed import name_keyed as name_keyed
+from mminit._names import public_names as _public_names
+from mminit._registry import Registry as Registry
+from mminit._registry import build_from_cfg as build_from_cfg
+from mminit._route import (
+    disable as disable,
+)
+from mminit._route import (
+    enable as enable,
+)
+from mminit._route import (
+    init_weights as init_weights,
+)
+from mminit._route import (
+    route as route,
+)
+from mminit._sharded import sharded_init as sharded_init
+from mminit._user_code import InitMode as InitMode
+from mminit._user_code import init_mode as init_mode
 from mminit.bricks._api import make_bricks_api
+from mminit.bricks._errors import (
+    InvalidBrickArg as InvalidBrickArg,
+)
+from mminit.bricks._errors import (
+    LayerTypeNotAName as LayerTypeNotAName,
+)
+from mminit.bricks._errors import (
+    SpatialRangeNeedsKnownChannels as SpatialRangeNeedsKnownChannels,
+)
 from mminit.bricks._flavour import MMCV2_BRICKS
 
 _api = make_flavour_api(MMENGINE, "mminit", "weight initializer")
@@ -104,92 +203,4 @@ MultiheadAttention = _bricks["MultiheadAttention"]
 FFN = _bricks["FFN"]
 LayerScale = _bricks["LayerScale"]
 
-__all__ = [
-    "CheckpointLoader",
-    "_load_checkpoint",
-    "_load_checkpoint_with_prefix",
-    "load_checkpoint",
-    "load_state_dict",
-    "LAYERS",
-    "ConvModule",
-    "build_conv_layer",
-    "build_norm_layer",
-    "build_activation_layer",
-    "build_upsample_layer",
-    "build_padding_layer",
-    "infer_abbr",
-    "is_norm",
-    "Conv2d",
-    "Conv3d",
-    "ConvTranspose2d",
-    "ConvTranspose3d",
-    "Linear",
-    "MaxPool2d",
-    "MaxPool3d",
-    "Conv2dAdaptivePadding",
-    "ConvWS2d",
-    "ConvAWS2d",
-    "conv_ws_2d",
-    "HSigmoid",
-    "HSwish",
-    "Swish",
-    "PixelShufflePack",
-    "build_plugin_layer",
-    "build_dropout",
-    "DepthwiseSeparableConvModule",
-    "NonLocal1d",
-    "NonLocal2d",
-    "NonLocal3d",
-    "ContextBlock",
-    "DropPath",
-    "Dropout",
-    "Scale",
-    "GeneralizedAttention",
-    "PatchEmbed",
-    "AdaptivePadding",
-    "PatchMerging",
-    "MultiheadAttention",
-    "FFN",
-    "LayerScale",
-    "BaseInit",
-    "BaseModule",
-    "Caffe2XavierInit",
-    "ConstantInit",
-    "INITIALIZERS",
-    "InitMode",
-    "KaimingInit",
-    "ModuleDict",
-    "ModuleList",
-    "NormalInit",
-    "PretrainedInit",
-    "Registry",
-    "Sequential",
-    "TruncNormalInit",
-    "UniformInit",
-    "WEIGHT_INITIALIZERS",
-    "XavierInit",
-    "bias_init_with_prob",
-    "build_from_cfg",
-    "caffe2_xavier_init",
-    "constant_init",
-    "init_mode",
-    "initialize",
-    "kaiming_init",
-    "normal_init",
-    "trunc_normal_",
-    "trunc_normal_init",
-    "uniform_init",
-    "update_init_info",
-    "xavier_init",
-    "FastModeWarning",
-    "disable",
-    "enable",
-    "init_weights",
-    "route",
-    "explain",
-    "InitPlan",
-    "MaterializeWarning",
-    "materialize",
-    "name_keyed",
-    "sharded_init",
-]
+__all__ = list(_public_names("mminit"))

@@ -5,34 +5,116 @@ records at INFO, a repeated ``init_weights`` calls ``warnings.warn``,
 ``init_cfg`` lists run in order and a dict ``Pretrained`` ends
 ``init_weights`` early, ``is_init`` is read-only, ``UniformInit`` prints float
 defaults and ``PretrainedInit`` keeps ``map_location=None``.
+
+The list of names is :mod:`mminit._names` (one table for both flavours); this module
+binds each one as :mod:`mminit._public` does for the ``mminit`` flavour.
 """
 
 from __future__ import annotations
 
+from ._checkpoint.errors import (
+    ChecksumError as ChecksumError,
+)
+from ._checkpoint.errors import (
+    DownloadError as DownloadError,
+)
+from ._checkpoint.errors import (
+    InvalidSchemeArg as InvalidSchemeArg,
+)
+from ._checkpoint.errors import (
+    NotACheckpointError as NotACheckpointError,
+)
+from ._checkpoint.errors import (
+    OfflineError as OfflineError,
+)
+from ._checkpoint.errors import (
+    PrefixNotFoundError as PrefixNotFoundError,
+)
+from ._checkpoint.errors import (
+    UnknownModelNameError as UnknownModelNameError,
+)
+from ._checkpoint.errors import (
+    UnknownSchemeError as UnknownSchemeError,
+)
+from ._checkpoint.errors import (
+    UnsafeCheckpointError as UnsafeCheckpointError,
+)
+from ._checkpoint.errors import (
+    UnsupportedSourceError as UnsupportedSourceError,
+)
 from ._checkpoint.public import make_checkpoint_api
-from ._errors import FastModeWarning
-from ._explain import InitPlan, explain
+from ._errors import (
+    FastModeWarning as FastModeWarning,
+)
+from ._errors import (
+    InitInfoError as InitInfoError,
+)
+from ._errors import (
+    InvalidInitArg as InvalidInitArg,
+)
+from ._explain import InitPlan as InitPlan
+from ._explain import explain as explain
 from ._flavour import MMCV1
 from ._flavoured import make_flavour_api
 from ._functional import (
-    bias_init_with_prob,
-    caffe2_xavier_init,
-    constant_init,
-    kaiming_init,
-    normal_init,
-    trunc_normal_,
-    trunc_normal_init,
-    uniform_init,
-    xavier_init,
+    bias_init_with_prob as bias_init_with_prob,
 )
-from ._initializers import BaseInit
-from ._meta import MaterializeWarning, materialize
-from ._name_keyed import name_keyed
-from ._registry import Registry, build_from_cfg
-from ._route import disable, enable, init_weights, route
-from ._sharded import sharded_init
-from ._user_code import InitMode, init_mode
+from ._functional import (
+    caffe2_xavier_init as caffe2_xavier_init,
+)
+from ._functional import (
+    constant_init as constant_init,
+)
+from ._functional import (
+    kaiming_init as kaiming_init,
+)
+from ._functional import (
+    normal_init as normal_init,
+)
+from ._functional import (
+    trunc_normal_ as trunc_normal_,
+)
+from ._functional import (
+    trunc_normal_init as trunc_normal_init,
+)
+from ._functional import (
+    uniform_init as uniform_init,
+)
+from ._functional import (
+    xavier_init as xavier_init,
+)
+from ._initializers import BaseInit as BaseInit
+from ._meta import MaterializeWarning as MaterializeWarning
+from ._meta import materialize as materialize
+from ._name_keyed import name_keyed as name_keyed
+from ._names import public_names as _public_names
+from ._registry import Registry as Registry
+from ._registry import build_from_cfg as build_from_cfg
+from ._route import (
+    disable as disable,
+)
+from ._route import (
+    enable as enable,
+)
+from ._route import (
+    init_weights as init_weights,
+)
+from ._route import (
+    route as route,
+)
+from ._sharded import sharded_init as sharded_init
+from ._user_code import InitMode as InitMode
+from ._user_code import init_mode as init_mode
 from .bricks._api import make_bricks_api
+from .bricks._errors import (
+    InvalidBrickArg as InvalidBrickArg,
+)
+from .bricks._errors import (
+    LayerTypeNotAName as LayerTypeNotAName,
+)
+from .bricks._errors import (
+    SpatialRangeNeedsKnownChannels as SpatialRangeNeedsKnownChannels,
+)
 from .bricks._flavour import MMCV1_BRICKS
 
 _api = make_flavour_api(MMCV1, __name__, "initializer")
@@ -108,97 +190,4 @@ PatchMerging = _bricks["PatchMerging"]
 MultiheadAttention = _bricks["MultiheadAttention"]
 FFN = _bricks["FFN"]
 
-__all__ = [
-    "CheckpointLoader",
-    "_load_checkpoint",
-    "_load_checkpoint_with_prefix",
-    "load_checkpoint",
-    "load_state_dict",
-    "ACTIVATION_LAYERS",
-    "CONV_LAYERS",
-    "NORM_LAYERS",
-    "PADDING_LAYERS",
-    "UPSAMPLE_LAYERS",
-    "ConvModule",
-    "build_conv_layer",
-    "build_norm_layer",
-    "build_activation_layer",
-    "build_upsample_layer",
-    "build_padding_layer",
-    "infer_abbr",
-    "is_norm",
-    "Conv2d",
-    "Conv3d",
-    "ConvTranspose2d",
-    "ConvTranspose3d",
-    "Linear",
-    "MaxPool2d",
-    "MaxPool3d",
-    "Conv2dAdaptivePadding",
-    "ConvWS2d",
-    "ConvAWS2d",
-    "conv_ws_2d",
-    "HSigmoid",
-    "HSwish",
-    "Swish",
-    "PixelShufflePack",
-    "PLUGIN_LAYERS",
-    "DROPOUT_LAYERS",
-    "build_plugin_layer",
-    "build_dropout",
-    "DepthwiseSeparableConvModule",
-    "NonLocal1d",
-    "NonLocal2d",
-    "NonLocal3d",
-    "ContextBlock",
-    "DropPath",
-    "Dropout",
-    "Scale",
-    "GeneralizedAttention",
-    "PatchEmbed",
-    "AdaptivePadding",
-    "PatchMerging",
-    "MultiheadAttention",
-    "FFN",
-    "BaseInit",
-    "BaseModule",
-    "Caffe2XavierInit",
-    "ConstantInit",
-    "INITIALIZERS",
-    "InitMode",
-    "KaimingInit",
-    "ModuleDict",
-    "ModuleList",
-    "NormalInit",
-    "PretrainedInit",
-    "Registry",
-    "Sequential",
-    "TruncNormalInit",
-    "UniformInit",
-    "WEIGHT_INITIALIZERS",
-    "XavierInit",
-    "bias_init_with_prob",
-    "build_from_cfg",
-    "caffe2_xavier_init",
-    "constant_init",
-    "init_mode",
-    "initialize",
-    "kaiming_init",
-    "normal_init",
-    "trunc_normal_",
-    "trunc_normal_init",
-    "uniform_init",
-    "update_init_info",
-    "xavier_init",
-    "FastModeWarning",
-    "disable",
-    "enable",
-    "init_weights",
-    "MaterializeWarning",
-    "materialize",
-    "name_keyed",
-    "sharded_init",
-    "route",
-    "explain",
-    "InitPlan",
-]
+__all__ = list(_public_names("mminit.mmcv1"))

@@ -1,9 +1,9 @@
-"""The LibCST-runner command the READMEs give works as written (issue 13, item 7).
+"""The LibCST-runner command the docs give works as written.
 
 Without ``--no-format`` LibCST pipes every file through black: it fails when black
 is missing (reporting "Failed to codemod N files" and still exiting 0) and would
 reformat whole files when it is installed.  The command and the yaml are taken
-from src/mminit/codemods/README.md, so the documentation is what gets run.
+from docs/migrate.md, so the documentation is what gets run.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CODEMODS_README = ROOT / "src" / "mminit" / "codemods" / "README.md"
+MIGRATE_PAGE = ROOT / "docs" / "migrate.md"
 
 
 def _blocks(text: str, language: str) -> list[str]:
@@ -23,19 +23,21 @@ def _blocks(text: str, language: str) -> list[str]:
 
 
 def _documented_command() -> tuple[str, list[str]]:
-    text = CODEMODS_README.read_text(encoding="utf-8")
+    text = MIGRATE_PAGE.read_text(encoding="utf-8")
     (yaml,) = [b for b in _blocks(text, "yaml") if "mminit.codemods" in b]
     (command,) = [line for b in _blocks(text, "sh") for line in b.splitlines()
                   if "libcst.tool codemod" in line]
     return yaml, shlex.split(command)
 
 
-def test_every_readme_mention_of_the_runner_disables_formatting() -> None:
-    for readme in (ROOT / "README.md", CODEMODS_README):
-        text = readme.read_text(encoding="utf-8")
-        mentions = re.findall(r"libcst\.tool codemod[^`\n]*", text)
-        assert mentions, readme
-        assert all("--no-format" in m for m in mentions), (readme, mentions)
+def test_every_doc_mention_of_the_runner_disables_formatting() -> None:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")),
+             *sorted((ROOT / "src").rglob("README.md"))]
+    mentions = {page: re.findall(r"libcst\.tool codemod[^`\n]*", page.read_text(encoding="utf-8"))
+                for page in pages}
+    assert mentions[MIGRATE_PAGE], MIGRATE_PAGE
+    for page, found in mentions.items():
+        assert all("--no-format" in m for m in found), (page, found)
 
 
 def test_documented_libcst_command_rewrites_and_keeps_every_other_byte(tmp_path: Path) -> None:
