@@ -43,7 +43,8 @@ _TRUNC_NORMAL = {"mmengine": "mmengine.model.weight_init", "mmcv1": "mmcv.cnn.ut
 #: what to install when a flavour's upstream is missing: everything its compat tests compare with
 #: (the core upstream, the mmcv its bricks need, the packages of its real models)
 INSTALL_HINT = {
-    "mmengine": "pip install mmengine==0.10.7 mmcv-lite==2.2.0 mmpretrain==1.2.0 "
+    "mmengine": "pip install mmengine==0.10.7 mmcv-lite==2.2.0 mmpretrain==1.2.0, then "
+                "--no-deps mmdet==3.3.0 mmsegmentation==1.2.2 with their mmcv gate widened "
                 "(tools/setup_envs.sh builds .venv with them)",
     "mmcv1": "MMCV_WITH_OPS=0 pip install --no-build-isolation mmcv==1.7.2 torchvision, then "
              "mmcls==0.25.0 mmdet==2.28.2 mmsegmentation==0.30.0 (tools/setup_envs.sh builds "

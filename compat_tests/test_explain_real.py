@@ -1,6 +1,6 @@
 """``mminit.explain`` on the real upstream models of ``compat_tests/real_models`` (its ``harness.CONFIGS``:
-mmpretrain 1.2.0 in ``.venv``; mmcls 0.25.0, mmdet 2.28.2 and mmseg 0.30.0 in ``.venv-mmcv``; selected by
-``MMINIT_COMPAT_FLAVOURS`` as there).
+mmpretrain 1.2.0, mmdet 3.3.0 and mmsegmentation 1.2.2 in ``.venv``; mmcls 0.25.0, mmdet 2.28.2 and mmseg
+0.30.0 in ``.venv-mmcv``; selected by ``MMINIT_COMPAT_FLAVOURS`` as there).
 
 Each model is built from the package's own config (upstream classes throughout),
 explained, and then initialised by its own upstream ``init_weights()`` on a second
@@ -62,7 +62,7 @@ def test_plan_matches_upstream_on_real_model(package, config, tmp_path):
         except ImportError as exc:
             missing_upstream(f"{package} not importable ({exc}): "
                              f"{INSTALL_HINT[harness.FLAVOUR[package]]}")
-        site = Path(__import__(package).__file__).parent / ".mim" / "configs"
+        site = Path(__import__(harness.module(package)).__file__).parent / ".mim" / "configs"
         cfg = side._read_config(package, str(site / config))
         side._local_checkpoints(cfg, build, tmp_path, Path(config).stem)
         from mminit._explain import explain

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Creates the project's environments from scratch (idempotent):
 #   .venv       mminit + dev and docs tools, torch 2.13.0 (CPU build), mmengine 0.10.7,
-#               mmcv-lite 2.2.0 and mmpretrain 1.2.0 (real models for the compat suite)
+#               mmcv-lite 2.2.0, mmpretrain 1.2.0, and mmdet 3.3.0 and mmsegmentation
+#               1.2.2 installed without their dependencies, their mmcv version gate
+#               widened to admit mmcv 2.2.0 (real models for the compat suite)
 #   .venv-mmcv  mminit + dev tools, torch 2.14.1 + torchvision 0.29.1, mmcv 1.7.2 built
 #               without its compiled ops, and mmengine 0.10.7, mmcls 0.25.0,
 #               mmdet 2.28.2 and mmsegmentation 0.30.0 installed without their dependencies
@@ -56,6 +58,34 @@ make_venv() {  # make_venv DIR
   step "$1: pip>=25.3" "$1/bin/pip" install -q --upgrade "pip>=25.3"
 }
 
+# mmdet 3.3.0 and mmsegmentation 1.2.2 assert `mmcv < 2.2.0` when imported, although
+# the models the compat suite builds from their configs build and initialise on
+# mmcv-lite 2.2.0 (compat_tests/real_models runs them). The one line that sets the bound is
+# rewritten from 2.2.0 to 2.2.1 in the installed package (nothing else changes), so
+# every side of the compat suite -- the installed package and the copies `mminit
+# migrate` makes of it -- runs the same patched file. Idempotent: a file already
+# patched is left as it is; a file with neither line fails the step.
+widen_mmcv_gate() {
+  .venv/bin/python - <<'EOF'
+import importlib.util
+from pathlib import Path
+
+GATES = {"mmdet": "mmcv_maximum_version = '{}'", "mmseg": "MMCV_MAX = '{}'"}
+for package, line in GATES.items():
+    spec = importlib.util.find_spec(package)  # finds the file without importing it
+    assert spec is not None and spec.origin, f"{package} is not installed"
+    path = Path(spec.origin)
+    text = path.read_text()
+    old, new = line.format("2.2.0"), line.format("2.2.1")
+    if text.count(new) == 1 and old not in text:
+        print(f"{path}: already patched")
+        continue
+    assert text.count(old) == 1, f"{path}: expected one line {old!r}"
+    path.write_text(text.replace(old, new))
+    print(f"{path}: {old} -> {new}")
+EOF
+}
+
 setup_main() {
   make_venv .venv
   step ".venv: torch 2.13.0 (the CPU build where one is reachable)" .venv/bin/pip install -q "${torch_index[@]}" "torch==2.13.0"
@@ -63,9 +93,19 @@ setup_main() {
     .venv/bin/pip install -q -e ".[codemods,dev,docs]"
   step ".venv: mmengine 0.10.7, mmcv-lite 2.2.0, mmpretrain 1.2.0" \
     .venv/bin/pip install -q "mmengine==0.10.7" "mmcv-lite==2.2.0" "mmpretrain==1.2.0"
+  # Last, and without dependencies (as in .venv-mmcv): mmdet and mmseg bring their own
+  # model code only; what they import but init never uses (scipy, pycocotools, shapely,
+  # terminaltables, six, prettytable, ftfy, the compiled mmcv._ext) is stood in for by
+  # compat_tests/real_models/stubs.py (a call into a stand-in raises), and no test runs
+  # their forward passes. regex is the exception: mmseg's CLIP tokenizer compiles a
+  # pattern with it while mmseg.utils imports, so it is installed for real.
+  step ".venv: mmdet 3.3.0, mmsegmentation 1.2.2 (--no-deps), regex" \
+    .venv/bin/pip install -q --no-deps "mmdet==3.3.0" "mmsegmentation==1.2.2" regex
+  step ".venv: widen mmdet's and mmseg's mmcv gate to admit mmcv-lite 2.2.0" widen_mmcv_gate
   step ".venv: check the versions" .venv/bin/python -c "$(cat <<'EOF'
-import importlib.metadata as md, torch
-want = {"mmengine": "0.10.7", "mmcv-lite": "2.2.0", "mmpretrain": "1.2.0"}
+import importlib.metadata as md, torch, mmdet, mmseg  # the widened gates let them import
+want = {"mmengine": "0.10.7", "mmcv-lite": "2.2.0", "mmpretrain": "1.2.0", "mmdet": "3.3.0",
+        "mmsegmentation": "1.2.2"}
 got = {name: md.version(name) for name in want}
 assert got == want, got
 assert torch.__version__.startswith("2.13.0"), torch.__version__

@@ -2,7 +2,8 @@
 # Sets up both environments (tools/setup_envs.sh: one line per step, pip's output in
 # out/setup_envs.log) and runs every test:
 #   .venv       torch 2.13.0 (CPU): unit tests, codemods, mminit-vs-mmengine 0.10.7 compat
-#               suite (with mmcv-lite 2.2.0 / mmpretrain 1.2.0 real models), benchmarks smoke
+#               suite (with mmcv-lite 2.2.0 / mmpretrain 1.2.0, mmdet 3.3.0 and
+#               mmsegmentation 1.2.2 real models), benchmarks smoke
 #   .venv-mmcv  torch 2.14.1: unit tests, `mminit check`, mminit.mmcv1-vs-mmcv 1.7.2 compat
 #               suite (with mmcls 0.25.0 / mmdet 2.28.2 / mmseg 0.30.0 real models)
 # Usage: tools/test_all.sh [extra pytest args]

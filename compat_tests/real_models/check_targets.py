@@ -23,7 +23,7 @@ def _build(package: str, config: str, edit: Any = None) -> Any:
     stubs.install(package)
     import importlib.util
 
-    spec = importlib.util.find_spec(package)
+    spec = importlib.util.find_spec(side.module(package))
     assert spec is not None and spec.submodule_search_locations
     root = Path(next(iter(spec.submodule_search_locations)))
     # the configs of the installed package (the migrated copy's are the same files)

@@ -19,17 +19,22 @@ from pathlib import Path
 from typing import Any
 
 from compat_tests.libs import requested_flavours
+from compat_tests.real_models.side import MMENGINE_ERA, MODULE, PACKAGES, module
 
-__all__ = ["CONFIGS", "ENGINES", "FLAVOUR", "differences", "migrated_copy", "package_dir",
-           "run_sides", "selected", "summary"]
+__all__ = ["CONFIGS", "ENGINES", "FLAVOUR", "MODULE", "differences", "migrated_copy", "module",
+           "package_dir", "run_sides", "selected", "summary"]
 
 HERE = Path(__file__).resolve().parent
-#: which MMINIT_COMPAT_FLAVOURS value selects each package
-FLAVOUR = {"mmpretrain": "mmengine", "mmcls": "mmcv1", "mmdet": "mmcv1", "mmseg": "mmcv1"}
+#: which MMINIT_COMPAT_FLAVOURS value selects each package (:data:`side.PACKAGES`): the
+#: mmengine-era ones (``.venv``) ``mmengine``, the mmcv 1.x-era ones (``.venv-mmcv``) ``mmcv1``
+FLAVOUR = {p: "mmengine" if p in MMENGINE_ERA else "mmcv1" for p in PACKAGES}
 #: configs (relative to the package's .mim/configs): small variants where there is a choice,
 #: but a ViT-B, a Swin, ResNets, and detectors (whose ResNet-50 backbones load a checkpoint).
-#: mmdet's DETR is not here: with torch 2.14 building it fails (its class_weight check sees a
-#: tensor), on the original as on the migrated side.
+#: mmdet 2.28.2's DETR is not here: with torch 2.14 building it fails (its class_weight check
+#: sees a tensor), on the original as on the migrated side.  The mmengine-era packages have
+#: fewer models (each brings another detector or segmentor family, or a backbone loading
+#: another kind of checkpoint: RTMDet's ``prefix='backbone.'``, mmseg's ``pretrained=``,
+#: SegFormer's URL, mmseg's Mask2Former built from mmdet's unmigrated classes).
 CONFIGS: dict[str, tuple[str, ...]] = {
     "mmpretrain": (
         "resnet/resnet18_8xb32_in1k.py",
@@ -79,6 +84,19 @@ CONFIGS: dict[str, tuple[str, ...]] = {
         "twins/twins_pcpvt-s_uperhead_8x4_512x512_160k_ade20k.py",
         "ocrnet/ocrnet_hr18s_512x1024_40k_cityscapes.py",
     ),
+    "mmdet3": (
+        "mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py",
+        "retinanet/retinanet_r50_fpn_1x_coco.py",
+        "cascade_rcnn/cascade-rcnn_r50_fpn_1x_coco.py",
+        "rtmdet/rtmdet_s_8xb32-300e_coco.py",
+        "dino/dino-4scale_r50_8xb2-12e_coco.py",
+    ),
+    "mmseg1": (
+        "pspnet/pspnet_r50-d8_4xb2-40k_cityscapes-512x1024.py",
+        "deeplabv3plus/deeplabv3plus_r50-d8_4xb2-40k_cityscapes-512x1024.py",
+        "segformer/segformer_mit-b0_8xb2-160k_ade20k-512x512.py",
+        "mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py",
+    ),
 }
 
 
@@ -89,7 +107,7 @@ def selected(package: str) -> bool:
 
 
 def package_dir(package: str) -> Path | None:
-    spec = importlib.util.find_spec(package)
+    spec = importlib.util.find_spec(module(package))
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(next(iter(spec.submodule_search_locations)))
@@ -102,8 +120,8 @@ def migrated_copy(package: str, base: Path, *, bricks: bool = False) -> Path:
     source = package_dir(package)
     assert source is not None, package
     root = base / f"migrated{'-bricks' if bricks else ''}-{package}"
-    shutil.copytree(source, root / package, ignore=shutil.ignore_patterns("__pycache__"))
-    proc = subprocess.run([sys.executable, "-m", "mminit", "migrate", str(root / package),
+    shutil.copytree(source, root / module(package), ignore=shutil.ignore_patterns("__pycache__"))
+    proc = subprocess.run([sys.executable, "-m", "mminit", "migrate", str(root / module(package)),
                            "--jobs", "2", "--quiet", *(["--bricks"] if bricks else [])],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr

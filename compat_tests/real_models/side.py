@@ -24,6 +24,7 @@ the installed package's in all text, so the two sides compare as strings.
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import logging
 import os
@@ -78,8 +79,23 @@ def _seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+#: every package this compares: ``mmdet``/``mmseg`` are the mmcv 1.x-era releases (mmdet
+#: 2.28.2, mmseg 0.30.0), ``mmdet3``/``mmseg1`` the mmengine-era ones (mmdet 3.3.0,
+#: mmsegmentation 1.2.2), which import under the same names
+PACKAGES = ("mmpretrain", "mmdet3", "mmseg1", "mmcls", "mmdet", "mmseg")
+#: the packages of the mmengine era: mmengine configs, models built by their own registry
+MMENGINE_ERA = frozenset({"mmpretrain", "mmdet3", "mmseg1"})
+#: the name a package imports as, where it differs from its name here
+MODULE = {"mmdet3": "mmdet", "mmseg1": "mmseg"}
+
+
+def module(package: str) -> str:
+    """The name *package* (one of :data:`PACKAGES`) is imported as."""
+    return MODULE.get(package, package)
+
+
 def _read_config(package: str, path: str) -> Any:
-    if package == "mmpretrain":
+    if package in MMENGINE_ERA:
         from mmengine.config import Config
     else:
         from mmcv import Config
@@ -87,12 +103,13 @@ def _read_config(package: str, path: str) -> Any:
 
 
 def _builder(package: str) -> Any:
-    if package == "mmpretrain":
-        from mmpretrain.registry import MODELS
-        from mmpretrain.utils import register_all_modules
+    if package in MMENGINE_ERA:
+        import importlib
 
-        register_all_modules(init_default_scope=True)
-        return lambda cfg: MODELS.build(cfg.model)
+        registry = importlib.import_module(f"{module(package)}.registry")
+        importlib.import_module(f"{module(package)}.utils").register_all_modules(
+            init_default_scope=True)
+        return lambda cfg: registry.MODELS.build(cfg.model)
     if package == "mmcls":
         from mmcls.models import build_classifier
 
@@ -149,17 +166,20 @@ def _local_checkpoints(cfg: Any, build: Any, ckpt_dir: Path, name: str) -> None:
         else:
             d.holder.clear()
             d.holder.update(type="Constant", val=0, layer="__none__")  # a no-op
-    donor = build(cfg)
+    donor = build(copy.deepcopy(cfg))  # a copy: some builders edit their cfg (mmdet 3.x DINO)
     for d, before in zip(found, saved):
         if d.key == "checkpoint":
             d.holder.clear()
             d.holder.update(before)
-        module = donor
+        loads_into = donor
         for attr in d.path:
-            module = getattr(module, attr)
+            loads_into = getattr(loads_into, attr)
         torch.manual_seed(4321)
-        state = {k: torch.randn_like(v) if v.is_floating_point() else v
-                 for k, v in module.state_dict().items()}
+        # a ``prefix`` (RTMDet's ``backbone.``: a classifier's checkpoint) selects the keys
+        # under it and strips it while loading: the file holds them under it
+        prefix = d.holder.get("prefix", "") if d.key == "checkpoint" else ""
+        state = {prefix + k: torch.randn_like(v) if v.is_floating_point() else v
+                 for k, v in loads_into.state_dict().items()}
         target = ckpt_dir / f"{name}.{'.'.join(d.path) or 'model'}.pth"
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         torch.save(state, tmp)
@@ -193,7 +213,7 @@ def _one(package: str, build: Any, config: str, seed: int, engine: str, ckpt_dir
                 return {**result, "tensors": {}, "info": {}, "records": [], "warnings": [],
                         "bases": [], "mminit_classes": []}
     text = (lambda s: s.replace(root, "<pkg>")) if root else (lambda s: s)
-    site = str(Path(sys.modules[package].__file__).parent.parent)  # type: ignore[arg-type]
+    site = str(Path(sys.modules[module(package)].__file__).parent.parent)  # type: ignore[arg-type]
     norm = (lambda s: text(s).replace(site, "<pkg>"))
     info = {}
     for _, _, message in records.items:
@@ -215,7 +235,7 @@ def _one(package: str, build: Any, config: str, seed: int, engine: str, ckpt_dir
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("package", choices=("mmpretrain", "mmcls", "mmdet", "mmseg"))
+    parser.add_argument("package", choices=PACKAGES)
     parser.add_argument("out")
     parser.add_argument("ckpt_dir")
     parser.add_argument("configs", nargs="+")
@@ -235,7 +255,7 @@ def main() -> int:
     torch.set_num_threads(1)
     build = _builder(args.package)
     if args.root:  # the import really came from the copy
-        origin = Path(sys.modules[args.package].__file__).resolve()  # type: ignore[arg-type]
+        origin = Path(sys.modules[module(args.package)].__file__).resolve()  # type: ignore[arg-type]
         assert Path(args.root).resolve() in origin.parents, origin
     results = {Path(c).stem: _one(args.package, build, c, args.seed, args.engine,
                                   Path(args.ckpt_dir), args.root) for c in args.configs}

@@ -1,12 +1,19 @@
 """Stand-ins for modules that the real packages import but weight init never uses.
 
 * ``mmcv._ext``: mmcv 1.7.2's compiled ops (the reference environment installs mmcv
-  without them); ``mmcv.ops`` only looks its functions up at import time, and mmdet's
-  detectors call them in ``forward`` (NMS, RoIAlign, ...), never in ``init_weights``.
+  without them), and mmcv-lite 2.2.0's (which has none); ``mmcv.ops`` only looks its
+  functions up at import time, and mmdet's detectors call them in ``forward`` (NMS,
+  RoIAlign, ...), never in ``init_weights``.
 * ``torchvision`` (``.venv``, where it is not installed): mmpretrain imports its
   transforms and box ops for datasets and evaluation.
 * ``matplotlib`` (``.venv-mmcv``): mmcls imports ``pyplot`` for its visualiser.
-* ``prettytable`` (``.venv-mmcv``): mmseg's datasets import it for evaluation tables.
+* ``prettytable``: mmseg's datasets import it for evaluation tables.
+* ``scipy``, ``pycocotools``, ``terminaltables``, ``six``, and for mmdet 3.3.0 ``shapely``:
+  mmdet's assigners, COCO API wrappers, evaluation tables, ``multi_apply`` and mask
+  structures (``six.moves.map`` stands in for ``map`` there: a call would raise).
+* ``ftfy`` (mmsegmentation 1.2.2): its CLIP tokenizer cleans text with it (``regex``,
+  which the tokenizer compiles a pattern with at import, is installed for real:
+  ``tools/setup_envs.sh``).
 
 A stand-in module answers any attribute with a placeholder class; calling one of
 its functions or instantiating one of its classes raises ``RuntimeError`` naming
@@ -31,6 +38,11 @@ STUBS: dict[str, tuple[str, ...]] = {
     "mmcls": ("matplotlib",),
     "mmdet": ("mmcv._ext", "matplotlib", "scipy", "pycocotools", "terminaltables", "six"),
     "mmseg": ("mmcv._ext", "matplotlib", "scipy", "prettytable"),
+    "mmdet3": ("mmcv._ext", "scipy", "pycocotools", "terminaltables", "six", "shapely"),
+    # mmseg 1.x's Mask2Former head subclasses mmdet's: mmdet 3.x's stand-ins too (where mmdet
+    # does not import, mmseg quietly swaps the base for BaseModule)
+    "mmseg1": ("mmcv._ext", "scipy", "prettytable", "ftfy", "pycocotools", "terminaltables",
+               "six", "shapely"),
 }
 
 

@@ -1,7 +1,8 @@
 """Real OpenMMLab packages, original vs migrated, on models built from their own configs.
 
-``MMINIT_COMPAT_FLAVOURS`` selects the packages: ``mmengine`` -> mmpretrain 1.2.0
-(``.venv``), ``mmcv1`` -> mmcls 0.25.0, mmdet 2.28.2 and mmseg 0.30.0 (``.venv-mmcv``).  For each
+``MMINIT_COMPAT_FLAVOURS`` selects the packages: ``mmengine`` -> mmpretrain 1.2.0, mmdet
+3.3.0 and mmsegmentation 1.2.2 (``.venv``), ``mmcv1`` -> mmcls 0.25.0, mmdet 2.28.2 and mmseg
+0.30.0 (``.venv-mmcv``).  For each
 model, on the copy migrated by default (initialised by ``init_weights()`` and by
 ``mminit.init_weights``) and on the copy migrated with ``--bricks``: every tensor
 (bit for bit), every init-info string, every log record (mmengine's registry
@@ -20,8 +21,8 @@ from compat_tests.real_models import harness
 
 CASES = [(package, Path(config).stem) for package in harness.CONFIGS if harness.selected(package)
          for config in harness.CONFIGS[package]]
-MMINIT_BASE = {"mmpretrain": "mminit.BaseModule", "mmcls": "mminit.mmcv1.BaseModule",
-               "mmdet": "mminit.mmcv1.BaseModule", "mmseg": "mminit.mmcv1.BaseModule"}
+MMINIT_BASE = {p: "mminit.BaseModule" if flavour == "mmengine" else "mminit.mmcv1.BaseModule"
+               for p, flavour in harness.FLAVOUR.items()}
 
 
 def _check(result: dict[str, Any], package: str) -> None:
@@ -65,12 +66,19 @@ def test_bricks_side_really_uses_mminit_bricks(package: str, real_models: Any) -
 
 
 def test_cases_cover_the_brief() -> None:
-    """At least 8 models per selected package: classifiers with a ViT, a Swin and a
-    ResNet; detectors; segmentors with ResNet-50 and transformer backbones."""
+    """At least 8 models per selected package of the first set (4 for mmdet 3.x and mmseg
+    1.x): classifiers with a ViT, a Swin and a ResNet; detectors (two-stage, one-stage, a
+    DETR-like one for mmdet 3.x); segmentors with ResNet-50 and transformer backbones."""
     for package in {p for p, _ in CASES}:
         names = [m for p, m in CASES if p == package]
-        assert len(names) >= 8, (package, names)
-        if package in ("mmpretrain", "mmcls"):
+        assert len(names) >= (4 if package in ("mmdet3", "mmseg1") else 8), (package, names)
+        if package == "mmdet3":
+            assert sum("rcnn" in m for m in names) >= 2 and any(m.startswith("retinanet") for m in names)
+            assert any(m.startswith(("dino", "detr", "deformable")) for m in names)
+        elif package == "mmseg1":
+            assert sum("_r50-" in m for m in names) >= 2
+            assert any(m.startswith("segformer") for m in names)
+        elif package in ("mmpretrain", "mmcls"):
             assert any(m.startswith(("vit-", "deit")) for m in names)
             assert any(m.startswith("swin") for m in names) and any(m.startswith("resnet") for m in names)
         elif package == "mmdet":
