@@ -10,9 +10,13 @@ import importlib.util
 import os
 import re
 import sys
-import tomllib
 from pathlib import Path
 from types import ModuleType
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the backport (the dev extra installs it)
+    import tomli as tomllib
 
 import pytest
 
