@@ -80,3 +80,31 @@ def test_cpu_model_replays_too():
 def test_not_a_module():
     with pytest.raises(TypeError, match="materialize\\(\\) expects an nn.Module, got list"):
         mminit.materialize([])  # type: ignore[arg-type]
+
+
+def test_fast_init_inside_a_default_meta_device_block():
+    """Argument checks draw into a scratch tensor: it is made on the CPU, not on the
+    default device (torch 2.1 cannot draw with a generator into a meta tensor)."""
+
+    class Net(mminit.BaseModule):
+        def __init__(self) -> None:
+            super().__init__(init_cfg=[dict(type="Normal", std=0.02, layer="Linear"),
+                                       dict(type="Uniform", a=-1, b=1, layer="Conv2d")])
+            self.fc = nn.Linear(4, 4)
+            self.conv = nn.Conv2d(2, 2, 1)
+
+    def build(inside: bool) -> dict[str, torch.Tensor]:
+        torch.manual_seed(0)
+        with torch.device("meta"):
+            model = Net()
+            if inside:
+                with mminit.init_mode("fast"):
+                    model.init_weights()
+        if not inside:
+            with mminit.init_mode("fast"):
+                model.init_weights()
+        return model.state_dict()
+
+    inside, outside = build(True), build(False)
+    assert inside.keys() == outside.keys()
+    assert all(not v.is_meta and torch.equal(v, outside[k]) for k, v in inside.items())
