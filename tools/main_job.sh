@@ -53,39 +53,7 @@ run_steps() {
   progress "4/5 proving original-with-upstream == migrated-with-mminit"
   echo
   echo "== 4. original code with upstream vs migrated code with mminit (mminit check --migrated)"
-  # The two trees side by side under different package names: the upstream side
-  # imports the original, the mminit side the migrated copy.
-  local proof=$WORK/proof
-  mkdir -p "$proof"
-  ln -s ../original/sample_repo "$proof/original_sample_repo"
-  ln -s ../sample_repo/sample_repo "$proof/sample_repo"
-  local status=0 style flavour
-  for style in mmcv_style:mmcv1 mmengine_style:mmengine; do
-    flavour=${style#*:} style=${style%:*}
-    (cd "$proof" && "$ROOT/.venv-mmcv/bin/mminit" check \
-      "original_sample_repo.$style.models:build_model" \
-      --migrated "sample_repo.$style.models:build_model" \
-      --flavour "$flavour" --json "$WORK/check_$style.json") || status=1
-    echo
-  done
-  # The config: the original (imports from mmengine) with upstream vs the migrated one
-  # (imports from mminit) with mminit. Both import the model class from `sample_repo`,
-  # which here is the migrated package (the upstream side aliases mminit to mmengine),
-  # and both load checkpoints/tiny_vit.pth, made first with values unlike any init.
-  local config=configs/tiny_vit_pretrained.py
-  (cd "$WORK/original" && "$ROOT/.venv-mmcv/bin/python" - "$WORK/sample_repo/checkpoints" <<'EOF'
-import os, sys, torch
-from sample_repo.mmengine_style.models import TinyViT
-torch.manual_seed(7)
-state = {k: torch.randn_like(v) for k, v in TinyViT().state_dict().items()}
-os.makedirs(sys.argv[1], exist_ok=True)
-torch.save({"state_dict": state}, os.path.join(sys.argv[1], "tiny_vit.pth"))
-print(f"-- checkpoints/tiny_vit.pth for the config: {len(state)} tensors")
-EOF
-  ) || status=1
-  (cd "$WORK/sample_repo" && PYTHONPATH=$WORK/sample_repo "$ROOT/.venv-mmcv/bin/mminit" check \
-    "$WORK/original/$config" --migrated "$config" --json "$WORK/check_config.json") || status=1
-  if [ $status -ne 0 ]; then failed_step="4 (proof)"; return 1; fi
+  tools/prove_migrated.sh .venv-mmcv "$WORK" || { failed_step="4 (proof)"; return 1; }
 
   progress "5/5 proving the bricks model (--bricks) without mmcv"
   echo

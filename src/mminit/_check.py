@@ -324,7 +324,8 @@ def _fail(message: str) -> int:
 
 def _run_sides(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]] | int:
     """Run both sides at once; their results, or the exit status of a side that failed."""
-    import torch
+
+    from ._checkpoint.loading import load_pickle
 
     with tempfile.TemporaryDirectory(prefix="mminit-check-") as tmp:
         up_out, mm_out = os.path.join(tmp, "upstream.pt"), os.path.join(tmp, "mminit.pt")
@@ -337,7 +338,7 @@ def _run_sides(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]
                     output = log.read()[-3000:]
                 return _fail(f"{side} side process failed ({proc.returncode}):\n{output}")
         try:
-            up, mm = (torch.load(p, weights_only=True) for p in (up_out, mm_out))
+            up, mm = (load_pickle(p, None, weights_only=True) for p in (up_out, mm_out))
         except Exception as exc:  # noqa: BLE001 - reported with its stage
             return _fail(f"failed at the compare stage: reading a side's result "
                          f"failed: {type(exc).__name__}: {exc}")

@@ -105,3 +105,14 @@ def test_first_load_in_a_process_warns_nothing(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_every_torch_load_in_mminit_goes_through_the_loader() -> None:
+    """A direct ``torch.load`` elsewhere would bypass this path (on torch 2.1: numpy refused,
+    the TypedStorage warning printed by ``mminit check``)."""
+    src = Path(__file__).resolve().parents[2] / "src" / "mminit"
+    direct = [f"{path.relative_to(src)}:{n}" for path in sorted(src.rglob("*.py"))
+              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+              if "torch.load(" in line and not line.lstrip().startswith((">>>", "...", "#"))
+              and "``" not in line and ":func:" not in line]
+    assert all(where.startswith("_checkpoint/loading.py:") for where in direct), direct

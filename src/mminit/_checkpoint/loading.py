@@ -29,6 +29,7 @@ __all__ = [
     "ENV_ALLOW_UNSAFE",
     "MapLocation",
     "check_local_file",
+    "load_pickle",
     "mmap_reads",
     "read_file",
     "use_weights_only",
@@ -145,6 +146,13 @@ def _extra_safe_globals(pairs: list[tuple[Any, str]]) -> Iterator[None]:
         return
     with ctx(pairs):
         yield
+
+
+def load_pickle(path: str, map_location: MapLocation, weights_only: bool) -> Any:
+    """``torch.load`` of a local file, restricted as mminit restricts checkpoints unless
+    ``weights_only`` is False (on torch < 2.5 through :mod:`.restricted`: no
+    ``TypedStorage`` warning, numpy values allowed); :func:`mmap_reads` applies."""
+    return _torch_load(path, map_location, weights_only)
 
 
 def _torch_load(path: str, map_location: MapLocation, weights_only: bool) -> Any:
