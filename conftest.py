@@ -22,20 +22,11 @@ what                               runs where                 why
 ``@pytest.mark.needs_torchvision`` where torchvision imports  ``torchvision://`` checkpoints
 ================================== ========================== ==================================
 
-The environments at the ends of the supported range (``.venv-py310``: Python 3.10,
-torch 2.1, numpy 1.x; ``.venv-py313``: Python 3.13, the newest torch) run both
-flavours in one run (mmengine 0.10.7 and mmcv 1.7.2 are both installed there) with a
-reduced generated-case count (:data:`VENVS`), and leave out what needs what only the
-main venvs hold (:data:`NOT_IN`), by the venv's directory name:
-
-================================== ================================ =======================
-what                               not collected in                 why
-================================== ================================ =======================
-``compat_tests/real_models``       .venv-py310, .venv-py313         real packages (see NOT_IN)
-``compat_tests/test_explain_real`` .venv-py310, .venv-py313         real packages
-``benchmarks/test_benchmarks.py``  .venv-py310, .venv-py313         timings: .venv only
-``tests/core/test_lint.py``        .venv-py310, .venv-py313         ruff and mypy: once
-================================== ================================ =======================
+The environments at the ends of the supported range, ``.venv-py310`` (Python 3.10,
+torch 2.1, numpy 1.x; flavour mmengine, as ``.venv``) and ``.venv-py313`` (Python 3.13,
+the newest torch, numpy 2.x; flavour mmcv1, as ``.venv-mmcv``), run with a reduced
+generated-case count (:data:`VENVS`) and leave out what needs what only the main
+venvs hold (:data:`NOT_IN`, by the venv's directory name, with the reason).
 
 A path of the table is not collected outside its flavours (so nothing skips there),
 unless it is named on the command line (``pytest tests/check``): then it runs, and a
@@ -79,11 +70,11 @@ NOT_IN: dict[str, tuple[frozenset[str], str]] = {
     "tests/core/test_lint.py": (_ENDS, "ruff and mypy check the tree once, in .venv"),
 }
 
-#: venv (directory name) -> the environment variables a run there defaults to: the
-#: ends of the range test both flavours, with 300 generated cases instead of 2,000
+#: venv (directory name) -> the environment variables a run there defaults to: the ends
+#: of the range draw 300 generated cases instead of 2,000
 VENVS: dict[str, dict[str, str]] = {
-    ".venv-py310": {"MMINIT_COMPAT_FLAVOURS": "mmengine,mmcv1", "MMINIT_COMPAT_CASES": "300"},
-    ".venv-py313": {"MMINIT_COMPAT_FLAVOURS": "mmengine,mmcv1", "MMINIT_COMPAT_CASES": "300"},
+    ".venv-py310": {"MMINIT_COMPAT_CASES": "300"},
+    ".venv-py313": {"MMINIT_COMPAT_CASES": "300"},
 }
 
 

@@ -6,13 +6,16 @@
 # WORK holds original/ (a copy of examples/sample_repo) and sample_repo/ (a migrated
 # copy); where sample_repo/ is missing, both copies are made and the copy is migrated
 # here with VENV's `mminit migrate`. Writes WORK/check_{mmcv_style,mmengine_style,config}.json.
-# Usage: tools/prove_migrated.sh VENV WORK    (VENV holds mminit, mmcv 1.7.2 and mmengine)
+# Usage: tools/prove_migrated.sh VENV WORK [PART...]   PARTs: mmcv_style (needs mmcv 1.7.2
+#        in VENV), mmengine_style, config (need mmengine 0.10.7); default: all three
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VENV=$ROOT/${1:?usage: $0 VENV WORK}
-WORK=${2:?usage: $0 VENV WORK}
+WORK=${2:?usage: $0 VENV WORK [PART...]}
 case "$WORK" in /*) ;; *) WORK=$ROOT/$WORK ;; esac
+shift 2
+PARTS=" ${*:-mmcv_style mmengine_style config} "
 
 if [ ! -d "$WORK/sample_repo" ]; then
   mkdir -p "$WORK"
@@ -32,6 +35,7 @@ ln -s ../sample_repo/sample_repo "$proof/sample_repo"
 status=0
 for style in mmcv_style:mmcv1 mmengine_style:mmengine; do
   flavour=${style#*:} style=${style%:*}
+  if [[ $PARTS != *" $style "* ]]; then continue; fi
   (cd "$proof" && "$VENV/bin/mminit" check \
     "original_sample_repo.$style.models:build_model" \
     --migrated "sample_repo.$style.models:build_model" \
@@ -42,6 +46,7 @@ done
 # (imports from mminit) with mminit. Both import the model class from `sample_repo`,
 # which here is the migrated package (the upstream side aliases mminit to mmengine),
 # and both load checkpoints/tiny_vit.pth, made first with values unlike any init.
+if [[ $PARTS != *" config "* ]]; then exit $status; fi
 config=configs/tiny_vit_pretrained.py
 (cd "$WORK/original" && "$VENV/bin/python" - "$WORK/sample_repo/checkpoints" <<'EOF'
 import os, sys, torch

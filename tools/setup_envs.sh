@@ -7,10 +7,11 @@
 #               mmdet 2.28.2 and mmsegmentation 0.30.0 installed without their dependencies
 #   .venv-bare  torch 2.13.0 (CPU build) and mminit only, no mmcv, no mmengine: where the
 #               main job's bricks proof runs the migrated model (not part of `all`)
-#   .venv-py310 the low end of the supported range: Python 3.10, torch 2.1.2 + torchvision
-#               0.16.2, numpy 1.26.4, mmengine 0.10.7 and mmcv 1.7.2 (not part of `all`)
-#   .venv-py313 the high end: Python 3.13, torch 2.14.1 + torchvision 0.29.1, numpy 2.x,
-#               mmengine 0.10.7 and mmcv 1.7.2 (not part of `all`)
+#   .venv-py310 the low end of the supported range, as .venv (flavour mmengine): Python
+#               3.10, torch 2.1.2 + torchvision 0.16.2, numpy 1.26.4, mmengine 0.10.7 and
+#               mmcv-lite 2.2.0 (not part of `all`)
+#   .venv-py313 the high end, as .venv-mmcv (flavour mmcv1): Python 3.13, torch 2.14.1 +
+#               torchvision 0.29.1, numpy 2.x, mmcv 1.7.2 and mmengine 0.10.7 (not part of `all`)
 # Python 3.10 and 3.13 are pyenv's ($PYENV_ROOT/versions/3.10.*, 3.13.*) or python3.10 /
 # python3.13 on PATH. PyPI's torch wheels for them are CUDA builds: torch 2.1.2 does not
 # import without its nvidia-* packages (it preloads libcublas), so they are installed
@@ -206,32 +207,53 @@ EOF
   echo "      $(tail -n 1 "$LOG")"
 }
 
-# setup_range_end VENV PYTHON_VERSION TORCH TORCHVISION [PIN]...: one end of the
-# supported range, both upstreams (mmengine 0.10.7, mmcv 1.7.2) beside mminit
-setup_range_end() {
+# range_end_torch VENV PYTHON_VERSION TORCH TORCHVISION [PIN]...: a venv of that Python
+# with that torch (and the pins)
+range_end_torch() {
   local venv=$1 version=$2 torch=$3 torchvision=$4 python
   shift 4
   python=$(python_of "$version") || exit 1
   make_venv "$venv" "$python"
   step "$venv: torch $torch + torchvision $torchvision $*" \
     "$venv/bin/pip" install -q "${torch_index[@]}" "torch==$torch" "torchvision==$torchvision" "$@"
-  step "$venv: wheels: mmcv 1.7.2 (no compiled ops), mmengine 0.10.7" upstream_wheels "$venv"
-  step "$venv: mminit (editable), extras, mmcv's + mmengine's requirements" \
-    install_mminit_and_requirements "$venv" "$@"
-  step "$venv: mmcv 1.7.2, mmengine 0.10.7 (--no-deps)" \
-    "$venv/bin/pip" install -q --no-deps "$venv"/wheels/mmcv-1.7.2-*.whl \
-    "$venv"/wheels/mmengine-0.10.7-*.whl
-  step "$venv: check the versions" "$venv/bin/python" -c "$(cat <<EOF
-import importlib.metadata as md, sys, torch, torchvision, mmcv.cnn, mmengine.model, cv2
-assert "%d.%d" % sys.version_info[:2] == "$version", sys.version
-assert torch.__version__.split("+")[0] == "$torch", torch.__version__
-got = {name: md.version(name) for name in ("mmcv", "mmengine", "numpy")}
-assert got["mmcv"] == "1.7.2" and got["mmengine"] == "0.10.7", got
+}
+
+range_end_versions() {  # range_end_versions VENV PYTHON_VERSION TORCH DIST==VERSION...
+  local venv=$1 version=$2 torch=$3
+  shift 3
+  step "$venv: check the versions" "$venv/bin/python" - "$version" "$torch" "$@" <<'EOF'
+import importlib.metadata as md, sys, torch, torchvision, cv2
+version, want_torch, *dists = sys.argv[1:]
+assert "%d.%d" % sys.version_info[:2] == version, sys.version
+assert torch.__version__.split("+")[0] == want_torch, torch.__version__
+want = dict(d.split("==") for d in dists)
+got = {name: md.version(name) for name in [*want, "numpy"]}
+assert all(got[k] == v for k, v in want.items()), got
 print(f"Python {sys.version.split()[0]}, torch {torch.__version__}, torchvision "
       f"{torchvision.__version__}, " + ", ".join(f"{k} {v}" for k, v in got.items()))
 EOF
-)"
   echo "      $(tail -n 1 "$LOG")"
+}
+
+setup_py310() {  # as .venv, at the low end: numpy 1.x
+  range_end_torch .venv-py310 3.10 2.1.2 0.16.2 "numpy==1.26.4"
+  # torchvision 0.16 imports requests; numpy stays 1.x (opencv-python resolves to one for it)
+  step ".venv-py310: mminit (editable) with codemods and dev extras, mmengine 0.10.7, mmcv-lite 2.2.0" \
+    .venv-py310/bin/pip install -q -e ".[codemods,dev]" "mmengine==0.10.7" "mmcv-lite==2.2.0" \
+    "numpy==1.26.4" requests
+  range_end_versions .venv-py310 3.10 2.1.2 "mmengine==0.10.7" "mmcv-lite==2.2.0"
+}
+
+setup_py313() {  # as .venv-mmcv, at the high end: numpy 2.x
+  range_end_torch .venv-py313 3.13 2.14.1 0.29.1 "numpy>=2"
+  step ".venv-py313: wheels: mmcv 1.7.2 (no compiled ops), mmengine 0.10.7" \
+    upstream_wheels .venv-py313
+  step ".venv-py313: mminit (editable), extras, mmcv's + mmengine's requirements" \
+    install_mminit_and_requirements .venv-py313 "numpy>=2"
+  step ".venv-py313: mmcv 1.7.2, mmengine 0.10.7 (--no-deps)" \
+    .venv-py313/bin/pip install -q --no-deps .venv-py313/wheels/mmcv-1.7.2-*.whl \
+    .venv-py313/wheels/mmengine-0.10.7-*.whl
+  range_end_versions .venv-py313 3.13 2.14.1 "mmcv==1.7.2" "mmengine==0.10.7"
 }
 
 for what in "${targets[@]}"; do
@@ -239,9 +261,8 @@ for what in "${targets[@]}"; do
     main) setup_main ;;
     mmcv) setup_mmcv ;;
     bare) setup_bare ;;
-    # torchvision 0.16 imports requests (and mmcv.cnn imports torchvision); numpy 1.x there
-    py310) setup_range_end .venv-py310 3.10 2.1.2 0.16.2 "numpy==1.26.4" "requests" ;;
-    py313) setup_range_end .venv-py313 3.13 2.14.1 0.29.1 "numpy>=2" ;;
+    py310) setup_py310 ;;
+    py313) setup_py313 ;;
     all) setup_main; setup_mmcv ;;
   esac
 done
