@@ -58,6 +58,8 @@ ONLY_IN: dict[str, frozenset[str]] = {
 
 
 _ENDS = frozenset({".venv-py310", ".venv-py313"})
+_FSDP2 = ("it shards with FSDP2's torch.distributed.fsdp.fully_shard, which torch 2.1 lacks "
+          "(public from torch 2.6)")
 _REAL = ("its real OpenMMLab packages (mmpretrain 1.2.0; mmcls, mmdet, mmseg) are installed "
          "in .venv and .venv-mmcv only")
 
@@ -68,6 +70,7 @@ NOT_IN: dict[str, tuple[frozenset[str], str]] = {
     "compat_tests/test_explain_real.py": (_ENDS, _REAL),
     "benchmarks/test_benchmarks.py": (_ENDS, "speed ratios against upstream are measured in .venv"),
     "tests/core/test_lint.py": (_ENDS, "ruff and mypy check the tree once, in .venv"),
+    "compat_tests/test_core_sharded.py": (frozenset({".venv-py310"}), _FSDP2),
 }
 
 #: venv (directory name) -> the environment variables a run there defaults to: the ends

@@ -237,10 +237,12 @@ EOF
 
 setup_py310() {  # as .venv, at the low end: numpy 1.x
   range_end_torch .venv-py310 3.10 2.1.2 0.16.2 "numpy==1.26.4"
-  # torchvision 0.16 imports requests; numpy stays 1.x (opencv-python resolves to one for it)
+  # torchvision 0.16 imports requests; numpy stays 1.x (opencv-python resolves to one for
+  # it); Python 3.10's venv brings setuptools 65, and the packaging test builds the wheel
+  # with the installed one (an SPDX license string needs setuptools>=77)
   step ".venv-py310: mminit (editable) with codemods and dev extras, mmengine 0.10.7, mmcv-lite 2.2.0" \
     .venv-py310/bin/pip install -q -e ".[codemods,dev]" "mmengine==0.10.7" "mmcv-lite==2.2.0" \
-    "numpy==1.26.4" requests
+    "numpy==1.26.4" requests "setuptools>=77"
   range_end_versions .venv-py310 3.10 2.1.2 "mmengine==0.10.7" "mmcv-lite==2.2.0"
 }
 
