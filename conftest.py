@@ -25,6 +25,12 @@ what                               runs where                 why
 ``@pytest.mark.needs_torchvision`` where torchvision imports  ``torchvision://`` checkpoints
 ================================== ========================== ==================================
 
+The environments at the ends of the supported range, ``.venv-py310`` (Python 3.10,
+torch 2.1, numpy 1.x; flavour mmengine, as ``.venv``) and ``.venv-py313`` (Python 3.13,
+the newest torch, numpy 2.x; flavour mmcv1, as ``.venv-mmcv``), run with a reduced
+generated-case count (:data:`VENVS`) and leave out what needs what only the main
+venvs hold (:data:`NOT_IN`, by the venv's directory name, with the reason).
+
 A path of the table is not collected outside its flavours (so nothing skips there),
 unless it is named on the command line (``pytest tests/check``): then it runs, and a
 missing upstream skips, or fails under ``CI=true``.  A ``needs_torchvision`` test is
@@ -36,6 +42,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,7 +62,39 @@ ONLY_IN: dict[str, frozenset[str]] = {
 }
 
 
+_ENDS = frozenset({".venv-py310", ".venv-py313"})
+_FSDP2 = ("it shards with FSDP2's torch.distributed.fsdp.fully_shard, which torch 2.1 lacks "
+          "(public from torch 2.6)")
+_REAL = ("its real OpenMMLab packages (mmpretrain 1.2.0; mmcls, mmdet, mmseg) are installed "
+         "in .venv and .venv-mmcv only")
+
+#: path (relative to the repository) -> (the venvs, by directory name, that do not collect
+#: it, why): the ends of the supported range run everything else
+NOT_IN: dict[str, tuple[frozenset[str], str]] = {
+    "compat_tests/real_models": (_ENDS, _REAL),
+    "compat_tests/test_explain_real.py": (_ENDS, _REAL),
+    "benchmarks/test_benchmarks.py": (_ENDS, "speed ratios against upstream are measured in .venv"),
+    "tests/core/test_lint.py": (_ENDS, "ruff and mypy check the tree once, in .venv"),
+    "compat_tests/test_core_sharded.py": (frozenset({".venv-py310"}), _FSDP2),
+}
+
+#: venv (directory name) -> the environment variables a run there defaults to: the ends
+#: of the range draw 300 generated cases instead of 2,000
+VENVS: dict[str, dict[str, str]] = {
+    ".venv-py310": {"MMINIT_COMPAT_CASES": "300"},
+    ".venv-py313": {"MMINIT_COMPAT_CASES": "300"},
+}
+
+
+def this_venv() -> str:
+    """The running venv's directory name (``.venv``, ``.venv-py310`` ...)."""
+    return Path(sys.prefix).name
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    for name, value in VENVS.get(this_venv(), {}).items():
+        if not os.environ.get(name, "").strip():
+            os.environ[name] = value
     if not os.environ.get("MMINIT_COMPAT_FLAVOURS", "").strip():
         os.environ["MMINIT_COMPAT_FLAVOURS"] = environment_flavour()
 
@@ -63,8 +102,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str:
     flavours = set(requested_flavours())
     left_out = [path for path, where in ONLY_IN.items() if not where & flavours]
+    left_out += [path for path, (venvs, _) in NOT_IN.items() if this_venv() in venvs]
     return (f"mminit: flavours {','.join(sorted(flavours))}; collected only where named "
-            f"(conftest.py): {', '.join(left_out) or 'nothing'}")
+            f"(conftest.py): {', '.join(dict.fromkeys(left_out)) or 'nothing'}")
 
 
 def _named(config: pytest.Config) -> list[Path]:
@@ -81,7 +121,8 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     except ValueError:
         return None
     where = ONLY_IN.get(relative)
-    if where is None or where & set(requested_flavours()):
+    not_here = this_venv() in NOT_IN.get(relative, (frozenset(), ""))[0]
+    if not not_here and (where is None or where & set(requested_flavours())):
         return None
     path = ROOT / relative
     if any(named == path or path in named.parents for named in _named(config)):

@@ -10,9 +10,13 @@ import importlib.util
 import os
 import re
 import sys
-import tomllib
 from pathlib import Path
 from types import ModuleType
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the backport (the dev extra installs it)
+    import tomli as tomllib
 
 import pytest
 
@@ -50,13 +54,25 @@ def test_the_flavour_defaults_to_the_installed_upstream(monkeypatch: pytest.Monk
 
 
 def test_ci_names_the_flavour_each_venv_would_find() -> None:
-    """tools/test_all.sh names each venv's flavour; a plain pytest there finds the same one."""
+    """tools/test_all.sh names each venv's flavours; a plain pytest there finds the same."""
     script = (ROOT / "tools" / "test_all.sh").read_text()
-    found = re.findall(r"MMINIT_COMPAT_FLAVOURS=(\w+) (\.venv[\w-]*)/bin/python -m pytest", script)
-    named = {venv: flavour for flavour, venv in found}
-    assert set(named.values()) == set(UPSTREAM_OF), named
+    found = re.findall(r"MMINIT_COMPAT_FLAVOURS=([\w,]+) (\.venv[\w-]*)/bin/python -m pytest", script)
+    named = {venv: flavours for flavours, venv in found}
+    assert {f for flavours in named.values() for f in flavours.split(",")} == set(UPSTREAM_OF), named
+    conftest = _root_conftest()
+    assert set(conftest.VENVS) <= set(named), (sorted(conftest.VENVS), named)
     here = Path(sys.prefix).name
     if here not in named:
         skip_unless_ci(f"not one of CI's venvs ({here}); CI's: {sorted(named)}",
                        "CI runs in the venvs tools/test_all.sh names")
-    assert named[here] == environment_flavour()
+    default = conftest.VENVS.get(here, {}).get("MMINIT_COMPAT_FLAVOURS") or environment_flavour()
+    assert named[here] == default
+
+
+def test_what_a_venv_leaves_out_is_named_with_a_reason() -> None:
+    conftest = _root_conftest()
+    assert conftest.NOT_IN
+    for path, (venvs, why) in conftest.NOT_IN.items():
+        assert (ROOT / path).exists(), path
+        assert venvs and venvs <= set(conftest.VENVS), (path, venvs)
+        assert len(why) > 20, path

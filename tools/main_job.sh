@@ -55,35 +55,7 @@ run_steps() {
   echo
   echo "== 4. original checkout with upstream vs migrated checkout with mminit"
   echo "      (mminit check TARGET --original $WORK/original --migrated $WORK/sample_repo)"
-  # Each side runs in its own checkout (first on sys.path): the upstream side imports the
-  # original `sample_repo` package, the mminit side the migrated one of the same name.
-  local status=0 style flavour
-  for style in mmcv_style:mmcv1 mmengine_style:mmengine; do
-    flavour=${style#*:} style=${style%:*}
-    (cd "$WORK" && "$ROOT/.venv-mmcv/bin/mminit" check "sample_repo.$style.models:build_model" \
-      --original "$WORK/original" --migrated "$WORK/sample_repo" \
-      --flavour "$flavour" --json "$WORK/check_$style.json") || status=1
-    echo
-  done
-  # The config: each side reads its checkout's configs/tiny_vit_pretrained.py (the original
-  # imports its init classes from mmengine, the migrated one from mminit) and loads its
-  # checkout's checkpoints/tiny_vit.pth, made first (the same values in both) unlike any init.
-  local config=configs/tiny_vit_pretrained.py
-  (cd "$WORK/original" && "$ROOT/.venv-mmcv/bin/python" - "$WORK/original/checkpoints" \
-    "$WORK/sample_repo/checkpoints" <<'EOF'
-import os, sys, torch
-from sample_repo.mmengine_style.models import TinyViT
-torch.manual_seed(7)
-state = {k: torch.randn_like(v) for k, v in TinyViT().state_dict().items()}
-for directory in sys.argv[1:]:
-    os.makedirs(directory, exist_ok=True)
-    torch.save({"state_dict": state}, os.path.join(directory, "tiny_vit.pth"))
-print(f"-- checkpoints/tiny_vit.pth for the config, in both checkouts: {len(state)} tensors")
-EOF
-  ) || status=1
-  (cd "$WORK" && "$ROOT/.venv-mmcv/bin/mminit" check "$config" --original "$WORK/original" \
-    --migrated "$WORK/sample_repo" --json "$WORK/check_config.json") || status=1
-  if [ $status -ne 0 ]; then failed_step="4 (proof)"; return 1; fi
+  tools/prove_migrated.sh .venv-mmcv "$WORK" || { failed_step="4 (proof)"; return 1; }
 
   progress "5/5 proving the bricks model (--bricks) without mmcv"
   echo

@@ -9,6 +9,15 @@
 #               mmdet 2.28.2 and mmsegmentation 0.30.0 installed without their dependencies
 #   .venv-bare  torch 2.13.0 (CPU build) and mminit only, no mmcv, no mmengine: where the
 #               main job's bricks proof runs the migrated model (not part of `all`)
+#   .venv-py310 the low end of the supported range, as .venv (flavour mmengine): Python
+#               3.10, torch 2.1.2 + torchvision 0.16.2, numpy 1.26.4, mmengine 0.10.7 and
+#               mmcv-lite 2.2.0 (not part of `all`)
+#   .venv-py313 the high end, as .venv-mmcv (flavour mmcv1): Python 3.13, torch 2.14.1 +
+#               torchvision 0.29.1, numpy 2.x, mmcv 1.7.2 and mmengine 0.10.7 (not part of `all`)
+# Python 3.10 and 3.13 are pyenv's ($PYENV_ROOT/versions/3.10.*, 3.13.*) or python3.10 /
+# python3.13 on PATH. PyPI's torch wheels for them are CUDA builds: torch 2.1.2 does not
+# import without its nvidia-* packages (it preloads libcublas), so they are installed
+# (about 2.5 GB per venv; pip's cache keeps them for the next run on the same machine).
 # It prints one line per step; pip's output goes to out/setup_envs.log.
 #
 # Why .venv-mmcv keeps the CUDA build of torch: the torchvision wheels on PyPI are
@@ -19,7 +28,7 @@
 # and torchvision from there instead (CPU builds of both; not exercised by this
 # project's CI, whose machines reach PyPI only).
 #
-# Usage: tools/setup_envs.sh [main|mmcv|bare|all]...   (default: all = main mmcv)
+# Usage: tools/setup_envs.sh [main|mmcv|bare|py310|py313|all]...   (default: all = main mmcv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -27,8 +36,8 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then targets=(all); fi
 for what in "${targets[@]}"; do
   case "$what" in
-    main|mmcv|bare|all) ;;
-    *) echo "usage: $0 [main|mmcv|bare|all]...; got '$what'" >&2; exit 2 ;;
+    main|mmcv|bare|py310|py313|all) ;;
+    *) echo "usage: $0 [main|mmcv|bare|py310|py313|all]...; got '$what'" >&2; exit 2 ;;
   esac
 done
 mkdir -p out
@@ -53,8 +62,8 @@ step() {
 torch_index=()
 if [ -n "${MMINIT_TORCH_INDEX:-}" ]; then torch_index=(--index-url "$MMINIT_TORCH_INDEX"); fi
 
-make_venv() {  # make_venv DIR
-  if [ ! -x "$1/bin/python" ]; then step "$1: create" "$PY" -m venv "$1"; fi
+make_venv() {  # make_venv DIR [PYTHON]
+  if [ ! -x "$1/bin/python" ]; then step "$1: create" "${2:-$PY}" -m venv "$1"; fi
   step "$1: pip>=25.3" "$1/bin/pip" install -q --upgrade "pip>=25.3"
 }
 
@@ -84,6 +93,20 @@ for package, line in GATES.items():
     path.write_text(text.replace(old, new))
     print(f"{path}: {old} -> {new}")
 EOF
+}
+
+python_of() {  # python_of 3.10: the path of a Python 3.10 interpreter
+  local want=$1 candidate
+  for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$want".*/bin/python \
+                   "$(command -v "python$want" || true)"; do
+    if [ -x "$candidate" ] && [ "$("$candidate" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" = "$want" ]; then
+      echo "$candidate"
+      return
+    fi
+  done
+  echo "no Python $want found (looked for ${PYENV_ROOT:-$HOME/.pyenv}/versions/$want.*/bin/python" \
+    "and python$want on PATH); install one, e.g. pyenv install $want" >&2
+  return 1
 }
 
 setup_main() {
@@ -116,19 +139,33 @@ EOF
   echo "      $(tail -n 1 "$LOG")"
 }
 
-upstream_wheels() {  # mmcv 1.7.2 (an sdist whose setup.py needs pkg_resources) and mmengine
-  local wheels=.venv-mmcv/wheels
+# upstream_wheels VENV: mmcv 1.7.2 (an sdist whose setup.py needs pkg_resources) and
+# mmengine into VENV/wheels, built with VENV's Python. mmcv's setup.py reads its version
+# through exec() and locals(), which Python 3.13 changed (PEP 667): there, the wheel
+# (pure Python, py2.py3-none-any) is built by another venv's Python.
+upstream_wheels() {
+  local venv=$1 wheels=$1/wheels builder=$1
   mkdir -p "$wheels"
   if ! compgen -G "$wheels/mmcv-1.7.2-*.whl" >/dev/null; then
+    if [ "$("$venv/bin/python" -c 'import sys; print(sys.version_info >= (3, 13))')" = True ]; then
+      builder=
+      for candidate in .venv-py310 .venv-mmcv .venv; do
+        if [ -x "$candidate/bin/pip" ]; then builder=$candidate; break; fi
+      done
+      if [ -z "$builder" ]; then
+        echo "mmcv 1.7.2's setup.py does not run on Python 3.13: set up py310, mmcv or main first" >&2
+        return 1
+      fi
+    fi
     printf 'setuptools<70\n' >"$wheels/build-constraints.txt"
     # --build-constraint (pip>=25.3) reaches only pip's isolated build environment: the
     # old setuptools builds the wheel and is never installed next to torch. Without
     # torch in that environment, setup.py builds mmcv without its compiled ops.
-    MMCV_WITH_OPS=0 .venv-mmcv/bin/pip wheel -q --no-deps \
+    MMCV_WITH_OPS=0 "$builder/bin/pip" wheel -q --no-deps \
       --build-constraint "$wheels/build-constraints.txt" "mmcv==1.7.2" -w "$wheels" || return
   fi
   if ! compgen -G "$wheels/mmengine-0.10.7-*.whl" >/dev/null; then
-    .venv-mmcv/bin/pip download -q --no-deps "mmengine==0.10.7" -d "$wheels" || return
+    "$venv/bin/pip" download -q --no-deps "mmengine==0.10.7" -d "$wheels" || return
   fi
 }
 
@@ -136,8 +173,8 @@ upstream_wheels() {  # mmcv 1.7.2 (an sdist whose setup.py needs pkg_resources) 
 # deliberate changes: opencv-python-headless instead of opencv-python (both provide
 # cv2 and only one may be installed) and no matplotlib (plotting; the init code and
 # the tests never import it).
-upstream_requirements() {
-  .venv-mmcv/bin/python - .venv-mmcv/wheels/mmcv-1.7.2-*.whl .venv-mmcv/wheels/mmengine-0.10.7-*.whl <<'EOF'
+upstream_requirements() {  # upstream_requirements VENV
+  "$1/bin/python" - "$1"/wheels/mmcv-1.7.2-*.whl "$1"/wheels/mmengine-0.10.7-*.whl <<'EOF'
 import sys, zipfile
 from pip._vendor.packaging.requirements import Requirement
 swap, drop, found = {"opencv-python": "opencv-python-headless"}, {"matplotlib"}, set()
@@ -155,12 +192,13 @@ print(" ".join(sorted(found)))
 EOF
 }
 
-install_mminit_and_requirements() {
-  local text requirements
-  text=$(upstream_requirements) || return
-  echo "upstream's requirements (adjusted): $text"
+install_mminit_and_requirements() {  # install_mminit_and_requirements VENV [PIN]...
+  local venv=$1 text requirements
+  shift
+  text=$(upstream_requirements "$venv") || return
+  echo "upstream's requirements (adjusted): $text; pinned: $*"
   read -r -a requirements <<<"$text"
-  .venv-mmcv/bin/pip install -q -e ".[codemods,dev]" "${requirements[@]}"
+  "$venv/bin/pip" install -q -e ".[codemods,dev]" "${requirements[@]}" "$@"
 }
 
 setup_mmcv() {
@@ -168,9 +206,9 @@ setup_mmcv() {
   step ".venv-mmcv: torch 2.14.1 + torchvision 0.29.1" \
     .venv-mmcv/bin/pip install -q "${torch_index[@]}" "torch==2.14.1" "torchvision==0.29.1"
   step ".venv-mmcv: wheels: mmcv 1.7.2 (no compiled ops), mmengine 0.10.7" \
-    upstream_wheels
+    upstream_wheels .venv-mmcv
   step ".venv-mmcv: mminit (editable), extras, mmcv's + mmengine's requirements" \
-    install_mminit_and_requirements
+    install_mminit_and_requirements .venv-mmcv
   # Last, and without dependencies, so pip never re-checks what they declare (mmcls,
   # mmdet and mmseg bring their own model code only; their scipy, pycocotools,
   # prettytable ... are unused).
@@ -209,11 +247,64 @@ EOF
   echo "      $(tail -n 1 "$LOG")"
 }
 
+# range_end_torch VENV PYTHON_VERSION TORCH TORCHVISION [PIN]...: a venv of that Python
+# with that torch (and the pins)
+range_end_torch() {
+  local venv=$1 version=$2 torch=$3 torchvision=$4 python
+  shift 4
+  python=$(python_of "$version") || exit 1
+  make_venv "$venv" "$python"
+  step "$venv: torch $torch + torchvision $torchvision $*" \
+    "$venv/bin/pip" install -q "${torch_index[@]}" "torch==$torch" "torchvision==$torchvision" "$@"
+}
+
+range_end_versions() {  # range_end_versions VENV PYTHON_VERSION TORCH DIST==VERSION...
+  local venv=$1 version=$2 torch=$3
+  shift 3
+  step "$venv: check the versions" "$venv/bin/python" - "$version" "$torch" "$@" <<'EOF'
+import importlib.metadata as md, sys, torch, torchvision, cv2
+version, want_torch, *dists = sys.argv[1:]
+assert "%d.%d" % sys.version_info[:2] == version, sys.version
+assert torch.__version__.split("+")[0] == want_torch, torch.__version__
+want = dict(d.split("==") for d in dists)
+got = {name: md.version(name) for name in [*want, "numpy"]}
+assert all(got[k] == v for k, v in want.items()), got
+print(f"Python {sys.version.split()[0]}, torch {torch.__version__}, torchvision "
+      f"{torchvision.__version__}, " + ", ".join(f"{k} {v}" for k, v in got.items()))
+EOF
+  echo "      $(tail -n 1 "$LOG")"
+}
+
+setup_py310() {  # as .venv, at the low end: numpy 1.x
+  range_end_torch .venv-py310 3.10 2.1.2 0.16.2 "numpy==1.26.4"
+  # torchvision 0.16 imports requests; numpy stays 1.x (opencv-python resolves to one for
+  # it); Python 3.10's venv brings setuptools 65, and the packaging test builds the wheel
+  # with the installed one (an SPDX license string needs setuptools>=77)
+  step ".venv-py310: mminit (editable) with codemods and dev extras, mmengine 0.10.7, mmcv-lite 2.2.0" \
+    .venv-py310/bin/pip install -q -e ".[codemods,dev]" "mmengine==0.10.7" "mmcv-lite==2.2.0" \
+    "numpy==1.26.4" requests "setuptools>=77"
+  range_end_versions .venv-py310 3.10 2.1.2 "mmengine==0.10.7" "mmcv-lite==2.2.0"
+}
+
+setup_py313() {  # as .venv-mmcv, at the high end: numpy 2.x
+  range_end_torch .venv-py313 3.13 2.14.1 0.29.1 "numpy>=2"
+  step ".venv-py313: wheels: mmcv 1.7.2 (no compiled ops), mmengine 0.10.7" \
+    upstream_wheels .venv-py313
+  step ".venv-py313: mminit (editable), extras, mmcv's + mmengine's requirements" \
+    install_mminit_and_requirements .venv-py313 "numpy>=2"
+  step ".venv-py313: mmcv 1.7.2, mmengine 0.10.7 (--no-deps)" \
+    .venv-py313/bin/pip install -q --no-deps .venv-py313/wheels/mmcv-1.7.2-*.whl \
+    .venv-py313/wheels/mmengine-0.10.7-*.whl
+  range_end_versions .venv-py313 3.13 2.14.1 "mmcv==1.7.2" "mmengine==0.10.7"
+}
+
 for what in "${targets[@]}"; do
   case "$what" in
     main) setup_main ;;
     mmcv) setup_mmcv ;;
     bare) setup_bare ;;
+    py310) setup_py310 ;;
+    py313) setup_py313 ;;
     all) setup_main; setup_mmcv ;;
   esac
 done

@@ -116,8 +116,9 @@ def run(capsys: pytest.CaptureFixture[str], call: Callable[[nn.Module, logging.L
     logger.removeHandler(handler)
     warned = [(w.category.__name__, str(w.message)) for w in caught
               if "weights_only" not in str(w.message) and "TORCH_FORCE" not in str(w.message)]
-    return Outcome(returned, dict(model.state_dict()), handler.records, capsys.readouterr().out,
-                   warned, error)
+    captured = capsys.readouterr()  # torch.hub's "Downloading:" line is on stderr on torch 2.1
+    return Outcome(returned, dict(model.state_dict()), handler.records,
+                   captured.out + captured.err, warned, error)
 
 
 def same(a: Any, b: Any) -> bool:

@@ -12,7 +12,7 @@ import enum
 import types
 import warnings
 from logging import FileHandler
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
@@ -25,6 +25,9 @@ from ._init_info import MminitInitInfo, new_params_init_info, update_init_info_f
 from ._native import NativeKind, discover_upstream, native_kind
 from ._parallel import is_model_wrapper, is_rank_zero
 from ._user_code import InitMode, resolve_mode
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self is Python 3.11+
 
 __all__ = ["Outcome", "run_init_weights"]
 

@@ -474,7 +474,7 @@ def _run_sides(args: argparse.Namespace,
     """Run both sides at once; their results, or the exit status of a side that failed.
     However this ends (a failure, ``--timeout``, SIGTERM, Ctrl-C), no side outlives it
     and the temporary directory is removed."""
-    import torch
+    from ._checkpoint.loading import load_pickle
 
     with tempfile.TemporaryDirectory(prefix="mminit-check-") as tmp:
         outs = [os.path.join(tmp, f"{side.name}.pt") for side in sides]
@@ -491,7 +491,7 @@ def _run_sides(args: argparse.Namespace,
         if failure is not None:
             return _fail(failure)
         try:
-            up, mm = (torch.load(p, weights_only=True) for p in outs)
+            up, mm = (load_pickle(p, None, weights_only=True) for p in outs)
         except Exception as exc:  # noqa: BLE001 - reported with its stage
             return _fail(f"failed at the compare stage: reading a side's result "
                          f"failed: {type(exc).__name__}: {exc}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._compat import add_note
+
 __all__ = ["FastModeWarning", "InitInfoError", "InvalidInitArg", "add_init_note", "check_cfg_entry", "check_init_cfg_iterable",
            "check_known"]
 
@@ -61,8 +63,7 @@ def check_cfg_entry(cfg: Any, module: Any) -> None:
 def add_init_note(exc: BaseException, module: Any, cfg: Any) -> None:
     """Note on ``exc`` which ``init_cfg`` entry of which module failed (the type stays upstream's)."""
     note = f"while initializing {module.__class__.__name__} with init_cfg {cfg}"
-    if hasattr(exc, "add_note") and note not in getattr(exc, "__notes__", ()):
-        exc.add_note(note)
+    add_note(exc, note)
 
 
 def check_init_cfg_iterable(init_cfg: Any, module: Any) -> None:

@@ -82,13 +82,12 @@ def _checkpoint_keys(path: Any) -> list[str] | None:
     """
     if not isinstance(path, str) or not os.path.isfile(path):
         return None
-    import torch
 
-    from ._checkpoint.loading import use_weights_only
+    from ._checkpoint.loading import load_pickle, mmap_reads, use_weights_only
 
     try:
-        state: Any = torch.load(path, map_location="cpu", mmap=True,
-                                weights_only=use_weights_only(None))
+        with mmap_reads():
+            state: Any = load_pickle(path, "cpu", use_weights_only(None))
     except Exception:  # noqa: BLE001 - not a torch zip file (or unreadable): no verdict
         return None
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):

@@ -129,7 +129,7 @@ def _check_scalar_fill(tensor: Tensor, spec: FillSpec) -> None:
     if _SCRATCH_GENERATOR is None:
         _SCRATCH_GENERATOR = torch.Generator()
     kind, args = spec
-    scratch = torch.empty((), dtype=tensor.dtype)
+    scratch = torch.empty((), dtype=tensor.dtype, device="cpu")  # not the default device (meta)
     with torch.no_grad():
         if kind == "constant":
             scratch.fill_(*args)

@@ -47,12 +47,23 @@ RANDOM_INPLACE: frozenset[Callable[..., Any]] = frozenset({
 })
 
 
+# torch.nn.init's random fills.  torch >= 2.2 gives each a ``generator`` argument;
+# torch 2.1's have none, and some of them (``uniform_``, ``normal_``,
+# ``kaiming_uniform_``) reach a torch-function mode as themselves.
+_RANDOM_INIT_NAMES = frozenset({
+    "uniform_", "normal_", "trunc_normal_", "xavier_uniform_", "xavier_normal_",
+    "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_",
+})
+
+
 def _init_functions() -> dict[Callable[..., Any], inspect.Signature]:
-    """``torch.nn.init``'s random fills (those taking a ``generator``) and their signatures.
+    """``torch.nn.init``'s random fills (those taking a ``generator``, or on a torch
+    whose fills take none, those of :data:`_RANDOM_INIT_NAMES`) and their signatures.
 
     A torch-function mode sees ``nn.init.kaiming_uniform_(w)`` but not the
     ``uniform_`` it makes inside (the mode is off while it runs the call), so the
-    generator is handed to the ``nn.init`` function itself.
+    generator is handed to the ``nn.init`` function itself (or, where it takes
+    none, stands in for the global generator during the call: :meth:`RandomCall.run`).
     """
     found: dict[Callable[..., Any], inspect.Signature] = {}
     for name in dir(nn.init):
@@ -63,7 +74,8 @@ def _init_functions() -> dict[Callable[..., Any], inspect.Signature]:
             sig = inspect.signature(func)
         except (TypeError, ValueError):
             continue
-        if "generator" in sig.parameters and "tensor" in sig.parameters:
+        random = "generator" in sig.parameters or name in _RANDOM_INIT_NAMES
+        if random and "tensor" in sig.parameters:
             found[func] = sig
     return found
 
@@ -71,14 +83,43 @@ def _init_functions() -> dict[Callable[..., Any], inspect.Signature]:
 INIT_FUNCTIONS = _init_functions()
 
 
+def _default_generator(device: torch.device) -> torch.Generator:
+    if device.type == "cuda":
+        return torch.cuda.default_generators[
+            device.index if device.index is not None else torch.cuda.current_device()]
+    if device.type != "cpu":
+        raise NotImplementedError(
+            f"name_keyed on torch {torch.__version__}: torch.nn.init's fills take no generator "
+            f"before torch 2.2, and mminit can stand a private generator in for the global one on "
+            f"cpu and cuda tensors only, not on {device.type}; use torch >= 2.2"
+        )
+    return torch.default_generator
+
+
+@contextlib.contextmanager
+def _as_global_generator(generator: torch.Generator, device: torch.device) -> Iterator[None]:
+    """Draws of the global generator of ``device`` come from ``generator`` inside the
+    block (its state is swapped in and, advanced, back out); the global stream is restored."""
+    default = _default_generator(device)
+    saved = default.get_state()
+    default.set_state(generator.get_state())
+    try:
+        yield
+    finally:
+        generator.set_state(default.get_state())
+        default.set_state(saved)
+
+
 class RandomCall:
     """One random fill seen by a torch-function mode: its target and how to call it again."""
 
-    def __init__(self, func: Callable[..., Any], target: Tensor, given: dict[str, Any], positional: bool) -> None:
+    def __init__(self, func: Callable[..., Any], target: Tensor, given: dict[str, Any], positional: bool,
+                 takes_generator: bool = True) -> None:
         self.func = func
         self.target = target
         self._given = given  # every argument but the target, by name (or "0", "1"... for methods)
         self._positional = positional
+        self._takes_generator = takes_generator
 
     @property
     def generator(self) -> torch.Generator | None:
@@ -90,10 +131,21 @@ class RandomCall:
         return ", ".join(f"{k}={v!r}" for k, v in self._given.items() if k != "generator")
 
     def run(self, target: Tensor, generator: torch.Generator | None) -> Any:
-        """Call the fill on ``target`` (with ``generator`` when given)."""
+        """Call the fill on ``target`` (with ``generator`` when given).
+
+        A torch 2.1 ``nn.init`` fill takes no generator: ``generator`` then stands in
+        for the global generator of ``target``'s device during the call, so the
+        values are those the generator gives and the global stream does not move.
+        """
         given = dict(self._given)
+        if generator is not None and not self._takes_generator:
+            with _as_global_generator(generator, target.device):
+                return self._call(target, given)
         if generator is not None:
             given["generator"] = generator
+        return self._call(target, given)
+
+    def _call(self, target: Tensor, given: dict[str, Any]) -> Any:
         if self._positional:
             pos = [given.pop(str(i)) for i in range(len([k for k in given if k.isdigit()]))]
             return self.func(target, *pos, **given)
@@ -119,7 +171,8 @@ def random_call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
     target = bound.arguments.pop("tensor")
     if not isinstance(target, Tensor):
         return None
-    return RandomCall(func, target, dict(bound.arguments), positional=False)
+    return RandomCall(func, target, dict(bound.arguments), positional=False,
+                      takes_generator="generator" in sig.parameters)
 
 _ACTIVE: ContextVar[NameKeyed | None] = ContextVar("mminit_name_keyed", default=None)
 

@@ -23,7 +23,8 @@ def _worker(rank: int, url: str, store: str, out_dir: str) -> None:
     try:
         stdout = io.StringIO()
         model = nn.Linear(2, 3)  # checkpoint holds Linear(2, 2): a mismatch to report
-        with contextlib.redirect_stdout(stdout):
+        # torch.hub's "Downloading:" line: stdout (stderr on torch 2.1)
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stdout):
             load_checkpoint(model, url, logger=None)
         Path(out_dir, f"rank{rank}.json").write_text(json.dumps({"stdout": stdout.getvalue()}))
     finally:

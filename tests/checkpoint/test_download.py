@@ -48,12 +48,14 @@ def test_downloads_once_into_torch_home(http_server, cache_dir, capsys, flavour,
     load_checkpoint(model, url, flavour=flavour)
     assert torch.equal(model.weight, weights()["weight"])
     assert (cache_dir / "good.pth").read_bytes() == body
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()  # torch.hub's stream: stdout (stderr on torch 2.1)
+    out = captured.out + captured.err
     assert out == f"{line.format(url=url)}\nDownloading: \"{url}\" to {cache_dir / 'good.pth'}\n"
 
     load_checkpoint(nn.Linear(3, 2), url, flavour=flavour)
     assert http_server.hits("/good.pth") == 1  # second load came from the cache
-    assert "Downloading" not in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "Downloading" not in captured.out + captured.err
 
 
 def test_xdg_cache_home_is_used_without_torch_home(http_server, tmp_path, monkeypatch) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import inspect
 import re
 from pathlib import Path
 
@@ -76,8 +77,8 @@ def test_no_code_branches_on_the_flavour_name() -> None:
 
 
 def test_every_field_is_documented_and_the_flavours_differ_only_in_fields() -> None:
-    doc = Flavour.__doc__ or ""
-    documented = set(re.findall(r"^\s{8}(\w+):", doc, flags=re.MULTILINE))
+    doc = inspect.cleandoc(Flavour.__doc__ or "")  # Python 3.13 dedents docstrings itself
+    documented = set(re.findall(r"^\s{4}(\w+):", doc, flags=re.MULTILINE))
     names = {f.name for f in dataclasses.fields(Flavour)}
     assert names - documented == set(), "fields without a line in Flavour's docstring"
     assert documented - names == set(), "docstring lines for fields that do not exist"

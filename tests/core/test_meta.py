@@ -113,3 +113,31 @@ def test_tensors_off_the_meta_device_keep_their_values_and_ties_stay():
     assert model[1].weight is model[0].weight
     assert len(list(model.parameters())) == 5  # as the CPU build: the tie counts once
     assert model[2].running_mean is real and torch.equal(real, torch.arange(4.0))
+
+
+def test_fast_init_inside_a_default_meta_device_block():
+    """Argument checks draw into a scratch tensor: it is made on the CPU, not on the
+    default device (torch 2.1 cannot draw with a generator into a meta tensor)."""
+
+    class Net(mminit.BaseModule):
+        def __init__(self) -> None:
+            super().__init__(init_cfg=[dict(type="Normal", std=0.02, layer="Linear"),
+                                       dict(type="Uniform", a=-1, b=1, layer="Conv2d")])
+            self.fc = nn.Linear(4, 4)
+            self.conv = nn.Conv2d(2, 2, 1)
+
+    def build(inside: bool) -> dict[str, torch.Tensor]:
+        torch.manual_seed(0)
+        with torch.device("meta"):
+            model = Net()
+            if inside:
+                with mminit.init_mode("fast"):
+                    model.init_weights()
+        if not inside:
+            with mminit.init_mode("fast"):
+                model.init_weights()
+        return model.state_dict()
+
+    inside, outside = build(True), build(False)
+    assert inside.keys() == outside.keys()
+    assert all(not v.is_meta and torch.equal(v, outside[k]) for k, v in inside.items())

@@ -124,3 +124,21 @@ def test_model_must_be_module():
     with pytest.raises(TypeError, match="expects an nn.Module, got dict"), \
             mminit.name_keyed({}, seed=0):  # type: ignore[arg-type]
         pass
+
+
+def test_a_fill_without_a_generator_argument_draws_from_the_given_generator():
+    """torch 2.1's ``nn.init`` fills take no ``generator``: the keyed generator then stands
+    in for the global one during the call (same values, global stream untouched)."""
+    from mminit._name_keyed import RandomCall
+
+    target = torch.empty(5, 4)
+    keyed, reference = torch.Generator().manual_seed(7), torch.Generator().manual_seed(7)
+    torch.manual_seed(3)
+    expected_global = torch.rand(4)
+    torch.manual_seed(3)
+    call = RandomCall(nn.init.uniform_, target, {"a": -1.0, "b": 2.0}, positional=False,
+                      takes_generator=False)
+    call.run(target, keyed)
+    assert torch.equal(target, torch.empty(5, 4).uniform_(-1.0, 2.0, generator=reference))
+    assert torch.equal(keyed.get_state(), reference.get_state())  # advanced as by the draw
+    assert torch.equal(torch.rand(4), expected_global)

@@ -8,10 +8,14 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 import zipfile
 from email.parser import Parser
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the backport (the dev extra installs it)
+    import tomli as tomllib
 
 import pytest
 
@@ -59,16 +63,24 @@ def test_license_is_an_spdx_expression_with_its_files() -> None:
 
 
 def test_metadata_claims_what_ci_tests() -> None:
-    assert PROJECT["requires-python"] == ">=3.11"
-    assert "Programming Language :: Python :: 3.11" in PROJECT["classifiers"]
+    # CI's environments: Python 3.10 + torch 2.1 (.venv-py310), 3.11 + torch 2.13 (.venv)
+    # and 2.14 (.venv-mmcv), 3.13 + torch 2.14 (.venv-py313)
+    assert PROJECT["requires-python"] == ">=3.10"
+    versions = [c.rpartition(" :: ")[2] for c in PROJECT["classifiers"]
+                if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    assert versions == ["3.10", "3.11", "3.12", "3.13"]
+    assert f"{sys.version_info.major}.{sys.version_info.minor}" in versions
     # torch is not a dependency (the pre-commit hook's environment stays small); the
     # `torch` extra declares the tested range.
     assert not [d for d in PROJECT["dependencies"] if re.match(r"torch\b", d)]
     torch_req = [d for d in PROJECT["optional-dependencies"]["torch"] if re.match(r"torch\b", d)]
-    assert torch_req == ["torch>=2.13,<2.15"]
+    assert torch_req == ["torch>=2.1,<2.15"]
+    assert PYPROJECT["tool"]["ruff"]["target-version"] == "py310"
+    assert PYPROJECT["tool"]["mypy"]["python_version"] == "3.10"
     import torch
 
-    assert torch.__version__.split("+")[0].rsplit(".", 1)[0] in ("2.13", "2.14")
+    minor = int(torch.__version__.split("+")[0].split(".")[1])
+    assert torch.__version__.startswith("2.") and 1 <= minor <= 14
 
 
 def test_long_description_stands_alone_on_an_index() -> None:
@@ -105,7 +117,7 @@ def test_wheel_builds_quietly_and_carries_everything(tmp_path: Path) -> None:
         metadata = Parser().parsestr(archive.read(f"{dist_info}/METADATA").decode())
     assert {f"{dist_info}/licenses/LICENSE", f"{dist_info}/licenses/NOTICE"} <= names
     assert metadata["License-Expression"] == "Apache-2.0"
-    assert metadata["Requires-Python"] == ">=3.11"
+    assert metadata["Requires-Python"] == ">=3.10"
     import mminit
 
     assert metadata["Version"] == mminit.__version__

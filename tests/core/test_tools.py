@@ -52,7 +52,7 @@ def test_main_job_refuses_a_file_as_workdir(tmp_path: Path) -> None:
 def test_setup_envs_names_its_choices() -> None:
     result = _bash("tools/setup_envs.sh", "everything")
     assert result.returncode == 2
-    assert "usage:" in result.stderr and "[main|mmcv|bare|all]" in result.stderr
+    assert "usage:" in result.stderr and "[main|mmcv|bare|py310|py313|all]" in result.stderr
 
 
 def test_setup_envs_checks_every_target_before_building() -> None:

@@ -147,11 +147,12 @@ def load_checkpoint(
                               for key, value in revised.items())
     try:  # upstream keeps the metadata on the (revised) weights
         revised._metadata = metadata
-    except AttributeError:
+    except AttributeError as exc:
         # Upstream oddity, kept: with revise_keys=[] the weights are not copied
-        # into an OrderedDict, and a plain dict cannot carry _metadata.
+        # into an OrderedDict, and a plain dict cannot carry _metadata. Python's own
+        # message first (3.13 words it differently), as upstream's is that message.
         raise AttributeError(
-            f"'{type(revised).__name__}' object has no attribute '_metadata': with "
+            f"{exc}: with "
             "revise_keys=[] the checkpoint's weights must be an OrderedDict (as "
             "model.state_dict() returns), as upstream requires; got a "
             f"{type(revised).__name__} from {filename} (pass revise_keys=[(r'^module\\.', '')] "

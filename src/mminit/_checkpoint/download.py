@@ -12,8 +12,10 @@ names ``<name>-<8+ hex digits>.<ext>``, its sha256 starts with those digits.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import http.client
+import inspect
 import os
 import re
 import socket
@@ -22,6 +24,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import torch
@@ -78,6 +81,23 @@ def expected_hash_prefix(url: str) -> str | None:
     """The sha256 prefix a file name like ``resnet50-0676ba61.pth`` promises."""
     match = _HASH_IN_NAME.search(os.path.basename(urlparse(url).path))
     return match.group(1) if match else None
+
+
+@functools.cache
+def _announce_stream_name() -> str:
+    """Where torch.hub writes its ``Downloading:`` line: stdout, or stderr on older torch
+    (2.1 does); read from ``load_state_dict_from_url``'s source."""
+    import torch.hub
+
+    try:
+        source = inspect.getsource(torch.hub.load_state_dict_from_url)
+    except (OSError, TypeError):
+        return "stdout"
+    return "stderr" if "sys.stderr.write(f'Downloading" in source else "stdout"
+
+
+def _announce_stream() -> Any:
+    return sys.stderr if _announce_stream_name() == "stderr" else sys.stdout
 
 
 def _timeout() -> float:
@@ -303,7 +323,7 @@ def fetch(url: str) -> str:
             f"{ENV_OFFLINE} is set: not downloading {url}; looked for the cached file {target}, "
             "which does not exist (copy the file there or unset the variable)"
         )
-    # torch.hub announces downloads on stdout with this line; upstream goes through it.
-    sys.stdout.write(f'Downloading: "{url}" to {target}\n')
+    # torch.hub announces downloads with this line; upstream goes through it.
+    _announce_stream().write(f'Downloading: "{url}" to {target}\n')
     _download(url, target, verify_hash)
     return target

@@ -20,7 +20,8 @@ from typing import Any, Union
 
 import torch
 
-from . import safe_globals, sniff
+from .._compat import add_note
+from . import restricted, safe_globals, sniff
 from .env import env_flag
 from .errors import NotACheckpointError, UnsafeCheckpointError, UnsupportedSourceError
 
@@ -29,6 +30,7 @@ __all__ = [
     "MapLocation",
     "check_local_file",
     "check_map_location",
+    "load_pickle",
     "mmap_reads",
     "read_file",
     "use_weights_only",
@@ -147,6 +149,13 @@ def _extra_safe_globals(pairs: list[tuple[Any, str]]) -> Iterator[None]:
         yield
 
 
+def load_pickle(path: str, map_location: MapLocation, weights_only: bool) -> Any:
+    """``torch.load`` of a local file, restricted as mminit restricts checkpoints unless
+    ``weights_only`` is False (on torch < 2.5 through :mod:`.restricted`: no
+    ``TypedStorage`` warning, numpy values allowed); :func:`mmap_reads` applies."""
+    return _torch_load(path, map_location, weights_only)
+
+
 def _torch_load(path: str, map_location: MapLocation, weights_only: bool) -> Any:
     if not weights_only:
         extra = {"weights_only": False} if _torch_has_weights_only() else {}
@@ -155,6 +164,8 @@ def _torch_load(path: str, map_location: MapLocation, weights_only: bool) -> Any
         raise UnsafeCheckpointError(
             _refusal(path, f"torch {torch.__version__} has no weights_only loading")
         )
+    if restricted.needs_own_unpickler():
+        return _restricted_load(path, map_location)
     needed = _needed_globals(path)
     if needed is None:  # a legacy-format file: read its globals with pickletools
         needed = _legacy_unsafe_globals(path)
@@ -174,6 +185,33 @@ def _torch_load(path: str, map_location: MapLocation, weights_only: bool) -> Any
         if isinstance(exc, UnsafeCheckpointError) or "eights only load failed" not in str(exc):
             raise
         raise UnsafeCheckpointError(_refusal(path, _torch_reason(str(exc)))) from exc
+
+
+def _outside(path: str, names: list[str]) -> UnsafeCheckpointError:
+    return UnsafeCheckpointError(
+        _refusal(path, "it needs pickle globals outside the allow-list: " + ", ".join(names))
+    )
+
+
+def _split(dotted: str) -> tuple[str, str]:
+    module, _, name = dotted.rpartition(".")
+    return module, name
+
+
+def _restricted_load(path: str, map_location: MapLocation) -> Any:
+    """``weights_only`` on torch < 2.5: mminit's restricted unpickler (:mod:`.restricted`)."""
+    try:
+        found = [restricted.python3_name(*_split(name)) for name in sniff.pickle_globals(path)]
+    except (OSError, zipfile.BadZipFile, RuntimeError):
+        found = []  # unreadable here: torch.load names the damage, find_class still guards
+    torch_names = restricted.torch_allowed_names()
+    needed = [name for name in found if name not in torch_names]
+    refused = [name for name in needed if not safe_globals.allowed(name)]
+    if refused:
+        raise _outside(path, refused)
+    module = restricted.restricted_pickle_module(needed, lambda names: _outside(path, names))
+    return torch.load(path, map_location=map_location, pickle_module=module, weights_only=False,
+                      **_mmap_kwargs(path))
 
 
 def _safetensors_load(path: str, map_location: MapLocation) -> dict[str, torch.Tensor]:
@@ -253,6 +291,6 @@ def read_file(path: str, map_location: MapLocation, weights_only: bool | None, *
         try:
             renamed = type(exc)(f"loading {where} failed: {exc}{advice}")
         except Exception:  # noqa: BLE001 - an exception type with another signature
-            exc.add_note(f"while loading {where}{advice}")
+            add_note(exc, f"while loading {where}{advice}")
             raise exc from None
         raise renamed from exc

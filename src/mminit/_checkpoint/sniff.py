@@ -5,7 +5,7 @@ format, a run of pickles starting with a pickled magic number.  Anything else
 (an HTML error page served with status 200, a text file, an empty file) is
 described by :func:`not_a_checkpoint` so that the error says what the file is
 instead of blaming pickle safety.  :func:`pickle_globals` lists the globals a
-legacy file asks for, read with :mod:`pickletools` (nothing is executed).
+checkpoint (legacy or zip) asks for, read with :mod:`pickletools` (nothing is executed).
 """
 
 from __future__ import annotations
@@ -168,7 +168,19 @@ def _legacy_storage_bytes(fh: Any) -> int | None:
 
 
 def pickle_globals(path: str) -> list[str]:
-    """``module.name`` of every global the pickles of a legacy file ask for."""
+    """``module.name`` of every global the pickles of a checkpoint ask for.
+
+    A zip checkpoint's object pickle is its ``data.pkl`` record; a legacy file is
+    a run of pickles followed by the storage bytes.
+    """
+    if zipfile.is_zipfile(path):
+        found: list[str] = []
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if name == "data.pkl" or name.endswith("/data.pkl"):
+                    with archive.open(name) as stream:
+                        found += _globals_of_pickles(stream)
+        return list(dict.fromkeys(found))
     with open(path, "rb") as stream:  # read op by op: the storage bytes are never loaded
         found = _globals_of_pickles(stream)
     return list(dict.fromkeys(found))
