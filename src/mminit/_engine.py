@@ -509,8 +509,8 @@ class InitEngine:
                    and isinstance(observed[start - 1].seen, (_Draw, _Mean))):
                 start -= 1
             if last.seen is mean and start < len(observed) - 1:
-                items = [o.seen for o in observed[start:-1]]
-                observed[start:] = [_Observation(_Chain(items, mean), last.info)]  # type: ignore[list-item]
+                items = [o.seen for o in observed[start:-1] if isinstance(o.seen, (_Draw, _Mean))]
+                observed[start:] = [_Observation(_Chain(items, mean), last.info)]
             st.observed = observed
 
     def _resolve(self, p: Tensor, st: _State, final: tuple[Any, str] | None) -> None:
