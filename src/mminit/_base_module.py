@@ -27,6 +27,7 @@ from ._init_info import MminitInitInfo, new_params_init_info, update_init_info_f
 from ._logging import LOGGER_NAME
 from ._logging import _mmcv_logger as _existing_mmcv_logger
 from ._logging import _mmengine_logger as _existing_mmlogger
+from ._name_keyed import _is_dtensor
 from ._native import NativeKind, discover_upstream, native_kind
 from ._parallel import is_model_wrapper, is_rank_zero
 from ._user_code import InitMode, resolve_mode
@@ -103,9 +104,18 @@ def _start_engine(root: nn.Module, flavour: Flavour, mode: InitMode | None) -> I
     if resolved == "fast":
         versions = materialise_meta(root)  # first: it may replace the parameters
         table = new_params_init_info(root, flavour, with_means=False)
-        return fast_engine_class()(table, versions, root, observes=dump_visible(flavour))
+        return fast_engine_class()(table, versions, root, observes=_observes(root, flavour))
     return InitEngine(new_params_init_info(root, flavour, with_means=False), root,
-                      observes=dump_visible(flavour))
+                      observes=_observes(root, flavour))
+
+
+def _observes(root: nn.Module, flavour: Flavour) -> bool:
+    """Whether the engine takes the means the init-info strings need.
+
+    A sharded (DTensor) parameter's mean is a collective every rank must join, so
+    sharded models take them on every rank, seen or not.
+    """
+    return dump_visible(flavour) or any(_is_dtensor(p) for p in root.parameters())
 
 
 class _InitRun:
