@@ -20,6 +20,7 @@ from torch import nn
 __all__ = [
     "available_libs",
     "busy_neighbour",
+    "dump_seen",
     "fast_mode_supported",
     "import_costs",
     "quiet_logs",
@@ -63,6 +64,30 @@ def quiet_logs() -> None:
         else:
             logger = MMLogger.get_instance(name, log_level="WARNING")
         logger.setLevel(logging.WARNING)
+
+
+def _dump_loggers() -> list[logging.Logger]:
+    loggers = [logging.getLogger("mminit")]
+    if "mmengine.logging.logger" in sys.modules:
+        from mmengine.logging import MMLogger
+
+        if MMLogger._instance_dict:
+            loggers.append(MMLogger.get_current_instance())
+    return loggers
+
+
+@contextlib.contextmanager
+def dump_seen() -> Iterator[None]:
+    """Inside the block the init-info dump's loggers are enabled for INFO (their records
+    are made; the quiet handlers, at WARNING, still print none of them)."""
+    saved = [(lg, lg.level) for lg in _dump_loggers()]
+    for lg, _ in saved:
+        lg.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        for lg, level in saved:
+            lg.setLevel(level)
 
 
 def reset_init_flags(model: nn.Module) -> None:

@@ -199,6 +199,61 @@ def model_classes(lib: Lib) -> SimpleNamespace:
             super().__init__(init_cfg=[dict(TRUNC_LINEAR), dict(CONST_LN)])
             self.encoder = TransformerEncoder(dim, depth, hidden)
 
+    class OwnInitAttention(Base):  # type: ignore[misc, valid-type]
+        """Attention whose own ``init_cfg`` (Xavier) overwrites its parent layer's fills."""
+
+        def __init__(self, dim: int) -> None:
+            super().__init__(init_cfg=dict(type="Xavier", layer="Linear", distribution="uniform"))
+            self.qkv = nn.Linear(dim, 3 * dim)
+            self.proj = nn.Linear(dim, dim)
+
+    class OwnInitFFN(Base):  # type: ignore[misc, valid-type]
+        """An FFN whose own ``init_cfg`` (Normal) overwrites its parent layer's fills."""
+
+        def __init__(self, dim: int, hidden: int) -> None:
+            super().__init__(init_cfg=dict(type="Normal", layer="Linear", std=0.01, bias=0.0))
+            self.layers = Seq(nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim))
+
+    class OverwrittenEncoderLayer(Base):  # type: ignore[misc, valid-type]
+        """TruncNormal on every ``Linear`` of the layer, all overwritten by the children's
+        own ``init_cfg``s (a layer-level cfg that only draws numbers)."""
+
+        def __init__(self, dim: int, hidden: int) -> None:
+            super().__init__(init_cfg=[dict(TRUNC_LINEAR), dict(CONST_LN)])
+            self.ln1 = nn.LayerNorm(dim)
+            self.attn = OwnInitAttention(dim)
+            self.ln2 = nn.LayerNorm(dim)
+            self.ffn = OwnInitFFN(dim, hidden)
+
+    class OverwrittenViT(Base):  # type: ignore[misc, valid-type]
+        def __init__(self, dim: int, depth: int, hidden: int, patch: int, img: int) -> None:
+            super().__init__(
+                init_cfg=[
+                    dict(type="Kaiming", layer="Conv2d", mode="fan_in", nonlinearity="linear"),
+                    dict(TRUNC_LINEAR),
+                ]
+            )
+            self.patch_embed = PatchEmbed(dim, patch)
+            tokens = (img // patch) ** 2 + 1
+            self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
+            self.pos_embed = nn.Parameter(torch.zeros(1, tokens, dim))
+            self.layers = MList([OverwrittenEncoderLayer(dim, hidden) for _ in range(depth)])
+            self.ln1 = nn.LayerNorm(dim)
+
+    class NarrowBlock(Base):  # type: ignore[misc, valid-type]
+        """One level of a deep narrow chain: a small Linear, a norm and the next level.
+
+        Each level's ``init_cfg`` covers the whole chain below it, alternating between
+        a random and a constant fill, so a deep chain's parameters are written once per
+        level above them (the quadratic case of whole-subtree application)."""
+
+        def __init__(self, dim: int, depth: int) -> None:
+            cfg = dict(TRUNC_LINEAR) if depth % 2 else dict(type="Constant", layer="Linear", val=0.5, bias=0.1)
+            super().__init__(init_cfg=[cfg, dict(CONST_LN)])
+            self.fc = nn.Linear(dim, dim)
+            self.norm = nn.LayerNorm(dim)
+            self.next = NarrowBlock(dim, depth - 1) if depth > 1 else None
+
     return SimpleNamespace(**{k: v for k, v in locals().items() if isinstance(v, type)})
 
 
@@ -230,12 +285,28 @@ def _stack(c: SimpleNamespace, dim: int, depth: int, hidden: int) -> nn.Module:
     return c.TransformerStack(dim, depth, hidden)
 
 
+def _vit_overwritten(
+    c: SimpleNamespace, dim: int, depth: int, hidden: int, patch: int, img: int, classes: int
+) -> nn.Module:
+    return c.ImageClassifier(
+        c.OverwrittenViT(dim, depth, hidden, patch, img),
+        c.VisionTransformerClsHead(dim, classes),
+        init_cfg=[dict(TRUNC_LINEAR), dict(CONST_LN)],
+    )
+
+
+def _deep_narrow(c: SimpleNamespace, dim: int, depth: int) -> nn.Module:
+    return c.NarrowBlock(dim, depth)
+
+
 _BUILDERS: dict[str, Callable[..., nn.Module]] = {
     "resnet50": _resnet,
     "vit-b": _vit,
     "vit-l": _vit,
     "vit-l-overhead": _vit,
     "tx-1b": _stack,
+    "vit-b-overwritten": _vit_overwritten,
+    "deep-narrow": _deep_narrow,
 }
 
 FAMILIES: dict[str, dict[str, ModelSpec]] = {
@@ -273,6 +344,23 @@ FAMILIES: dict[str, dict[str, ModelSpec]] = {
     "tx-1b": {
         "full": ModelSpec("tx-1b", "~1B transformer stack", dict(dim=1536, depth=36, hidden=6144)),
         "small": ModelSpec("tx-1b", "transformer stack (small)", dict(dim=32, depth=3, hidden=128)),
+    },
+    # ViT-B's shape where every layer's TruncNormal on Linear is overwritten by its
+    # children's own init_cfgs (Xavier in the attention, Normal in the FFN)
+    "vit-b-overwritten": {
+        "full": ModelSpec(
+            "vit-b-overwritten", "ViT-B tree, layer fills overwritten by children's",
+            dict(dim=768, depth=12, hidden=3072, patch=16, img=224, classes=1000),
+        ),
+        "small": ModelSpec(
+            "vit-b-overwritten", "ViT tree, fills overwritten (small)",
+            dict(dim=32, depth=2, hidden=128, patch=4, img=16, classes=10),
+        ),
+    },
+    # a 48-level chain of BaseModules, each init_cfg covering the chain below it
+    "deep-narrow": {
+        "full": ModelSpec("deep-narrow", "deep narrow chain (48 levels, width 64)", dict(dim=64, depth=48)),
+        "small": ModelSpec("deep-narrow", "deep narrow chain (small)", dict(dim=8, depth=6)),
     },
 }
 

@@ -6,9 +6,10 @@ from typing import Any
 
 __all__ = ["format_seconds", "print_goals", "print_model", "print_summary"]
 
-COLUMNS = ("mmengine", "mminit", "mminit-fast", "floor", "replay", "ceiling")
+COLUMNS = ("mmengine", "mminit", "mminit-seen", "mminit-fast", "floor", "replay", "ceiling")
 RATIO_COLUMNS = (
     "mmengine/mminit",
+    "mmengine/seen",
     "mminit/floor",
     "fast/floor",
     "mmengine/floor",

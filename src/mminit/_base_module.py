@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import logging
+import sys
 import types
 import warnings
 from logging import FileHandler
@@ -22,6 +24,10 @@ from ._fast import fast_engine_class, materialise_meta
 from ._flavour import Flavour
 from ._foreign_code import resume_user_code, run_child_code
 from ._init_info import MminitInitInfo, new_params_init_info, update_init_info_for
+from ._logging import LOGGER_NAME
+from ._logging import _mmcv_logger as _existing_mmcv_logger
+from ._logging import _mmengine_logger as _existing_mmlogger
+from ._name_keyed import _is_dtensor
 from ._native import NativeKind, discover_upstream, native_kind
 from ._parallel import is_model_wrapper, is_rank_zero
 from ._user_code import InitMode, resolve_mode
@@ -29,7 +35,7 @@ from ._user_code import InitMode, resolve_mode
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self is Python 3.11+
 
-__all__ = ["Outcome", "run_init_weights"]
+__all__ = ["Outcome", "dump_visible", "run_init_weights"]
 
 
 class Outcome(enum.Enum):
@@ -64,6 +70,34 @@ def _dump_init_info(module: nn.Module, kind: NativeKind) -> None:
             logger.info(f"\n{name} - {param.shape}: \n{table[param]['init_info']} \n ")
 
 
+def _peek_dump_logger(flavour: Flavour) -> logging.Logger | None:
+    """The logger the init-info dump will go to, without creating one; ``None`` where it
+    may not exist yet (upstream makes it on first use, at INFO, possibly during the init)."""
+    if flavour.logs_to_mmlogger:
+        if "mmengine.logging.logger" in sys.modules:
+            return _existing_mmlogger()
+    elif "mmcv.utils.logging" in sys.modules:
+        # the first logger mmcv initialised; Pretrained's get_logger('mmcv') may make one
+        return _existing_mmcv_logger()
+    return logging.getLogger(LOGGER_NAME)
+
+
+def dump_visible(flavour: Flavour) -> bool:
+    """Whether the init-info dump of an init starting now can reach anyone.
+
+    Upstream's dump runs on rank 0 only, writes to the ``FileHandler``s of the
+    logger's own handlers, or else sends one INFO record per parameter through
+    the logger: where the logger is not enabled for INFO no record is even made.
+    Read once, when the top-level ``init_weights`` starts.
+    """
+    if not is_rank_zero():
+        return False
+    logger = _peek_dump_logger(flavour)
+    if logger is None:
+        return True
+    return logger.isEnabledFor(logging.INFO) or any(isinstance(h, FileHandler) for h in logger.handlers)
+
+
 def _start_engine(root: nn.Module, flavour: Flavour, mode: InitMode | None) -> InitEngine | None:
     """The engine for ``root``'s init, or ``None`` to run upstream's sequence literally."""
     resolved = resolve_mode(mode)
@@ -71,9 +105,20 @@ def _start_engine(root: nn.Module, flavour: Flavour, mode: InitMode | None) -> I
     if resolved == "eager" or (resolved == "compat" and any(p.is_meta for p in root.parameters())):
         return None  # eager; on the meta device upstream's sequence fails at its first mean
     if resolved == "fast":
-        versions = materialise_meta(root)
-        return fast_engine_class()(new_params_init_info(root, flavour, with_means=False), versions, root)
-    return InitEngine(new_params_init_info(root, flavour, with_means=False), root)
+        versions = materialise_meta(root)  # first: it may replace the parameters
+        table = new_params_init_info(root, flavour, with_means=False)
+        return fast_engine_class()(table, versions, root, observes=_observes(root, flavour))
+    return InitEngine(new_params_init_info(root, flavour, with_means=False), root,
+                      observes=_observes(root, flavour))
+
+
+def _observes(root: nn.Module, flavour: Flavour) -> bool:
+    """Whether the engine takes the means the init-info strings need.
+
+    A sharded (DTensor) parameter's mean is a collective every rank must join, so
+    sharded models take them on every rank, seen or not.
+    """
+    return dump_visible(flavour) or any(_is_dtensor(p) for p in root.parameters())
 
 
 class _InitRun:

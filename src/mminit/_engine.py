@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import math
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -81,11 +82,13 @@ class EngineStats:
         engines: top-level ``init_weights`` calls run by an engine (compat or fast).
         upstream_driven: upstream ``BaseModule``s whose ``init_weights`` the engine ran.
         eager_subtrees: subtrees left to upstream's own code, run eagerly.
+        unseen: engines that took no means (nobody could see the init-info dump).
     """
 
     engines: int = 0
     upstream_driven: int = 0
     eager_subtrees: int = 0
+    unseen: int = 0
 
 
 stats = EngineStats()
@@ -116,12 +119,33 @@ class _Mean:
     value: Any  # a 0-d tensor until then, then its value (what ``.item()`` gives)
 
 
+@dataclass
+class _Chain:
+    """Consecutive checks with one info string, the last seeing ``end`` (the others saw
+    deferred draws or ``end``'s value too).  If ``end`` differs from the mean before the
+    chain, upstream's checks end at ``end`` with that info whatever the earlier values
+    were, so their draws are regenerated only when it does not."""
+
+    items: list[_Draw | _Mean]
+    end: _Mean
+
+
 class _Observation(NamedTuple):
     """A check that saw a parameter: the value it saw and the check's info string."""
 
-    #: a deferred draw (regenerated to get its mean), CURRENT, or a mean taken at the check
-    seen: _Draw | _Current | _Mean
+    #: a deferred draw (regenerated to get its mean), CURRENT, a mean taken at the check,
+    #: or a chain of same-info checks ending at a mean taken when the value was overwritten
+    seen: _Draw | _Current | _Mean | _Chain
     info: str
+
+
+def _means_in(o: _Observation) -> list[_Mean]:
+    """The means taken on the device that ``o`` holds (read at the next settle)."""
+    if isinstance(o.seen, _Mean):
+        return [o.seen]
+    if isinstance(o.seen, _Chain):
+        return [o.seen.end] + [m for m in o.seen.items if isinstance(m, _Mean)]
+    return []
 
 
 @dataclass
@@ -140,10 +164,13 @@ class Undriven(NamedTuple):
 
 @runtime_checkable
 class LoadsParameters(Protocol):
-    """An initializer that overwrites parameters from a checkpoint (``PretrainedInit``)."""
+    """An initializer that overwrites parameters from a checkpoint (``PretrainedInit``).
 
-    def loadable_params(self, module: nn.Module) -> list[Tensor]:
-        """The parameters of ``module`` the checkpoint would overwrite."""
+    Fast mode leaves the pending fills of its module unmade while it runs and drops
+    those of the parameters it overwrote, so the checkpoint is read once, by the load.
+    """
+
+    loads_checkpoint: bool
 
 
 def _generator_for(t: Tensor) -> torch.Generator:
@@ -248,9 +275,14 @@ class InitEngine:
     #: replays its own steps over the table, so its checks resolve at once)
     defers_check_means: bool = True
 
-    def __init__(self, table: Any, root: nn.Module | None = None) -> None:
+    def __init__(self, table: Any, root: nn.Module | None = None, observes: bool = True) -> None:
         self.table = table
         self.root = root
+        #: whether anyone can see the init-info strings (the dump is emitted somewhere):
+        #: if not, no mean is taken at all (a check only asserts its parameters are known)
+        self.observes = observes
+        if not observes:
+            stats.unseen += 1
         self._states: dict[int, _State] = {}
         self._params: dict[int, Tensor] = {}
         #: baselines (upstream's first ``tmp_mean_value``) taken on the device, not yet read
@@ -397,7 +429,12 @@ class InitEngine:
 
     def _ensure_baseline(self, params: Sequence[Tensor]) -> None:
         """Give ``params`` upstream's initial ``tmp_mean_value`` in the table, now: read
-        the pending ones, compute the missing ones."""
+        the pending ones, compute the missing ones (unseen strings: a NaN, which differs
+        from every mean upstream's own code may compare it with)."""
+        if not self.observes:
+            for p in params:
+                self.table[p].setdefault("tmp_mean_value", math.nan)
+            return
         pending = [self._pending_baselines.pop(id(p)) for p in params if id(p) in self._pending_baselines]
         taken = {id(p) for p, _ in pending}
         missing = [p for p in params if id(p) not in taken and "tmp_mean_value" not in self.table[p]]
@@ -407,6 +444,8 @@ class InitEngine:
 
     def _defer_baseline(self, params: Sequence[Tensor]) -> None:
         """Take the baseline of ``params`` lacking one on the device; read at the next settle."""
+        if not self.observes:
+            return
         table, pending = self.table, self._pending_baselines
         for p in params:
             if id(p) not in pending and "tmp_mean_value" not in table[p]:
@@ -462,7 +501,17 @@ class InitEngine:
         self._materialise(p, st)
         if any(o.seen is CURRENT for o in st.observed):
             mean = _Mean(p.detach().mean())
-            st.observed = [_Observation(mean, o.info) if o.seen is CURRENT else o for o in st.observed]
+            observed = [_Observation(mean, o.info) if o.seen is CURRENT else o for o in st.observed]
+            # the trailing same-info run ending at this value: one chain (see _Chain)
+            last = observed[-1]
+            start = len(observed) - 1
+            while (start > 0 and observed[start - 1].info == last.info
+                   and isinstance(observed[start - 1].seen, (_Draw, _Mean))):
+                start -= 1
+            if last.seen is mean and start < len(observed) - 1:
+                items = [o.seen for o in observed[start:-1] if isinstance(o.seen, (_Draw, _Mean))]
+                observed[start:] = [_Observation(_Chain(items, mean), last.info)]
+            st.observed = observed
 
     def _resolve(self, p: Tensor, st: _State, final: tuple[Any, str] | None) -> None:
         """Replay pending observations of ``p`` (then ``final``: its current mean and the
@@ -483,6 +532,16 @@ class InitEngine:
                 seen = final[0]
             elif isinstance(o.seen, _Mean):
                 seen = _scalar(o.seen.value)
+            elif isinstance(o.seen, _Chain):
+                end = _scalar(o.seen.end.value)
+                if end != _scalar(entry["tmp_mean_value"]):
+                    entry["init_info"], entry["tmp_mean_value"] = o.info, end
+                    continue
+                for item in o.seen.items:  # the end equals the start: replay each check
+                    value = _scalar(item.value) if isinstance(item, _Mean) else self._regenerate_mean(p, item)
+                    if value != _scalar(entry["tmp_mean_value"]):
+                        entry["init_info"], entry["tmp_mean_value"] = o.info, value
+                seen = end
             else:
                 seen = self._regenerate_mean(p, o.seen)
             if seen != _scalar(entry["tmp_mean_value"]):
@@ -503,8 +562,8 @@ class InitEngine:
             if st.observed:
                 todo.append((p, st))
         current = [p for p, st in todo if any(o.seen is CURRENT for o in st.observed)]
-        taken = [o.seen for _, st in todo for o in st.observed
-                 if isinstance(o.seen, _Mean) and isinstance(o.seen.value, Tensor)]
+        taken = [m for _, st in todo for o in st.observed for m in _means_in(o)
+                 if isinstance(m.value, Tensor)]
         pending = self._pending_baselines
         base = [pending.pop(id(p)) for p, _ in todo if id(p) in pending]
         # one host transfer for all of them
@@ -537,22 +596,28 @@ class InitEngine:
         check will use ``info``."""
         st = self._state(p)
         self._defer_baseline([p])
+        dropped = None
         if st.lazy is not None:
             seen = [o.info for o in st.observed if o.seen is CURRENT]
             if not seen:
-                st.lazy = None  # never observed: nothing depends on it
+                dropped, st.lazy = st.lazy, None  # never observed: nothing depends on it
             elif seen[-1] == info and all(o.info == info for o in st.observed):
                 lazy = st.lazy
                 st.observed = [_Observation(lazy, o.info) if o.seen is CURRENT else o for o in st.observed]
                 st.lazy = None
             else:
                 self._freeze(p, st)
-        if spec.kind == "trunc_normal":
-            state = _generator_for(p).get_state()
-            trunc_normal_draw(p, *spec.args)
-            st.lazy = _Draw(spec.args, state, p._version)
-        else:
-            apply_fill(p, spec)
+        try:
+            if spec.kind == "trunc_normal":
+                state = _generator_for(p).get_state()
+                trunc_normal_draw(p, *spec.args)
+                st.lazy = _Draw(spec.args, state, p._version)
+            else:
+                apply_fill(p, spec)
+        except BaseException:
+            if dropped is not None and p._version == dropped.version:
+                trunc_normal_transform(p, *dropped.args)  # the fill failed: the draw stands
+            raise
         st.dirty = True
 
     def check(self, module: nn.Module, info: str) -> None:
@@ -561,8 +626,14 @@ class InitEngine:
         self._check_params(module, params, info, known)
 
     def _check_params(self, module: nn.Module, params: Sequence[Tensor], info: str, known: bool = False) -> None:
-        need: list[tuple[Tensor, _State]] = []
         states, table = self._states, self.table
+        if not self.observes:  # nobody sees the strings: only upstream's assertion remains
+            if not known:
+                for p in params:
+                    if p not in table:
+                        self._unknown(module, p)
+            return
+        need: list[tuple[Tensor, _State]] = []
         for p in params:
             if not known and p not in table:
                 self._unknown(module, p)
@@ -640,4 +711,9 @@ class InitEngine:
         self.settle_params(list(self._params.values()))
         self._ensure_baseline([p for p, _ in self._pending_baselines.values()])
         if keep_table:
+            if not self.observes:  # the table outlives the call: real means, not NaNs
+                self.observes = True
+                for entry in self.table.values():
+                    if isinstance(entry.get("tmp_mean_value"), float) and math.isnan(entry["tmp_mean_value"]):
+                        del entry["tmp_mean_value"]
             self._ensure_baseline(list(self.table))

@@ -49,6 +49,7 @@ class _PlanEngine(FastInitEngine):
     recorder: Recorder  # set on each run's subclass, see plan_engine_class
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["observes"] = True  # the plan shows the init-info strings, seen or not
         super().__init__(*args, **kwargs)
         self.recorder.engines.append(self)
 

@@ -102,11 +102,15 @@ class FastInitEngine(InitEngine):
     defers_check_means = False
 
     def __init__(self, table: Any, meta_versions: dict[str, int] | None = None,
-                 root: nn.Module | None = None) -> None:
-        super().__init__(table, root)
+                 root: nn.Module | None = None, observes: bool = True) -> None:
+        super().__init__(table, root, observes)
         self._steps: dict[int, list[_Step]] = {}
         self._written: set[int] = set()
         self._meta_versions = meta_versions
+        #: the module whose next :meth:`foreign` block is a checkpoint load
+        self._loader: nn.Module | None = None
+        #: parameters with pending fills while a checkpoint loads, and their versions before
+        self._loading: list[tuple[Tensor, int]] = []
 
     def before_write_only_code(self, module: nn.Module, params: list[Tensor] | None) -> None:
         """Leave pending fills in place across user code that only overwrites parameters.
@@ -131,7 +135,49 @@ class FastInitEngine(InitEngine):
     def before_initializer(self, module: nn.Module, initializer: object) -> None:
         self._outside()
         if isinstance(initializer, LoadsParameters):
-            self.drop(initializer.loadable_params(module))  # don't fill what loads next
+            self._loader = module  # its foreign block watches what the load writes
+
+    @contextlib.contextmanager
+    def foreign(self, module: nn.Module, eager: bool = False, what: str = "") -> Iterator[None]:
+        """As :meth:`InitEngine.foreign`; a checkpoint load keeps the pending fills.
+
+        The checkpoint is read once, by the load itself: the parameters with pending
+        fills are left unfilled while it runs, and those whose version counter it
+        moved (it overwrote them) lose their pending fills (:meth:`wrote`) before the
+        load's own check, so no fill is made of what the checkpoint holds.
+        """
+        if eager or self._loader is not module:
+            with super().foreign(module, eager, what):
+                yield
+            return
+        self._loader = None
+        self._outside()
+        targets = self._tracked_params(module)
+        pending = [p for p in targets if self._steps.get(id(p))]
+        # the mean before the fills, for constants (what a later check compares with)
+        self._ensure_baseline([p for p in pending if is_fixed(self._steps[id(p)][0].spec)])
+        rest = [p for p in targets if not self._steps.get(id(p))]
+        self.settle_params(rest)
+        self._ensure_baseline(rest)
+        for p in rest:
+            self.mark_written(p)
+        self._loading = [(p, p._version) for p in pending]
+        try:
+            yield
+        finally:
+            self._absorb_load()
+            self._loading = []
+            self._outside()
+            self.foreign_wrote(module)
+
+    def _absorb_load(self) -> None:
+        """Forget the pending fills of what the running checkpoint load overwrote."""
+        if not self._loading:
+            return
+        moved = [p for p, version in self._loading if p._version != version]
+        if moved:
+            self._loading = [(p, v) for p, v in self._loading if p._version == v]
+            self.wrote(moved)
 
     def write_all(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
         for tensor, spec in items:  # no baselines up front: random fills don't need one
@@ -151,6 +197,7 @@ class FastInitEngine(InitEngine):
         self.mark_written(p)
 
     def check(self, module: nn.Module, info: str) -> None:
+        self._absorb_load()  # a checkpoint load checks right after it wrote
         rest = []
         params, known = self._params_of(module)
         for p in params:
@@ -196,6 +243,12 @@ class FastInitEngine(InitEngine):
 
     def settle_params(self, params: Sequence[Tensor]) -> None:
         due = [p for p in params if self._steps.get(id(p))]
+        if not self.observes:  # nobody sees the strings: the last fill, no replay
+            for p in due:
+                _apply_once(p, self._steps.pop(id(p))[-1].spec)
+                self._written.add(id(p))
+            super().settle_params(params)
+            return
         # A constant may leave the mean where it was (BatchNorm's ones filled with 1):
         # then the mean before matters.  A random first fill changes it anyway.
         self._ensure_baseline([p for p in due if is_fixed(self._steps[id(p)][0].spec)])
@@ -226,6 +279,8 @@ class FastInitEngine(InitEngine):
             steps = self._steps.pop(id(p), None)
             if steps:
                 self._written.add(id(p))
+                if not self.observes:
+                    continue
                 self._ensure_baseline([p] if is_fixed(steps[0].spec) else [])
                 last = steps[-1]
                 final = None

@@ -8,19 +8,16 @@ subclasses made by :func:`flavoured_initializers` that change ``_flavour`` only.
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 from torch import nn
 
 from . import _functional as F
 from ._checkpoint import (
-    _load_checkpoint,
     _load_checkpoint_with_prefix,
     load_checkpoint,
     load_state_dict,
 )
-from ._checkpoint.api import weights_of
 from ._engine import active_engine
 from ._fills import FillSpec, apply_fill, module_fills
 from ._flavour import MMENGINE, Flavour
@@ -262,6 +259,8 @@ class PretrainedInit:
     """
 
     _flavour: ClassVar[Flavour] = MMENGINE
+    #: fast mode leaves pending fills unmade while it loads (:class:`~mminit._engine.LoadsParameters`)
+    loads_checkpoint: ClassVar[bool] = True
 
     def __init__(
         self, checkpoint: str, prefix: str | None = None, map_location: Any = _DEFAULT
@@ -292,19 +291,6 @@ class PretrainedInit:
 
     def _get_init_info(self) -> str:
         return f"{self.__class__.__name__}: load from {self.checkpoint}"
-
-    def loadable_params(self, module: nn.Module) -> list[Any]:
-        """The parameters of ``module`` this checkpoint would overwrite (fast mode skips
-        filling them; :class:`~mminit._engine.LoadsParameters`).  Reads the checkpoint
-        without logging; the real load follows."""
-        state = _load_checkpoint(self.checkpoint, map_location="cpu", logger="silent",
-                                 flavour=self._flavour)
-        weights = {re.sub(r"^module\.", "", k): v for k, v in weights_of(state).items()}
-        if self.prefix is not None:
-            prefix = self.prefix if self.prefix.endswith(".") else self.prefix + "."
-            weights = {k[len(prefix):]: v for k, v in weights.items() if k.startswith(prefix)}
-        return [p for name, p in module.named_parameters()
-                if name in weights and tuple(weights[name].shape) == tuple(p.shape)]
 
 
 INITIALIZER_CLASSES: dict[str, type] = {

@@ -70,8 +70,15 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
 
 
 def _init(model: nn.Module) -> dict[str, torch.Tensor]:
+    """Init with the dump's logger enabled for INFO: unseen, the engine takes no means."""
     torch.manual_seed(0)
-    model.init_weights()
+    logger = logging.getLogger("mminit")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        model.init_weights()
+    finally:
+        logger.setLevel(level)
     return {k: v.clone() for k, v in model.state_dict().items()}
 
 

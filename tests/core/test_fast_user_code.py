@@ -9,6 +9,8 @@ stand, info strings are compat mode's, and nothing is filled twice.
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import torch
 from torch import nn
@@ -55,6 +57,8 @@ def _model(L):
 
 
 def _dump(L, model, mode):
+    """The init-info strings the dump would write (the dump's logger enabled for INFO:
+    with nobody to see the strings the engine computes none)."""
     table = {}
     original = L.BaseModule.__dict__["init_weights"]
 
@@ -67,11 +71,15 @@ def _dump(L, model, mode):
             table[name] = module._params_init_info[p]["init_info"]
 
     _base_module._dump_init_info = capture
+    logger = logging.getLogger("mminit")
+    level = logger.level
+    logger.setLevel(logging.INFO)
     try:
         torch.manual_seed(0)
         model.init_weights(mode=mode)
     finally:
         _base_module._dump_init_info = real
+        logger.setLevel(level)
     assert L.BaseModule.__dict__["init_weights"] is original
     return table
 
