@@ -26,7 +26,7 @@ import pytest
 import torch
 from torch import nn
 
-from compat_tests.checkpoint.support import Net, net_state
+from compat_tests.checkpoint.support import Net, console, net_state
 from compat_tests.libs import Records, missing_upstream
 
 PUBLIC_MODULE = {"mmengine": "mminit", "mmcv1": "mminit.mmcv1"}
@@ -116,9 +116,8 @@ def run(capsys: pytest.CaptureFixture[str], call: Callable[[nn.Module, logging.L
     logger.removeHandler(handler)
     warned = [(w.category.__name__, str(w.message)) for w in caught
               if "weights_only" not in str(w.message) and "TORCH_FORCE" not in str(w.message)]
-    captured = capsys.readouterr()  # torch.hub's "Downloading:" line is on stderr on torch 2.1
-    return Outcome(returned, dict(model.state_dict()), handler.records,
-                   captured.out + captured.err, warned, error)
+    return Outcome(returned, dict(model.state_dict()), handler.records, console(capsys),
+                   warned, error)
 
 
 def same(a: Any, b: Any) -> bool:
