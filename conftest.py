@@ -15,7 +15,7 @@ what                               runs where                 why
 ``tests/codemods``                 flavour mmengine (.venv)   rewriting is flavour-free: run once
                                                               (mmcv 1.x checks: .venv-mmcv python)
 ``benchmarks/test_benchmarks.py``  flavour mmengine (.venv)   compares with mmengine, mmpretrain
-``tests/core/test_lint.py``        flavour mmengine (.venv)   ruff and mypy on the tree: once
+``tests/core/test_lint.py``        flavour mmengine (.venv)   pre-commit (ruff, ruff format, typos, mypy) on the tree: once
 ``tests/docs``                     flavour mmengine (.venv)   the docs build and their examples:
                                                               once (the docs tools are in .venv)
 ``tests/check``                    flavour mmcv1 (.venv-mmcv) ``mminit check`` on both flavours:
@@ -74,7 +74,7 @@ NOT_IN: dict[str, tuple[frozenset[str], str]] = {
     "compat_tests/real_models": (_ENDS, _REAL),
     "compat_tests/test_explain_real.py": (_ENDS, _REAL),
     "benchmarks/test_benchmarks.py": (_ENDS, "speed ratios against upstream are measured in .venv"),
-    "tests/core/test_lint.py": (_ENDS, "ruff and mypy check the tree once, in .venv"),
+    "tests/core/test_lint.py": (_ENDS, "pre-commit (ruff, typos, mypy) checks the tree once, in .venv"),
     "compat_tests/test_core_sharded.py": (frozenset({".venv-py310"}), _FSDP2),
 }
 

@@ -228,7 +228,7 @@ def _log_init_cfg(module: Any, kind: NativeKind) -> None:
 
 def _init_pretrained_last(module: Any, kind: NativeKind) -> None:
     # mmengine: Pretrained entries run after the others and after the children.
-    pretrained: list[dict] = []
+    pretrained: list[dict[str, Any]] = []
     if module.init_cfg:
         _log_init_cfg(module, kind)
         cfgs = [module.init_cfg] if isinstance(module.init_cfg, dict) else module.init_cfg

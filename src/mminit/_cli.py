@@ -75,7 +75,7 @@ def parser_for(command: Command) -> tuple[argparse.ArgumentParser, object]:
     module = importlib.import_module(command.module)
     parser = argparse.ArgumentParser(prog=f"mminit {command.name}",
                                      description=getattr(module, "DESCRIPTION", command.summary))
-    module.add_arguments(parser)  # type: ignore[attr-defined]
+    module.add_arguments(parser)
     return parser, module
 
 

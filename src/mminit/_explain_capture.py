@@ -110,7 +110,7 @@ def _quiet_logs(thread: int) -> Iterator[None]:
 @contextlib.contextmanager
 def _quiet_stdout(thread: int) -> Iterator[None]:
     sink = _Sink(sys.stdout, thread)
-    sys.stdout = sink  # type: ignore[assignment]
+    sys.stdout = sink
     try:
         yield
     finally:

@@ -44,7 +44,7 @@ LINT_CODES = {
 _FAN = ("Xavier", "Kaiming", "Caffe2Xavier", "XavierInit", "KaimingInit", "Caffe2XavierInit")
 
 
-def _entries(module: nn.Module) -> Iterator[tuple[int, dict]]:
+def _entries(module: nn.Module) -> Iterator[tuple[int, dict[str, Any]]]:
     cfg = getattr(module, "init_cfg", None)
     if isinstance(cfg, dict):
         yield 0, cfg
@@ -54,12 +54,12 @@ def _entries(module: nn.Module) -> Iterator[tuple[int, dict]]:
                 yield i, entry
 
 
-def _type_name(entry: dict) -> str:
+def _type_name(entry: dict[str, Any]) -> str:
     typ = entry.get("type")
     return typ if isinstance(typ, str) else getattr(typ, "__name__", repr(typ))
 
 
-def _layers(entry: dict) -> list[str]:
+def _layers(entry: dict[str, Any]) -> list[str]:
     layer = entry.get("layer")
     if isinstance(layer, str):
         return [layer]
@@ -102,7 +102,7 @@ class _Entry:
     path: str
     module: nn.Module
     index: int
-    cfg: dict
+    cfg: dict[str, Any]
     lint: Any  # the Lint class
 
     @property
@@ -118,7 +118,7 @@ class _Entry:
         return _type_name(self.cfg)
 
     @property
-    def overrides(self) -> list:
+    def overrides(self) -> list[Any]:
         overrides = self.cfg.get("override")
         return [overrides] if isinstance(overrides, dict) else (overrides or [])
 

@@ -25,7 +25,7 @@ _UNCHANGED = "The value is the same before and after calling `init_weights`"
 _USER_CODE = "Initialized by user-defined `init_weights` in "
 
 
-def _provenance() -> tuple[nn.Module | None, dict | None, str | None]:
+def _provenance() -> tuple[nn.Module | None, dict[str, Any] | None, str | None]:
     """The ``init_cfg`` owner, entry and override name of the initializer now running.
 
     Read from the call stack: the innermost ``initialize_with`` frame holds the

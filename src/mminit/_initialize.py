@@ -15,7 +15,7 @@ from ._registry import Registry, build_from_cfg
 __all__ = ["InitCfg", "initialize_with"]
 
 #: an ``init_cfg``: one initializer config or a list of them (``InitCfg | None`` where None is allowed)
-InitCfg = dict | list
+InitCfg = dict[str, Any] | list[Any]
 
 
 def _add_context(exc: BaseException, module: nn.Module, cfg: Any) -> None:
@@ -27,7 +27,7 @@ def _engine_native(func: Any) -> bool:
     return isinstance(func, BaseInit) and type(func).__call__ is BaseInit.__call__
 
 
-def _apply(module: nn.Module, cfg: dict, registry: Registry, wholemodule: bool = False) -> None:
+def _apply(module: nn.Module, cfg: dict[str, Any], registry: Registry, wholemodule: bool = False) -> None:
     func = build_from_cfg(cfg, registry)
     # Custom initializers written for upstream read this attribute in __call__.
     func.wholemodule = wholemodule
@@ -57,7 +57,7 @@ def _pop_override(cfg: Any, module: nn.Module) -> Any:
         ) from None
 
 
-def _apply_overrides(module: nn.Module, override: Any, cfg: dict, registry: Registry) -> None:
+def _apply_overrides(module: nn.Module, override: Any, cfg: dict[str, Any], registry: Registry) -> None:
     if not isinstance(override, (dict, list)):
         raise TypeError(f"override must be a dict or a list of dict, got {type(override)!r}")
     for entry in [override] if isinstance(override, dict) else override:

@@ -25,6 +25,7 @@ otherwise (``nn.Parameter(torch.randn(...))``, buffers filled from
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -53,7 +54,7 @@ def construction_order(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return order
 
 
-def _resetters(module: nn.Module) -> list:
+def _resetters(module: nn.Module) -> list[Any]:
     calls = []
     reset = getattr(module, "reset_parameters", None)
     if callable(reset):

@@ -112,7 +112,7 @@ class _ModuleListBody:
 class _ModuleDictBody:
     """``nn.ModuleDict`` with its own ``init_cfg``."""
 
-    def __init__(self, modules: dict | None = None, init_cfg: InitCfg | None = None) -> None:
+    def __init__(self, modules: dict[str, Any] | None = None, init_cfg: InitCfg | None = None) -> None:
         _flavour_base(__class__).__init__(self, init_cfg)  # type: ignore[name-defined]
         nn.ModuleDict.__init__(self, modules)  # type: ignore[arg-type]
 

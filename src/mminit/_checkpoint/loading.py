@@ -240,7 +240,7 @@ def _raise_naming(exc: BaseException, message: str, path: str) -> None:
     try:
         renamed = type(exc)(message)
     except Exception:  # noqa: BLE001 - an exception type with another signature
-        exc.add_note(f"while loading {path}")
+        add_note(exc, f"while loading {path}")
         raise exc from None
     raise renamed from exc
 

@@ -71,7 +71,7 @@ def _restricted_getattr(obj: Any, name: str) -> Any:
 
 def _numpy_dtype_classes() -> list[tuple[Callable[..., Any], str]]:
     """numpy >= 1.25 builds each dtype as an instance of its own ``*DType``
-    class; torch checks the class of every object it BUILDs, so these are
+    class; torch checks the class of every object it builds (BUILD opcode), so these are
     needed whenever a checkpoint holds numpy values, named or not."""
     try:
         from numpy import dtypes

@@ -215,7 +215,7 @@ class _GeneralizedAttentionTemplate(nn.Module):
         out = self.proj_conv(out)
         if self.q_downsample is not None:
             out = F.interpolate(out, size=x_input.shape[2:], mode="bilinear", align_corners=False)
-        return self.gamma * out + x_input  # type: ignore[no-any-return]
+        return self.gamma * out + x_input
 
 
 _DOC = """Spatial attention over the query/key content and relative position terms

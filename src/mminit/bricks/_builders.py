@@ -43,7 +43,7 @@ def infer_abbr(class_type: Any) -> str:
     return "norm_layer"
 
 
-def is_norm(layer: nn.Module, exclude: type | tuple | None = None) -> bool:
+def is_norm(layer: nn.Module, exclude: type | tuple[Any, ...] | None = None) -> bool:
     """Whether ``layer`` is a batch, instance, group or layer norm (and not of ``exclude``)."""
     if exclude is not None:
         if not isinstance(exclude, tuple):
@@ -56,7 +56,7 @@ def is_norm(layer: nn.Module, exclude: type | tuple | None = None) -> bool:
     return isinstance(layer, (_BatchNorm, _InstanceNorm, nn.GroupNorm, nn.LayerNorm))
 
 
-def _check_cfg(cfg: Any, builder: str) -> dict:
+def _check_cfg(cfg: Any, builder: str) -> dict[str, Any]:
     if not isinstance(cfg, dict):
         raise TypeError(f"{builder}: cfg must be a dict with a 'type' key, but got {type(cfg)}: {cfg!r}")
     if "type" not in cfg:
@@ -102,12 +102,12 @@ class LayerBuilders:
             raise registry.unknown(f"{kind} layer", layer_type)
         return found
 
-    def conv(self, cfg: dict | None, args: tuple, kwargs: dict[str, Any]) -> nn.Module:
+    def conv(self, cfg: dict[str, Any] | None, args: tuple[Any, ...], kwargs: dict[str, Any]) -> nn.Module:
         cfg_ = {"type": "Conv2d"} if cfg is None else _check_cfg(cfg, "build_conv_layer")
         layer_cls = self.resolve("conv", cfg_.pop("type"))
         return layer_cls(*args, **kwargs, **cfg_)  # type: ignore[no-any-return]
 
-    def norm(self, cfg: dict, num_features: int, postfix: int | str) -> tuple[str, nn.Module]:
+    def norm(self, cfg: dict[str, Any], num_features: int, postfix: int | str) -> tuple[str, nn.Module]:
         cfg_ = _check_cfg(cfg, "build_norm_layer")
         layer_type = cfg_.pop("type")
         norm_cls = self.resolve("norm", layer_type)
@@ -167,7 +167,7 @@ class LayerBuilders:
             return act_cls(**args)  # type: ignore[no-any-return]
         return call_prefixing_errors(act_cls, args)  # type: ignore[no-any-return]
 
-    def upsample(self, cfg: dict, args: tuple, kwargs: dict[str, Any]) -> nn.Module:
+    def upsample(self, cfg: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> nn.Module:
         cfg_ = _check_cfg(cfg, "build_upsample_layer")
         layer_type = cfg_.pop("type")
         upsample_cls = self.resolve("upsample", layer_type)
@@ -175,7 +175,7 @@ class LayerBuilders:
             cfg_["mode"] = layer_type
         return upsample_cls(*args, **kwargs, **cfg_)  # type: ignore[no-any-return]
 
-    def padding(self, cfg: dict, args: tuple, kwargs: dict[str, Any]) -> nn.Module:
+    def padding(self, cfg: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> nn.Module:
         cfg_ = _check_cfg(cfg, "build_padding_layer")
         padding_cls = self.resolve("padding", cfg_.pop("type"))
         return padding_cls(*args, **kwargs, **cfg_)  # type: ignore[no-any-return]
@@ -192,7 +192,7 @@ def make_builders(flavour: BricksFlavour, registries: dict[str, LayerRegistry],
     """
     impl = LayerBuilders(flavour, registries, sequential)
 
-    def build_conv_layer(cfg: dict | None, *args: Any, **kwargs: Any) -> nn.Module:
+    def build_conv_layer(cfg: dict[str, Any] | None, *args: Any, **kwargs: Any) -> nn.Module:
         """Build the conv layer ``cfg['type']`` (``Conv2d`` when ``cfg`` is None).
 
         The rest of ``cfg`` and ``args``/``kwargs`` go to its constructor.
@@ -202,7 +202,7 @@ def make_builders(flavour: BricksFlavour, registries: dict[str, LayerRegistry],
         """
         return impl.conv(cfg, args, kwargs)
 
-    def build_norm_layer(cfg: dict, num_features: int,
+    def build_norm_layer(cfg: dict[str, Any], num_features: int,
                          postfix: int | str = "") -> tuple[str, nn.Module]:
         """Build the norm layer ``cfg['type']`` for ``num_features`` channels.
 
@@ -216,7 +216,7 @@ def make_builders(flavour: BricksFlavour, registries: dict[str, LayerRegistry],
         """
         return impl.norm(cfg, num_features, postfix)
 
-    def build_activation_layer(cfg: dict) -> nn.Module:
+    def build_activation_layer(cfg: dict[str, Any]) -> nn.Module:
         """Build the activation layer ``cfg['type']`` with the rest of ``cfg`` as arguments.
 
         Examples:
@@ -224,7 +224,7 @@ def make_builders(flavour: BricksFlavour, registries: dict[str, LayerRegistry],
         """
         return impl.activation(cfg)
 
-    def build_upsample_layer(cfg: dict, *args: Any, **kwargs: Any) -> nn.Module:
+    def build_upsample_layer(cfg: dict[str, Any], *args: Any, **kwargs: Any) -> nn.Module:
         """Build the upsample layer ``cfg['type']``; ``'nearest'``/``'bilinear'`` become
         ``nn.Upsample(mode=<that name>)``.
 
@@ -233,7 +233,7 @@ def make_builders(flavour: BricksFlavour, registries: dict[str, LayerRegistry],
         """
         return impl.upsample(cfg, args, kwargs)
 
-    def build_padding_layer(cfg: dict, *args: Any, **kwargs: Any) -> nn.Module:
+    def build_padding_layer(cfg: dict[str, Any], *args: Any, **kwargs: Any) -> nn.Module:
         """Build the padding layer ``cfg['type']`` (``'zero'``, ``'reflect'``, ``'replicate'``).
 
         Examples:

@@ -30,10 +30,10 @@ _RELU = {"type": "ReLU"}
 
 # -- DepthwiseSeparableConvModule ------------------------------------------------------
 def _dsc_init(self: Any, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-              padding: Any = 0, dilation: Any = 1, norm_cfg: dict | None = None,
-              act_cfg: dict = _RELU, dw_norm_cfg: dict | str = "default",
-              dw_act_cfg: dict | str = "default", pw_norm_cfg: dict | str = "default",
-              pw_act_cfg: dict | str = "default", **kwargs: Any) -> None:
+              padding: Any = 0, dilation: Any = 1, norm_cfg: dict[str, Any] | None = None,
+              act_cfg: dict[str, Any] = _RELU, dw_norm_cfg: dict[str, Any] | str = "default",
+              dw_act_cfg: dict[str, Any] | str = "default", pw_norm_cfg: dict[str, Any] | str = "default",
+              pw_act_cfg: dict[str, Any] | str = "default", **kwargs: Any) -> None:
     nn.Module.__init__(self)
     if "groups" in kwargs:
         raise InvalidBrickArg("DepthwiseSeparableConvModule: groups should not be specified "
@@ -68,7 +68,7 @@ Examples:
 
 # -- non-local blocks -------------------------------------------------------------------
 def _nonlocal_init(self: Any, in_channels: int, reduction: int = 2, use_scale: bool = True,
-                   conv_cfg: dict | None = None, norm_cfg: dict | None = None,
+                   conv_cfg: dict[str, Any] | None = None, norm_cfg: dict[str, Any] | None = None,
                    mode: str = "embedded_gaussian", **kwargs: Any) -> None:
     nn.Module.__init__(self)
     self.in_channels = in_channels
@@ -156,7 +156,7 @@ def _nonlocal_subclass_init(conv_type: str, pool: Callable[[], nn.Module]) -> Ca
     ``sub_sample`` max-pools the g and phi paths (in gaussian mode phi *is* the pool)."""
 
     def __init__(self: Any, in_channels: int, sub_sample: bool = False,
-                 conv_cfg: dict = {"type": conv_type}, **kwargs: Any) -> None:  # noqa: B006
+                 conv_cfg: dict[str, Any] = {"type": conv_type}, **kwargs: Any) -> None:  # noqa: B006
         _nonlocal_init(self, in_channels, conv_cfg=conv_cfg, **kwargs)
         self.sub_sample = sub_sample
         if sub_sample:

@@ -48,7 +48,7 @@ def efficient_conv_bn_eval_forward(bn: _BatchNorm, conv: nn.modules.conv._ConvNd
     scale = bn_weight.view_as(inv_std) * inv_std
     folded_weight = conv.weight * scale
     folded_bias = bn_bias + scale.flatten() * (conv_bias - bn.running_mean)
-    return conv._conv_forward(x, folded_weight, folded_bias)  # type: ignore[operator]
+    return conv._conv_forward(x, folded_weight, folded_bias)
 
 
 def _check_cfg_arg(name: str, value: Any) -> None:
@@ -74,8 +74,8 @@ class _ConvModuleLogic:
 
     def _setup(self, in_channels: int, out_channels: int, kernel_size: _Size, stride: _Size,
                padding: _Size, dilation: _Size, groups: int, bias: bool | str,
-               conv_cfg: dict | None, norm_cfg: dict | None, act_cfg: dict | None,
-               inplace: bool, with_spectral_norm: bool, padding_mode: str, order: tuple,
+               conv_cfg: dict[str, Any] | None, norm_cfg: dict[str, Any] | None, act_cfg: dict[str, Any] | None,
+               inplace: bool, with_spectral_norm: bool, padding_mode: str, order: tuple[Any, ...],
                efficient_conv_bn_eval: bool | None) -> None:
         this: Any = self
         b = self._builders
@@ -197,10 +197,10 @@ class _ConvModuleLogic:
 # ``__init__`` of each flavour's ConvModule: upstream's signature, then the shared set-up.
 def _init_mmcv1(self: Any, in_channels: int, out_channels: int, kernel_size: _Size,
                 stride: _Size = 1, padding: _Size = 0, dilation: _Size = 1, groups: int = 1,
-                bias: bool | str = "auto", conv_cfg: dict | None = None,
-                norm_cfg: dict | None = None, act_cfg: dict | None = dict(type="ReLU"),  # noqa: B006
+                bias: bool | str = "auto", conv_cfg: dict[str, Any] | None = None,
+                norm_cfg: dict[str, Any] | None = None, act_cfg: dict[str, Any] | None = dict(type="ReLU"),  # noqa: B006
                 inplace: bool = True, with_spectral_norm: bool = False,
-                padding_mode: str = "zeros", order: tuple = ("conv", "norm", "act")) -> None:
+                padding_mode: str = "zeros", order: tuple[Any, ...] = ("conv", "norm", "act")) -> None:
     self._conv_base.__init__(self)
     self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
                 bias, conv_cfg, norm_cfg, act_cfg, inplace, with_spectral_norm,
@@ -209,10 +209,10 @@ def _init_mmcv1(self: Any, in_channels: int, out_channels: int, kernel_size: _Si
 
 def _init_mmcv2(self: Any, in_channels: int, out_channels: int, kernel_size: _Size,
                 stride: _Size = 1, padding: _Size = 0, dilation: _Size = 1, groups: int = 1,
-                bias: bool | str = "auto", conv_cfg: dict | None = None,
-                norm_cfg: dict | None = None, act_cfg: dict | None = dict(type="ReLU"),  # noqa: B006
+                bias: bool | str = "auto", conv_cfg: dict[str, Any] | None = None,
+                norm_cfg: dict[str, Any] | None = None, act_cfg: dict[str, Any] | None = dict(type="ReLU"),  # noqa: B006
                 inplace: bool = True, with_spectral_norm: bool = False,
-                padding_mode: str = "zeros", order: tuple = ("conv", "norm", "act"),
+                padding_mode: str = "zeros", order: tuple[Any, ...] = ("conv", "norm", "act"),
                 efficient_conv_bn_eval: bool = False) -> None:
     self._conv_base.__init__(self)
     self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,

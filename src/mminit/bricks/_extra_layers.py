@@ -9,6 +9,7 @@ generator, and the same arithmetic (bit-identical forward passes).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -122,7 +123,7 @@ class ContextBlock(nn.Module):
     _abbr_ = "context_block"
 
     def __init__(self, in_channels: int, ratio: float, pooling_type: str = "att",
-                 fusion_types: tuple = ("channel_add",)) -> None:
+                 fusion_types: tuple[Any, ...] = ("channel_add",)) -> None:
         super().__init__()
         _check_context_args(pooling_type, fusion_types)
         self.in_channels = in_channels

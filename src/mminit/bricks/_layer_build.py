@@ -29,7 +29,7 @@ def _merged_args(cfg: Any, default_args: Any, where: str) -> dict[str, Any]:
     return args
 
 
-def build_like_mmcv1(cfg: Any, registry: LayerRegistry, default_args: dict | None = None) -> Any:
+def build_like_mmcv1(cfg: Any, registry: LayerRegistry, default_args: dict[str, Any] | None = None) -> Any:
     """mmcv 1.x's ``build_from_cfg(cfg, registry, default_args)``: ``cfg['type']`` (a name,
     class or function) called with the rest; a constructor's error gets the class name in front."""
     args = _merged_args(cfg, default_args, f"{registry.public_name}.build")
@@ -46,7 +46,7 @@ def build_like_mmcv1(cfg: Any, registry: LayerRegistry, default_args: dict | Non
     return call_prefixing_errors(obj_cls, args)
 
 
-def _build_one_like_mmengine(cfg: Any, registry: LayerRegistry, default_args: dict | None) -> Any:
+def _build_one_like_mmengine(cfg: Any, registry: LayerRegistry, default_args: dict[str, Any] | None) -> Any:
     args = _merged_args(cfg, default_args, f"{registry.public_name}.build")
     scope = args.pop("_scope_", None)
     obj_type = args.pop("type")
@@ -62,7 +62,7 @@ def _build_one_like_mmengine(cfg: Any, registry: LayerRegistry, default_args: di
     return obj_cls(**args)
 
 
-def build_like_mmengine(cfg: Any, registry: LayerRegistry, default_args: dict | None,
+def build_like_mmengine(cfg: Any, registry: LayerRegistry, default_args: dict[str, Any] | None,
                         sequential: type) -> Any:
     """mmengine's ``MODELS.build(cfg, default_args=...)``: a list of cfgs builds each into
     one ``sequential``; no error prefix."""

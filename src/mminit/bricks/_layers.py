@@ -111,7 +111,8 @@ class HSwish(nn.Module):
         self.act = nn.ReLU6(inplace)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x * self.act(x + 3) / 6
+        out: Tensor = x * self.act(x + 3) / 6
+        return out
 
 
 class PixelShufflePack(nn.Module):
@@ -199,8 +200,8 @@ class ConvAWS2d(nn.Conv2d):
         return F.conv2d(x, self._get_weight(self.weight), self.bias, self.stride, self.padding,
                         self.dilation, self.groups)
 
-    def _load_from_state_dict(self, state_dict: OrderedDict, prefix: str,  # type: ignore[override]
-                              local_metadata: dict, strict: bool, missing_keys: list[str],
+    def _load_from_state_dict(self, state_dict: OrderedDict[str, Any], prefix: str,
+                              local_metadata: dict[str, Any], strict: bool, missing_keys: list[str],
                               unexpected_keys: list[str], error_msgs: list[str]) -> None:
         # A negative gamma marks "not loaded": a loaded gamma is positive.
         self.weight_gamma.data.fill_(-1)

@@ -61,7 +61,7 @@ class _PluginBuilders:
         layer: nn.Module = plugin_cls(**kwargs, **args)
         return abbr + str(postfix), layer
 
-    def dropout(self, cfg: Any, default_args: dict | None) -> Any:
+    def dropout(self, cfg: Any, default_args: dict[str, Any] | None) -> Any:
         return self._dropouts.build(cfg, default_args)
 
 
@@ -70,7 +70,7 @@ def make_plugin_builders(flavour: BricksFlavour, plugins: LayerRegistry, dropout
     """``build_plugin_layer`` and ``build_dropout`` of ``flavour``, shown as ``module_name``'s."""
     impl = _PluginBuilders(flavour, plugins, dropouts)
 
-    def build_plugin_layer(cfg: dict, postfix: int | str = "", **kwargs: Any) -> tuple[str, nn.Module]:
+    def build_plugin_layer(cfg: dict[str, Any], postfix: int | str = "", **kwargs: Any) -> tuple[str, nn.Module]:
         """Build the plugin layer ``cfg['type']`` with the rest of ``cfg`` and ``kwargs``.
 
         Returns ``(name, layer)``: the name is the class's ``_abbr_`` (else its name in
@@ -81,7 +81,7 @@ def make_plugin_builders(flavour: BricksFlavour, plugins: LayerRegistry, dropout
         """
         return impl.plugin(cfg, postfix, kwargs)
 
-    def build_dropout(cfg: dict, default_args: dict | None = None) -> Any:
+    def build_dropout(cfg: dict[str, Any], default_args: dict[str, Any] | None = None) -> Any:
         """Build the dropout layer ``cfg['type']`` (``'DropPath'``, ``'Dropout'``, ...).
 
         Examples:

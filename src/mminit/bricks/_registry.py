@@ -68,7 +68,7 @@ class LayerRegistry(NameTable):
         """The name the registry is exposed under (``'CONV_LAYERS'``, ``'LAYERS'``)."""
         return self._public_name
 
-    def build(self, cfg: Any, default_args: dict | None = None) -> Any:
+    def build(self, cfg: Any, default_args: dict[str, Any] | None = None) -> Any:
         """Build ``cfg['type']`` from this registry with the rest of ``cfg`` (and
         ``default_args`` where ``cfg`` lacks them), as upstream's ``Registry.build`` does:
         mmcv 1.x's ``build_from_cfg`` (a constructor's error gets the class name in

@@ -90,8 +90,8 @@ def renaming_deprecated(names: dict[str, str], shown: str) -> Callable[[Callable
     return wrap
 
 
-def _ffn_setup(self: Any, embed_dims: int, feedforward_channels: int, num_fcs: int, act_cfg: dict,
-               ffn_drop: float, dropout_layer: dict | None, add_identity: bool) -> None:
+def _ffn_setup(self: Any, embed_dims: int, feedforward_channels: int, num_fcs: int, act_cfg: dict[str, Any],
+               ffn_drop: float, dropout_layer: dict[str, Any] | None, add_identity: bool) -> None:
     if not num_fcs >= 2:
         raise InvalidBrickArg(f"FFN: num_fcs should be no less than 2. got {num_fcs}.")
     self.embed_dims = embed_dims
@@ -121,7 +121,7 @@ _RELU = {"type": "ReLU", "inplace": True}
 
 @renaming_deprecated({"dropout": "ffn_drop", "add_residual": "add_identity"}, "FFN.__init__")
 def _ffn_init_mmcv1(self: Any, embed_dims: int = 256, feedforward_channels: int = 1024, num_fcs: int = 2,
-                    act_cfg: dict = _RELU, ffn_drop: float = 0.0, dropout_layer: dict | None = None,
+                    act_cfg: dict[str, Any] = _RELU, ffn_drop: float = 0.0, dropout_layer: dict[str, Any] | None = None,
                     add_identity: bool = True, init_cfg: Any = None, **kwargs: Any) -> None:
     self._ffn_base.__init__(self, init_cfg)
     _ffn_setup(self, embed_dims, feedforward_channels, num_fcs, act_cfg, ffn_drop, dropout_layer,
@@ -130,7 +130,7 @@ def _ffn_init_mmcv1(self: Any, embed_dims: int = 256, feedforward_channels: int 
 
 @renaming_deprecated({"dropout": "ffn_drop", "add_residual": "add_identity"}, "FFN.__init__")
 def _ffn_init_mmcv2(self: Any, embed_dims: int = 256, feedforward_channels: int = 1024, num_fcs: int = 2,
-                    act_cfg: dict = _RELU, ffn_drop: float = 0.0, dropout_layer: dict | None = None,
+                    act_cfg: dict[str, Any] = _RELU, ffn_drop: float = 0.0, dropout_layer: dict[str, Any] | None = None,
                     add_identity: bool = True, init_cfg: Any = None,
                     layer_scale_init_value: float = 0.0) -> None:
     self._ffn_base.__init__(self, init_cfg)
@@ -237,8 +237,8 @@ class AdaptivePadding(nn.Module):
         return x
 
 
-def _padding(kernel_size: tuple, stride: tuple, dilation: tuple,
-             padding: Any) -> tuple[AdaptivePadding | None, tuple]:
+def _padding(kernel_size: tuple[Any, ...], stride: tuple[Any, ...], dilation: tuple[Any, ...],
+             padding: Any) -> tuple[AdaptivePadding | None, tuple[Any, ...]]:
     """PatchEmbed's and PatchMerging's padding: a mode name ("corner", "same") pads
     adaptively in forward and the layer itself gets none; a number or pair is the
     layer's own padding."""
@@ -250,7 +250,7 @@ def _padding(kernel_size: tuple, stride: tuple, dilation: tuple,
 
 def _patch_embed_init(self: Any, in_channels: int = 3, embed_dims: int = 768, conv_type: str = "Conv2d",
                       kernel_size: Any = 16, stride: Any = 16, padding: Any = "corner", dilation: Any = 1,
-                      bias: bool = True, norm_cfg: dict | None = None, input_size: Any = None,
+                      bias: bool = True, norm_cfg: dict[str, Any] | None = None, input_size: Any = None,
                       init_cfg: Any = None) -> None:
     self._pe_base.__init__(self, init_cfg=init_cfg)
     self.embed_dims = embed_dims
@@ -310,7 +310,7 @@ def make_patch_embed(base_module: type, build_conv_layer: Callable[..., nn.Modul
 
 def _patch_merging_init(self: Any, in_channels: int, out_channels: int, kernel_size: Any = 2,
                         stride: Any = None, padding: Any = "corner", dilation: Any = 1, bias: bool = False,
-                        norm_cfg: dict | None = _LN, init_cfg: Any = None) -> None:
+                        norm_cfg: dict[str, Any] | None = _LN, init_cfg: Any = None) -> None:
     self._pm_base.__init__(self, init_cfg=init_cfg)
     self.in_channels = in_channels
     self.out_channels = out_channels
@@ -370,7 +370,7 @@ _MHA_DROPOUT_DEFAULT: dict[str, Any] = {"type": "Dropout", "drop_prob": 0.0}
 
 
 def _mha_init(self: Any, embed_dims: int, num_heads: int, attn_drop: float = 0.0, proj_drop: float = 0.0,
-              dropout_layer: dict | None = _MHA_DROPOUT_DEFAULT, init_cfg: Any = None,
+              dropout_layer: dict[str, Any] | None = _MHA_DROPOUT_DEFAULT, init_cfg: Any = None,
               batch_first: bool = False, **kwargs: Any) -> None:
     self._mha_base.__init__(self, init_cfg)
     if "dropout" in kwargs:

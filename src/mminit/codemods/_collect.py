@@ -112,7 +112,7 @@ class Collector(cst.CSTVisitor):
         self._store(node.target)
 
     def visit_AsName(self, node: cst.AsName) -> None:  # with ... as x, except E as x
-        self._store(node.name)  # type: ignore[arg-type]
+        self._store(node.name)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._store(node.name)

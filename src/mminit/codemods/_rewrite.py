@@ -190,7 +190,7 @@ def migrate_tree(tree: cst.Module, scan: Prescan) -> tuple[cst.Module | None, li
     def line(node: cst.CSTNode) -> int:
         if lines is not None and node in lines:
             return lines[node]
-        return get(PositionProvider, node).start.line  # slow path; not expected
+        return int(get(PositionProvider, node).start.line)  # slow path; not expected
 
     moves = [Move(line(m.node), m.name, m.asname, m.source, m.target, m.form) for m in plan.moves]
     notes = sorted(notes + [Note(line(n.node), n.reason, n.detail) for n in plan.notes],
