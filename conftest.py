@@ -15,7 +15,7 @@ what                               runs where                 why
 ``tests/codemods``                 flavour mmengine (.venv)   rewriting is flavour-free: run once
                                                               (mmcv 1.x checks: .venv-mmcv python)
 ``benchmarks/test_benchmarks.py``  flavour mmengine (.venv)   compares with mmengine, mmpretrain
-``tests/core/test_lint.py``        flavour mmengine (.venv)   pre-commit (ruff, ruff format, typos, mypy) on the tree: once
+``tests/core/test_lint.py``        flavour mmengine (.venv)   pre-commit (ruff, typos, mypy) on the tree: once
 ``tests/docs``                     flavour mmengine (.venv)   the docs build and their examples:
                                                               once (the docs tools are in .venv)
 ``tests/check``                    flavour mmcv1 (.venv-mmcv) ``mminit check`` on both flavours:

@@ -1,4 +1,4 @@
-"""The project's pre-commit checks hold on the whole tree: ruff (check and format, rules in
+"""The project's pre-commit checks hold on the whole tree: ruff (rules in
 pyproject.toml), typos (``_typos.toml``) and mypy (strict, ``src/mminit``).
 
 The test runs ``pre-commit run --all-files`` with ``.pre-commit-config.yaml``, exactly what a
