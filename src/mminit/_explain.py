@@ -124,7 +124,14 @@ def explain(model: nn.Module, lints: bool = True) -> InitPlan:
 def _explain(model: nn.Module, lints: bool) -> InitPlan:
     from ._route import init_weights
 
-    work = copy.deepcopy(model)
+    try:
+        work = copy.deepcopy(model)
+    except Exception as exc:
+        raise TypeError(
+            f"explain plans on a deep copy of the model (the model itself stays untouched), "
+            f"and this {type(model).__name__} cannot be deep-copied: {type(exc).__name__}: "
+            f"{exc}. Make it deep-copyable (drop or re-create the attribute that holds a lock, "
+            f"file or process handle, or define __deepcopy__), then explain again") from exc
     if any(t.is_meta for t in list(work.parameters()) + list(work.buffers())):
         _materialise_defaults(work)
     rec = Recorder(work)

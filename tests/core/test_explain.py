@@ -323,3 +323,20 @@ def test_pretrained_source_names_file_and_prefix(tmp_path):
     assert f"checkpoint={path!r} prefix='backbone'" in head.source
     assert [s.info.split(":")[0] for s in head.shadowed] == ["NormalInit"]
     assert plan["head.bias"].origin == "init_cfg"  # not in the checkpoint
+
+
+def test_explain_says_it_copies_a_model_that_cannot_be_deep_copied():
+    import threading
+
+    class Locked(mminit.BaseModule):
+        def __init__(self) -> None:
+            super().__init__(init_cfg=dict(type="Constant", val=1.0, layer="Linear"))
+            self.fc = nn.Linear(2, 2)
+            self.lock = threading.Lock()
+
+    model = Locked()
+    before = model.fc.weight.detach().clone()
+    with pytest.raises(TypeError, match=r"deep copy of the model.*cannot be deep-copied: "
+                                        r"TypeError: cannot pickle '_thread.lock'"):
+        explain(model)
+    assert torch.equal(model.fc.weight, before)
