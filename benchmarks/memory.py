@@ -25,8 +25,7 @@ import torch
 
 from .measure import quiet_logs
 from .models import FAMILIES
-from .procmem import reset_hwm as _reset_hwm
-from .procmem import status_kib as _status_kib
+from .procmem import reset_hwm as _reset_hwm, status_kib as _status_kib
 from .variants import VARIANTS, ModelBench
 
 __all__ = ["main", "measure_peak"]

@@ -33,8 +33,7 @@ from typing import Any
 
 import torch
 
-from benchmarks.procmem import reset_hwm as _reset_hwm
-from benchmarks.procmem import status_kib as _status_kib
+from benchmarks.procmem import reset_hwm as _reset_hwm, status_kib as _status_kib
 
 __all__ = ["main", "run_world"]
 

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from benchmarks.procmem import reset_hwm as _reset_hwm
-from benchmarks.procmem import status_kib as _status_kib
+from benchmarks.procmem import reset_hwm as _reset_hwm, status_kib as _status_kib
 
 from compat_tests.libs import Records
 

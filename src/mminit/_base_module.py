@@ -24,9 +24,11 @@ from ._fast import fast_engine_class, materialise_meta
 from ._flavour import Flavour
 from ._foreign_code import resume_user_code, run_child_code
 from ._init_info import MminitInitInfo, new_params_init_info, update_init_info_for
-from ._logging import LOGGER_NAME
-from ._logging import _mmcv_logger as _existing_mmcv_logger
-from ._logging import _mmengine_logger as _existing_mmlogger
+from ._logging import (
+    LOGGER_NAME,
+    _mmcv_logger as _existing_mmcv_logger,
+    _mmengine_logger as _existing_mmlogger,
+)
 from ._name_keyed import _is_dtensor
 from ._native import NativeKind, discover_upstream, native_kind
 from ._parallel import is_model_wrapper, is_rank_zero

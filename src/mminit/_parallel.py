@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from torch import distributed as dist
-from torch import nn
+from torch import distributed as dist, nn
 
 from ._flavour import Flavour
 

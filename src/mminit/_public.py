@@ -14,131 +14,63 @@ from __future__ import annotations
 
 from mminit._checkpoint.errors import (
     ChecksumError as ChecksumError,
-)
-from mminit._checkpoint.errors import (
     DownloadError as DownloadError,
-)
-from mminit._checkpoint.errors import (
     InvalidSchemeArg as InvalidSchemeArg,
-)
-from mminit._checkpoint.errors import (
     NotACheckpointError as NotACheckpointError,
-)
-from mminit._checkpoint.errors import (
     OfflineError as OfflineError,
-)
-from mminit._checkpoint.errors import (
     PrefixNotFoundError as PrefixNotFoundError,
-)
-from mminit._checkpoint.errors import (
     UnknownModelNameError as UnknownModelNameError,
-)
-from mminit._checkpoint.errors import (
     UnknownSchemeError as UnknownSchemeError,
-)
-from mminit._checkpoint.errors import (
     UnsafeCheckpointError as UnsafeCheckpointError,
-)
-from mminit._checkpoint.errors import (
     UnsupportedSourceError as UnsupportedSourceError,
 )
 from mminit._checkpoint.public import make_checkpoint_api
 from mminit._errors import (
     FastModeWarning as FastModeWarning,
-)
-from mminit._errors import (
     InitInfoError as InitInfoError,
-)
-from mminit._errors import (
     InvalidInitArg as InvalidInitArg,
 )
-from mminit._explain import InitPlan as InitPlan
-from mminit._explain import explain as explain
+from mminit._explain import InitPlan as InitPlan, explain as explain
 from mminit._flavour import MMENGINE
 from mminit._flavoured import make_flavour_api
 from mminit._functional import (
     bias_init_with_prob as bias_init_with_prob,
-)
-from mminit._functional import (
     caffe2_xavier_init as caffe2_xavier_init,
-)
-from mminit._functional import (
     constant_init as constant_init,
-)
-from mminit._functional import (
     kaiming_init as kaiming_init,
-)
-from mminit._functional import (
     normal_init as normal_init,
-)
-from mminit._functional import (
     trunc_normal_ as trunc_normal_,
-)
-from mminit._functional import (
     trunc_normal_init as trunc_normal_init,
-)
-from mminit._functional import (
     uniform_init as uniform_init,
-)
-from mminit._functional import (
     xavier_init as xavier_init,
 )
 from mminit._initializers import (
     BaseInit as BaseInit,
-)
-from mminit._initializers import (
     Caffe2XavierInit as Caffe2XavierInit,
-)
-from mminit._initializers import (
     ConstantInit as ConstantInit,
-)
-from mminit._initializers import (
     KaimingInit as KaimingInit,
-)
-from mminit._initializers import (
     NormalInit as NormalInit,
-)
-from mminit._initializers import (
     PretrainedInit as PretrainedInit,
-)
-from mminit._initializers import (
     TruncNormalInit as TruncNormalInit,
-)
-from mminit._initializers import (
     UniformInit as UniformInit,
-)
-from mminit._initializers import (
     XavierInit as XavierInit,
 )
-from mminit._meta import MaterializeWarning as MaterializeWarning
-from mminit._meta import materialize as materialize
+from mminit._meta import MaterializeWarning as MaterializeWarning, materialize as materialize
 from mminit._name_keyed import name_keyed as name_keyed
 from mminit._names import public_names as _public_names
-from mminit._registry import Registry as Registry
-from mminit._registry import build_from_cfg as build_from_cfg
+from mminit._registry import Registry as Registry, build_from_cfg as build_from_cfg
 from mminit._route import (
     disable as disable,
-)
-from mminit._route import (
     enable as enable,
-)
-from mminit._route import (
     init_weights as init_weights,
-)
-from mminit._route import (
     route as route,
 )
 from mminit._sharded import sharded_init as sharded_init
-from mminit._user_code import InitMode as InitMode
-from mminit._user_code import init_mode as init_mode
+from mminit._user_code import InitMode as InitMode, init_mode as init_mode
 from mminit.bricks._api import make_bricks_api
 from mminit.bricks._errors import (
     InvalidBrickArg as InvalidBrickArg,
-)
-from mminit.bricks._errors import (
     LayerTypeNotAName as LayerTypeNotAName,
-)
-from mminit.bricks._errors import (
     SpatialRangeNeedsKnownChannels as SpatialRangeNeedsKnownChannels,
 )
 from mminit.bricks._flavour import MMCV2_BRICKS

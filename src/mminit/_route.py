@@ -75,8 +75,11 @@ def _upstream_kind(cls: type) -> Any:
 
 
 def _patch() -> None:
-    from ._native import native_kind as _  # noqa: F401 - registers kinds before patching
-    from ._native import register_native, upstream_base_classes
+    from ._native import (
+        native_kind as _,  # noqa: F401 - registers kinds before patching
+        register_native,
+        upstream_base_classes,
+    )
 
     for cls, kind in upstream_base_classes().items():
         if cls in _ORIGINALS:

@@ -14,105 +14,53 @@ from __future__ import annotations
 
 from ._checkpoint.errors import (
     ChecksumError as ChecksumError,
-)
-from ._checkpoint.errors import (
     DownloadError as DownloadError,
-)
-from ._checkpoint.errors import (
     InvalidSchemeArg as InvalidSchemeArg,
-)
-from ._checkpoint.errors import (
     NotACheckpointError as NotACheckpointError,
-)
-from ._checkpoint.errors import (
     OfflineError as OfflineError,
-)
-from ._checkpoint.errors import (
     PrefixNotFoundError as PrefixNotFoundError,
-)
-from ._checkpoint.errors import (
     UnknownModelNameError as UnknownModelNameError,
-)
-from ._checkpoint.errors import (
     UnknownSchemeError as UnknownSchemeError,
-)
-from ._checkpoint.errors import (
     UnsafeCheckpointError as UnsafeCheckpointError,
-)
-from ._checkpoint.errors import (
     UnsupportedSourceError as UnsupportedSourceError,
 )
 from ._checkpoint.public import make_checkpoint_api
 from ._errors import (
     FastModeWarning as FastModeWarning,
-)
-from ._errors import (
     InitInfoError as InitInfoError,
-)
-from ._errors import (
     InvalidInitArg as InvalidInitArg,
 )
-from ._explain import InitPlan as InitPlan
-from ._explain import explain as explain
+from ._explain import InitPlan as InitPlan, explain as explain
 from ._flavour import MMCV1
 from ._flavoured import make_flavour_api
 from ._functional import (
     bias_init_with_prob as bias_init_with_prob,
-)
-from ._functional import (
     caffe2_xavier_init as caffe2_xavier_init,
-)
-from ._functional import (
     constant_init as constant_init,
-)
-from ._functional import (
     kaiming_init as kaiming_init,
-)
-from ._functional import (
     normal_init as normal_init,
-)
-from ._functional import (
     trunc_normal_ as trunc_normal_,
-)
-from ._functional import (
     trunc_normal_init as trunc_normal_init,
-)
-from ._functional import (
     uniform_init as uniform_init,
-)
-from ._functional import (
     xavier_init as xavier_init,
 )
 from ._initializers import BaseInit as BaseInit
-from ._meta import MaterializeWarning as MaterializeWarning
-from ._meta import materialize as materialize
+from ._meta import MaterializeWarning as MaterializeWarning, materialize as materialize
 from ._name_keyed import name_keyed as name_keyed
 from ._names import public_names as _public_names
-from ._registry import Registry as Registry
-from ._registry import build_from_cfg as build_from_cfg
+from ._registry import Registry as Registry, build_from_cfg as build_from_cfg
 from ._route import (
     disable as disable,
-)
-from ._route import (
     enable as enable,
-)
-from ._route import (
     init_weights as init_weights,
-)
-from ._route import (
     route as route,
 )
 from ._sharded import sharded_init as sharded_init
-from ._user_code import InitMode as InitMode
-from ._user_code import init_mode as init_mode
+from ._user_code import InitMode as InitMode, init_mode as init_mode
 from .bricks._api import make_bricks_api
 from .bricks._errors import (
     InvalidBrickArg as InvalidBrickArg,
-)
-from .bricks._errors import (
     LayerTypeNotAName as LayerTypeNotAName,
-)
-from .bricks._errors import (
     SpatialRangeNeedsKnownChannels as SpatialRangeNeedsKnownChannels,
 )
 from .bricks._flavour import MMCV1_BRICKS
