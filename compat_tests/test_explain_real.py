@@ -62,6 +62,7 @@ def test_plan_matches_upstream_on_real_model(package, config, tmp_path):
         for each in harness.CONFIGS:
             if harness.selected(each):
                 stubs.install(each)
+        stubs.bind_late_imports()
         try:
             build = side._builder(package)
         except ImportError as exc:

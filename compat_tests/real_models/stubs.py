@@ -108,3 +108,23 @@ def install(package: str) -> list[str]:
     if missing:
         sys.meta_path.insert(0, _Finder(missing))
     return missing
+
+
+def bind_late_imports() -> None:
+    """Bind what a module shared by the packages looked up once, before the stand-ins were there.
+
+    mmcv 2.x's ``bricks/transformer.py`` binds ``MultiScaleDeformableAttention`` from
+    ``mmcv.ops`` at its first import only (in a try block). When an earlier test in the same
+    process imported it before the ``mmcv._ext`` stand-in was installed (the bricks suites
+    do), the name is missing and mmdet 3.x / mmseg 1.x fail to import it from there. This
+    binds it as that first import would have with the stand-in in place; where the module
+    was not imported yet, or has the name, nothing changes.
+    """
+    transformer = sys.modules.get("mmcv.cnn.bricks.transformer")
+    if transformer is None or hasattr(transformer, "MultiScaleDeformableAttention"):
+        return
+    try:
+        from mmcv.ops.multi_scale_deform_attn import MultiScaleDeformableAttention
+    except ImportError:
+        return
+    transformer.MultiScaleDeformableAttention = MultiScaleDeformableAttention  # type: ignore[attr-defined]
