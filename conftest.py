@@ -76,6 +76,9 @@ NOT_IN: dict[str, tuple[frozenset[str], str]] = {
     "benchmarks/test_benchmarks.py": (_ENDS, "speed ratios against upstream are measured in .venv"),
     "tests/core/test_lint.py": (_ENDS, "pre-commit (ruff, typos, mypy) checks the tree once, in .venv"),
     "compat_tests/test_core_sharded.py": (frozenset({".venv-py310"}), _FSDP2),
+    "tests/check/test_configs.py": (_ENDS, _REAL),
+    "tests/check_mmengine": (_ENDS, _REAL),
+    "tests/docs": (_ENDS, "the docs tools (the docs extra) are installed in .venv only"),
 }
 
 #: venv (directory name) -> the environment variables a run there defaults to: the ends
