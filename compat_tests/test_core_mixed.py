@@ -152,10 +152,36 @@ def test_mminit_root_drives_upstream_children_by_default(flavour):
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_upstream_root_keeps_upstream_code_by_default(flavour):
-    """Without the opt-in, model.init_weights() on an upstream root is upstream's own code."""
+    """Without the opt-in, model.init_weights() on an upstream root is upstream's own code;
+    each mminit module that code calls runs its subtree under an engine of its own (as an
+    mminit root does), nothing falling back to upstream's sequence."""
     pure, before, mixed = _pure_then_mixed(flavour, "upstream-root", lambda m: m.init_weights())
+    after = _stats()
     assert_same(mixed, pure)
-    assert _stats() == before
+    # a, s, d and o.b (Own is upstream code): the mminit modules upstream's code calls
+    assert after[0] == before[0] + 4
+    assert after[2] == before[2]
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_upstream_root_mminit_subtrees_take_fewer_means(flavour, monkeypatch):
+    """The engines under an upstream root skip what upstream's sequence recomputes (a
+    migrated model's own init_weights()): fewer means than the all-upstream tree, same result."""
+    up, me = lib(flavour, "upstream"), lib(flavour, "mminit")
+    calls = []
+    original = torch.Tensor.mean
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.Tensor, "mean", counting)
+    pure = run(lambda m: m.init_weights(), model=_factory(up, up))
+    upstream_means = len(calls)
+    calls.clear()
+    mixed = run(lambda m: m.init_weights(), model=_factory(up, me))
+    assert_same(mixed, pure)
+    assert len(calls) < upstream_means
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)

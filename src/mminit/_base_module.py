@@ -18,11 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
-from ._engine import InitEngine, active_engine, in_eager_block
+from ._engine import (
+    InitEngine,
+    active_engine,
+    eager_block,
+    in_eager_block,
+    subtree_modules,
+    subtree_params,
+)
 from ._errors import FastModeWarning, check_cfg_entry, check_init_cfg_iterable
 from ._fast import fast_engine_class, materialise_meta
 from ._flavour import Flavour
-from ._foreign_code import resume_user_code, run_child_code
+from ._foreign_code import resume_user_code, run_child_code, runs_upstream_code
 from ._init_info import MminitInitInfo, new_params_init_info, update_init_info_for
 from ._logging import (
     LOGGER_NAME,
@@ -32,6 +39,7 @@ from ._logging import (
 from ._name_keyed import _is_dtensor
 from ._native import NativeKind, discover_upstream, native_kind
 from ._parallel import is_model_wrapper, is_rank_zero
+from ._route import route
 from ._user_code import InitMode, resolve_mode
 
 if TYPE_CHECKING:
@@ -66,10 +74,21 @@ def _dump_init_info(module: nn.Module, kind: NativeKind) -> None:
                 stream.write(f"\n{name} - {param.shape}: \n{table[param]['init_info']} \n")
             stream.flush()
             wrote_to_file = True
-    if not wrote_to_file:
+    if not wrote_to_file and not _emits_info(logger):
+        for p in subtree_params(module):
+            table[p]["init_info"]  # upstream formats each record first: a missing entry raises
+    elif not wrote_to_file:
         for name, param in module.named_parameters():
             # upstream's record ends with " \n " (trailing spaces included)
             logger.info(f"\n{name} - {param.shape}: \n{table[param]['init_info']} \n ")
+
+
+def _emits_info(logger: logging.Logger) -> bool:
+    """Whether ``logger.info`` may make a record (a subclass may emit its own way)."""
+    cls = type(logger)
+    if cls.info is not logging.Logger.info or cls.isEnabledFor is not logging.Logger.isEnabledFor:
+        return True
+    return logger.isEnabledFor(logging.INFO)
 
 
 def _peek_dump_logger(flavour: Flavour) -> logging.Logger | None:
@@ -104,23 +123,68 @@ def _start_engine(root: nn.Module, flavour: Flavour, mode: InitMode | None) -> I
     """The engine for ``root``'s init, or ``None`` to run upstream's sequence literally."""
     resolved = resolve_mode(mode)
     discover_upstream()  # upstream classes imported since the last init
-    if resolved == "eager" or (resolved == "compat" and any(p.is_meta for p in root.parameters())):
-        return None  # eager; on the meta device upstream's sequence fails at its first mean
+    if resolved == "eager":
+        return None
     if resolved == "fast":
         versions = materialise_meta(root)  # first: it may replace the parameters
-        table = new_params_init_info(root, flavour, with_means=False)
-        return fast_engine_class()(table, versions, root, observes=_observes(root, flavour))
-    return InitEngine(new_params_init_info(root, flavour, with_means=False), root,
-                      observes=_observes(root, flavour))
+        params = subtree_params(root)
+        table = new_params_init_info(root, flavour, with_means=False, params=params)
+        return fast_engine_class()(table, versions, root, observes=_observes(params, flavour))
+    params = subtree_params(root)
+    if any(p.is_meta for p in params):
+        return None  # on the meta device upstream's sequence fails at its first mean
+    return InitEngine(new_params_init_info(root, flavour, with_means=False, params=params), root,
+                      observes=_observes(params, flavour))
 
 
-def _observes(root: nn.Module, flavour: Flavour) -> bool:
+def _observes(params: list[Any], flavour: Flavour) -> bool:
     """Whether the engine takes the means the init-info strings need.
 
     A sharded (DTensor) parameter's mean is a collective every rank must join, so
     sharded models take them on every rank, seen or not.
     """
-    return dump_visible(flavour) or any(_is_dtensor(p) for p in root.parameters())
+    return dump_visible(flavour) or any(_is_dtensor(p) for p in params)
+
+
+def _nested_engine(module: nn.Module) -> InitEngine | None:
+    """The engine for ``module``'s subtree, where code mminit does not drive (an upstream
+    root's ``init_weights``, or a retry after a failed init) made the table and calls
+    this ``init_weights``: upstream's sequence, minus the work nobody can observe.
+
+    That code reads the table after this call (its ``update_init_info`` compares each
+    mean with ``tmp_mean_value``), so the engine leaves every entry as upstream's
+    sequence would: means taken, whoever dumps the table.
+    """
+    if any(p.is_meta for p in subtree_params(module)):
+        return None  # upstream's sequence fails at its first mean
+    return InitEngine(module._params_init_info, module)
+
+
+_INFO = "_params_init_info"
+
+
+def _plain_attr(sub: nn.Module) -> bool:
+    """Whether ``sub._params_init_info = ...`` / ``del`` would reach ``object``'s own (nothing
+    registered under that name, ``nn.Module``'s ``__setattr__``/``__delattr__``)."""
+    cls = type(sub)
+    return (cls.__setattr__ is nn.Module.__setattr__ and cls.__delattr__ is nn.Module.__delattr__
+            and _INFO not in sub._parameters and _INFO not in sub._buffers and _INFO not in sub._modules)
+
+
+def _share_table(module: nn.Module, table: Any) -> None:
+    for sub in subtree_modules(module):
+        if _plain_attr(sub):
+            object.__setattr__(sub, _INFO, table)
+        else:
+            sub._params_init_info = table
+
+
+def _drop_table(module: nn.Module) -> None:
+    for sub in subtree_modules(module):
+        if _plain_attr(sub) and _INFO in sub.__dict__:
+            object.__delattr__(sub, _INFO)
+        else:
+            del sub._params_init_info
 
 
 class _InitRun:
@@ -148,10 +212,17 @@ class _InitRun:
         if self.top_level:
             self.engine = _start_engine(module, flavour, self.mode)
             table = self.engine.table if self.engine is not None else new_params_init_info(module, flavour)
-            for sub in module.modules():
-                sub._params_init_info = table
-        elif active_engine() is None and not in_eager_block() and resolve_mode(self.mode) == "fast":
-            _warn_fast_not_driven(module)
+            _share_table(module, table)
+            if self.engine is None:  # eager: upstream's literal sequence all the way down
+                self._active.enter_context(eager_block())
+        elif active_engine() is None and not in_eager_block() and resolve_mode(self.mode) != "eager":
+            if resolve_mode(self.mode) == "fast":
+                _warn_fast_not_driven(module)
+            self.engine = _nested_engine(module)
+            if self.engine is not None and runs_upstream_code(module):
+                # upstream BaseModules inside, which nothing routes: route them for this call,
+                # so the engine drives them (whoever calls their init_weights), as compat mode does
+                self._active.enter_context(route(module, "compat"))
         outer = active_engine()
         if self.kind.upstream and outer is not None:
             outer.drove(module)
@@ -172,8 +243,7 @@ class _InitRun:
             engine.finish(keep_table=self.outcome is not Outcome.COMPLETED)
         if self.top_level and self.outcome is Outcome.COMPLETED:
             _dump_init_info(self.module, self.kind)
-            for sub in self.module.modules():
-                del sub._params_init_info
+            _drop_table(self.module)
 
 
 def run_init_weights(module: Any, kind: NativeKind, mode: InitMode | None) -> None:
@@ -194,8 +264,8 @@ def _warn_fast_not_driven(module: nn.Module) -> None:
     _FAST_WARNED.add(id(table))
     warnings.warn(
         f"mode='fast' was requested, but {type(module).__name__}.init_weights is running inside "
-        "an init_weights that mminit does not drive (an upstream root): upstream's literal "
-        "sequence runs instead (mode='eager'). Use mminit.init_weights(model, mode='fast') "
+        "an init_weights that mminit does not drive (an upstream root): compat mode runs instead "
+        "(upstream's result, bit for bit). Use mminit.init_weights(model, mode='fast') "
         "or mminit.route(model) to drive the whole model.",
         FastModeWarning,
         stacklevel=4,  # the caller of BaseModule.init_weights (via _InitRun, run_init_weights)

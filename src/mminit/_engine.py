@@ -58,7 +58,7 @@ from ._errors import check_known
 from ._fills import FillSpec, apply_fill, trunc_normal_draw, trunc_normal_transform
 
 __all__ = ["EngineStats", "InitEngine", "LoadsParameters", "Undriven", "active_engine",
-           "in_eager_block", "stats"]
+           "eager_block", "in_eager_block", "stats", "subtree_modules", "subtree_params"]
 
 _ACTIVE: ContextVar[InitEngine | None] = ContextVar("mminit_init_engine", default=None)
 
@@ -70,8 +70,19 @@ def active_engine() -> InitEngine | None:
 
 
 def in_eager_block() -> bool:
-    """Whether an engine left the code now running to upstream's literal sequence."""
+    """Whether the code now running is upstream's literal sequence (an engine left it
+    so, or the top-level ``init_weights`` runs eagerly): no engine starts inside."""
     return _EAGER_BLOCK.get()
+
+
+@contextlib.contextmanager
+def eager_block() -> Iterator[None]:
+    """Run the block as upstream's literal sequence (see :func:`in_eager_block`)."""
+    token = _EAGER_BLOCK.set(True)
+    try:
+        yield
+    finally:
+        _EAGER_BLOCK.reset(token)
 
 
 @dataclass
@@ -188,9 +199,6 @@ _WALK_METHODS = ("named_parameters", "_named_members", "named_modules")
 #: module classes known to use ``nn.Module``'s own walk (``named_modules`` and friends)
 _PLAIN_WALK: set[type] = set()
 
-#: tree indexes one init builds at most; past that, each check walks its own subtree
-_MAX_INDEXES = 16
-
 
 def _plain_walk(cls: type) -> bool:
     if cls in _PLAIN_WALK:
@@ -202,14 +210,16 @@ def _plain_walk(cls: type) -> bool:
 
 
 class _NotATree(Exception):
-    """A module or parameter appears twice, or a class walks its own way."""
+    """A parameter, or a module holding parameters, appears twice, or a class walks its own way."""
 
 
 class _TreeIndex(NamedTuple):
     """Every module's ``named_parameters()`` as a slice of one pre-order list.
 
-    Only for a tree without shared modules or parameters: then a subtree's
-    parameters are exactly a contiguous run of the whole tree's pre-order.
+    Only for a tree without shared parameters or shared modules holding any: then
+    a subtree's parameters are exactly a contiguous run of the whole tree's
+    pre-order.  A shared module without parameters (one activation used by
+    several blocks) adds nothing to any walk, wherever it is met first.
     """
 
     params: list[Tensor]
@@ -221,10 +231,17 @@ def _tree_index(root: nn.Module, table: Any) -> _TreeIndex | None:
     params: list[Tensor] = []
     spans: dict[int, tuple[nn.Module, int, int]] = {}
     seen: set[int] = set()
+    open_: set[int] = set()  # modules being visited (one met again inside itself: a cycle)
 
     def visit(m: nn.Module) -> None:
-        if (type(m) not in _PLAIN_WALK and not _plain_walk(type(m))) or id(m) in spans:
+        if type(m) not in _PLAIN_WALK and not _plain_walk(type(m)):
             raise _NotATree
+        if id(m) in spans:
+            _, start, end = spans[id(m)]
+            if start == end and id(m) not in open_:
+                return  # shared, no parameters in its subtree: nothing to add here either
+            raise _NotATree
+        open_.add(id(m))
         start = len(params)
         spans[id(m)] = (m, start, start)
         for p in m._parameters.values():
@@ -238,6 +255,7 @@ def _tree_index(root: nn.Module, table: Any) -> _TreeIndex | None:
             if child is not None:
                 visit(child)
         spans[id(m)] = (m, start, len(params))
+        open_.discard(id(m))
 
     try:
         visit(root)
@@ -252,10 +270,10 @@ def _subtree_params(module: nn.Module) -> list[Tensor] | None:
     params: list[Tensor] = []
     seen_modules: set[int] = set()
     seen_params: set[int] = set()
-    stack = [module]
+    stack: list[nn.Module | None] = [module]  # None children are skipped when popped
     while stack:
         m = stack.pop()
-        if id(m) in seen_modules:
+        if m is None or id(m) in seen_modules:
             continue
         if type(m) not in _PLAIN_WALK and not _plain_walk(type(m)):
             return None
@@ -264,8 +282,36 @@ def _subtree_params(module: nn.Module) -> list[Tensor] | None:
             if p is not None and id(p) not in seen_params:
                 seen_params.add(id(p))
                 params.append(p)
-        stack.extend(c for c in reversed(m._modules.values()) if c is not None)
+        stack.extend(reversed(m._modules.values()))
     return params
+
+
+def subtree_params(module: nn.Module) -> list[Tensor]:
+    """``[p for _, p in module.named_parameters()]``, walked in one frame where every
+    class of the subtree walks as ``nn.Module`` does."""
+    params = _subtree_params(module)
+    return [p for _, p in module.named_parameters()] if params is None else params
+
+
+def subtree_modules(module: nn.Module) -> list[nn.Module]:
+    """``list(module.modules())``, walked in one frame (``modules()`` nests a generator
+    per level) where every class of the subtree walks as ``nn.Module`` does."""
+    if type(module).modules is nn.Module.modules:
+        out: list[nn.Module] = []
+        seen: set[int] = set()
+        stack: list[nn.Module | None] = [module]  # None children are skipped when popped
+        while stack:
+            m = stack.pop()
+            if m is None or id(m) in seen:
+                continue
+            if type(m) not in _PLAIN_WALK and not _plain_walk(type(m)):
+                break
+            seen.add(id(m))
+            out.append(m)
+            stack.extend(reversed(m._modules.values()))
+        else:
+            return out
+    return list(module.modules())
 
 
 class InitEngine:
@@ -292,36 +338,43 @@ class InitEngine:
         self._failed = False
         self._user_code: set[int] = set()
         self._watched: dict[int, list[tuple[Tensor, int]]] = {}
-        # The tree's parameters, indexed once and reused until code outside the engine
-        # runs (only such code can add, replace or move a parameter or module; the
-        # engine's own fills never do).
+        # A subtree's parameters, indexed at the first check that needs them and reused
+        # (for it and every module inside) until code outside the engine runs (only such
+        # code can add, replace or move a parameter or module; the engine's own fills
+        # never do).
         self._epoch = 0
         self._index: _TreeIndex | None = None
         self._index_epoch = -1
-        self._indexes = 0
+        self._indexing = True  # until a subtree turns out not to be a tree
         stats.engines += 1
 
     def _outside(self) -> None:
         """Code outside the engine may run (or has run): it may have changed the tree."""
         self._epoch += 1
 
-    def _current_index(self) -> _TreeIndex | None:
-        if self._index_epoch != self._epoch and self.root is not None and self._indexes < _MAX_INDEXES:
-            self._indexes += 1
-            self._index = _tree_index(self.root, self.table)
+    def _span(self, module: nn.Module) -> tuple[_TreeIndex, int, int] | None:
+        """``module``'s run in the index of this epoch, indexing its subtree if no index
+        of this epoch holds it (a walk of the subtree, as a check without one makes)."""
+        index = self._index if self._index_epoch == self._epoch else None
+        span = index.spans.get(id(module)) if index is not None else None
+        if span is None and self._indexing:
+            index = self._index = _tree_index(module, self.table)
             self._index_epoch = self._epoch
-            if self._index is None:  # shared modules: each check walks its own subtree
-                self._indexes = _MAX_INDEXES
-        return self._index if self._index_epoch == self._epoch else None
+            if index is None:  # shared parameters: each check walks its own subtree
+                self._indexing = False
+                return None
+            span = index.spans[id(module)]
+        if index is None or span is None or span[0] is not module:
+            return None
+        return index, span[1], span[2]
 
     def _params_of(self, module: nn.Module) -> tuple[list[Tensor], bool]:
         """What ``module.named_parameters()`` yields (the values), and whether all are
         known to be in the table (``False``: not known either way)."""
-        index = self._current_index()
-        if index is not None:
-            span = index.spans.get(id(module))
-            if span is not None and span[0] is module:
-                return index.params[span[1]:span[2]], index.all_known
+        found = self._span(module)
+        if found is not None:
+            index, start, end = found
+            return index.params[start:end], index.all_known
         params = _subtree_params(module)
         if params is None:
             params = [p for _, p in module.named_parameters()]

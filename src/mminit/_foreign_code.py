@@ -10,29 +10,29 @@ from __future__ import annotations
 
 from torch import nn
 
-from ._engine import InitEngine, active_engine
+from ._engine import InitEngine, active_engine, subtree_modules
 from ._native import native_bases, native_kind, upstream_base_classes
 from ._route import routed
 from ._user_code import possible_writes, starts_with_super, writes_only_after_super
 
-__all__ = ["resume_user_code", "run_child_code"]
+__all__ = ["resume_user_code", "run_child_code", "runs_upstream_code"]
 
 
-def _runs_upstream_code(module: nn.Module) -> bool:
+def runs_upstream_code(module: nn.Module) -> bool:
     """Whether upstream's own ``BaseModule.init_weights`` may run in ``module``'s subtree.
 
     That code reads parameters directly, so the engine must not leave deferred
     values there: such subtrees run eagerly (and fast mode says so).
     """
-    bases = upstream_base_classes()
+    bases = tuple(upstream_base_classes())
     if not bases:
         return False
-    return any(isinstance(m, tuple(bases)) and routed(m) is None for m in module.modules())
+    return any(isinstance(m, bases) and routed(m) is None for m in subtree_modules(module))
 
 
 def run_child_code(child: nn.Module, engine: InitEngine) -> None:
     """Run ``child.init_weights()``, user code the engine does not control."""
-    eager = _runs_upstream_code(child)
+    eager = runs_upstream_code(child)
     if not eager and starts_with_super(type(child), native_bases(include_upstream=routed(child) is not None)):
         # Nothing runs before our own init_weights; resume_user_code settles the
         # subtree when control returns to the user's code after super().

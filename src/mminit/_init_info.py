@@ -29,19 +29,20 @@ def _mean(param: nn.Parameter, flavour: Flavour) -> Any:
 
 
 def new_params_init_info(
-    module: nn.Module, flavour: Flavour, with_means: bool = True
+    module: nn.Module, flavour: Flavour, with_means: bool = True, params: list[Any] | None = None
 ) -> defaultdict[Any, dict[str, Any]]:
     """Create the table for a top-level ``module`` with every parameter unchanged so far.
 
     With ``with_means=False`` the ``tmp_mean_value`` entries are left for the
-    compat engine to fill in just before each parameter's first write.
+    compat engine to fill in just before each parameter's first write.  ``params``:
+    ``module``'s parameters, as ``named_parameters()`` yields them, if already walked.
     """
     info: defaultdict[Any, dict[str, Any]] = MminitInitInfo(dict)
     unchanged = (
         "The value is the same before and after calling `init_weights` "
         f"of {module.__class__.__name__} "
     )
-    for _, param in module.named_parameters():
+    for param in [p for _, p in module.named_parameters()] if params is None else params:
         info[param]["init_info"] = unchanged
         if with_means:
             info[param]["tmp_mean_value"] = _mean(param, flavour)

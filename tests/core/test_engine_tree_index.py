@@ -1,9 +1,10 @@
 """The engine walks the module tree once, not once per check, with identical results.
 
 Every check (upstream's ``update_init_info``) needs its module's parameters.  The
-engine indexes the whole tree and slices it per module, re-indexing only after code
-outside the engine ran (a user's ``init_weights``, a custom initializer), and falls
-back to ``named_parameters()`` where the tree shares modules or parameters.
+engine indexes the subtree of the first check that needs one and slices it per module,
+re-indexing only after code outside the engine ran (a user's ``init_weights``, a custom
+initializer) or for a check outside the index, and falls back to its own walk where the
+tree shares parameters or modules holding any.
 """
 
 from __future__ import annotations
@@ -164,3 +165,39 @@ def test_subtree_walk_leaves_own_walks_to_them() -> None:
     from mminit._engine import _subtree_params
 
     assert _subtree_params(nn.Sequential(nn.Linear(2, 2), _OwnWalk())) is None
+
+
+@pytest.mark.parametrize("tree", [*_trees(), nn.Sequential(nn.Linear(2, 2), _OwnWalk())],
+                         ids=["shared", "ffn", "module-twice", "tied", "cycle", "none-child", "own-walk"])
+def test_module_walk_is_modules(tree: nn.Module) -> None:
+    """The one-frame module walk (set-up and teardown of the table, routes) yields what
+    modules() does, in the same order, for every subtree."""
+    from mminit._engine import subtree_modules
+
+    for _, module in tree.named_modules():
+        expected = list(module.modules())
+        got = subtree_modules(module)
+        assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected))
+
+
+@pytest.mark.parametrize("index", [0, 1, 2, 3, 4, 5], ids=["shared", "ffn", "module-twice", "tied", "cycle", "none-child"])
+def test_index_slices_are_named_parameters(index: int) -> None:
+    """Trees whose only shared modules hold no parameters (one activation reused, as
+    mmcv 1.x's FFN and mmseg's MixFFN do) are indexed; each slice is named_parameters().
+    A module holding parameters reached twice, a tied parameter or a cycle: refused."""
+    from mminit._engine import _tree_index
+
+    tree = _trees()[index]
+    table = {p: {} for p in tree.parameters()}
+    found = _tree_index(tree, table)
+    refused = {"shared", "module-twice", "tied", "cycle"}
+    name = ["shared", "ffn", "module-twice", "tied", "cycle", "none-child"][index]
+    assert (found is None) == (name in refused)
+    if found is None:
+        return
+    assert found.all_known
+    for _, module in tree.named_modules():
+        m, start, end = found.spans[id(module)]
+        expected = [p for _, p in module.named_parameters()]
+        assert m is module and len(found.params[start:end]) == len(expected)
+        assert all(a is b for a, b in zip(found.params[start:end], expected))
