@@ -151,7 +151,7 @@ def _trees() -> list[nn.Module]:
 def test_subtree_walk_is_named_parameters(tree: nn.Module) -> None:
     """The fallback walk (trees the index refuses) yields what named_parameters() does,
     in the same order, for every subtree."""
-    from mminit._engine import _subtree_params
+    from mminit._engine.state import _subtree_params
 
     for _, module in tree.named_modules():
         expected = [p for _, p in module.named_parameters()]
@@ -161,6 +161,6 @@ def test_subtree_walk_is_named_parameters(tree: nn.Module) -> None:
 
 
 def test_subtree_walk_leaves_own_walks_to_them() -> None:
-    from mminit._engine import _subtree_params
+    from mminit._engine.state import _subtree_params
 
     assert _subtree_params(nn.Sequential(nn.Linear(2, 2), _OwnWalk())) is None
