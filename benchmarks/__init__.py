@@ -1,1 +1,1 @@
-"""Benchmarks for mminit's ``init_weights`` against mmengine, a floor and a replay (issue 6)."""
+"""Benchmarks for mminit's ``init_weights`` against mmengine, a floor and a replay."""

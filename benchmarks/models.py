@@ -35,7 +35,7 @@ from torch import nn
 
 from .fills import Fill
 
-__all__ = ["FAMILIES", "Lib", "ModelSpec", "build_model", "load_lib", "model_classes"]
+__all__ = ["FAMILIES", "LIB_NAMES", "Lib", "ModelSpec", "build_model", "load_lib", "model_classes"]
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,20 @@ class Lib:
     constant_init: Callable[..., Any]
 
 
+#: the libs :func:`load_lib` knows: each flavour's upstream and mminit's flavour of it
+LIB_NAMES = ("mmengine", "mminit", "mmcv1", "mminit.mmcv1")
+
+
 @functools.cache
 def load_lib(name: str) -> Lib:
-    """``"mmengine"`` or ``"mminit"`` as a :class:`Lib` (hashable: :func:`model_classes` is
-    cached per lib), imported by the compat suite's loader (:func:`compat_tests.libs.load_lib`)."""
-    if name not in ("mmengine", "mminit"):
-        raise ValueError(f"lib must be 'mmengine' or 'mminit', got {name!r}")
+    """A lib of :data:`LIB_NAMES` as a :class:`Lib` (hashable: :func:`model_classes` is
+    cached per lib), imported by the compat suite's loader (:func:`compat_tests.libs.load_lib`).
+
+    The benchmarks compare ``"mminit"`` with ``"mmengine"``; ``"mmcv1"`` (mmcv 1.7.2) and
+    ``"mminit.mmcv1"`` build the same models on the mmcv1 flavour's classes (the compat
+    suite's process-stability check runs both flavours)."""
+    if name not in LIB_NAMES:
+        raise ValueError(f"lib must be one of {', '.join(map(repr, LIB_NAMES))}, got {name!r}")
     ns = _load_namespace(name)
     return Lib(name, ns.BaseModule, ns.Sequential, ns.ModuleList, ns.trunc_normal_, ns.constant_init)
 

@@ -25,7 +25,7 @@ of every contender starts from ``torch.manual_seed(k)``), 1 torch thread:
   bit-identical too.
 
 Printed: the medians, the median per-repetition ratios to upstream, and the
-goals of issue 10 (compat within 10% of the ceiling and never slower than
+performance goals (compat within 10% of the ceiling and never slower than
 upstream; fast within 1.2x of the floor).  Exit status 1 on any mismatch.
 """
 

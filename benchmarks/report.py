@@ -1,4 +1,4 @@
-"""Printing the benchmark's results: per model, a summary table, the goals of issue 6."""
+"""Printing the benchmark's results: per model, a summary table, the performance goals."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def _goal(text: str, ok: bool | None, detail: str) -> None:
 
 
 def print_goals(results: dict[str, Any]) -> None:
-    """Check issue 6's goals against what this run measured (full-size models only)."""
+    """Check the performance goals against what this run measured (full-size models only)."""
     meta = results["meta"]
     by_model = {m["model"]: m for m in results["models"] if m["size"] == "full"}
     print("\n## Issue 6 goals" + ("" if meta["size"] == "full" else " (small configs: not meaningful)"))

@@ -31,7 +31,7 @@ import torch
 
 from compat_tests.builder import build, write_checkpoints
 from compat_tests.libs import LogCapture
-from mminit._check import INIT_INFO_DUMP
+from mminit._cli.check import INIT_INFO_DUMP
 
 __all__ = ["Outcome", "compare", "run_case", "run_side"]
 

@@ -37,7 +37,7 @@ class Agreement:
 
 
 def agreement(test_lib: Any, ref_lib: Any, seed: int, cases: int, directory: str) -> Agreement:
-    from mminit._explain import explain
+    from mminit._explain.api import explain
 
     out = Agreement()
     capture = LogCapture()

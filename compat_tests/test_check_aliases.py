@@ -2,7 +2,7 @@
 
 The upstream side of ``mminit check`` runs the user's migrated code with ``mminit`` (or
 ``mminit.mmcv1``) aliased to the upstream: each name the code imports from mminit is
-looked up in the upstream modules of ``mminit._check._UPSTREAM``.  A public name with an
+looked up in the upstream modules of ``mminit._cli.check._UPSTREAM``.  A public name with an
 upstream counterpart that the lookup misses makes ``check`` fail on a correct model
 ("no counterpart"), so every public name must resolve, except mminit's own additions.
 """
@@ -27,7 +27,7 @@ PROBE = {"mmengine": "mmcv.cnn.bricks.transformer", "mmcv1": "mmcv.runner"}
 
 @pytest.mark.parametrize("flavour", requested_flavours())
 def test_every_public_name_has_an_upstream_counterpart(flavour: str) -> None:
-    from mminit._check import _alias_module
+    from mminit._cli.check import _alias_module
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # mmcv-lite's missing compiled ops

@@ -5,7 +5,7 @@ by upstream's own ``model.init_weights()``; once mixed, initialised by
 ``mminit.init_weights(model)``, the router (``mminit.route`` /
 ``mminit.enable``) or plain ``init_weights()``.  Every tensor, log record
 (the init-info dump included), warning, exception type, ``is_init`` and
-leftover table must agree.  ``mminit._engine.stats`` shows the engine really
+leftover table must agree.  ``mminit._engine.state.stats`` shows the engine really
 ran and drove the upstream modules (no eager fallback).
 """
 
@@ -34,7 +34,7 @@ def _mm(flavour):
 
 
 def _stats():
-    from mminit._engine import stats
+    from mminit._engine.state import stats
 
     return stats.engines, stats.upstream_driven, stats.eager_subtrees
 
@@ -403,7 +403,7 @@ import importlib, torch
 from torch import nn
 mm = importlib.import_module({mm!r})
 up = importlib.import_module({up_import!r})
-from mminit._engine import stats
+from mminit._engine.state import stats
 class Root(mm.BaseModule):
     def __init__(self):
         super().__init__(dict(type="Normal", std=0.1, layer="Linear"))

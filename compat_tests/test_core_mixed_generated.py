@@ -55,7 +55,7 @@ def _swap_every_node(value):
 
 @pytest.mark.parametrize("flavour", requested_flavours())
 def test_generated_upstream_roots_through_router_match_upstream(flavour):
-    from mminit._engine import stats
+    from mminit._engine.state import stats
 
     mm = __import__("importlib").import_module(MMINIT_OF[flavour])
     ref, test = load_lib(UPSTREAM_OF[flavour]), load_lib(MMINIT_OF[flavour])

@@ -23,7 +23,7 @@ import torch
 
 from compat_tests.libs import INSTALL_HINT, missing_upstream
 from compat_tests.real_models import harness
-from mminit._check import INIT_INFO_DUMP
+from mminit._cli.check import INIT_INFO_DUMP
 
 HERE = Path(__file__).resolve().parent / "real_models"
 
@@ -71,7 +71,7 @@ def test_plan_matches_upstream_on_real_model(package, config, tmp_path):
         site = Path(__import__(harness.module(package)).__file__).parent / ".mim" / "configs"
         cfg = side._read_config(package, str(site / config))
         side._local_checkpoints(cfg, build, tmp_path, Path(config).stem)
-        from mminit._explain import explain
+        from mminit._explain.api import explain
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -1,4 +1,4 @@
-"""The bricks proof (issue 11): an mmcv 1.x model migrated with ``mminit migrate --bricks``
+"""The bricks proof: an mmcv 1.x model migrated with ``mminit migrate --bricks``
 initialises, in a process where mmcv and mmengine cannot be imported, bit-identically to
 the original model initialised by real mmcv 1.7.2.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bricks proof (issue 11): migrate a copy of examples/sample_repo with `mminit migrate --bricks`,
+# Bricks proof: migrate a copy of examples/sample_repo with `mminit migrate --bricks`,
 # then initialise its mmcv_bricks model (ConvModule, build_*_layer, CONV_LAYERS, load_checkpoint)
 # in .venv-bare (torch and mminit only: mmcv and mmengine are not installed there), and compare
 # it with the ORIGINAL model

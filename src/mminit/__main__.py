@@ -1,4 +1,4 @@
-"""``mminit`` command line (``python -m mminit``, the ``mminit`` script): see :mod:`mminit._cli`.
+"""``mminit`` command line (``python -m mminit``, the ``mminit`` script): see :mod:`mminit._cli.commands`.
 
 Start-up stays light: ``mminit --help``, ``mminit --version`` and everything
 ``mminit migrate`` does run without importing torch (``import mminit`` is lazy);

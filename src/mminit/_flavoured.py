@@ -7,11 +7,8 @@ from typing import Any, NamedTuple
 from torch import nn
 
 from ._flavour import Flavour
-from ._init_info import update_init_info_for
-from ._initialize import InitCfg, initialize_with
-from ._initializers import flavoured_initializers
-from ._module_classes import make_module_classes
-from ._registry import Registry
+from ._init import InitCfg, Registry, flavoured_initializers, initialize_with, update_init_info_for
+from ._modules import make_module_classes
 
 __all__ = ["FlavourAPI", "make_flavour_api"]
 

@@ -12,8 +12,8 @@ from typing import Literal
 
 from torch import Tensor, nn
 
+from ._engine import FillSpec, fill_module, trunc_normal_draw, trunc_normal_transform
 from ._errors import InvalidInitArg
-from ._fills import FillSpec, fill_module, trunc_normal_draw, trunc_normal_transform
 
 __all__ = [
     "Distribution",

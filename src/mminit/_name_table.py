@@ -1,5 +1,5 @@
 """A name -> class table with upstream's ``register_module``: the one mechanism behind
-the initializer registries (:mod:`mminit._registry`) and the layer registries
+the initializer registries (:mod:`mminit._init.registry`) and the layer registries
 (:mod:`mminit.bricks._registry`).
 
 A table holds built-in names and custom registrations (which win).  Subclasses

@@ -44,29 +44,34 @@ from mminit._functional import (
     uniform_init as uniform_init,
     xavier_init as xavier_init,
 )
-from mminit._initializers import (
+from mminit._init import (
     BaseInit as BaseInit,
     Caffe2XavierInit as Caffe2XavierInit,
     ConstantInit as ConstantInit,
     KaimingInit as KaimingInit,
     NormalInit as NormalInit,
     PretrainedInit as PretrainedInit,
+    Registry as Registry,
     TruncNormalInit as TruncNormalInit,
     UniformInit as UniformInit,
     XavierInit as XavierInit,
+    build_from_cfg as build_from_cfg,
 )
-from mminit._meta import MaterializeWarning as MaterializeWarning, materialize as materialize
-from mminit._name_keyed import name_keyed as name_keyed
-from mminit._names import public_names as _public_names
-from mminit._registry import Registry as Registry, build_from_cfg as build_from_cfg
-from mminit._route import (
+from mminit._modules import (
+    InitMode as InitMode,
     disable as disable,
     enable as enable,
+    init_mode as init_mode,
     init_weights as init_weights,
     route as route,
 )
-from mminit._sharded import sharded_init as sharded_init
-from mminit._user_code import InitMode as InitMode, init_mode as init_mode
+from mminit._names import public_names as _public_names
+from mminit._scale import (
+    MaterializeWarning as MaterializeWarning,
+    materialize as materialize,
+    name_keyed as name_keyed,
+    sharded_init as sharded_init,
+)
 from mminit.bricks._api import make_bricks_api
 from mminit.bricks._errors import (
     InvalidBrickArg as InvalidBrickArg,

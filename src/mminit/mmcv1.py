@@ -44,19 +44,22 @@ from ._functional import (
     uniform_init as uniform_init,
     xavier_init as xavier_init,
 )
-from ._initializers import BaseInit as BaseInit
-from ._meta import MaterializeWarning as MaterializeWarning, materialize as materialize
-from ._name_keyed import name_keyed as name_keyed
-from ._names import public_names as _public_names
-from ._registry import Registry as Registry, build_from_cfg as build_from_cfg
-from ._route import (
+from ._init import BaseInit as BaseInit, Registry as Registry, build_from_cfg as build_from_cfg
+from ._modules import (
+    InitMode as InitMode,
     disable as disable,
     enable as enable,
+    init_mode as init_mode,
     init_weights as init_weights,
     route as route,
 )
-from ._sharded import sharded_init as sharded_init
-from ._user_code import InitMode as InitMode, init_mode as init_mode
+from ._names import public_names as _public_names
+from ._scale import (
+    MaterializeWarning as MaterializeWarning,
+    materialize as materialize,
+    name_keyed as name_keyed,
+    sharded_init as sharded_init,
+)
 from .bricks._api import make_bricks_api
 from .bricks._errors import (
     InvalidBrickArg as InvalidBrickArg,

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import torch
 
-from mminit._check import main
+from mminit._cli.check import main
 
 HERE = Path(__file__).parent
 UPSTREAM = {"mmengine": "mmengine.model", "mmcv1": "mmcv.runner"}
@@ -233,7 +233,7 @@ def test_upstream_alias_resolves_checkpoint_and_brick_names() -> None:
     import mmcv.runner
 
     import mminit.mmcv1
-    from mminit._check import _alias_module
+    from mminit._cli.check import _alias_module
 
     alias = _alias_module("mmcv1", list(mminit.mmcv1.__all__))
     assert alias.load_checkpoint is mmcv.runner.load_checkpoint
@@ -254,7 +254,7 @@ def test_help_names_the_real_defaults() -> None:
     import contextlib
     import io
 
-    from mminit._check import main
+    from mminit._cli.check import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):

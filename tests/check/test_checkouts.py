@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from mminit._check import main
+from mminit._cli.check import main
 
 from .test_check import _require
 from .test_sample_config import SAMPLE, _checkpoint

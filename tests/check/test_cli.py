@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mminit._cli import COMMANDS, main
+from mminit._cli.commands import COMMANDS, main
 
 from .test_check import _require
 
@@ -87,9 +87,9 @@ def test_every_command_has_each_exit_status() -> None:
 
 
 def test_explain_does_not_reach_into_check() -> None:
-    """One shared target loader: ``explain`` imports no private name of ``_check``."""
-    source = (Path(__file__).resolve().parents[2] / "src" / "mminit" / "_explain_cli.py").read_text()
-    assert "_check" not in source and "from ._target import" in source
+    """One shared target loader: ``explain`` imports no private name of ``check``."""
+    source = (Path(__file__).resolve().parents[2] / "src" / "mminit" / "_cli" / "explain.py").read_text()
+    assert ".check" not in source and "from .target import" in source
     env = {**os.environ}
-    code = "import mminit._explain_cli, sys; assert 'mminit._check' not in sys.modules"
+    code = "import mminit._cli.explain, sys; assert 'mminit._cli.check' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], env=env, check=True)

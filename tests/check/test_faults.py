@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mminit._cli import main
+from mminit._cli.commands import main
 
 from .test_check import _require
 

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 import mminit
-from mminit._engine import InitEngine
+from mminit._engine.state import InitEngine
 
 TN = dict(type="TruncNormal", layer="Linear", std=0.02)
 NORMAL = dict(type="Normal", layer="Linear", std=0.5)

@@ -18,7 +18,7 @@ import torch
 from benchmarks.models import build_model, load_lib
 
 import mminit
-from mminit import _engine
+from mminit._engine import state as _engine
 
 
 def _run(mode, family, monkeypatch, caplog):

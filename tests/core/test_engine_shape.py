@@ -1,6 +1,6 @@
 """Structural promises of the engine and ``BaseModule`` code (issue 14 items 1 and 2).
 
-* Callers talk to the active engine through :class:`~mminit._engine.InitEngine`'s
+* Callers talk to the active engine through :class:`~mminit._engine.state.InitEngine`'s
   methods: outside the engine's own modules nothing tests which engine class is
   running or reaches into its private state (fast mode changes behaviour by
   overriding hooks, not by callers branching on it).
@@ -20,20 +20,21 @@ import mminit
 
 SRC = Path(mminit.__file__).parent
 
-ENGINE_MODULES = {"_engine.py", "_fast.py"}
+ENGINE_MODULES = {"_engine/state.py", "_engine/fast.py"}
 
 # the engine, BaseModule and initializer modules (one owner; keep functions short)
 SHORT_FUNCTION_MODULES = [
-    "_base_module.py", "_engine.py", "_fast.py", "_fills.py", "_flavoured.py", "_foreign_code.py",
-    "_functional.py", "_init_info.py", "_initialize.py", "_initializers.py", "_meta.py",
-    "_module_classes.py", "_name_keyed.py", "_native.py", "_parallel.py", "_route.py",
-    "_sharded.py", "_user_code.py",
+    "_engine/fast.py", "_engine/fills.py", "_engine/state.py", "_flavoured.py", "_functional.py",
+    "_init/init_info.py", "_init/initialize.py", "_init/initializers.py",
+    "_modules/base_module.py", "_modules/foreign_code.py", "_modules/module_classes.py",
+    "_modules/native.py", "_modules/routing.py", "_modules/user_code.py", "_parallel.py",
+    "_scale/keyed.py", "_scale/meta.py", "_scale/sharded.py",
 ]
 MAX_LINES = 80
 
 
 def _engine_class_names() -> set[str]:
-    from mminit import _engine, _fast
+    from mminit._engine import fast as _fast, state as _engine
 
     names = set()
     for mod in (_engine, _fast):
@@ -132,7 +133,7 @@ def test_routing_again_registers_nothing_new(monkeypatch: pytest.MonkeyPatch) ->
     mmengine_model = pytest.importorskip("mmengine.model")
     import mmengine.logging
 
-    from mminit import _native
+    from mminit._modules import native as _native
 
     # conftest hides upstream's logger module; an mmengine root logs through it
     monkeypatch.setitem(sys.modules, "mmengine.logging.logger", mmengine.logging.logger)

@@ -152,7 +152,7 @@ def _trees() -> list[nn.Module]:
 def test_subtree_walk_is_named_parameters(tree: nn.Module) -> None:
     """The fallback walk (trees the index refuses) yields what named_parameters() does,
     in the same order, for every subtree."""
-    from mminit._engine import _subtree_params
+    from mminit._engine.state import _subtree_params
 
     for _, module in tree.named_modules():
         expected = [p for _, p in module.named_parameters()]
@@ -162,7 +162,7 @@ def test_subtree_walk_is_named_parameters(tree: nn.Module) -> None:
 
 
 def test_subtree_walk_leaves_own_walks_to_them() -> None:
-    from mminit._engine import _subtree_params
+    from mminit._engine.state import _subtree_params
 
     assert _subtree_params(nn.Sequential(nn.Linear(2, 2), _OwnWalk())) is None
 
@@ -185,7 +185,7 @@ def test_index_slices_are_named_parameters(index: int) -> None:
     """Trees whose only shared modules hold no parameters (one activation reused, as
     mmcv 1.x's FFN and mmseg's MixFFN do) are indexed; each slice is named_parameters().
     A module holding parameters reached twice, a tied parameter or a cycle: refused."""
-    from mminit._engine import _tree_index
+    from mminit._engine.state import _tree_index
 
     tree = _trees()[index]
     table = {p: {} for p in tree.parameters()}

@@ -24,7 +24,7 @@ from compat_tests.generator import generate_case
 from compat_tests.libs import LogCapture, _target_loggers, load_lib
 
 import mminit
-from mminit._engine import stats
+from mminit._engine.state import stats
 
 CASES = int(os.environ.get("MMINIT_UNSEEN_CASES", "300"))
 

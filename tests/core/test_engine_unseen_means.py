@@ -18,8 +18,8 @@ from torch import nn
 
 import mminit
 import mminit.mmcv1
-from mminit._base_module import dump_visible
 from mminit._flavour import MMCV1, MMENGINE
+from mminit._modules.base_module import dump_visible
 
 TN = dict(type="TruncNormal", layer="Linear", std=0.02)
 LN = dict(type="Constant", layer="LayerNorm", val=1.0, bias=0.0)

@@ -12,8 +12,8 @@ from torch import nn
 
 import mminit
 import mminit.mmcv1
-from mminit._explain import explain
-from mminit._explain_lints import LINT_CODES
+from mminit._explain.api import explain
+from mminit._explain.lints import LINT_CODES
 
 
 class Block(mminit.BaseModule):
@@ -155,7 +155,7 @@ class _RunsOnUnpickle:
 
 
 def test_mi003_reads_checkpoint_keys_without_running_pickled_code(tmp_path, monkeypatch):
-    from mminit._explain_lints import _checkpoint_keys
+    from mminit._explain.lints import _checkpoint_keys
 
     marker = tmp_path / "ran"
     path = str(tmp_path / "ckpt.pth")

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 import mminit
-from mminit._fast import UncoveredWarning
+from mminit._engine.fast import UncoveredWarning
 
 TN = dict(type="TruncNormal", layer="Linear", std=0.02)
 

@@ -18,7 +18,7 @@ from torch import nn
 
 import mminit
 import mminit.mmcv1
-from mminit._fills import FillSpec, apply_fill, fixed_result, is_fixed
+from mminit._engine.fills import FillSpec, apply_fill, fixed_result, is_fixed
 
 
 def _model(lib, init_cfg):

@@ -17,7 +17,7 @@ from torch import nn
 
 import mminit
 import mminit.mmcv1
-from mminit._user_code import writes_only_after_super
+from mminit._modules.user_code import writes_only_after_super
 
 LIBS = [mminit, mminit.mmcv1]
 
@@ -62,7 +62,7 @@ def _dump(L, model, mode):
     table = {}
     original = L.BaseModule.__dict__["init_weights"]
 
-    from mminit import _base_module
+    from mminit._modules import base_module as _base_module
 
     real = _base_module._dump_init_info
 
@@ -126,7 +126,7 @@ def test_fast_keeps_user_overwrites_and_compat_info(L):
 @pytest.mark.parametrize("L", LIBS, ids=lambda m: m.__name__)
 def test_fast_fills_each_overwritten_parameter_once(L, monkeypatch):
     """The TruncNormal fill of the FFN weights is dropped, not applied then overwritten."""
-    from mminit import _fast
+    from mminit._engine import fast as _fast
 
     filled = []
     real = _fast._fill_once

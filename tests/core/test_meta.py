@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 import mminit
-from mminit._meta import construction_order
+from mminit._scale.meta import construction_order
 
 
 class Block(nn.Module):

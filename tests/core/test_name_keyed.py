@@ -129,7 +129,7 @@ def test_model_must_be_module():
 def test_a_fill_without_a_generator_argument_draws_from_the_given_generator():
     """torch 2.1's ``nn.init`` fills take no ``generator``: the keyed generator then stands
     in for the global one during the call (same values, global stream untouched)."""
-    from mminit._name_keyed import RandomCall
+    from mminit._scale.keyed import RandomCall
 
     target = torch.empty(5, 4)
     keyed, reference = torch.Generator().manual_seed(7), torch.Generator().manual_seed(7)

@@ -11,7 +11,7 @@ read (see :func:`mminit._checkpoint.loading.use_weights_only`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,15 @@ class CheckpointAPI:
 
 def make_checkpoint_api(flavour: Flavour, module_name: str) -> CheckpointAPI:
     """The five public checkpoint names of ``flavour``, as ``module_name`` shows them."""
+    functions = (*_loaders(flavour), *_prefix_and_state_dict(flavour))
+    for fn in functions:
+        fn.__module__ = module_name
+        fn.__qualname__ = fn.__name__
+    return CheckpointAPI(*functions, checkpoint_loader(flavour))
+
+
+def _loaders(flavour: Flavour) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """``load_checkpoint`` and ``_load_checkpoint`` of ``flavour``."""
 
     def load_checkpoint(
         model: nn.Module,
@@ -86,6 +95,12 @@ def make_checkpoint_api(flavour: Flavour, module_name: str) -> CheckpointAPI:
         return api._load_checkpoint(filename, map_location, logger, flavour=flavour,
                                     weights_only=weights_only)
 
+    return load_checkpoint, _load_checkpoint
+
+
+def _prefix_and_state_dict(flavour: Flavour) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """``_load_checkpoint_with_prefix`` and ``load_state_dict`` of ``flavour``."""
+
     def _load_checkpoint_with_prefix(prefix: str, filename: str,
                                      map_location: MapLocation = None, *,
                                      weights_only: bool | None = None) -> dict[str, Any]:
@@ -110,9 +125,5 @@ def make_checkpoint_api(flavour: Flavour, module_name: str) -> CheckpointAPI:
         """
         _load_state_dict(module, state_dict, strict, logger, flavour=flavour)
 
-    for fn in (load_checkpoint, _load_checkpoint, _load_checkpoint_with_prefix, load_state_dict):
-        fn.__module__ = module_name
-        fn.__qualname__ = fn.__name__
-    return CheckpointAPI(load_checkpoint, _load_checkpoint, _load_checkpoint_with_prefix,
-                         load_state_dict, checkpoint_loader(flavour))
+    return _load_checkpoint_with_prefix, load_state_dict
 

@@ -72,13 +72,11 @@ class _ConvModuleLogic:
     _bricks_flavour: BricksFlavour
     _conv_base: type  # the flavour's BaseModule: its __init__ runs first
 
-    def _setup(self, in_channels: int, out_channels: int, kernel_size: _Size, stride: _Size,
-               padding: _Size, dilation: _Size, groups: int, bias: bool | str,
-               conv_cfg: dict[str, Any] | None, norm_cfg: dict[str, Any] | None, act_cfg: dict[str, Any] | None,
-               inplace: bool, with_spectral_norm: bool, padding_mode: str, order: tuple[Any, ...],
-               efficient_conv_bn_eval: bool | None) -> None:
+    def _set_flags(self, conv_cfg: dict[str, Any] | None, norm_cfg: dict[str, Any] | None,
+                   act_cfg: dict[str, Any] | None, inplace: bool, with_spectral_norm: bool,
+                   padding_mode: str, order: tuple[Any, ...], bias: bool | str) -> bool | str:
+        """Check the cfg arguments and set upstream's attributes; the conv's ``bias``."""
         this: Any = self
-        b = self._builders
         _check_cfg_arg("conv_cfg", conv_cfg)
         _check_cfg_arg("norm_cfg", norm_cfg)
         _check_cfg_arg("act_cfg", act_cfg)
@@ -95,6 +93,17 @@ class _ConvModuleLogic:
         if bias == "auto":  # a conv right before a norm needs no bias
             bias = not this.with_norm
         this.with_bias = bias
+        return bias
+
+    def _setup(self, in_channels: int, out_channels: int, kernel_size: _Size, stride: _Size,
+               padding: _Size, dilation: _Size, groups: int, bias: bool | str,
+               conv_cfg: dict[str, Any] | None, norm_cfg: dict[str, Any] | None, act_cfg: dict[str, Any] | None,
+               inplace: bool, with_spectral_norm: bool, padding_mode: str, order: tuple[Any, ...],
+               efficient_conv_bn_eval: bool | None) -> None:
+        this: Any = self
+        b = self._builders
+        bias = self._set_flags(conv_cfg, norm_cfg, act_cfg, inplace, with_spectral_norm,
+                               padding_mode, order, bias)
 
         if this.with_explicit_padding:
             this.padding_layer = b.build_padding_layer({"type": padding_mode}, padding)

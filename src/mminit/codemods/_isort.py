@@ -1,8 +1,8 @@
 """Keep an isort-clean import block isort-clean after the move.
 
 A moved name gets a ``from mminit[.mmcv1] import ...`` statement where the old
-import was, which is usually not where isort would put it (issue 13 item 8:
-mmdet's ``transformer.py`` got one between two ``mmcv.cnn`` imports).  For each
+import was, which is usually not where isort would put it
+(mmdet's ``transformer.py`` got one between two ``mmcv.cnn`` imports).  For each
 top-level block of import statements (consecutive lines, one statement each)
 that holds such a statement, and whose other statements are in isort's order
 (default settings: plain imports first, then ``from`` imports by module,

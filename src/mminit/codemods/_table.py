@@ -235,7 +235,7 @@ MOVES: dict[tuple[str, str], str] = {
     ("mmengine.registry.build_functions", "build_from_cfg"): MMENGINE,
     # mmengine.registry.root
     ("mmengine.registry.root", "WEIGHT_INITIALIZERS"): MMENGINE,
-    # checkpoint loaders (issue 11): every module binding mmcv 1.7.2's mmcv.runner.checkpoint
+    # checkpoint loaders: every module binding mmcv 1.7.2's mmcv.runner.checkpoint
     # objects or mmengine 0.10.7's mmengine.runner.checkpoint objects, found with getattr
     # over all importable modules (tests/codemods/test_checkpoint_rows.py re-checks them)
     # mmcv.runner

@@ -192,31 +192,37 @@ def run_in_workers(
                 if not assign(worker):
                     _reap(worker)
                     workers.remove(worker)
-            busy = [w for w in workers if w.task is not None]
-            waitables: list[Any] = [w.conn for w in busy] + [w.process.sentinel for w in busy]
-            ready = set(multiprocessing.connection.wait(waitables))
-            for worker in busy:
-                if worker.conn not in ready and worker.process.sentinel not in ready:
-                    continue
-                index = worker.task
-                assert index is not None
-                try:
-                    if not worker.conn.poll():
-                        raise EOFError
-                    ok, payload = worker.conn.recv()
-                    done[index] = payload if ok else failed(tasks[index], payload)
-                    worker.task = None
-                except (EOFError, OSError):
-                    _reap(worker)
-                    workers.remove(worker)
-                    done[index] = failed(tasks[index], "the worker process migrating this file "
-                                         f"died {death_reason(worker.process.exitcode)}; "
-                                         "not rewritten")
+            _collect(workers, tasks, done, failed)
             while emitted in done:
                 yield done.pop(emitted)
                 emitted += 1
     finally:
         _shut_down(workers)
+
+
+def _collect(workers: list[_Worker], tasks: Sequence[Any], done: dict[int, Any],
+             failed: Callable[[Any, str], Any]) -> None:
+    """Wait for a busy worker to answer or die; put its task's result in ``done``."""
+    busy = [w for w in workers if w.task is not None]
+    waitables: list[Any] = [w.conn for w in busy] + [w.process.sentinel for w in busy]
+    ready = set(multiprocessing.connection.wait(waitables))
+    for worker in busy:
+        if worker.conn not in ready and worker.process.sentinel not in ready:
+            continue
+        index = worker.task
+        assert index is not None
+        try:
+            if not worker.conn.poll():
+                raise EOFError
+            ok, payload = worker.conn.recv()
+            done[index] = payload if ok else failed(tasks[index], payload)
+            worker.task = None
+        except (EOFError, OSError):
+            _reap(worker)
+            workers.remove(worker)
+            done[index] = failed(tasks[index], "the worker process migrating this file "
+                                 f"died {death_reason(worker.process.exitcode)}; "
+                                 "not rewritten")
 
 
 def _shut_down(workers: list[_Worker]) -> None:

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
-from ._initializers import matches_layer
+from .._init import matches_layer
 
 if TYPE_CHECKING:
-    from ._explain_plan import InitPlan, Lint
+    from .plan import InitPlan, Lint
 
 __all__ = ["LINT_CODES", "run_lints"]
 
@@ -83,7 +83,7 @@ def _checkpoint_keys(path: Any) -> list[str] | None:
     if not isinstance(path, str) or not os.path.isfile(path):
         return None
 
-    from ._checkpoint.loading import load_pickle, mmap_reads, use_weights_only
+    from .._checkpoint.loading import load_pickle, mmap_reads, use_weights_only
 
     try:
         with mmap_reads():
@@ -197,7 +197,7 @@ def _fan_on_vectors(e: _Entry) -> list[Lint]:  # MI004
 
 
 def _early_return(e: _Entry) -> list[Lint]:  # MI007
-    from ._native import native_kind
+    from .._modules import native_kind
 
     kind = native_kind(e.module)
     if not (e.index == 0 and isinstance(e.module.init_cfg, dict)
@@ -245,6 +245,6 @@ def _dynamic(plan: InitPlan, lint: Any) -> list[Lint]:
 
 def run_lints(model: nn.Module, plan: InitPlan) -> list[Lint]:
     """Every lint on ``model`` (read, never run) and its ``plan``."""
-    from ._explain_plan import Lint
+    from .plan import Lint
 
     return _static(model, Lint) + _dynamic(plan, Lint)

@@ -24,12 +24,13 @@ from typing import Any
 
 from torch import nn
 
-from ._flavour import MMCV1, MMENGINE, Flavour
-from ._logging import get_logger
+from .._flavour import MMCV1, MMENGINE, Flavour
+from .._logging import get_logger
 
 __all__ = [
-    "NativeKind", "UPSTREAM_BASE_MODULES", "discover_upstream", "is_upstream_module",
-    "native_bases", "native_kind", "register_native", "upstream_base_classes",
+    "ROUTED_ORIGINALS", "NativeKind", "UPSTREAM_BASE_MODULES", "discover_upstream",
+    "is_upstream_module", "native_bases", "native_kind", "original_init_weights", "register_native",
+    "upstream_base_classes",
 ]
 
 
@@ -68,6 +69,13 @@ UPSTREAM_BASE_MODULES: dict[str, tuple[str, Flavour]] = {
 _KINDS: dict[Any, NativeKind] = {}  # an init_weights function -> its kind
 _BASES: dict[type, NativeKind] = {}  # a native BaseModule class -> its kind
 _UPSTREAM_SEEN: set[str] = set()
+#: upstream BaseModule -> its own init_weights, while :mod:`.routing` has replaced it
+ROUTED_ORIGINALS: dict[type, Any] = {}
+
+
+def original_init_weights(cls: type) -> Any:
+    """``cls.init_weights`` as upstream defined it (even while routed)."""
+    return ROUTED_ORIGINALS.get(cls, cls.__dict__.get("init_weights"))
 
 
 def register_native(func: Any, kind: NativeKind) -> None:
@@ -113,9 +121,7 @@ def discover_upstream() -> None:
         api = _flavour_api(origin)
         logger = _mmengine_logger if origin == "mmengine" else _mmcv_logger
         kind = NativeKind(flavour, api.initialize, (api.PretrainedInit,), origin, logger, logger, cls)
-        # the router may have replaced it already; the original is recorded there
-        from ._route import original_init_weights
-
+        # the router may have replaced it already; the original is recorded
         register_native(original_init_weights(cls), kind)
         _UPSTREAM_SEEN.add(mod_name)
 

@@ -19,8 +19,8 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._flavour import Flavour
-from ._name_table import NameTable, call_prefixing_errors
+from .._flavour import Flavour
+from .._name_table import NameTable, call_prefixing_errors
 
 __all__ = ["Registry", "build_from_cfg"]
 
@@ -118,7 +118,7 @@ def build_from_cfg(
     if "type" not in cfg and (default_args is None or "type" not in default_args):
         raise KeyError(f'cfg or default_args must contain the key "type", got {cfg} and {default_args}')
     if not isinstance(registry, Registry):
-        from .bricks._registry import LayerRegistry
+        from ..bricks._registry import LayerRegistry
 
         if isinstance(registry, LayerRegistry):  # CONV_LAYERS & co. after `migrate --bricks`
             return registry.build(cfg, default_args)

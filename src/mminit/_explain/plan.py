@@ -109,6 +109,6 @@ class InitPlan:
 
     def format(self) -> str:
         """The plan as lines a person reads: runs of identical plans collapsed."""
-        from ._explain_format import format_plan
+        from .format import format_plan
 
         return format_plan(self)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from torch import nn
 
-from ._engine import InitEngine, active_engine, subtree_modules
-from ._native import native_bases, native_kind, upstream_base_classes
-from ._route import routed
-from ._user_code import possible_writes, starts_with_super, writes_only_after_super
+from .._engine import InitEngine, active_engine, subtree_modules
+from .native import native_bases, native_kind, upstream_base_classes
+from .routing import routed
+from .user_code import possible_writes, starts_with_super, writes_only_after_super
 
 __all__ = ["resume_user_code", "run_child_code", "runs_upstream_code"]
 

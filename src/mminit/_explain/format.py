@@ -1,4 +1,4 @@
-"""The human view of an :class:`~mminit._explain_plan.InitPlan`: one line per run of identical plans.
+"""The human view of an :class:`~mminit._explain.plan.InitPlan`: one line per run of identical plans.
 
 ``blocks.0.attn.qkv.weight`` ... ``blocks.11.attn.qkv.weight`` with the same
 init-info string and the same source (up to that index) print as one line,
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._explain_plan import InitPlan, TensorPlan
+    from .plan import InitPlan, TensorPlan
 
 __all__ = ["format_plan"]
 

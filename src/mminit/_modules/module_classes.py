@@ -20,11 +20,11 @@ from typing import Any, NamedTuple
 
 from torch import nn
 
-from ._base_module import run_init_weights
-from ._flavour import Flavour
-from ._initialize import InitCfg
-from ._native import NativeKind, mminit_kind, register_native
-from ._user_code import InitMode
+from .._flavour import Flavour
+from .._init import InitCfg
+from .base_module import run_init_weights
+from .native import NativeKind, mminit_kind, register_native
+from .user_code import InitMode
 
 __all__ = ["ModuleClasses", "make_module_classes"]
 
@@ -66,7 +66,7 @@ class _BaseModuleBody:
                 sequence of fills and checks (slower, same result);
                 ``"fast"``: each parameter filled once with its final
                 initializer (same distributions and info strings, not the
-                same random numbers; see :mod:`mminit._fast`).
+                same random numbers; see :mod:`mminit._engine.fast`).
                 ``None`` uses the surrounding :func:`mminit.init_mode`.
         """
         # __class__: the flavour's BaseModule this copy belongs to (not type(self))

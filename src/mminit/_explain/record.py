@@ -3,7 +3,7 @@
 :class:`_PlanEngine` is fast mode's engine, noting every fill it records (and every
 piece of code it does not control) with a :class:`Recorder`, which reads the
 provenance from the call stack (:func:`_provenance`).  :func:`plan_param` turns what
-was recorded for one parameter into its :class:`~mminit._explain_plan.TensorPlan`.
+was recorded for one parameter into its :class:`~mminit._explain.plan.TensorPlan`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from typing import Any
 
 from torch import Tensor, nn
 
-from ._explain_plan import Step, TensorPlan
-from ._fast import FastInitEngine
-from ._fills import FillSpec
-from ._initialize import _apply_overrides, initialize_with
+from .._engine import FastInitEngine, FillSpec
+from .._init.initialize import _apply_overrides, initialize_with
+from .plan import Step, TensorPlan
 
 __all__ = ["Recorder", "plan_engine_class", "plan_param"]
 

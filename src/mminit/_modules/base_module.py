@@ -2,7 +2,7 @@
 
 :class:`_InitRun` is its set-up and teardown (table, engine, init-info dump);
 the body applies ``init_cfg`` and runs the children's ``init_weights`` in the
-flavour's order.  The classes themselves are made in :mod:`mminit._module_classes`.
+flavour's order.  The classes themselves are made in :mod:`mminit._modules.module_classes`.
 """
 
 from __future__ import annotations
@@ -18,29 +18,30 @@ from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
-from ._engine import (
+from .._engine import (
     InitEngine,
     active_engine,
     eager_block,
+    fast_engine_class,
     in_eager_block,
+    materialise_meta,
     subtree_modules,
     subtree_params,
 )
-from ._errors import FastModeWarning, check_cfg_entry, check_init_cfg_iterable
-from ._fast import fast_engine_class, materialise_meta
-from ._flavour import Flavour
-from ._foreign_code import resume_user_code, run_child_code, runs_upstream_code
-from ._init_info import MminitInitInfo, new_params_init_info, update_init_info_for
-from ._logging import (
+from .._errors import FastModeWarning, check_cfg_entry, check_init_cfg_iterable
+from .._flavour import Flavour
+from .._init import MminitInitInfo, new_params_init_info, update_init_info_for
+from .._logging import (
     LOGGER_NAME,
     _mmcv_logger as _existing_mmcv_logger,
     _mmengine_logger as _existing_mmlogger,
 )
-from ._name_keyed import _is_dtensor
-from ._native import NativeKind, discover_upstream, native_kind
-from ._parallel import is_model_wrapper, is_rank_zero
-from ._route import route
-from ._user_code import InitMode, resolve_mode
+from .._parallel import is_model_wrapper, is_rank_zero
+from .._scale.keyed import _is_dtensor
+from .foreign_code import resume_user_code, run_child_code, runs_upstream_code
+from .native import NativeKind, discover_upstream, native_kind
+from .routing import register_engine_entry, route
+from .user_code import InitMode, resolve_mode
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self is Python 3.11+
@@ -354,3 +355,6 @@ def _init_children(module: nn.Module, kind: NativeKind) -> None:
             f"Initialized by user-defined `init_weights` in {child.__class__.__name__} ",
             flavour,
         )
+
+
+register_engine_entry(run_init_weights)  # upstream classes routed through mminit

@@ -9,7 +9,7 @@ Usage::
 
 ``TARGET`` is ``pkg.module:factory`` (a callable returning an ``nn.Module``) or
 a Python config file with a ``model`` dict, of the mmengine era or the mmcv 1.x
-era (see :mod:`mminit._target`, shared with ``mminit explain``).
+era (see :mod:`mminit._cli.target`, shared with ``mminit explain``).
 
 How the two sides are made (each in a fresh subprocess, so module caches never
 mix): the model code is expected to be *migrated* (it imports ``mminit`` /
@@ -67,7 +67,7 @@ import types
 from collections.abc import Sequence
 from typing import Any
 
-from ._target import add_target_arguments, is_config, load_target, target_error
+from .target import add_target_arguments, is_config, load_target, target_error
 
 __all__ = ["DESCRIPTION", "INIT_INFO_DUMP", "add_arguments", "main", "run"]
 
@@ -253,7 +253,7 @@ def _run_side(target: str, seed: int, out: str, alias: str | None, scope: str | 
 
 # --------------------------------------------------------------- parent side
 def _spawn(side: _Side, args: argparse.Namespace, out: str) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "mminit._check", side.target, "--side", "--seed", str(args.seed),
+    cmd = [sys.executable, "-m", "mminit._cli.check", side.target, "--side", "--seed", str(args.seed),
            "--out", out]
     for flag, value in (("--alias", side.alias), ("--scope", args.scope),
                         ("--builder", args.builder), ("--tree", side.tree)):
@@ -474,7 +474,7 @@ def _run_sides(args: argparse.Namespace,
     """Run both sides at once; their results, or the exit status of a side that failed.
     However this ends (a failure, ``--timeout``, SIGTERM, Ctrl-C), no side outlives it
     and the temporary directory is removed."""
-    from ._checkpoint.loading import load_pickle
+    from .._checkpoint.loading import load_pickle
 
     with tempfile.TemporaryDirectory(prefix="mminit-check-") as tmp:
         outs = [os.path.join(tmp, f"{side.name}.pt") for side in sides]

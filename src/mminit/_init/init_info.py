@@ -12,9 +12,9 @@ from typing import Any
 
 from torch import nn
 
-from ._engine import active_engine
-from ._errors import InitInfoError, check_known
-from ._flavour import Flavour
+from .._engine import active_engine
+from .._errors import InitInfoError, check_known
+from .._flavour import Flavour
 
 __all__ = ["MminitInitInfo", "new_params_init_info", "update_init_info_for"]
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from torch import nn
 
-from ._engine import active_engine
-from ._errors import add_init_note
-from ._initializers import BaseInit
-from ._registry import Registry, build_from_cfg
+from .._engine import active_engine
+from .._errors import add_init_note
+from .initializers import BaseInit
+from .registry import Registry, build_from_cfg
 
 __all__ = ["InitCfg", "initialize_with"]
 

@@ -14,17 +14,23 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from torch import nn
 
-from ._user_code import InitMode, init_mode, resolve_mode
+from .._engine import subtree_modules
+from .native import (
+    ROUTED_ORIGINALS,
+    NativeKind,
+    register_native,
+    upstream_base_classes,
+)
+from .user_code import InitMode, init_mode, resolve_mode
 
-__all__ = ["disable", "enable", "init_weights", "original_init_weights", "route", "routed"]
+__all__ = ["disable", "enable", "init_weights", "register_engine_entry", "route", "routed"]
 
-_ORIGINALS: dict[type, Any] = {}  # upstream BaseModule -> its own init_weights
 _ROUTERS: dict[tuple[type, Any], Any] = {}  # (class, its init_weights) -> its router, made once
 _LOCK = threading.RLock()
 
@@ -38,9 +44,17 @@ class _Route:
 _ROUTES: list[_Route] = []
 
 
-def original_init_weights(cls: type) -> Any:
-    """``cls.init_weights`` as upstream defined it (even while routed)."""
-    return _ORIGINALS.get(cls, cls.__dict__.get("init_weights"))
+#: the engine's entry point, :func:`mminit._modules.base_module.run_init_weights`
+_ENGINE_ENTRY: list[Callable[[Any, NativeKind, InitMode | None], None]] = []
+
+
+def register_engine_entry(run: Callable[[Any, NativeKind, InitMode | None], None]) -> None:
+    """Give the router the engine's entry point (``base_module`` does, when imported).
+
+    ``base_module`` sits above this module (it reads :func:`routed`), so the
+    router calls up into it through this registration, not through an import.
+    """
+    _ENGINE_ENTRY[:] = [run]
 
 
 def routed(module: nn.Module) -> _Route | None:
@@ -58,34 +72,24 @@ def _make_router(cls: type, original: Any) -> Any:
         mode = resolve_mode(r.mode if r is not None else None)
         if r is None or args or kwargs or mode == "eager":
             return original(self, *args, **kwargs)  # type: ignore[no-any-return]
-        from ._base_module import run_init_weights
-
         # also reached through super().init_weights() from a subclass's override
         with init_mode(mode):
-            run_init_weights(self, _upstream_kind(cls), None)
+            _ENGINE_ENTRY[0](self, _upstream_kind(cls), None)
         return None
 
     return init_weights
 
 
 def _upstream_kind(cls: type) -> Any:
-    from ._native import upstream_base_classes
-
     return upstream_base_classes()[cls]
 
 
 def _patch() -> None:
-    from ._native import (
-        native_kind as _,  # noqa: F401 - registers kinds before patching
-        register_native,
-        upstream_base_classes,
-    )
-
     for cls, kind in upstream_base_classes().items():
-        if cls in _ORIGINALS:
+        if cls in ROUTED_ORIGINALS:
             continue
         original = cls.__dict__["init_weights"]
-        _ORIGINALS[cls] = original
+        ROUTED_ORIGINALS[cls] = original
         wrapper = _ROUTERS.get((cls, original))
         if wrapper is None:  # one router per class: registered once, not at every route
             wrapper = _ROUTERS[(cls, original)] = _make_router(cls, original)
@@ -94,16 +98,14 @@ def _patch() -> None:
 
 
 def _unpatch() -> None:
-    for cls, original in list(_ORIGINALS.items()):
+    for cls, original in list(ROUTED_ORIGINALS.items()):
         cls.init_weights = original  # type: ignore[attr-defined]
-        del _ORIGINALS[cls]
+        del ROUTED_ORIGINALS[cls]
 
 
 def _push(model: nn.Module | None, mode: str | None) -> _Route:
     if model is not None and not isinstance(model, nn.Module):
         raise TypeError(f"route/enable take an nn.Module or None (every model), got {type(model)!r}")
-    from ._engine import subtree_modules
-
     r = _Route(None if model is None else {id(m) for m in subtree_modules(model)},
                None if mode is None else resolve_mode(mode))
     with _LOCK:

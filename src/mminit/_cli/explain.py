@@ -19,7 +19,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from ._target import add_target_arguments, load_target, target_error
+from .target import add_target_arguments, load_target, target_error
 
 __all__ = ["DESCRIPTION", "add_arguments", "main", "run"]
 
@@ -59,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
     problem = target_error(args.target, args.scope, args.builder)
     if problem is not None:
         return _fail(problem)
-    from ._explain import explain
-    from ._explain_format import format_plan
+    from .._explain import explain
+    from .._explain.format import format_plan
 
     try:
         model = load_target(args.target, args.scope, args.builder)()

@@ -47,9 +47,9 @@ COMMANDS: tuple[Command, ...] = (
             "mminit.codemods.cli"),
     Command("check", "build a model (factory or config) with upstream's init system and with "
             "mminit's, or two checkouts before/after migrating, and report any difference",
-            "mminit._check"),
+            "mminit._cli.check"),
     Command("explain", "print what init_weights will do to every parameter, and why (with "
-            "lints; --strict exits 1 when one fires)", "mminit._explain_cli"),
+            "lints; --strict exits 1 when one fires)", "mminit._cli.explain"),
 )
 _BY_NAME = {command.name: command for command in COMMANDS}
 
@@ -65,7 +65,7 @@ def _usage() -> str:
 
 
 def _version_line() -> str:
-    from . import __version__
+    from .. import __version__
 
     return f"mminit {__version__}"
 

@@ -54,8 +54,8 @@ from typing import (
 import torch
 from torch import Tensor, nn
 
-from ._errors import check_known
-from ._fills import FillSpec, apply_fill, trunc_normal_draw, trunc_normal_transform
+from .._errors import check_known
+from .fills import FillSpec, apply_fill, trunc_normal_draw, trunc_normal_transform
 
 __all__ = ["EngineStats", "InitEngine", "LoadsParameters", "Undriven", "active_engine",
            "eager_block", "in_eager_block", "stats", "subtree_modules", "subtree_params"]

@@ -12,18 +12,17 @@ from typing import Any, ClassVar
 
 from torch import nn
 
-from . import _functional as F
-from ._checkpoint import (
+from .. import _functional as F
+from .._checkpoint import (
     _load_checkpoint_with_prefix,
     load_checkpoint,
     load_state_dict,
 )
-from ._engine import active_engine
-from ._fills import FillSpec, apply_fill, module_fills
-from ._flavour import MMENGINE, Flavour
-from ._functional import check_distribution
-from ._init_info import update_init_info_for
-from ._logging import get_logger
+from .._engine import FillSpec, active_engine, apply_fill, module_fills
+from .._flavour import MMENGINE, Flavour
+from .._functional import check_distribution
+from .._logging import get_logger
+from .init_info import update_init_info_for
 
 __all__ = [
     "BaseInit",
@@ -259,7 +258,7 @@ class PretrainedInit:
     """
 
     _flavour: ClassVar[Flavour] = MMENGINE
-    #: fast mode leaves pending fills unmade while it loads (:class:`~mminit._engine.LoadsParameters`)
+    #: fast mode leaves pending fills unmade while it loads (:class:`~mminit._engine.state.LoadsParameters`)
     loads_checkpoint: ClassVar[bool] = True
 
     def __init__(

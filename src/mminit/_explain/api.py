@@ -2,7 +2,7 @@
 
 The plan is fast mode's own: :func:`explain` deep-copies the model and runs
 ``mminit.init_weights(copy, mode="fast")`` with a plan engine
-(:mod:`mminit._explain_record`), a :class:`~mminit._fast.FastInitEngine` that also
+(:mod:`mminit._explain.record`), a :class:`~mminit._engine.fast.FastInitEngine` that also
 notes, for each fill it records, which module's ``init_cfg`` asked for it (``layer``
 match or ``override``).  The init-info string each parameter ends with is the fast
 engine's table, which is compat mode's (and upstream's) string; the fills it shadowed
@@ -12,8 +12,8 @@ materialised on the CPU with PyTorch's defaults (each module's ``reset_parameter
 Code mminit does not control (a module's own ``init_weights``, custom initializers,
 ``Pretrained``) runs on the copy as it would, and is reported as such, not guessed.
 
-The plan's data types are in :mod:`mminit._explain_plan`; lints
-(:mod:`mminit._explain_lints`) read the tree and the plan.
+The plan's data types are in :mod:`mminit._explain.plan`; lints
+(:mod:`mminit._explain.lints`) read the tree and the plan.
 """
 
 from __future__ import annotations
@@ -27,16 +27,16 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from ._explain_capture import quiet_run
-from ._explain_plan import InitPlan, Lint, Step, TensorPlan
-from ._explain_record import Recorder, plan_engine_class, plan_param
-from ._fast import using_fast_engine
+from .._engine import using_fast_engine
+from .capture import quiet_run
+from .plan import InitPlan, Lint, Step, TensorPlan
+from .record import Recorder, plan_engine_class, plan_param
 
 __all__ = ["InitPlan", "Lint", "Step", "TensorPlan", "explain"]
 
 
 def _flavours(model: nn.Module) -> list[str]:
-    from ._native import discover_upstream, native_kind
+    from .._modules import discover_upstream, native_kind
 
     discover_upstream()
     found = []
@@ -70,8 +70,8 @@ def _materialise_defaults(work: nn.Module) -> None:
 def _logger_maker(labels: list[str]) -> Callable[[], None]:
     """Create the loggers the copy's init run would create, so :func:`quiet_run` filters them."""
     def make() -> None:
-        from . import _native
-        from ._logging import LOGGER_NAME
+        from .._logging import LOGGER_NAME
+        from .._modules import native as _native
 
         logging.getLogger(LOGGER_NAME)
         if "mmengine (upstream)" in labels and "mmengine.logging.logger" in sys.modules:
@@ -82,7 +82,7 @@ def _logger_maker(labels: list[str]) -> Callable[[], None]:
 
 
 def _dumps(model: nn.Module) -> bool:
-    from ._native import _KINDS
+    from .._modules.native import _KINDS
 
     kind = next((k for k in (_KINDS.get(c.__dict__.get("init_weights")) for c in type(model).__mro__)
                  if k is not None), None)  # the BaseModule under a user-defined init_weights
@@ -122,7 +122,7 @@ def explain(model: nn.Module, lints: bool = True) -> InitPlan:
 
 
 def _explain(model: nn.Module, lints: bool) -> InitPlan:
-    from ._route import init_weights
+    from .._modules import init_weights
 
     try:
         work = copy.deepcopy(model)
@@ -148,7 +148,7 @@ def _explain(model: nn.Module, lints: bool) -> InitPlan:
         plan.dumps = _dumps(model) and bool(rec.engines)
         plan.tensors = _tensor_plans(model, work, rec, before)
     if lints:
-        from ._explain_lints import run_lints
+        from .lints import run_lints
 
         plan.lints = run_lints(model, plan)
     return plan

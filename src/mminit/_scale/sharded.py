@@ -35,8 +35,8 @@ import torch
 from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 
-from ._checkpoint.loading import mmap_reads
-from ._name_keyed import RandomCall, _is_dtensor, active_name_keyed, random_call
+from .._checkpoint.loading import mmap_reads
+from .keyed import RandomCall, _is_dtensor, active_name_keyed, random_call
 
 __all__ = ["sharded_init"]
 

@@ -26,9 +26,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from ._engine import InitEngine, LoadsParameters
-from ._errors import FastModeWarning
-from ._fills import FillSpec, apply_fill, fixed_result, is_fixed, validate_fill
+from .._errors import FastModeWarning
+from .fills import FillSpec, apply_fill, fixed_result, is_fixed, validate_fill
+from .state import InitEngine, LoadsParameters
 
 __all__ = ["FastInitEngine", "UncoveredWarning", "fast_engine_class", "materialise_meta", "using_fast_engine"]
 

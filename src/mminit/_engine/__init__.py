@@ -1,0 +1,49 @@
+"""The init engine: how ``BaseModule.init_weights`` fills parameters.
+
+``state`` is the compat engine (upstream's sequence, minus the work nobody can
+observe), ``fills`` the weight fills as data that both engines apply, and
+``fast`` the fast-mode engine (each parameter filled once).  The engine knows
+nothing of modules, flavours or configs: :mod:`mminit._init` and
+:mod:`mminit._modules` sit above it and talk to it through the names below.
+"""
+
+from __future__ import annotations
+
+from .fast import (
+    FastInitEngine,
+    UncoveredWarning,
+    fast_engine_class,
+    materialise_meta,
+    using_fast_engine,
+)
+from .fills import (
+    FillSpec,
+    apply_fill,
+    fill_module,
+    fixed_result,
+    is_fixed,
+    module_fills,
+    trunc_normal_draw,
+    trunc_normal_transform,
+    validate_fill,
+)
+from .state import (
+    EngineStats,
+    InitEngine,
+    LoadsParameters,
+    Undriven,
+    active_engine,
+    eager_block,
+    in_eager_block,
+    stats,
+    subtree_modules,
+    subtree_params,
+)
+
+__all__ = [
+    "FastInitEngine", "UncoveredWarning", "fast_engine_class", "materialise_meta",
+    "using_fast_engine", "FillSpec", "apply_fill", "fill_module", "fixed_result", "is_fixed",
+    "module_fills", "trunc_normal_draw", "trunc_normal_transform", "validate_fill",
+    "EngineStats", "InitEngine", "LoadsParameters", "Undriven", "active_engine",
+    "eager_block", "in_eager_block", "stats", "subtree_modules", "subtree_params",
+]
