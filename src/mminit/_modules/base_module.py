@@ -154,11 +154,16 @@ def _nested_engine(module: nn.Module) -> InitEngine | None:
 
     That code reads the table after this call (its ``update_init_info`` compares each
     mean with ``tmp_mean_value``), so the engine leaves every entry as upstream's
-    sequence would: means taken, whoever dumps the table.
+    sequence would: means taken, whoever dumps the table.  The code that ran before this
+    call (the caller's own ``init_weights`` up to ``super()``, earlier siblings) may have
+    written any parameter of the subtree since its last check: each one's first check
+    compares its mean, as upstream's does.
     """
     if any(p.is_meta for p in subtree_params(module)):
         return None  # upstream's sequence fails at its first mean
-    return InitEngine(module._params_init_info, module)
+    engine = InitEngine(module._params_init_info, module)
+    engine.foreign_wrote(module)
+    return engine
 
 
 _INFO = "_params_init_info"
