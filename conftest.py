@@ -63,10 +63,14 @@ ONLY_IN: dict[str, frozenset[str]] = {
 
 
 _ENDS = frozenset({".venv-py310", ".venv-py313"})
-_FSDP2 = ("it shards with FSDP2's torch.distributed.fsdp.fully_shard, which torch 2.1 lacks "
-          "(public from torch 2.6)")
-_REAL = ("its real OpenMMLab packages (mmpretrain 1.2.0; mmcls, mmdet, mmseg) are installed "
-         "in .venv and .venv-mmcv only")
+_FSDP2 = (
+    "it shards with FSDP2's torch.distributed.fsdp.fully_shard, which torch 2.1 lacks "
+    "(public from torch 2.6)"
+)
+_REAL = (
+    "its real OpenMMLab packages (mmpretrain 1.2.0; mmcls, mmdet, mmseg) are installed "
+    "in .venv and .venv-mmcv only"
+)
 
 #: path (relative to the repository) -> (the venvs, by directory name, that do not collect
 #: it, why): the ends of the supported range run everything else
@@ -74,7 +78,10 @@ NOT_IN: dict[str, tuple[frozenset[str], str]] = {
     "compat_tests/real_models": (_ENDS, _REAL),
     "compat_tests/test_explain_real.py": (_ENDS, _REAL),
     "benchmarks/test_benchmarks.py": (_ENDS, "speed ratios against upstream are measured in .venv"),
-    "tests/core/test_lint.py": (_ENDS, "pre-commit (ruff, typos, mypy) checks the tree once, in .venv"),
+    "tests/core/test_lint.py": (
+        _ENDS,
+        "pre-commit (ruff, typos, mypy) checks the tree once, in .venv",
+    ),
     "compat_tests/test_core_sharded.py": (frozenset({".venv-py310"}), _FSDP2),
     "tests/check/test_configs.py": (_ENDS, _REAL),
     "tests/check_mmengine": (_ENDS, _REAL),
@@ -106,8 +113,10 @@ def pytest_report_header(config: pytest.Config) -> str:
     flavours = set(requested_flavours())
     left_out = [path for path, where in ONLY_IN.items() if not where & flavours]
     left_out += [path for path, (venvs, _) in NOT_IN.items() if this_venv() in venvs]
-    return (f"mminit: flavours {','.join(sorted(flavours))}; collected only where named "
-            f"(conftest.py): {', '.join(dict.fromkeys(left_out)) or 'nothing'}")
+    return (
+        f"mminit: flavours {','.join(sorted(flavours))}; collected only where named "
+        f"(conftest.py): {', '.join(dict.fromkeys(left_out)) or 'nothing'}"
+    )
 
 
 def _named(config: pytest.Config) -> list[Path]:

@@ -40,18 +40,28 @@ class Block{i}(BaseModule):
 
 _HEADERS = [
     # Need rewriting.
-    ("import torch\nimport torch.nn as nn\nfrom mmcv.cnn import ConvModule, constant_init, "
-    "kaiming_init\nfrom mmcv.runner import BaseModule\n"),
-    ("import torch\nimport torch.nn as nn\nfrom mmengine.model import (BaseModule,  # noqa: F401\n"
-    "                            ModuleList, trunc_normal_init)\n"),
+    (
+        "import torch\nimport torch.nn as nn\nfrom mmcv.cnn import ConvModule, constant_init, "
+        "kaiming_init\nfrom mmcv.runner import BaseModule\n"
+    ),
+    (
+        "import torch\nimport torch.nn as nn\nfrom mmengine.model import (BaseModule,  # noqa: F401\n"
+        "                            ModuleList, trunc_normal_init)\n"
+    ),
     "import torch\nimport torch.nn as nn\nimport mmcv\n\nBaseModule = mmcv.runner.BaseModule\n",
-    ("import torch\nimport torch.nn as nn\ntry:\n    from mmengine.model import BaseModule\n"
-    "except ImportError:\n    from torch.nn import Module as BaseModule\n"),
+    (
+        "import torch\nimport torch.nn as nn\ntry:\n    from mmengine.model import BaseModule\n"
+        "except ImportError:\n    from torch.nn import Module as BaseModule\n"
+    ),
     # Mention mmcv/mmengine, nothing to move.
-    ("import torch\nimport torch.nn as nn\nfrom mmcv.cnn import ConvModule, build_norm_layer\n"
-    "from torch.nn import Module as BaseModule\n"),
-    ("import torch\nimport torch.nn as nn\nfrom mmengine.registry import MODELS\n"
-    "from torch.nn import Module as BaseModule\n"),
+    (
+        "import torch\nimport torch.nn as nn\nfrom mmcv.cnn import ConvModule, build_norm_layer\n"
+        "from torch.nn import Module as BaseModule\n"
+    ),
+    (
+        "import torch\nimport torch.nn as nn\nfrom mmengine.registry import MODELS\n"
+        "from torch.nn import Module as BaseModule\n"
+    ),
     # No mention at all: not parsed.
     "import torch\nimport torch.nn as nn\nfrom torch.nn import Module as BaseModule\n",
     "import torch\nimport torch.nn as nn\nfrom torch.nn import Module as BaseModule\n",
@@ -103,11 +113,15 @@ def main(argv: list[str] | None = None) -> int:
     for run in range(args.runs):
         elapsed, changed = run_once(args.files, args.jobs)
         times.append(elapsed)
-        print(f"run {run + 1}: {args.files} files ({changed} rewritten) in {elapsed:.2f} s "
-              f"= {args.files / elapsed:.0f} files/s")
+        print(
+            f"run {run + 1}: {args.files} files ({changed} rewritten) in {elapsed:.2f} s "
+            f"= {args.files / elapsed:.0f} files/s"
+        )
     median = statistics.median(times)
-    print(f"median of {args.runs}: {median:.2f} s, {args.files / median:.0f} files/s "
-          f"(--jobs {args.jobs}, goal: < 30 s for 3000 files)")
+    print(
+        f"median of {args.runs}: {median:.2f} s, {args.files / median:.0f} files/s "
+        f"(--jobs {args.jobs}, goal: < 30 s for 3000 files)"
+    )
     return 0
 
 

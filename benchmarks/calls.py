@@ -51,9 +51,14 @@ def count_calls(family: str, size: str, contenders: Sequence[str] = CONTENDERS) 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.calls", description=__doc__.splitlines()[0])
-    p.add_argument("--models", default="vit-l-overhead,vit-b-overwritten,deep-narrow",
-                   help=f"comma-separated from {list(FAMILIES)}")
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.calls", description=__doc__.splitlines()[0]
+    )
+    p.add_argument(
+        "--models",
+        default="vit-l-overhead,vit-b-overwritten,deep-narrow",
+        help=f"comma-separated from {list(FAMILIES)}",
+    )
     p.add_argument("--size", default="full", choices=("full", "small"))
     args = p.parse_args(argv)
     torch.set_num_threads(1)

@@ -103,4 +103,6 @@ def apply_fill(fill: Fill) -> None:
     elif kind == "kaiming_normal":
         nn.init.kaiming_normal_(t, a=kw["a"], mode=kw["mode"], nonlinearity=kw["nonlinearity"])
     else:
-        raise ValueError(f"unknown fill kind {kind!r}; expected one of {sorted(RANDOM_KINDS | {'constant'})}")
+        raise ValueError(
+            f"unknown fill kind {kind!r}; expected one of {sorted(RANDOM_KINDS | {'constant'})}"
+        )

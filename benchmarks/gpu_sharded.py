@@ -38,8 +38,12 @@ def _rank(rank: int, world: int, port: int, out: str, seed: int, mode: str, devi
 
     if device == "cuda":
         torch.cuda.set_device(rank)
-    dist.init_process_group("nccl" if device == "cuda" else "gloo", rank=rank, world_size=world,
-                            init_method=f"tcp://127.0.0.1:{port}")
+    dist.init_process_group(
+        "nccl" if device == "cuda" else "gloo",
+        rank=rank,
+        world_size=world,
+        init_method=f"tcp://127.0.0.1:{port}",
+    )
     try:
         mesh = init_device_mesh(device, (world,))
         torch.manual_seed(seed)
@@ -53,8 +57,10 @@ def _rank(rank: int, world: int, port: int, out: str, seed: int, mode: str, devi
         with mminit.sharded_init(model), mminit.init_mode(mode):
             mminit.materialize(model, device=None, warn=False)
             model.init_weights()
-        state = {k: (t.full_tensor() if hasattr(t, "full_tensor") else t).detach().cpu()
-                 for k, t in model.state_dict().items()}
+        state = {
+            k: (t.full_tensor() if hasattr(t, "full_tensor") else t).detach().cpu()
+            for k, t in model.state_dict().items()
+        }
         if rank == 0:
             torch.save(state, Path(out) / "state.pt")
     finally:
@@ -72,12 +78,18 @@ def _reference(seed: int, device: str) -> dict[str, torch.Tensor]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.gpu_sharded", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.gpu_sharded", description=__doc__.splitlines()[0]
+    )
     p.add_argument("--mode", default="compat", choices=("compat", "eager"))
     p.add_argument("--flavour", default="mmengine", choices=("mmengine", "mmcv1"))
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--cpu-ranks", type=int, default=0,
-                   help="check the script itself on N gloo ranks on the CPU instead (no GPU needed)")
+    p.add_argument(
+        "--cpu-ranks",
+        type=int,
+        default=0,
+        help="check the script itself on N gloo ranks on the CPU instead (no GPU needed)",
+    )
     args = p.parse_args(argv)
     device = "cpu" if args.cpu_ranks else "cuda"
     if device == "cuda" and not torch.cuda.is_available():
@@ -92,15 +104,22 @@ def main(argv: list[str] | None = None) -> int:
     from compat_tests.sharded_support import free_port
 
     with tempfile.TemporaryDirectory() as out:
-        mp.start_processes(_rank, args=(world, free_port(), out, args.seed, args.mode, device),
-                           nprocs=world, join=True, start_method="spawn")
+        mp.start_processes(
+            _rank,
+            args=(world, free_port(), out, args.seed, args.mode, device),
+            nprocs=world,
+            join=True,
+            start_method="spawn",
+        )
         got = torch.load(Path(out) / "state.pt")
     want = _reference(args.seed, device)
     where = torch.cuda.get_device_name(0) if device == "cuda" else "the CPU (gloo)"
     bad = [k for k in want if k not in got or not torch.equal(got[k], want[k])]
-    print(f"torch {torch.__version__}, {world} rank(s) on {where}, "
-          f"flavour {args.flavour}, mode {args.mode}: {len(want) - len(bad)}/{len(want)} tensors "
-          f"bit-identical to upstream's single-process init")
+    print(
+        f"torch {torch.__version__}, {world} rank(s) on {where}, "
+        f"flavour {args.flavour}, mode {args.mode}: {len(want) - len(bad)}/{len(want)} tensors "
+        f"bit-identical to upstream's single-process init"
+    )
     for k in bad:
         print(f"  MISMATCH {k}")
     print("PASS" if not bad and list(got) == list(want) else "FAIL")

@@ -48,8 +48,13 @@ def measure_peak(family: str, size: str, variant: str, device: torch.device) -> 
         run()
         torch.cuda.synchronize(device)
         peak = torch.cuda.max_memory_allocated(device)
-        return {"variant": variant, "method": "cuda.max_memory_allocated",
-                "before_mib": before / MiB, "peak_mib": peak / MiB, "extra_mib": (peak - before) / MiB}
+        return {
+            "variant": variant,
+            "method": "cuda.max_memory_allocated",
+            "before_mib": before / MiB,
+            "peak_mib": peak / MiB,
+            "extra_mib": (peak - before) / MiB,
+        }
     rss_before = _status_kib("VmRSS")
     if _reset_hwm():
         method = "VmHWM after clear_refs"
@@ -59,8 +64,13 @@ def measure_peak(family: str, size: str, variant: str, device: torch.device) -> 
         method = "ru_maxrss"
         run()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"variant": variant, "method": method, "before_mib": rss_before / 1024,
-            "peak_mib": peak / 1024, "extra_mib": (peak - rss_before) / 1024}
+    return {
+        "variant": variant,
+        "method": method,
+        "before_mib": rss_before / 1024,
+        "peak_mib": peak / 1024,
+        "extra_mib": (peak - rss_before) / 1024,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -65,7 +65,9 @@ def load_lib(name: str) -> Lib:
     if name not in LIB_NAMES:
         raise ValueError(f"lib must be one of {', '.join(map(repr, LIB_NAMES))}, got {name!r}")
     ns = _load_namespace(name)
-    return Lib(name, ns.BaseModule, ns.Sequential, ns.ModuleList, ns.trunc_normal_, ns.constant_init)
+    return Lib(
+        name, ns.BaseModule, ns.Sequential, ns.ModuleList, ns.trunc_normal_, ns.constant_init
+    )
 
 
 TRUNC_LINEAR = dict(type="TruncNormal", layer="Linear", std=0.02, bias=0.0)
@@ -256,7 +258,11 @@ def model_classes(lib: Lib) -> SimpleNamespace:
         level above them (the quadratic case of whole-subtree application)."""
 
         def __init__(self, dim: int, depth: int) -> None:
-            cfg = dict(TRUNC_LINEAR) if depth % 2 else dict(type="Constant", layer="Linear", val=0.5, bias=0.1)
+            cfg = (
+                dict(TRUNC_LINEAR)
+                if depth % 2
+                else dict(type="Constant", layer="Linear", val=0.5, bias=0.1)
+            )
             super().__init__(init_cfg=[cfg, dict(CONST_LN)])
             self.fc = nn.Linear(dim, dim)
             self.norm = nn.LayerNorm(dim)
@@ -319,34 +325,49 @@ _BUILDERS: dict[str, Callable[..., nn.Module]] = {
 
 FAMILIES: dict[str, dict[str, ModelSpec]] = {
     "resnet50": {
-        "full": ModelSpec("resnet50", "ResNet-50-like", dict(base=64, depths=(3, 4, 6, 3), classes=1000)),
-        "small": ModelSpec("resnet50", "ResNet-like (small)", dict(base=8, depths=(2, 1, 1, 1), classes=10)),
+        "full": ModelSpec(
+            "resnet50", "ResNet-50-like", dict(base=64, depths=(3, 4, 6, 3), classes=1000)
+        ),
+        "small": ModelSpec(
+            "resnet50", "ResNet-like (small)", dict(base=8, depths=(2, 1, 1, 1), classes=10)
+        ),
     },
     "vit-b": {
         "full": ModelSpec(
-            "vit-b", "ViT-B/16-like", dict(dim=768, depth=12, hidden=3072, patch=16, img=224, classes=1000)
+            "vit-b",
+            "ViT-B/16-like",
+            dict(dim=768, depth=12, hidden=3072, patch=16, img=224, classes=1000),
         ),
         "small": ModelSpec(
-            "vit-b", "ViT-like (small)", dict(dim=32, depth=2, hidden=128, patch=4, img=16, classes=10)
+            "vit-b",
+            "ViT-like (small)",
+            dict(dim=32, depth=2, hidden=128, patch=4, img=16, classes=10),
         ),
     },
     "vit-l": {
         "full": ModelSpec(
-            "vit-l", "ViT-L/16-like", dict(dim=1024, depth=24, hidden=4096, patch=16, img=224, classes=1000)
+            "vit-l",
+            "ViT-L/16-like",
+            dict(dim=1024, depth=24, hidden=4096, patch=16, img=224, classes=1000),
         ),
         "small": ModelSpec(
-            "vit-l", "ViT-like (small, deeper)", dict(dim=48, depth=3, hidden=192, patch=8, img=32, classes=10)
+            "vit-l",
+            "ViT-like (small, deeper)",
+            dict(dim=48, depth=3, hidden=192, patch=8, img=32, classes=10),
         ),
     },
     # ViT-L's module tree with tiny tensors: the fills cost next to nothing, so the time is
     # the init's Python bookkeeping (the regime of a GPU, where fills are asynchronous)
     "vit-l-overhead": {
         "full": ModelSpec(
-            "vit-l-overhead", "ViT-L tree, tiny dims (Python overhead)",
+            "vit-l-overhead",
+            "ViT-L tree, tiny dims (Python overhead)",
             dict(dim=16, depth=24, hidden=32, patch=16, img=32, classes=10),
         ),
         "small": ModelSpec(
-            "vit-l-overhead", "ViT-L tree, tiny dims (small)", dict(dim=8, depth=3, hidden=16, patch=8, img=16, classes=10)
+            "vit-l-overhead",
+            "ViT-L tree, tiny dims (small)",
+            dict(dim=8, depth=3, hidden=16, patch=8, img=16, classes=10),
         ),
     },
     "tx-1b": {
@@ -357,17 +378,21 @@ FAMILIES: dict[str, dict[str, ModelSpec]] = {
     # children's own init_cfgs (Xavier in the attention, Normal in the FFN)
     "vit-b-overwritten": {
         "full": ModelSpec(
-            "vit-b-overwritten", "ViT-B tree, layer fills overwritten by children's",
+            "vit-b-overwritten",
+            "ViT-B tree, layer fills overwritten by children's",
             dict(dim=768, depth=12, hidden=3072, patch=16, img=224, classes=1000),
         ),
         "small": ModelSpec(
-            "vit-b-overwritten", "ViT tree, fills overwritten (small)",
+            "vit-b-overwritten",
+            "ViT tree, fills overwritten (small)",
             dict(dim=32, depth=2, hidden=128, patch=4, img=16, classes=10),
         ),
     },
     # a 48-level chain of BaseModules, each init_cfg covering the chain below it
     "deep-narrow": {
-        "full": ModelSpec("deep-narrow", "deep narrow chain (48 levels, width 64)", dict(dim=64, depth=48)),
+        "full": ModelSpec(
+            "deep-narrow", "deep narrow chain (48 levels, width 64)", dict(dim=64, depth=48)
+        ),
         "small": ModelSpec("deep-narrow", "deep narrow chain (small)", dict(dim=8, depth=6)),
     },
 }

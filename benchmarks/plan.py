@@ -75,7 +75,9 @@ def _weight_fill(tensor: Any, kind: str, args: dict[str, Any]) -> Fill:
     if kind == "Caffe2Xavier":
         kw = {"a": 1, "mode": "fan_in", "nonlinearity": "leaky_relu"}
         return Fill(tensor, "kaiming_uniform", kw)
-    raise ValueError(f"initializer type {kind!r} is not modelled; expected one of {sorted(_DEFAULTS)}")
+    raise ValueError(
+        f"initializer type {kind!r} is not modelled; expected one of {sorted(_DEFAULTS)}"
+    )
 
 
 def _post_order(module: nn.Module) -> Iterator[nn.Module]:
@@ -94,7 +96,9 @@ def _initializer_fills(module: nn.Module, cfg: dict[str, Any], whole: bool) -> l
     cfg = dict(cfg)
     kind = cfg.pop("type")
     if kind not in _DEFAULTS:
-        raise ValueError(f"initializer type {kind!r} is not modelled; expected one of {sorted(_DEFAULTS)}")
+        raise ValueError(
+            f"initializer type {kind!r} is not modelled; expected one of {sorted(_DEFAULTS)}"
+        )
     layer = cfg.pop("layer", None)
     layers = {layer} if isinstance(layer, str) else set(layer or [])
     bias_prob = cfg.pop("bias_prob", None)
@@ -148,7 +152,9 @@ def init_plan(model: nn.Module) -> list[Fill]:
         if init_cfg:
             cfgs = [init_cfg] if isinstance(init_cfg, dict) else list(init_cfg)
             if any(_is_pretrained(c) for c in cfgs):
-                raise ValueError(f"{type(m).__name__}: Pretrained init_cfg entries are not modelled")
+                raise ValueError(
+                    f"{type(m).__name__}: Pretrained init_cfg entries are not modelled"
+                )
             fills.extend(_cfg_fills(m, cfgs))
         for child in m.children():
             if hasattr(child, "init_weights") and not getattr(child, "is_init", False):

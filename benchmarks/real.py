@@ -119,8 +119,9 @@ def reimport_from(package: str, root: Path) -> None:
 
     for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
         del sys.modules[name]
-    registries = [o for o in gc.get_objects()
-                  if type(o).__name__ == "Registry" and hasattr(o, "_children")]
+    registries = [
+        o for o in gc.get_objects() if type(o).__name__ == "Registry" and hasattr(o, "_children")
+    ]
     for reg in registries:
         reg._children.pop(package, None)
         if getattr(reg, "scope", None) == package:
@@ -160,8 +161,9 @@ def _same(a: dict[str, torch.Tensor], model: nn.Module) -> bool:
     return list(a) == list(b) and all(torch.equal(a[k], b[k]) for k in a)
 
 
-def bench_real_model(name: str, repeats: int, migrated: Path | None = None,
-                     device: str = "cpu") -> dict[str, Any]:
+def bench_real_model(
+    name: str, repeats: int, migrated: Path | None = None, device: str = "cpu"
+) -> dict[str, Any]:
     """Time the contenders on model *name*; with *migrated* (the directory holding the
     package's migrated copy) also ``init_weights()`` and ``mminit.init_weights`` of the
     model built from the migrated copy (``migrated`` / ``migrated-mminit``).  The models
@@ -229,8 +231,13 @@ def bench_real_model(name: str, repeats: int, migrated: Path | None = None,
         "ceiling": trace.ceiling,
         "floor": trace.floor,
     }
-    targets = {"mminit": work, "replay": upstream, "ceiling": upstream, "migrated": moved,
-               "migrated-mminit": moved}
+    targets = {
+        "mminit": work,
+        "replay": upstream,
+        "ceiling": upstream,
+        "migrated": moved,
+        "migrated-mminit": moved,
+    }
     times: dict[str, list[float]] = {v: [] for v in order}
     mismatches: dict[str, int] = {v: 0 for v in checked}
     for k in range(repeats):
@@ -247,22 +254,37 @@ def bench_real_model(name: str, repeats: int, migrated: Path | None = None,
             elif variant in checked and not _same(reference, targets[variant]):  # type: ignore[arg-type]
                 mismatches[variant] += 1
     medians = {v: statistics.median(t) for v, t in times.items()}
-    ratios = {f"upstream/{v}": statistics.median(u / t for u, t in zip(times["upstream"], times[v]))
-              for v in order[1:]}
+    ratios = {
+        f"upstream/{v}": statistics.median(u / t for u, t in zip(times["upstream"], times[v]))
+        for v in order[1:]
+    }
     ratios["mminit/ceiling"] = statistics.median(
-        m / c for m, c in zip(times["mminit"], times["ceiling"]))
+        m / c for m, c in zip(times["mminit"], times["ceiling"])
+    )
     ratios["fast/floor"] = statistics.median(
-        f / fl for f, fl in zip(times["mminit-fast"], times["floor"]))
+        f / fl for f, fl in zip(times["mminit-fast"], times["floor"])
+    )
     params = sum(p.numel() for p in upstream.parameters())
-    return {"model": name, "config": MODELS[name][1], "params": params, "repeats": repeats,
-            "trace": trace.stats, "times": times, "medians": medians, "ratios": ratios,
-            "mismatches": mismatches, "fast_warnings": sorted(set(fast_warnings))}
+    return {
+        "model": name,
+        "config": MODELS[name][1],
+        "params": params,
+        "repeats": repeats,
+        "trace": trace.stats,
+        "times": times,
+        "medians": medians,
+        "ratios": ratios,
+        "mismatches": mismatches,
+        "fast_warnings": sorted(set(fast_warnings)),
+    }
 
 
 def _print(result: dict[str, Any]) -> None:
     med, r = result["medians"], result["ratios"]
-    print(f"\n{result['model']} ({result['config']}, {result['params'] / 1e6:.2f} M params, "
-          f"{result['repeats']} repeats): recorded {result['trace']}")
+    print(
+        f"\n{result['model']} ({result['config']}, {result['params'] / 1e6:.2f} M params, "
+        f"{result['repeats']} repeats): recorded {result['trace']}"
+    )
     for v in result["medians"]:
         extra = f"  upstream/{v} {r[f'upstream/{v}']:.2f}x" if v != "upstream" else ""
         checked = ""
@@ -284,17 +306,26 @@ def _print(result: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.real", description=__doc__.split("\n")[0])
-    parser.add_argument("--models", default="vit-b,swin-t",
-                        help=f"comma list of {sorted(MODELS)} (default: vit-b,swin-t)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.real", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--models",
+        default="vit-b,swin-t",
+        help=f"comma list of {sorted(MODELS)} (default: vit-b,swin-t)",
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", metavar="OUT")
-    parser.add_argument("--device", default="cpu",
-                        help="cpu or cuda[:N]: the models are moved there before init")
-    parser.add_argument("--migrated", action="store_true",
-                        help="also time the models built from a migrated copy of their package "
-                        "(made with `mminit migrate` in a temporary directory)")
+    parser.add_argument(
+        "--device", default="cpu", help="cpu or cuda[:N]: the models are moved there before init"
+    )
+    parser.add_argument(
+        "--migrated",
+        action="store_true",
+        help="also time the models built from a migrated copy of their package "
+        "(made with `mminit migrate` in a temporary directory)",
+    )
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     unknown = [n for n in names if n not in MODELS]

@@ -101,7 +101,10 @@ def print_goals(results: dict[str, Any]) -> None:
     """Check the performance goals against what this run measured (full-size models only)."""
     meta = results["meta"]
     by_model = {m["model"]: m for m in results["models"] if m["size"] == "full"}
-    print("\n## Issue 6 goals" + ("" if meta["size"] == "full" else " (small configs: not meaningful)"))
+    print(
+        "\n## Issue 6 goals"
+        + ("" if meta["size"] == "full" else " (small configs: not meaningful)")
+    )
     cuda = meta["device"].startswith("cuda")
     busy = meta["busy_neighbour"]
     need = {"resnet50": 1.3, "vit-l": 1.5, "tx-1b": 1.5}
@@ -110,19 +113,30 @@ def print_goals(results: dict[str, Any]) -> None:
     for fam, x in need.items():
         r = by_model.get(fam, {}).get("ratios", {}).get("mmengine/mminit")
         ok = None if r is None else r >= (1.0 if busy else x)
-        want = "no slower than mmengine (busy neighbour)" if busy else f">= {x}x faster than mmengine"
+        want = (
+            "no slower than mmengine (busy neighbour)" if busy else f">= {x}x faster than mmengine"
+        )
         _goal(f"compat mode on {fam}: {want}", ok, "not measured" if r is None else f"{r:.3f}x")
     for fam, m in by_model.items():
         r = m["ratios"].get("fast/floor")
-        _goal(f"fast mode on {fam} within 1.15x of floor", None if r is None else r <= 1.15,
-              "not measured" if r is None else f"{r:.3f}x")
+        _goal(
+            f"fast mode on {fam} within 1.15x of floor",
+            None if r is None else r <= 1.15,
+            "not measured" if r is None else f"{r:.3f}x",
+        )
     imp = (results.get("imports") or {}).get("mminit")
     if imp and "error" not in imp:
-        _goal("import mminit adds < 0.1 s to import torch", imp["extra_s"] < 0.1, f"{imp['extra_s'] * 1000:.0f} ms")
+        _goal(
+            "import mminit adds < 0.1 s to import torch",
+            imp["extra_s"] < 0.1,
+            f"{imp['extra_s'] * 1000:.0f} ms",
+        )
         torch_alone = results["imports"]["torch"]
         for mod in ("torch.distributed", "sympy"):
             if torch_alone[mod]:
-                _goal(f"import mminit pulls in no {mod}", None, "import torch alone already loads it")
+                _goal(
+                    f"import mminit pulls in no {mod}", None, "import torch alone already loads it"
+                )
             else:
                 _goal(f"import mminit pulls in no {mod}", not imp[mod], f"loaded={imp[mod]}")
     else:
@@ -131,8 +145,11 @@ def print_goals(results: dict[str, Any]) -> None:
     init_peak = mem.get("mminit", {}).get("extra_mib")
     floor_peak = mem.get("floor", {}).get("extra_mib")
     if init_peak is not None and floor_peak is not None:
-        _goal("peak memory of init_weights within floor + 16 MiB on tx-1b", init_peak <= floor_peak + 16,
-              f"init +{init_peak:.1f} MiB vs floor +{floor_peak:.1f} MiB")
+        _goal(
+            "peak memory of init_weights within floor + 16 MiB on tx-1b",
+            init_peak <= floor_peak + 16,
+            f"init +{init_peak:.1f} MiB vs floor +{floor_peak:.1f} MiB",
+        )
     else:
         _goal("peak memory of init_weights within floor + 16 MiB on tx-1b", None, "not measured")
 

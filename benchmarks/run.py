@@ -54,7 +54,9 @@ def _parse_list(text: str, allowed: Sequence[str], what: str) -> list[str]:
         return list(allowed)
     bad = [t for t in items if t not in allowed]
     if bad:
-        raise argparse.ArgumentTypeError(f"unknown {what} {bad}; choose from {list(allowed)} or 'all'")
+        raise argparse.ArgumentTypeError(
+            f"unknown {what} {bad}; choose from {list(allowed)} or 'all'"
+        )
     return items
 
 
@@ -79,7 +81,9 @@ def bench_model(
             if compare and v in CHECKED:
                 bad = bench.work_matches_upstream()
                 if bad:
-                    mismatches.append({"repeat": k, "variant": v, "entries": bad[:10], "count": len(bad)})
+                    mismatches.append(
+                        {"repeat": k, "variant": v, "entries": bad[:10], "count": len(bad)}
+                    )
                     print(
                         f"  !!! MISMATCH !!! {family}: {v} differs from mmengine at seed {k} "
                         f"in {len(bad)} entries, e.g. {bad[:3]}"
@@ -108,13 +112,28 @@ def bench_model(
     return result
 
 
-def memory_peaks(family: str, size: str, device: str, threads: int, variants: Sequence[str]) -> dict[str, Any]:
+def memory_peaks(
+    family: str, size: str, device: str, threads: int, variants: Sequence[str]
+) -> dict[str, Any]:
     """Peak extra memory of each contender, each in its own process (``memory.py``)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out: dict[str, Any] = {}
     for v in variants:
-        cmd = [sys.executable, "-m", "benchmarks.memory", "--model", family, "--size", size,
-               "--variant", v, "--device", device, "--threads", str(threads)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "benchmarks.memory",
+            "--model",
+            family,
+            "--size",
+            size,
+            "--variant",
+            v,
+            "--device",
+            device,
+            "--threads",
+            str(threads),
+        ]
         res = subprocess.run(cmd, capture_output=True, text=True, cwd=root, check=False)
         if res.returncode != 0:
             out[v] = {"error": (res.stderr.strip().splitlines() or ["?"])[-1]}
@@ -131,23 +150,53 @@ IMPORT_TARGETS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
-    p.add_argument("--models", type=lambda s: _parse_list(s, list(FAMILIES), "models"),
-                   default=list(FAMILIES), help=f"comma-separated from {list(FAMILIES)} or 'all' (default all)")
-    p.add_argument("--variants", type=lambda s: _parse_list(s, VARIANTS, "variants"),
-                   default=list(VARIANTS), help=f"comma-separated from {list(VARIANTS)} (default all)")
-    p.add_argument("--repeats", type=int, default=5, help="timed repetitions per contender (default 5)")
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.run", description=__doc__.splitlines()[0]
+    )
+    p.add_argument(
+        "--models",
+        type=lambda s: _parse_list(s, list(FAMILIES), "models"),
+        default=list(FAMILIES),
+        help=f"comma-separated from {list(FAMILIES)} or 'all' (default all)",
+    )
+    p.add_argument(
+        "--variants",
+        type=lambda s: _parse_list(s, VARIANTS, "variants"),
+        default=list(VARIANTS),
+        help=f"comma-separated from {list(VARIANTS)} (default all)",
+    )
+    p.add_argument(
+        "--repeats", type=int, default=5, help="timed repetitions per contender (default 5)"
+    )
     p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (default 1)")
-    p.add_argument("--device", default="cpu", help="cpu or cuda[:N]: models are moved there before init")
-    p.add_argument("--quick", action="store_true",
-                   help="small configs of every family, 3 repeats, 2 import runs (seconds, for CI)")
-    p.add_argument("--busy-neighbour", action="store_true",
-                   help="run a CPU-burning Python process for the duration")
-    p.add_argument("--no-import-time", dest="import_time", action="store_false",
-                   help="skip the import-time measurement")
-    p.add_argument("--no-memory", dest="memory", action="store_false",
-                   help="skip the peak-memory measurement (one subprocess per model and contender)")
-    p.add_argument("--import-runs", type=int, default=5, help="fresh interpreters per import measurement")
+    p.add_argument(
+        "--device", default="cpu", help="cpu or cuda[:N]: models are moved there before init"
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="small configs of every family, 3 repeats, 2 import runs (seconds, for CI)",
+    )
+    p.add_argument(
+        "--busy-neighbour",
+        action="store_true",
+        help="run a CPU-burning Python process for the duration",
+    )
+    p.add_argument(
+        "--no-import-time",
+        dest="import_time",
+        action="store_false",
+        help="skip the import-time measurement",
+    )
+    p.add_argument(
+        "--no-memory",
+        dest="memory",
+        action="store_false",
+        help="skip the peak-memory measurement (one subprocess per model and contender)",
+    )
+    p.add_argument(
+        "--import-runs", type=int, default=5, help="fresh interpreters per import measurement"
+    )
     p.add_argument("--json", metavar="OUT", help="also write all results to this JSON file")
     return p
 
@@ -165,12 +214,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet_logs()
     libs = available_libs()
     meta = {
-        "python": platform.python_version(), "torch": torch.__version__, "threads": args.threads,
-        "device": str(device), "cpus": os.cpu_count(), "repeats": repeats, "size": size,
-        "busy_neighbour": args.busy_neighbour, "libs": {k: v or "ok" for k, v in libs.items()},
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "threads": args.threads,
+        "device": str(device),
+        "cpus": os.cpu_count(),
+        "repeats": repeats,
+        "size": size,
+        "busy_neighbour": args.busy_neighbour,
+        "libs": {k: v or "ok" for k, v in libs.items()},
     }
-    print(f"torch {torch.__version__}, {args.threads} thread(s), device {device}, {repeats} repeats, "
-          f"{size} configs" + (", busy neighbour" if args.busy_neighbour else ""))
+    print(
+        f"torch {torch.__version__}, {args.threads} thread(s), device {device}, {repeats} repeats, "
+        f"{size} configs" + (", busy neighbour" if args.busy_neighbour else "")
+    )
     for why in libs.values():
         if why:
             print(f"note: {why}")
@@ -180,12 +237,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\n== {FAMILIES[family][size].label} ==")
             res = bench_model(family, size, device, args.variants, repeats)
             if args.memory:
-                res["memory"] = memory_peaks(family, size, args.device, args.threads, res["median_s"].keys())
+                res["memory"] = memory_peaks(
+                    family, size, args.device, args.threads, res["median_s"].keys()
+                )
             print_model(res)
             results["models"].append(res)
         if args.import_time:
-            targets = {k: v for k, v in IMPORT_TARGETS.items()
-                       if k == "torch" or libs.get(k.split(".")[0]) is None}
+            targets = {
+                k: v
+                for k, v in IMPORT_TARGETS.items()
+                if k == "torch" or libs.get(k.split(".")[0]) is None
+            }
             results["imports"] = import_costs(targets, runs=import_runs)
     print_summary(results)
     print_goals(results)

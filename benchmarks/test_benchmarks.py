@@ -25,7 +25,9 @@ LIBS = available_libs()
 if LIBS["mmengine"] is not None:
     if os.environ.get("CI") == "true":
         raise RuntimeError("CI needs mmengine 0.10.7 installed: pip install mmengine==0.10.7")
-    pytest.skip("these tests compare with mmengine: pip install mmengine==0.10.7", allow_module_level=True)
+    pytest.skip(
+        "these tests compare with mmengine: pip install mmengine==0.10.7", allow_module_level=True
+    )
 
 needs_mminit = pytest.mark.skipif(LIBS["mminit"] is not None, reason=str(LIBS["mminit"]))
 SMALL = [pytest.param(f, id=f) for f in FAMILIES]
@@ -115,7 +117,12 @@ def test_apply_fill_rejects_unknown_kind() -> None:
 
 @pytest.mark.parametrize(
     ("family", "params"),
-    [("resnet50", 25_557_032), ("vit-b", 86_567_656), ("vit-l", 304_326_632), ("tx-1b", 1_019_937_792)],
+    [
+        ("resnet50", 25_557_032),
+        ("vit-b", 86_567_656),
+        ("vit-l", 304_326_632),
+        ("tx-1b", 1_019_937_792),
+    ],
 )
 def test_full_size_parameter_counts(family: str, params: int) -> None:
     with torch.device("meta"):
@@ -141,6 +148,7 @@ def test_same_definition_builds_on_mminit(family: str) -> None:
     theirs = build_model(family, load_lib("mmengine"), "small")
     assert isinstance(ours, load_lib("mminit").BaseModule)
     assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+
     def shape(plan: list[Fill]) -> list[tuple[object, ...]]:
         return [(f.kind, tuple(f.tensor.shape), f.args) for f in plan]
 
@@ -149,8 +157,19 @@ def test_same_definition_builds_on_mminit(family: str) -> None:
 
 def test_runner_quick_writes_json_and_checks_bit_identity(tmp_path, capsys) -> None:
     out = tmp_path / "r.json"
-    rc = run.main(["--quick", "--models", "vit-b,resnet50", "--repeats", "2", "--no-memory",
-                   "--no-import-time", "--json", str(out)])
+    rc = run.main(
+        [
+            "--quick",
+            "--models",
+            "vit-b,resnet50",
+            "--repeats",
+            "2",
+            "--no-memory",
+            "--no-import-time",
+            "--json",
+            str(out),
+        ]
+    )
     assert rc == 0
     data = json.loads(out.read_text())
     assert [m["model"] for m in data["models"]] == ["vit-b", "resnet50"]
@@ -164,7 +183,9 @@ def test_runner_quick_writes_json_and_checks_bit_identity(tmp_path, capsys) -> N
     if LIBS["mminit"] is None and not fast_mode_supported(load_lib("mminit").BaseModule):
         assert "skipping mminit-fast" in printed
     assert report.main([str(out), str(out)]) == 0  # saved results reprint, merged
-    rows = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("| ViT-like (small)")]
+    rows = [
+        ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("| ViT-like (small)")
+    ]
     assert len(rows) == 2
 
 
@@ -179,10 +200,23 @@ def test_runner_reports_a_mismatch_loudly(monkeypatch, capsys) -> None:
         return lambda: (torch.rand(1), fn())
 
     monkeypatch.setattr(ModelBench, "runner", broken)
-    rc = run.main(["--quick", "--models", "tx-1b", "--repeats", "1", "--variants", "mmengine,replay",
-                   "--no-memory", "--no-import-time"])
+    rc = run.main(
+        [
+            "--quick",
+            "--models",
+            "tx-1b",
+            "--repeats",
+            "1",
+            "--variants",
+            "mmengine,replay",
+            "--no-memory",
+            "--no-import-time",
+        ]
+    )
     assert rc == 1
-    assert "!!! MISMATCH !!! tx-1b: replay differs from mmengine at seed 0" in capsys.readouterr().out
+    assert (
+        "!!! MISMATCH !!! tx-1b: replay differs from mmengine at seed 0" in capsys.readouterr().out
+    )
 
 
 def test_memory_peak_of_floor_is_measured_in_a_subprocess() -> None:
@@ -200,16 +234,31 @@ def test_import_costs_see_what_each_import_loads() -> None:
 
 
 CFGS = [
-    pytest.param(dict(type="Xavier", layer="Conv2d", distribution="uniform", gain=2), id="xavier-uniform"),
-    pytest.param(dict(type="Xavier", layer=["Conv2d", "Linear"]), id="xavier-normal"),
-    pytest.param(dict(type="Kaiming", layer="Conv2d", distribution="uniform", a=1), id="kaiming-uniform"),
-    pytest.param(dict(type="Caffe2Xavier", layer="Linear"), id="caffe2xavier"),
-    pytest.param(dict(type="Uniform", layer="Linear", a=-1, b=3, bias_prob=0.01), id="uniform-bias-prob"),
     pytest.param(
-        dict(type="Constant", val=1, bias=2, layer="Conv2d", override=dict(type="Normal", name="reg", std=0.5)),
+        dict(type="Xavier", layer="Conv2d", distribution="uniform", gain=2), id="xavier-uniform"
+    ),
+    pytest.param(dict(type="Xavier", layer=["Conv2d", "Linear"]), id="xavier-normal"),
+    pytest.param(
+        dict(type="Kaiming", layer="Conv2d", distribution="uniform", a=1), id="kaiming-uniform"
+    ),
+    pytest.param(dict(type="Caffe2Xavier", layer="Linear"), id="caffe2xavier"),
+    pytest.param(
+        dict(type="Uniform", layer="Linear", a=-1, b=3, bias_prob=0.01), id="uniform-bias-prob"
+    ),
+    pytest.param(
+        dict(
+            type="Constant",
+            val=1,
+            bias=2,
+            layer="Conv2d",
+            override=dict(type="Normal", name="reg", std=0.5),
+        ),
         id="override",
     ),
-    pytest.param(dict(type="TruncNormal", layer="Linear", std=0.3, override=dict(name="reg")), id="override-name-only"),
+    pytest.param(
+        dict(type="TruncNormal", layer="Linear", std=0.3, override=dict(name="reg")),
+        id="override-name-only",
+    ),
 ]
 
 
@@ -273,4 +322,11 @@ def test_real_model_benchmark_smoke() -> None:
     result = bench_real_model("deit-t", repeats=1)
     assert result["mismatches"] == {"mminit": 0, "replay": 0, "ceiling": 0}
     assert result["trace"]["overwritten_random"] > 0 and result["trace"]["surviving"] > 100
-    assert set(result["medians"]) == {"upstream", "mminit", "mminit-fast", "replay", "ceiling", "floor"}
+    assert set(result["medians"]) == {
+        "upstream",
+        "mminit",
+        "mminit-fast",
+        "replay",
+        "ceiling",
+        "floor",
+    }

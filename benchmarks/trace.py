@@ -41,21 +41,81 @@ from torch import nn
 __all__ = ["Call", "Trace", "record"]
 
 # in-place Tensor methods that write every element of their tensor
-_WHOLE = ("uniform_", "normal_", "fill_", "zero_", "copy_", "random_", "bernoulli_",
-          "exponential_", "geometric_", "log_normal_", "cauchy_")
+_WHOLE = (
+    "uniform_",
+    "normal_",
+    "fill_",
+    "zero_",
+    "copy_",
+    "random_",
+    "bernoulli_",
+    "exponential_",
+    "geometric_",
+    "log_normal_",
+    "cauchy_",
+)
 # in-place Tensor methods that modify values already there (continuations of a segment)
-_MODIFY = ("erfinv_", "mul_", "add_", "sub_", "div_", "clamp_", "clamp_min_", "clamp_max_",
-           "abs_", "neg_", "sqrt_", "exp_", "log_", "pow_", "addcmul_", "addcdiv_", "masked_fill_",
-           "index_fill_", "__setitem__", "__imul__", "__iadd__", "__isub__", "__itruediv__")
-_RANDOM_METHODS = {"uniform_", "normal_", "random_", "bernoulli_", "exponential_", "geometric_",
-                   "log_normal_", "cauchy_"}
-_INIT_FUNCS = ("uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
-               "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
-               "kaiming_normal_", "orthogonal_", "sparse_")
+_MODIFY = (
+    "erfinv_",
+    "mul_",
+    "add_",
+    "sub_",
+    "div_",
+    "clamp_",
+    "clamp_min_",
+    "clamp_max_",
+    "abs_",
+    "neg_",
+    "sqrt_",
+    "exp_",
+    "log_",
+    "pow_",
+    "addcmul_",
+    "addcdiv_",
+    "masked_fill_",
+    "index_fill_",
+    "__setitem__",
+    "__imul__",
+    "__iadd__",
+    "__isub__",
+    "__itruediv__",
+)
+_RANDOM_METHODS = {
+    "uniform_",
+    "normal_",
+    "random_",
+    "bernoulli_",
+    "exponential_",
+    "geometric_",
+    "log_normal_",
+    "cauchy_",
+}
+_INIT_FUNCS = (
+    "uniform_",
+    "normal_",
+    "trunc_normal_",
+    "constant_",
+    "ones_",
+    "zeros_",
+    "eye_",
+    "dirac_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+    "orthogonal_",
+    "sparse_",
+)
 # the first (only) draw of a random nn.init function: drawing it alone into a scratch
 # tensor of the same size advances the generator exactly as the whole call does
-_INIT_DRAW = {"uniform_": "uniform_", "xavier_uniform_": "uniform_", "kaiming_uniform_": "uniform_",
-              "normal_": "normal_", "xavier_normal_": "normal_", "kaiming_normal_": "normal_"}
+_INIT_DRAW = {
+    "uniform_": "uniform_",
+    "xavier_uniform_": "uniform_",
+    "kaiming_uniform_": "uniform_",
+    "normal_": "normal_",
+    "xavier_normal_": "normal_",
+    "kaiming_normal_": "normal_",
+}
 _INIT_RANDOM = set(_INIT_DRAW) | {"trunc_normal_", "orthogonal_", "sparse_"}
 
 
@@ -78,8 +138,11 @@ def _storage(t: torch.Tensor) -> int:
 
 
 def _covers_storage(t: torch.Tensor) -> bool:
-    return (t.storage_offset() == 0 and t.is_contiguous()
-            and t.numel() * t.element_size() == t.untyped_storage().nbytes())
+    return (
+        t.storage_offset() == 0
+        and t.is_contiguous()
+        and t.numel() * t.element_size() == t.untyped_storage().nbytes()
+    )
 
 
 class _Recorder:
@@ -87,7 +150,9 @@ class _Recorder:
         self.calls: list[Call] = []
         self.depth = 0
 
-    def wrap(self, owner: Any, name: str, fn: Callable[..., Any], is_init: bool) -> Callable[..., Any]:
+    def wrap(
+        self, owner: Any, name: str, fn: Callable[..., Any], is_init: bool
+    ) -> Callable[..., Any]:
         recorder = self
 
         @functools.wraps(fn)
@@ -101,8 +166,18 @@ class _Recorder:
                 random = name in _RANDOM_METHODS
                 draw = name if random and name in ("uniform_", "normal_") else None
                 whole = name in _WHOLE
-            recorder.calls.append(Call(name, fn, target, args, dict(kwargs),
-                                       whole and _covers_storage(target), random, draw))
+            recorder.calls.append(
+                Call(
+                    name,
+                    fn,
+                    target,
+                    args,
+                    dict(kwargs),
+                    whole and _covers_storage(target),
+                    random,
+                    draw,
+                )
+            )
             recorder.depth += 1
             try:
                 return fn(target, *args, **kwargs)
@@ -177,10 +252,12 @@ class Trace:
 
     @property
     def stats(self) -> dict[str, int]:
-        return {"calls": len(self.calls),
-                "overwritten_random": self.ceiling_actions.count("draw"),
-                "overwritten_other": self.ceiling_actions.count("skip"),
-                "surviving": self.ceiling_actions.count("run")}
+        return {
+            "calls": len(self.calls),
+            "overwritten_random": self.ceiling_actions.count("draw"),
+            "overwritten_other": self.ceiling_actions.count("skip"),
+            "surviving": self.ceiling_actions.count("run"),
+        }
 
     def _draw(self, call: Call) -> None:
         t = call.target
@@ -215,6 +292,9 @@ def record(model: nn.Module, init: Callable[[], Any]) -> Trace:
     """Run ``init()`` (upstream's ``model.init_weights()``) recording its fills."""
     with _recording() as recorder:
         init()
-    storages = {_storage(t) for t in model.state_dict(keep_vars=True).values()
-                if isinstance(t, torch.Tensor) and t.numel()}
+    storages = {
+        _storage(t)
+        for t in model.state_dict(keep_vars=True).values()
+        if isinstance(t, torch.Tensor) and t.numel()
+    }
     return Trace(recorder.calls, storages)

@@ -29,7 +29,15 @@ from .plan import ceiling, final_fills, floor, init_plan, replay
 
 __all__ = ["VARIANTS", "ModelBench", "state_mismatches"]
 
-VARIANTS: tuple[str, ...] = ("mmengine", "mminit", "mminit-seen", "mminit-fast", "floor", "replay", "ceiling")
+VARIANTS: tuple[str, ...] = (
+    "mmengine",
+    "mminit",
+    "mminit-seen",
+    "mminit-fast",
+    "floor",
+    "replay",
+    "ceiling",
+)
 
 
 def state_mismatches(a: nn.Module, b: nn.Module) -> list[str]:
@@ -43,7 +51,9 @@ def state_mismatches(a: nn.Module, b: nn.Module) -> list[str]:
 class ModelBench:
     """One model family at one size, built for the requested contenders."""
 
-    def __init__(self, family: str, size: str, device: torch.device, wanted: tuple[str, ...]) -> None:
+    def __init__(
+        self, family: str, size: str, device: torch.device, wanted: tuple[str, ...]
+    ) -> None:
         unknown = set(wanted) - set(VARIANTS)
         if unknown:
             raise ValueError(f"unknown variants {sorted(unknown)}; choose from {list(VARIANTS)}")
@@ -108,7 +118,9 @@ class ModelBench:
     def runner(self, variant: str) -> Callable[[], None]:
         """The zero-argument callable that performs ``variant`` once."""
         if variant not in self.variants:
-            raise ValueError(f"variant {variant!r} is not available here; have {list(self.variants)}")
+            raise ValueError(
+                f"variant {variant!r} is not available here; have {list(self.variants)}"
+            )
         return self._runners[variant]
 
     def work_matches_upstream(self) -> list[str]:

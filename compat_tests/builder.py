@@ -211,7 +211,9 @@ def write_checkpoints(root: Node, directory: str, tag: str, lib_for: LibFor) -> 
                 continue
             torch.manual_seed(1000 + count)
             shape_node = {k: v for k, v in node.items() if k not in ("init_cfg", "swap")}
-            state = {k: v.detach().clone() for k, v in build(shape_node, lib_for).state_dict().items()}
+            state = {
+                k: v.detach().clone() for k, v in build(shape_node, lib_for).state_dict().items()
+            }
             for value in state.values():
                 if value.is_floating_point():
                     value.uniform_(-3, 3)

@@ -11,6 +11,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     seeds = sorted({result.seed for result in RESULTS.values()})
     if seeds:
         terminalreporter.write_line(
-            f"compat seed {', '.join(map(str, seeds))} (set MMINIT_COMPAT_SEED to replay)")
+            f"compat seed {', '.join(map(str, seeds))} (set MMINIT_COMPAT_SEED to replay)"
+        )
     for result in RESULTS.values():
         terminalreporter.write_line(result.summary)

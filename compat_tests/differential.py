@@ -35,6 +35,7 @@ from mminit._cli.check import INIT_INFO_DUMP
 
 __all__ = ["Outcome", "compare", "run_case", "run_side"]
 
+
 @dataclass
 class Outcome:
     calls: list[dict[str, Any]] = field(default_factory=list)
@@ -50,8 +51,9 @@ def _lib_for(lib: Any, other: Any, mixed: bool) -> Any:
     return lambda node: other if node.get("swap") else lib
 
 
-def run_side(case: dict[str, Any], root: dict[str, Any], lib: Any, other: Any,
-             capture: LogCapture) -> Outcome:
+def run_side(
+    case: dict[str, Any], root: dict[str, Any], lib: Any, other: Any, capture: LogCapture
+) -> Outcome:
     """Build ``root`` with ``lib`` (``other`` for swapped nodes when mixed) and init it."""
     out = Outcome()
     seed = case["seed"]
@@ -72,16 +74,20 @@ def run_side(case: dict[str, Any], root: dict[str, Any], lib: Any, other: Any,
     for _ in range(2 if case.get("twice") else 1):
         call: dict[str, Any] = {"exc": None}
         stdout = io.StringIO()
-        with warnings.catch_warnings(record=True) as caught, capture.capture() as records, \
-                contextlib.redirect_stdout(stdout):
+        with (
+            warnings.catch_warnings(record=True) as caught,
+            capture.capture() as records,
+            contextlib.redirect_stdout(stdout),
+        ):
             warnings.simplefilter("always")
             try:
                 call_entry()
             except Exception as exc:  # noqa: BLE001 - any exception is an observation
                 call["exc"] = exc
         call["logs"] = list(records)
-        call["info"] = {m["name"]: m["info"] for m in
-                        (INIT_INFO_DUMP.match(msg) for _, msg in records) if m}
+        call["info"] = {
+            m["name"]: m["info"] for m in (INIT_INFO_DUMP.match(msg) for _, msg in records) if m
+        }
         call["warnings"] = [(w.category.__name__, str(w.message)) for w in caught]
         call["stdout"] = stdout.getvalue()
         out.calls.append(call)
@@ -97,7 +103,9 @@ def _same_tensor(a: torch.Tensor, b: torch.Tensor) -> bool:
     if a.dtype != b.dtype or a.shape != b.shape:
         return False
     if a.is_floating_point():
-        return bool(torch.equal(a.isnan(), b.isnan()) and torch.equal(a.nan_to_num(), b.nan_to_num()))
+        return bool(
+            torch.equal(a.isnan(), b.isnan()) and torch.equal(a.nan_to_num(), b.nan_to_num())
+        )
     return bool(torch.equal(a, b))
 
 
@@ -111,7 +119,7 @@ def _first_diff(a: list[Any], b: list[Any]) -> str:
     for i, (x, y) in enumerate(zip(a, b)):
         if x != y:
             return f"#{i}: {x!r} != {y!r}"
-    return f"lengths {len(a)} != {len(b)}; extra: {(a[len(b):] or b[len(a):])[:3]!r}"
+    return f"lengths {len(a)} != {len(b)}; extra: {(a[len(b) :] or b[len(a) :])[:3]!r}"
 
 
 def compare(ref: Outcome, got: Outcome) -> list[str]:
@@ -122,13 +130,17 @@ def compare(ref: Outcome, got: Outcome) -> list[str]:
     for i, (a, b) in enumerate(zip(ref.calls, got.calls)):
         tag = f"call {i + 1}"
         if not _exc_ok(a["exc"], b["exc"]):
-            diffs.append(f"{tag} exception: {type(a['exc']).__name__} {a['exc']!s:.120} "
-                         f"vs {type(b['exc']).__name__} {b['exc']!s:.120}")
+            diffs.append(
+                f"{tag} exception: {type(a['exc']).__name__} {a['exc']!s:.120} "
+                f"vs {type(b['exc']).__name__} {b['exc']!s:.120}"
+            )
         if a["info"] != b["info"]:
             names = sorted(set(a["info"]) | set(b["info"]))
             bad = [n for n in names if a["info"].get(n) != b["info"].get(n)]
-            diffs.append(f"{tag} init-info {bad[0]!r}: {a['info'].get(bad[0])!r} vs "
-                         f"{b['info'].get(bad[0])!r} ({len(bad)} differ)")
+            diffs.append(
+                f"{tag} init-info {bad[0]!r}: {a['info'].get(bad[0])!r} vs "
+                f"{b['info'].get(bad[0])!r} ({len(bad)} differ)"
+            )
         if a["logs"] != b["logs"]:
             diffs.append(f"{tag} logs {_first_diff(a['logs'], b['logs'])}")
         if a["warnings"] != b["warnings"]:
@@ -137,22 +149,36 @@ def compare(ref: Outcome, got: Outcome) -> list[str]:
             diffs.append(f"{tag} stdout {a['stdout']!r:.200} vs {b['stdout']!r:.200}")
     if list(ref.tensors) != list(got.tensors):
         diffs.append(f"state_dict keys {_first_diff(list(ref.tensors), list(got.tensors))}")
-    bad_t = [k for k in ref.tensors if k in got.tensors and not _same_tensor(ref.tensors[k], got.tensors[k])]
+    bad_t = [
+        k
+        for k in ref.tensors
+        if k in got.tensors and not _same_tensor(ref.tensors[k], got.tensors[k])
+    ]
     if bad_t:
         diffs.append(f"tensors differ: {bad_t[:5]} ({len(bad_t)} of {len(ref.tensors)})")
     if ref.is_init != got.is_init:
         bad = [k for k in ref.is_init if ref.is_init.get(k) != got.is_init.get(k)]
-        diffs.append(f"is_init differs at {bad[:5]}: {[ref.is_init.get(k) for k in bad[:5]]} "
-                     f"vs {[got.is_init.get(k) for k in bad[:5]]}")
+        diffs.append(
+            f"is_init differs at {bad[:5]}: {[ref.is_init.get(k) for k in bad[:5]]} "
+            f"vs {[got.is_init.get(k) for k in bad[:5]]}"
+        )
     if ref.leftover != got.leftover:
         bad = [k for k in ref.leftover if ref.leftover.get(k) != got.leftover.get(k)]
-        diffs.append(f"_params_init_info left on {bad[:5]}: {[ref.leftover.get(k) for k in bad[:5]]}"
-                     f" vs {[got.leftover.get(k) for k in bad[:5]]}")
+        diffs.append(
+            f"_params_init_info left on {bad[:5]}: {[ref.leftover.get(k) for k in bad[:5]]}"
+            f" vs {[got.leftover.get(k) for k in bad[:5]]}"
+        )
     return diffs
 
 
-def run_case(case: dict[str, Any], ref_lib: Any, test_lib: Any, capture: LogCapture,
-             ckpt_dir: str, tag: str = "case") -> list[str]:
+def run_case(
+    case: dict[str, Any],
+    ref_lib: Any,
+    test_lib: Any,
+    capture: LogCapture,
+    ckpt_dir: str,
+    tag: str = "case",
+) -> list[str]:
     """Run ``case`` with ``ref_lib`` (reference) and ``test_lib``; return the differences.
 
     In a mixed case the test side builds swapped nodes with ``ref_lib``, so an

@@ -54,10 +54,14 @@ def agreement(test_lib: Any, ref_lib: Any, seed: int, cases: int, directory: str
             plan = explain(model, lints=False)
             ref = run_side(case, root, ref_lib, ref_lib, capture)
         where = f"seed {seed} index {index}"
-        assert all(torch.equal(before[k], v) for k, v in model.state_dict().items()), f"{where}: explain wrote"
+        assert all(torch.equal(before[k], v) for k, v in model.state_dict().items()), (
+            f"{where}: explain wrote"
+        )
         call = ref.calls[0]
         if (call["exc"] is None) != (plan.error is None):
-            out.error_mismatches.append(f"{where}: ref raised {call['exc']!r}, plan error {plan.error!r}")
+            out.error_mismatches.append(
+                f"{where}: ref raised {call['exc']!r}, plan error {plan.error!r}"
+            )
             continue
         out.cases += 1
         if call["exc"] is not None:
@@ -69,12 +73,15 @@ def agreement(test_lib: Any, ref_lib: Any, seed: int, cases: int, directory: str
         for name, info in predicted.items():
             out.params += 1
             if recorded.get(name) != info.strip():
-                out.info_mismatches.append(f"{where} {name}: plan {info!r}, recorded {recorded.get(name)!r}")
+                out.info_mismatches.append(
+                    f"{where} {name}: plan {info!r}, recorded {recorded.get(name)!r}"
+                )
         names = {n for n, _ in model.named_parameters()}
         unchanged = {n for n in names if torch.equal(before[n], ref.tensors[n])}
         uncovered = {t.name for t in plan.tensors if t.kind == "parameter" and t.uncovered}
         if unchanged != uncovered:
             out.uncovered_mismatches.append(
                 f"{where}: unchanged-not-uncovered {sorted(unchanged - uncovered)}, "
-                f"uncovered-but-changed {sorted(uncovered - unchanged)}")
+                f"uncovered-but-changed {sorted(uncovered - unchanged)}"
+            )
     return out

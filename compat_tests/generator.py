@@ -30,24 +30,51 @@ Node = dict[str, Any]
 
 #: torch layer type -> constructor argument kind (see builder._make_layer).
 LAYER_TYPES = (
-    "Linear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d",
-    "BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "Embedding",
+    "Linear",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "GroupNorm",
+    "LayerNorm",
+    "Embedding",
 )
 #: user classes: name -> torch base type (the "Sub" ones subclass the user class).
 USER_LAYERS = {
-    "MyConv2d": "Conv2d", "MyConv2dSub": "Conv2d",
-    "MyLinear": "Linear", "MyLinearSub": "Linear",
-    "MyBN": "BatchNorm2d", "MyBNSub": "BatchNorm2d",
+    "MyConv2d": "Conv2d",
+    "MyConv2dSub": "Conv2d",
+    "MyLinear": "Linear",
+    "MyLinearSub": "Linear",
+    "MyBN": "BatchNorm2d",
+    "MyBNSub": "BatchNorm2d",
 }
-INIT_TYPES = ("Constant", "Xavier", "Normal", "TruncNormal", "Uniform", "Kaiming",
-              "Caffe2Xavier")
+INIT_TYPES = ("Constant", "Xavier", "Normal", "TruncNormal", "Uniform", "Kaiming", "Caffe2Xavier")
 _BLOCK_NAMES = ("Backbone", "Neck", "Head", "Stem", "Block", "Stage", "Attn", "Mlp")
 _PLAIN_NAMES = ("PlainWrap", "Adapter")
-_GENERIC_LAYER_NAMES = ("_ConvNd", "_BatchNorm", "_NormBase", "Module", "BaseModule",
-                        "Sequential", "ModuleList", "ModuleDict", "NoSuchLayer")
+_GENERIC_LAYER_NAMES = (
+    "_ConvNd",
+    "_BatchNorm",
+    "_NormBase",
+    "Module",
+    "BaseModule",
+    "Sequential",
+    "ModuleList",
+    "ModuleDict",
+    "NoSuchLayer",
+)
 _NONLIN = ("relu", "leaky_relu", "tanh", "linear", "sigmoid", "selu", "conv2d")
-_HELPERS = ("constant_init", "xavier_init", "normal_init", "trunc_normal_init",
-            "uniform_init", "kaiming_init", "caffe2_xavier_init", "bias_init_with_prob")
+_HELPERS = (
+    "constant_init",
+    "xavier_init",
+    "normal_init",
+    "trunc_normal_init",
+    "uniform_init",
+    "kaiming_init",
+    "caffe2_xavier_init",
+    "bias_init_with_prob",
+)
 
 
 class _Gen:
@@ -67,8 +94,13 @@ class _Gen:
         use_user = self.chance(0.3)
         cls = self.pick(USER_LAYERS) if use_user else None
         typ = USER_LAYERS[cls] if cls else self.pick(LAYER_TYPES)
-        node: Node = {"kind": "layer", "type": typ, "cls": cls,
-                      "c": [r.randint(1, 8), r.randint(1, 8)], "k": r.randint(1, 3)}
+        node: Node = {
+            "kind": "layer",
+            "type": typ,
+            "cls": cls,
+            "c": [r.randint(1, 8), r.randint(1, 8)],
+            "k": r.randint(1, 3),
+        }
         if typ in ("Linear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d"):
             node["bias"] = self.chance(0.75)
         elif typ in ("BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm"):
@@ -88,8 +120,9 @@ class _Gen:
         if kind in ("seq", "mlist"):
             node: Node = {"kind": kind, "children": [[str(i), c] for i, c in enumerate(children)]}
         else:
-            names = self.r.sample(("conv", "fc", "norm", "proj", "blk", "head", "act0"),
-                                  len(children))
+            names = self.r.sample(
+                ("conv", "fc", "norm", "proj", "blk", "head", "act0"), len(children)
+            )
             node = {"kind": kind, "children": [[n, c] for n, c in zip(names, children)]}
         if kind in ("base", "plain"):
             node["cls"] = self.pick(_PLAIN_NAMES if kind == "plain" else _BLOCK_NAMES)
@@ -101,8 +134,11 @@ class _Gen:
                 node["param"] = {"name": self.pick(("weight", "gamma")), "shape": shape}
             layer_kids = [n for n, c in node["children"] if c["kind"] == "layer"]
             if layer_kids and self.chance(0.15):
-                node["tie"] = {"src": self.pick(layer_kids), "dst": "tied",
-                               "mode": self.pick(("module", "param"))}
+                node["tie"] = {
+                    "src": self.pick(layer_kids),
+                    "dst": "tied",
+                    "mode": self.pick(("module", "param")),
+                }
         if kind != "plain" and self.chance(0.6):
             node["init_cfg"] = self.init_cfg(node, depth)
         if self.chance(0.5):
@@ -164,8 +200,12 @@ class _Gen:
         elif typ == "Uniform":
             a.update(a=p((0, -0.5, -1)), b=p((1, 0.5, 2.0)))
         elif typ == "Kaiming":
-            a.update(a=p((0, 0.1, 1)), mode=p(("fan_in", "fan_out")),
-                     nonlinearity=p(_NONLIN), distribution=p(("normal", "uniform")))
+            a.update(
+                a=p((0, 0.1, 1)),
+                mode=p(("fan_in", "fan_out")),
+                nonlinearity=p(_NONLIN),
+                distribution=p(("normal", "uniform")),
+            )
         # drop some arguments so the defaults are exercised too
         out = {k: v for k, v in a.items() if typ == "Constant" or self.chance(0.7)}
         if self.chance(0.3):
@@ -178,9 +218,15 @@ class _Gen:
         if self.chance(0.12):
             return self.pretrained()
         if self.chance(0.02):  # invalid forms: unknown type / wrong arg types
-            return self.pick(({"type": "NoSuchInit"}, {"type": "Constant", "val": 1, "bias_prob": 1},
-                              {"type": "Normal", "layer": 3}, {"type": "Constant", "val": 1, "bias": "x"},
-                              {"type": "Xavier", "distribution": "fancy", "layer": "Linear"}))
+            return self.pick(
+                (
+                    {"type": "NoSuchInit"},
+                    {"type": "Constant", "val": 1, "bias_prob": 1},
+                    {"type": "Normal", "layer": 3},
+                    {"type": "Constant", "val": 1, "bias": "x"},
+                    {"type": "Xavier", "distribution": "fancy", "layer": "Linear"},
+                )
+            )
         typ = self.pick(INIT_TYPES)
         cfg: dict[str, Any] = {"type": typ, **self.args(typ)}
         if self.chance(0.7):
@@ -191,8 +237,11 @@ class _Gen:
 
     def override(self, node: Node) -> Any:
         kids = [n for n, _ in node["children"]]
-        form = self.pick(("type",) * 4 + ("name_only",) * 3 + ("list", "no_type", "no_name",
-                                                                 "missing_attr", "bad_type"))
+        form = self.pick(
+            ("type",) * 4
+            + ("name_only",) * 3
+            + ("list", "no_type", "no_name", "missing_attr", "bad_type")
+        )
         if form == "bad_type":
             return self.pick(("fc", 3))
         if form == "list":
@@ -242,8 +291,13 @@ def generate_case(seed: int, index: int) -> dict[str, Any]:
         _strip_swap(root)
     elif '"swap"' not in json.dumps(root):
         root["swap"] = True  # at least one node from the other library
-    return {"seed": rng.randrange(2**31), "twice": gen.chance(0.2), "mixed": mixed,
-            "entry": entry, "root": root}
+    return {
+        "seed": rng.randrange(2**31),
+        "twice": gen.chance(0.2),
+        "mixed": mixed,
+        "entry": entry,
+        "root": root,
+    }
 
 
 def _strip_swap(node: Node) -> None:

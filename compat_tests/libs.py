@@ -25,30 +25,52 @@ from contextlib import contextmanager
 from typing import Any
 
 __all__ = [
-    "HELPERS", "INSTALL_HINT", "MMINIT_OF", "UPSTREAM_OF", "LogCapture", "Records",
-    "environment_flavour", "load_lib", "missing_upstream", "recording", "requested_flavours",
-    "skip_unless_ci", "upstream_available",
+    "HELPERS",
+    "INSTALL_HINT",
+    "MMINIT_OF",
+    "UPSTREAM_OF",
+    "LogCapture",
+    "Records",
+    "environment_flavour",
+    "load_lib",
+    "missing_upstream",
+    "recording",
+    "requested_flavours",
+    "skip_unless_ci",
+    "upstream_available",
 ]
 
-HELPERS = ("constant_init", "xavier_init", "normal_init", "trunc_normal_init", "uniform_init",
-           "kaiming_init", "caffe2_xavier_init", "bias_init_with_prob", "initialize")
+HELPERS = (
+    "constant_init",
+    "xavier_init",
+    "normal_init",
+    "trunc_normal_init",
+    "uniform_init",
+    "kaiming_init",
+    "caffe2_xavier_init",
+    "bias_init_with_prob",
+    "initialize",
+)
 _MODULE_NAMES = ("BaseModule", "Sequential", "ModuleList", "ModuleDict")
 UPSTREAM_OF = {"mmengine": "mmengine", "mmcv1": "mmcv1"}
 MMINIT_OF = {"mmengine": "mminit", "mmcv1": "mminit.mmcv1"}
-_FLAVOUR = {"mmengine": "mmengine", "mmcv1": "mmcv1", "mminit": "mmengine",
-            "mminit.mmcv1": "mmcv1"}
+_FLAVOUR = {"mmengine": "mmengine", "mmcv1": "mmcv1", "mminit": "mmengine", "mminit.mmcv1": "mmcv1"}
 #: where each lib's ``trunc_normal_`` lives (``mmengine.model`` and ``mmcv.cnn`` do not export it)
-_TRUNC_NORMAL = {"mmengine": "mmengine.model.weight_init", "mmcv1": "mmcv.cnn.utils.weight_init",
-                 "mminit": "mminit", "mminit.mmcv1": "mminit.mmcv1"}
+_TRUNC_NORMAL = {
+    "mmengine": "mmengine.model.weight_init",
+    "mmcv1": "mmcv.cnn.utils.weight_init",
+    "mminit": "mminit",
+    "mminit.mmcv1": "mminit.mmcv1",
+}
 #: what to install when a flavour's upstream is missing: everything its compat tests compare with
 #: (the core upstream, the mmcv its bricks need, the packages of its real models)
 INSTALL_HINT = {
     "mmengine": "pip install mmengine==0.10.7 mmcv-lite==2.2.0 mmpretrain==1.2.0, then "
-                "--no-deps mmdet==3.3.0 mmsegmentation==1.2.2 with their mmcv gate widened "
-                "(tools/setup_envs.sh builds .venv with them)",
+    "--no-deps mmdet==3.3.0 mmsegmentation==1.2.2 with their mmcv gate widened "
+    "(tools/setup_envs.sh builds .venv with them)",
     "mmcv1": "MMCV_WITH_OPS=0 pip install --no-build-isolation mmcv==1.7.2 torchvision, then "
-             "mmcls==0.25.0 mmdet==2.28.2 mmsegmentation==0.30.0 (tools/setup_envs.sh builds "
-             ".venv-mmcv with them)",
+    "mmcls==0.25.0 mmdet==2.28.2 mmsegmentation==0.30.0 (tools/setup_envs.sh builds "
+    ".venv-mmcv with them)",
 }
 
 # mmengine's registry logs these DEBUG lines whenever it builds an initializer;

@@ -81,8 +81,9 @@ def _init(family: str, lib_name: str) -> torch.nn.Module:
     return model
 
 
-def run(lib_name: str, families: Sequence[str],
-        modes: Sequence[str] = ("unseen", "seen")) -> dict[str, Any]:
+def run(
+    lib_name: str, families: Sequence[str], modes: Sequence[str] = ("unseen", "seen")
+) -> dict[str, Any]:
     """Init each of ``families`` on ``lib_name``, an mminit lib in each of ``modes`` in
     that order (see the module docstring)."""
     from mminit._engine import stats

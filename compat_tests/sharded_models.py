@@ -20,19 +20,30 @@ def net(L) -> nn.Module:
 
     class Head(L.BaseModule):
         def __init__(self) -> None:
-            super().__init__({"type": "Normal", "std": 0.1, "override": {"name": "fc", "type": "Constant", "val": 3}})
+            super().__init__(
+                {
+                    "type": "Normal",
+                    "std": 0.1,
+                    "override": {"name": "fc", "type": "Constant", "val": 3},
+                }
+            )
             self.attn = nn.MultiheadAttention(8, 2)
             self.fc = nn.Linear(8, 5)
 
     class Net(L.BaseModule):
         def __init__(self) -> None:
-            super().__init__([{"type": "Kaiming", "layer": "Conv2d"},
-                              {"type": "Constant", "val": 1, "bias": 2, "layer": "BatchNorm2d"}])
+            super().__init__(
+                [
+                    {"type": "Kaiming", "layer": "Conv2d"},
+                    {"type": "Constant", "val": 1, "bias": 2, "layer": "BatchNorm2d"},
+                ]
+            )
             self.stem = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
             self.free = nn.Linear(8, 7)
             self.blocks = L.Sequential(
                 *[nn.Linear(8, 8) for _ in range(3)],
-                init_cfg={"type": "TruncNormal", "std": 0.02, "layer": "Linear"})
+                init_cfg={"type": "TruncNormal", "std": 0.02, "layer": "Linear"},
+            )
             self.head = Head()
 
     return Net()
@@ -62,8 +73,14 @@ def mminit_wide() -> nn.Module:
 def _with_pretrained(L) -> nn.Module:
     """``net`` with a ``Pretrained`` entry (prefix ``backbone.``) on the root; checkpoint path from the env."""
     model = net(L)
-    model.init_cfg = [*model.init_cfg, {"type": "Pretrained", "prefix": "backbone.",
-                                        "checkpoint": os.environ["MMINIT_SHARDED_CHECKPOINT"]}]
+    model.init_cfg = [
+        *model.init_cfg,
+        {
+            "type": "Pretrained",
+            "prefix": "backbone.",
+            "checkpoint": os.environ["MMINIT_SHARDED_CHECKPOINT"],
+        },
+    ]
     return model
 
 
@@ -78,5 +95,8 @@ def upstream_pretrained_net() -> nn.Module:
 def mminit_wide_pretrained() -> nn.Module:
     """``mminit_wide`` whose every layer a ``Pretrained`` entry then loads (checkpoint path from the env)."""
     model = mminit_wide()
-    model.init_cfg = [model.init_cfg, {"type": "Pretrained", "checkpoint": os.environ["MMINIT_SHARDED_CHECKPOINT"]}]
+    model.init_cfg = [
+        model.init_cfg,
+        {"type": "Pretrained", "checkpoint": os.environ["MMINIT_SHARDED_CHECKPOINT"]},
+    ]
     return model

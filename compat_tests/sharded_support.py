@@ -30,8 +30,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def spawn_ranks(fn: Callable[..., None], args: tuple[Any, ...], nprocs: int, timeout: float,
-                what: str = "ranks") -> None:
+def spawn_ranks(
+    fn: Callable[..., None], args: tuple[Any, ...], nprocs: int, timeout: float, what: str = "ranks"
+) -> None:
     """Run ``fn(rank, *args)`` in ``nprocs`` spawned processes and wait for all of them;
     after ``timeout`` seconds kill those still alive and raise ``TimeoutError``."""
     import torch.multiprocessing as mp
@@ -51,11 +52,22 @@ def _flavour_logger() -> logging.Logger:
     from mminit._flavour import MMCV1, MMENGINE
     from mminit._logging import get_logger
 
-    return get_logger(MMENGINE if os.environ.get("MMINIT_SHARDED_FLAVOUR", "mmengine") == "mmengine" else MMCV1)
+    return get_logger(
+        MMENGINE if os.environ.get("MMINIT_SHARDED_FLAVOUR", "mmengine") == "mmengine" else MMCV1
+    )
 
 
-def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int, keyed: bool,
-            mode: str, file_log: bool = False) -> None:
+def _worker(
+    rank: int,
+    world: int,
+    port: int,
+    out: str,
+    builder: str,
+    seed: int,
+    keyed: bool,
+    mode: str,
+    file_log: bool = False,
+) -> None:
     import torch.distributed as dist
     from torch.distributed.fsdp import fully_shard
 
@@ -63,7 +75,9 @@ def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int,
 
     torch.set_num_threads(1)
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    dist.init_process_group("gloo", rank=rank, world_size=world, init_method=f"tcp://127.0.0.1:{port}")
+    dist.init_process_group(
+        "gloo", rank=rank, world_size=world, init_method=f"tcp://127.0.0.1:{port}"
+    )
     try:
         mod, _, name = builder.rpartition(":")
         build: Callable[[], torch.nn.Module] = getattr(importlib.import_module(mod), name)
@@ -105,20 +119,40 @@ def _worker(rank: int, world: int, port: int, out: str, builder: str, seed: int,
             full = t.full_tensor() if hasattr(t, "full_tensor") else t
             state[key] = full.detach().clone()
             local[key] = tuple((t.to_local() if hasattr(t, "to_local") else t).shape)
-        torch.save({"state": state, "local": local, "records": keep.records, "next_draw": next_draw,
-                    "peak_kib": peak_kib},
-                   Path(out) / f"rank{rank}.pt")
+        torch.save(
+            {
+                "state": state,
+                "local": local,
+                "records": keep.records,
+                "next_draw": next_draw,
+                "peak_kib": peak_kib,
+            },
+            Path(out) / f"rank{rank}.pt",
+        )
     finally:
         dist.destroy_process_group()
 
 
-def run_sharded(world: int, out: Path, builder: str, seed: int, keyed: bool = False,
-                mode: str = "compat", timeout: float = 180.0, file_log: bool = False) -> list[dict[str, Any]]:
+def run_sharded(
+    world: int,
+    out: Path,
+    builder: str,
+    seed: int,
+    keyed: bool = False,
+    mode: str = "compat",
+    timeout: float = 180.0,
+    file_log: bool = False,
+) -> list[dict[str, Any]]:
     """Run :func:`_worker` on ``world`` spawned ranks; each rank's saved result, rank order.
 
     ``file_log``: each rank adds a ``FileHandler`` writing ``out/rank{r}.log``
     to the flavour's logger for the init.
     """
-    spawn_ranks(_worker, (world, free_port(), str(out), builder, seed, keyed, mode, file_log),
-                world, timeout, "gloo ranks")
+    spawn_ranks(
+        _worker,
+        (world, free_port(), str(out), builder, seed, keyed, mode, file_log),
+        world,
+        timeout,
+        "gloo ranks",
+    )
     return [torch.load(out / f"rank{r}.pt", weights_only=False) for r in range(world)]

@@ -23,7 +23,9 @@ def case_size(case: Case) -> int:
     return len(json.dumps(case, sort_keys=True))
 
 
-def _nodes(node: dict[str, Any], path: tuple[int, ...] = ()) -> Iterator[tuple[tuple[int, ...], dict[str, Any]]]:
+def _nodes(
+    node: dict[str, Any], path: tuple[int, ...] = ()
+) -> Iterator[tuple[tuple[int, ...], dict[str, Any]]]:
     yield path, node
     for i, (_, child) in enumerate(node.get("children", [])):
         yield from _nodes(child, path + (i,))
@@ -39,12 +41,12 @@ def _at(case: Case, path: tuple[int, ...]) -> dict[str, Any]:
 def _cfg_variants(cfg: Any) -> Iterator[Any]:
     if isinstance(cfg, list):
         for i in range(len(cfg)):
-            yield cfg[:i] + cfg[i + 1:]
+            yield cfg[:i] + cfg[i + 1 :]
         if len(cfg) == 1:
             yield cfg[0]
         for i, item in enumerate(cfg):
             for smaller in _cfg_variants(item):
-                yield cfg[:i] + [smaller] + cfg[i + 1:]
+                yield cfg[:i] + [smaller] + cfg[i + 1 :]
     elif isinstance(cfg, dict):
         for key in cfg:
             if key not in ("type", "name", "checkpoint", "@variant"):

@@ -25,7 +25,14 @@ from compat_tests.generator import generate_case
 from compat_tests.libs import MMINIT_OF, UPSTREAM_OF, LogCapture, load_lib
 from compat_tests.shrink import shrink
 
-__all__ = ["RESULTS", "FlavourResult", "default_seed", "diff_kinds", "format_failure", "run_flavour"]
+__all__ = [
+    "RESULTS",
+    "FlavourResult",
+    "default_seed",
+    "diff_kinds",
+    "format_failure",
+    "run_flavour",
+]
 
 #: flavour -> result of the last run in this process (read by conftest's summary hook)
 RESULTS: dict[str, FlavourResult] = {}
@@ -53,8 +60,15 @@ def diff_kinds(diffs: Sequence[str]) -> set[str]:
     return {m.group(1) for d in diffs if (m := re.match(r"(call \d+ \S+|\S+)", d))}
 
 
-def run_flavour(flavour: str, cases: int, seed: int, *, ref_name: str | None = None,
-                test_name: str | None = None, shrink_first: int = 3) -> FlavourResult:
+def run_flavour(
+    flavour: str,
+    cases: int,
+    seed: int,
+    *,
+    ref_name: str | None = None,
+    test_name: str | None = None,
+    shrink_first: int = 3,
+) -> FlavourResult:
     """Run ``cases`` generated cases: upstream of ``flavour`` vs mminit's flavour."""
     ref = load_lib(ref_name or UPSTREAM_OF[flavour])
     test = load_lib(test_name or MMINIT_OF[flavour])
@@ -78,17 +92,24 @@ def run_flavour(flavour: str, cases: int, seed: int, *, ref_name: str | None = N
                     return bool(kinds & diff_kinds(got))
 
                 small = shrink(case, still_fails)
-                result.failures[n] = (index, small, run_case(small, ref, test, capture, ckpt_dir, "s"))
+                result.failures[n] = (
+                    index,
+                    small,
+                    run_case(small, ref, test, capture, ckpt_dir, "s"),
+                )
     finally:
         torch.set_num_threads(threads)
     RESULTS[flavour] = result
     return result
 
 
-def format_failure(flavour: str, seed: int, index: int, case: dict[str, Any],
-                   diffs: Sequence[str]) -> str:
-    return (f"seed={seed} index={index} (replay: python -m compat_tests.suite --flavour {flavour} "
-            f"--seed {seed} --index {index})\n  case: {json.dumps(case)}\n  " + "\n  ".join(diffs))
+def format_failure(
+    flavour: str, seed: int, index: int, case: dict[str, Any], diffs: Sequence[str]
+) -> str:
+    return (
+        f"seed={seed} index={index} (replay: python -m compat_tests.suite --flavour {flavour} "
+        f"--seed {seed} --index {index})\n  case: {json.dumps(case)}\n  " + "\n  ".join(diffs)
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -34,7 +34,9 @@ def test_every_public_name_has_an_upstream_counterpart(flavour: str) -> None:
         try:
             importlib.import_module(PROBE[flavour])
         except ImportError as exc:
-            missing_upstream(f"{flavour}'s upstream is not importable ({exc}): {INSTALL_HINT[flavour]}")
+            missing_upstream(
+                f"{flavour}'s upstream is not importable ({exc}): {INSTALL_HINT[flavour]}"
+            )
         public = importlib.import_module(PUBLIC[flavour]).__all__
         alias = _alias_module(flavour, public)
         missing = []

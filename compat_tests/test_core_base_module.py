@@ -44,10 +44,13 @@ def _classes(L):
             super().__init__(init_cfg)
             self.stem = nn.Conv2d(3, 2, 3)
             self.block = Block(child_cfg)
-            self.stages = L.Sequential(Block(), Block(dict(type="Constant", val=2, layer="Conv2d")),
-                                       init_cfg=container_cfg)
+            self.stages = L.Sequential(
+                Block(), Block(dict(type="Constant", val=2, layer="Conv2d")), init_cfg=container_cfg
+            )
             self.blocks = L.ModuleList([Block(), OwnInit()], init_cfg=container_cfg)
-            self.heads = L.ModuleDict({"a": nn.Linear(2, 2), "b": DataOnly()}, init_cfg=container_cfg)
+            self.heads = L.ModuleDict(
+                {"a": nn.Linear(2, 2), "b": DataOnly()}, init_cfg=container_cfg
+            )
             self.plain = nn.Linear(2, 1)
 
     return Net
@@ -61,7 +64,9 @@ SCENARIOS = {
     "parent-only": dict(init_cfg=[K, C]),
     "child-overrides-parent": dict(init_cfg=K, child_cfg=N),
     "containers": dict(init_cfg=N, container_cfg=dict(type="Uniform", layer=["Linear", "Conv2d"])),
-    "override-child": dict(init_cfg=dict(type="Xavier", layer="Conv2d", override=dict(name="block"))),
+    "override-child": dict(
+        init_cfg=dict(type="Xavier", layer="Conv2d", override=dict(name="block"))
+    ),
     "error-in-child": dict(init_cfg=K, child_cfg=dict(type="Xavier", layer="BatchNorm2d")),
     "error-at-top": dict(init_cfg=dict(type="Constant", val=1, override=dict(name="nope"))),
     "string-cfg": dict(init_cfg="Kaiming"),
@@ -100,7 +105,9 @@ def test_initialised_child_matches_upstream(flavour):
         m.block.init_weights()
         m.init_weights()
 
-    ours, theirs = both(flavour, lambda L: (child_first, lambda: _classes(L)(init_cfg=K, child_cfg=N)))
+    ours, theirs = both(
+        flavour, lambda L: (child_first, lambda: _classes(L)(init_cfg=K, child_cfg=N))
+    )
     assert_same(ours, theirs)
 
 
@@ -116,7 +123,9 @@ def test_is_init_setter_matches_upstream(flavour):
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_repr_matches_upstream(flavour):
-    ours, theirs = both(flavour, lambda L: (lambda m: repr(m), lambda: _classes(L)(init_cfg=[K, C])))
+    ours, theirs = both(
+        flavour, lambda L: (lambda m: repr(m), lambda: _classes(L)(init_cfg=[K, C]))
+    )
     assert_same(ours, theirs)
 
 
@@ -174,7 +183,9 @@ def test_mixed_trees_match_upstream(flavour, direction):
             def __init__(self):
                 super().__init__([dict(type="Normal", std=0.5, layer="Linear"), K])
                 self.a = ChildNet(child_cfg=C)
-                self.b = Ch.Sequential(nn.Linear(2, 2), init_cfg=dict(type="Constant", val=5, layer="Linear"))
+                self.b = Ch.Sequential(
+                    nn.Linear(2, 2), init_cfg=dict(type="Constant", val=5, layer="Linear")
+                )
                 self.c = nn.Conv2d(1, 1, 1)
 
         return Mixed

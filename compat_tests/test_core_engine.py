@@ -16,11 +16,23 @@ TN_ZERO = dict(type="TruncNormal", layer="Linear", a=0, b=0)
 LN = dict(type="Constant", layer="LayerNorm", val=1.0)
 
 
-def _vit(L, *, leaf_cfg=(TN, LN), mid_cfg=(TN,), top_cfg=(TN,), zero=False, reader=False,
-         tied=False, custom=None, explode=False):
+def _vit(
+    L,
+    *,
+    leaf_cfg=(TN, LN),
+    mid_cfg=(TN,),
+    top_cfg=(TN,),
+    zero=False,
+    reader=False,
+    tied=False,
+    custom=None,
+    explode=False,
+):
     class Leaf(L.BaseModule):
         def __init__(self):
-            super().__init__(list(leaf_cfg) + ([dict(type="Xavier", layer="LayerNorm")] if explode else []))
+            super().__init__(
+                list(leaf_cfg) + ([dict(type="Xavier", layer="LayerNorm")] if explode else [])
+            )
             self.fc1 = nn.Linear(4, 8)
             self.fc2 = nn.Linear(8, 4)
             self.ln = nn.LayerNorm(4)
@@ -50,7 +62,9 @@ def _vit(L, *, leaf_cfg=(TN, LN), mid_cfg=(TN,), top_cfg=(TN,), zero=False, read
         def __init__(self):
             super().__init__(list(top_cfg))
             self.backbone = Mid()
-            self.head = L.Sequential(nn.Linear(4, 2), init_cfg=dict(type="Constant", layer="Linear", val=0))
+            self.head = L.Sequential(
+                nn.Linear(4, 2), init_cfg=dict(type="Constant", layer="Linear", val=0)
+            )
 
     return Top
 
@@ -59,7 +73,9 @@ SCENARIOS = {
     "same-string-chain": {},
     "different-std-levels": dict(mid_cfg=(TN_OTHER,)),
     "constant-after-trunc": dict(leaf_cfg=(dict(type="Constant", layer="Linear", val=0.5), LN)),
-    "final-equals-initial": dict(leaf_cfg=(TN_ZERO,), mid_cfg=(TN_ZERO,), top_cfg=(TN_ZERO,), zero=True),
+    "final-equals-initial": dict(
+        leaf_cfg=(TN_ZERO,), mid_cfg=(TN_ZERO,), top_cfg=(TN_ZERO,), zero=True
+    ),
     "reader-before-super": dict(reader=True),
     "tied-weights": dict(tied=True),
     "exception-with-pending": dict(explode=True),
@@ -70,7 +86,9 @@ SCENARIOS = {
 @pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_engine_matches_upstream(flavour, scenario):
-    ours, theirs = both(flavour, lambda L: (lambda m: m.init_weights(), _vit(L, **SCENARIOS[scenario])))
+    ours, theirs = both(
+        flavour, lambda L: (lambda m: m.init_weights(), _vit(L, **SCENARIOS[scenario]))
+    )
     assert_same(ours, theirs)
 
 

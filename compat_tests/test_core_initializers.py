@@ -38,7 +38,9 @@ def _tree(L):
 
 INIT_CFGS = {
     "constant": dict(type="Constant", val=0.5, bias=0.1, layer="Conv2d"),
-    "xavier-uniform": dict(type="Xavier", gain=2, distribution="uniform", layer=["Conv2d", "Linear"]),
+    "xavier-uniform": dict(
+        type="Xavier", gain=2, distribution="uniform", layer=["Conv2d", "Linear"]
+    ),
     "xavier-normal": dict(type="Xavier", layer="Linear", bias=0.3),
     "normal": dict(type="Normal", mean=0.2, std=0.01, layer="Linear"),
     "trunc-normal": dict(type="TruncNormal", std=0.02, a=-0.04, b=0.04, layer="Linear"),
@@ -46,8 +48,14 @@ INIT_CFGS = {
     "uniform-default": dict(type="Uniform", layer="Linear"),
     "uniform": dict(type="Uniform", a=-1, b=2.5, layer="Linear"),
     "kaiming": dict(type="Kaiming", layer="Conv2d"),
-    "kaiming-uniform-in": dict(type="Kaiming", a=0.1, mode="fan_in", nonlinearity="leaky_relu",
-                               distribution="uniform", layer=["Conv2d", "Linear"]),
+    "kaiming-uniform-in": dict(
+        type="Kaiming",
+        a=0.1,
+        mode="fan_in",
+        nonlinearity="leaky_relu",
+        distribution="uniform",
+        layer=["Conv2d", "Linear"],
+    ),
     "caffe2": dict(type="Caffe2Xavier", layer="Conv2d"),
     "bias-prob": dict(type="Normal", std=0.01, bias_prob=0.01, layer="Linear"),
     "bias-prob-one": dict(type="Constant", val=1, bias_prob=1.0, layer="Linear"),
@@ -55,15 +63,27 @@ INIT_CFGS = {
     "no-layer": dict(type="Constant", val=3),
     "direct-base-only": dict(type="Constant", val=2, bias=1, layer="MyConv"),
     "base-name": dict(type="Constant", val=2, layer="Module"),
-    "norms": [dict(type="Constant", val=1, layer=["BatchNorm2d", "GroupNorm"]),
-              dict(type="Normal", std=0.1, layer="Embedding")],
-    "list-of-cfgs": [dict(type="Kaiming", layer="Conv2d"), dict(type="Constant", val=1, layer="_BatchNorm")],
-    "override-dict": dict(type="Constant", val=1, layer="Linear",
-                          override=dict(type="Normal", name="head", std=0.5)),
-    "override-list": dict(type="Constant", val=1, layer="Conv2d",
-                          override=[dict(name="fc"), dict(type="Uniform", name="emb", a=-1, b=1)]),
+    "norms": [
+        dict(type="Constant", val=1, layer=["BatchNorm2d", "GroupNorm"]),
+        dict(type="Normal", std=0.1, layer="Embedding"),
+    ],
+    "list-of-cfgs": [
+        dict(type="Kaiming", layer="Conv2d"),
+        dict(type="Constant", val=1, layer="_BatchNorm"),
+    ],
+    "override-dict": dict(
+        type="Constant", val=1, layer="Linear", override=dict(type="Normal", name="head", std=0.5)
+    ),
+    "override-list": dict(
+        type="Constant",
+        val=1,
+        layer="Conv2d",
+        override=[dict(name="fc"), dict(type="Uniform", name="emb", a=-1, b=1)],
+    ),
     "override-name-only": dict(type="Xavier", layer="Conv2d", override=dict(name="head")),
-    "override-no-name": dict(type="Constant", val=1, layer="Linear", override=dict(type="Constant", val=2)),
+    "override-no-name": dict(
+        type="Constant", val=1, layer="Linear", override=dict(type="Constant", val=2)
+    ),
     "override-args-no-type": dict(type="Constant", val=1, override=dict(name="fc", val=2)),
     "override-missing-attr": dict(type="Constant", val=1, override=dict(name="nope")),
     "override-bad-type": dict(type="Constant", val=1, override="fc"),
@@ -97,7 +117,9 @@ def test_initialize_matches_upstream(flavour, key):
 @pytest.mark.parametrize("key", [k for k in INIT_CFGS if "error" not in k and "bad" not in k])
 def test_init_cfg_through_base_module(flavour, key):
     """The same cfgs as a BaseModule ``init_cfg``: tensors and the init-info dump agree."""
-    ours, theirs = both(flavour, lambda L: (lambda m: m.init_weights(), lambda: _tree(L)(_cfg(L, key))))
+    ours, theirs = both(
+        flavour, lambda L: (lambda m: m.init_weights(), lambda: _tree(L)(_cfg(L, key)))
+    )
     assert_same(ours, theirs)
 
 
@@ -130,7 +152,9 @@ def test_helpers_match_upstream(flavour, name, layer):
         "linear-nobias": lambda: nn.Linear(4, 5, bias=False),
         "bn": lambda: nn.BatchNorm1d(3),
     }[layer]
-    ours, theirs = both(flavour, lambda L: (lambda m: getattr(L, name)(m, **HELPERS[name]), factory))
+    ours, theirs = both(
+        flavour, lambda L: (lambda m: getattr(L, name)(m, **HELPERS[name]), factory)
+    )
     assert_same(ours, theirs)
 
 
@@ -168,14 +192,27 @@ def test_bias_init_with_prob_matches_upstream_bit_for_bit_on_random_probabilitie
     ours, theirs = both(flavour, lambda L: (lambda: [L.bias_init_with_prob(p) for p in probs],))
     assert ours.exc is None and theirs.exc is None, (ours.exc, theirs.exc)
     assert ours.warnings == theirs.warnings
-    differ = [(p, a, b) for p, a, b in zip(probs, ours.value, theirs.value, strict=True)
-              if a.hex() != b.hex()]
+    differ = [
+        (p, a, b)
+        for p, a, b in zip(probs, ours.value, theirs.value, strict=True)
+        if a.hex() != b.hex()
+    ]
     assert not differ, f"{len(differ)} of {len(probs)} differ from upstream, e.g. {differ[:3]}"
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-@pytest.mark.parametrize("cls", ["ConstantInit", "XavierInit", "NormalInit", "TruncNormalInit",
-                                 "UniformInit", "KaimingInit", "Caffe2XavierInit"])
+@pytest.mark.parametrize(
+    "cls",
+    [
+        "ConstantInit",
+        "XavierInit",
+        "NormalInit",
+        "TruncNormalInit",
+        "UniformInit",
+        "KaimingInit",
+        "Caffe2XavierInit",
+    ],
+)
 def test_info_strings_match_upstream(flavour, cls):
     kwargs = {"ConstantInit": dict(val=2)}.get(cls, {})
     ours, theirs = both(flavour, lambda L: (lambda: getattr(L, cls)(**kwargs)._get_init_info(),))
@@ -184,15 +221,24 @@ def test_info_strings_match_upstream(flavour, cls):
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_pretrained_info_and_map_location_match(flavour):
-    ours, theirs = both(flavour, lambda L: (lambda: (L.PretrainedInit("x.pth")._get_init_info(),
-                                                     L.PretrainedInit("x.pth").map_location),))
+    ours, theirs = both(
+        flavour,
+        lambda L: (
+            lambda: (
+                L.PretrainedInit("x.pth")._get_init_info(),
+                L.PretrainedInit("x.pth").map_location,
+            ),
+        ),
+    )
     assert ours.value == theirs.value
 
 
 REGISTRY_OPS = {
     "register-decorator": lambda R: R.register_module()(type("CustomA", (), {})).__name__,
     "register-name": lambda R: R.register_module(name="CustomB", module=type("X", (), {})).__name__,
-    "register-list": lambda R: R.register_module(["CustomC", "CustomD"], module=type("Y", (), {})).__name__,
+    "register-list": lambda R: (
+        R.register_module(["CustomC", "CustomD"], module=type("Y", (), {})).__name__
+    ),
     "duplicate": lambda R: R.register_module(name="Constant", module=type("Z", (), {})),
     "force-type-error": lambda R: R.register_module(force=1),
     "name-type-error": lambda R: R.register_module(name=3),
@@ -202,7 +248,8 @@ REGISTRY_OPS = {
     "get-builtin": lambda R: R.get("Kaiming").__name__,
     # names the library itself registers (other tests in this process register more)
     "builtin-names": lambda R: sorted(
-        k for k, v in R.module_dict.items()
+        k
+        for k, v in R.module_dict.items()
         if getattr(v, "__module__", "").split(".")[0] in ("mminit", "mmengine", "mmcv")
     ),
 }
@@ -226,14 +273,18 @@ def test_custom_initializer_matches_upstream(flavour):
         class Halves(L.BaseInit):
             def __call__(self, module):
                 for m in module.modules():
-                    if ((self.wholemodule or type(m).__name__ in self.layer)
-                            and getattr(m, "weight", None) is not None):
+                    if (self.wholemodule or type(m).__name__ in self.layer) and getattr(
+                        m, "weight", None
+                    ) is not None:
                         nn.init.constant_(m.weight, 0.5)
                 if hasattr(module, "_params_init_info"):
                     L.update_init_info(module, init_info="halves")
 
         cfg = dict(type="Constant", val=1, layer="Linear", override=dict(type=name, name="head"))
-        return (lambda m: m.init_weights(), lambda: _tree(L)([cfg, dict(type=name, layer="Conv2d")]))
+        return (
+            lambda m: m.init_weights(),
+            lambda: _tree(L)([cfg, dict(type=name, layer="Conv2d")]),
+        )
 
     ours, theirs = both(flavour, make)
     assert_same(ours, theirs)

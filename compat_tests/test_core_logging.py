@@ -25,5 +25,7 @@ def test_records_land_on_upstream_logger(flavour):
 
         upstream_logger = get_logger("mmcv")
     with recording(upstream_logger) as records:
-        ours.Sequential(nn.Linear(2, 2), init_cfg=dict(type="Constant", val=1, layer="Linear")).init_weights()
+        ours.Sequential(
+            nn.Linear(2, 2), init_cfg=dict(type="Constant", val=1, layer="Linear")
+        ).init_weights()
     assert any("ConstantInit: val=1, bias=0" in m for _, m in records)

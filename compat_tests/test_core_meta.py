@@ -36,7 +36,9 @@ def _run(build, prepare, seed: int) -> Outcome:
     out.extra["is_init"] = {n: getattr(m, "is_init", None) for n, m in model.named_modules()}
     out.extra["next_draw"] = torch.rand(4).tolist()  # the generator ends where upstream's does
     out.extra["ties"] = _ties(model)
-    out.extra["devices"] = sorted({str(t.device) for t in list(model.parameters()) + list(model.buffers())})
+    out.extra["devices"] = sorted(
+        {str(t.device) for t in list(model.parameters()) + list(model.buffers())}
+    )
     return out
 
 
@@ -44,7 +46,8 @@ def _ties(model: nn.Module) -> list[list[str]]:
     """The names of each parameter and buffer, grouped by tensor (a tie is a group of two or more)."""
     groups: dict[int, list[str]] = {}
     for name, t in list(model.named_parameters(remove_duplicate=False)) + list(
-            model.named_buffers(remove_duplicate=False)):
+        model.named_buffers(remove_duplicate=False)
+    ):
         groups.setdefault(id(t), []).append(name)
     return sorted(groups.values())
 
@@ -55,6 +58,7 @@ def _meta(build):
             model = build()
         assert all(p.is_meta for p in model.parameters())
         return model
+
     return on_meta
 
 
@@ -76,7 +80,9 @@ def _net(L, init_cfg, head_cfg):
             super().__init__(init_cfg)
             self.stem = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
             self.embed = nn.Embedding(10, 8, padding_idx=0)
-            self.blocks = L.ModuleList([L.Sequential(nn.Linear(8, 8), nn.LayerNorm(8)) for _ in range(2)])
+            self.blocks = L.ModuleList(
+                [L.Sequential(nn.Linear(8, 8), nn.LayerNorm(8)) for _ in range(2)]
+            )
             self.head = Head(head_cfg)
 
     return Net()
@@ -84,10 +90,17 @@ def _net(L, init_cfg, head_cfg):
 
 CASES = {
     "no-init-cfg": (None, None),
-    "partial-cover": (dict(type="Kaiming", layer="Conv2d"), dict(type="TruncNormal", std=0.02, layer="Linear")),
-    "override-and-constant": ([dict(type="Xavier", layer="Linear"), dict(type="Constant", val=1, bias=2,
-                                                                         layer=["BatchNorm2d", "LayerNorm"])],
-                              dict(type="Normal", std=0.1, override=dict(name="fc", type="Constant", val=3))),
+    "partial-cover": (
+        dict(type="Kaiming", layer="Conv2d"),
+        dict(type="TruncNormal", std=0.02, layer="Linear"),
+    ),
+    "override-and-constant": (
+        [
+            dict(type="Xavier", layer="Linear"),
+            dict(type="Constant", val=1, bias=2, layer=["BatchNorm2d", "LayerNorm"]),
+        ],
+        dict(type="Normal", std=0.1, override=dict(name="fc", type="Constant", val=3)),
+    ),
 }
 
 
@@ -95,8 +108,12 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_meta_build_materialize_compat_equals_upstream_cpu_build(flavour, case):
     init_cfg, head_cfg = CASES[case]
-    theirs = _run(lambda: _net(lib(flavour, "upstream"), init_cfg, head_cfg), lambda m: None, seed=7)
-    mine = _run(_meta(lambda: _net(lib(flavour, "mminit"), init_cfg, head_cfg)), _materialize, seed=7)
+    theirs = _run(
+        lambda: _net(lib(flavour, "upstream"), init_cfg, head_cfg), lambda m: None, seed=7
+    )
+    mine = _run(
+        _meta(lambda: _net(lib(flavour, "mminit"), init_cfg, head_cfg)), _materialize, seed=7
+    )
     assert_same(mine, theirs)
 
 
@@ -140,7 +157,10 @@ def _tied(L, init_cfg):
 TIED_CFGS = {
     "no-init-cfg": None,
     "linear-only": dict(type="Constant", val=0.5, bias=0.25, layer="Linear"),
-    "random-fills": [dict(type="Normal", std=0.3, layer="Embedding"), dict(type="Xavier", layer="Linear")],
+    "random-fills": [
+        dict(type="Normal", std=0.3, layer="Embedding"),
+        dict(type="Xavier", layer="Linear"),
+    ],
 }
 
 
@@ -160,6 +180,7 @@ def _loaded(on_meta: bool, values: dict[str, torch.Tensor]):
     """Real values put into part of the model before init: the head's Linear loaded, and a
     BatchNorm buffer replaced (on the meta side: ``load_state_dict(assign=True)``, which
     makes them CPU tensors in a meta model)."""
+
     def prepare(model) -> None:
         if on_meta:
             model.head.fc.load_state_dict({k: v.clone() for k, v in values.items()}, assign=True)
@@ -169,6 +190,7 @@ def _loaded(on_meta: bool, values: dict[str, torch.Tensor]):
         else:
             model.head.fc.load_state_dict(values)
             model.stem[1].running_var = torch.full((8,), 4.0)
+
     return prepare
 
 
@@ -180,8 +202,14 @@ def test_meta_materialize_keeps_tensors_that_hold_real_values(flavour, case):
     init_cfg, head_cfg = CASES[case]
     gen = torch.Generator().manual_seed(99)
     values = {"weight": torch.randn(3, 8, generator=gen), "bias": torch.randn(3, generator=gen)}
-    theirs = _run(lambda: _net(lib(flavour, "upstream"), init_cfg, head_cfg), _loaded(False, values), seed=13)
-    mine = _run(_meta(lambda: _net(lib(flavour, "mminit"), init_cfg, head_cfg)), _loaded(True, values), seed=13)
+    theirs = _run(
+        lambda: _net(lib(flavour, "upstream"), init_cfg, head_cfg), _loaded(False, values), seed=13
+    )
+    mine = _run(
+        _meta(lambda: _net(lib(flavour, "mminit"), init_cfg, head_cfg)),
+        _loaded(True, values),
+        seed=13,
+    )
     if head_cfg is None:  # nothing covers the head: the loaded values are the result
         assert torch.equal(mine.state["head.fc.weight"], values["weight"])
     assert torch.equal(mine.state["stem.1.running_var"], torch.full((8,), 4.0))

@@ -83,8 +83,11 @@ def _factory(A, B, root_cfg=None, pretrained=None):
                 cfg = cfg + [pretrained]
             super().__init__(cfg)
             self.a = Block(C)
-            self.s = B.Sequential(Block(), A.ModuleList([Block(T), nn.Linear(2, 2)]),
-                                  init_cfg=dict(type="Constant", val=5, layer="Linear"))
+            self.s = B.Sequential(
+                Block(),
+                A.ModuleList([Block(T), nn.Linear(2, 2)]),
+                init_cfg=dict(type="Constant", val=5, layer="Linear"),
+            )
             self.d = B.ModuleDict({"mid": Mid(), "lin": nn.Linear(2, 2)})
             self.o = Own()
             self.c = nn.Conv2d(1, 1, 1)
@@ -104,9 +107,11 @@ def _entry(flavour, how):
     if how == "front":
         return lambda m: mm.init_weights(m)
     if how == "route":
+
         def routed(m):
             with mm.route(m):
                 m.init_weights()
+
         return routed
 
     def enabled(m):
@@ -115,6 +120,7 @@ def _entry(flavour, how):
             m.init_weights()
         finally:
             mm.disable()
+
     return enabled
 
 
@@ -200,7 +206,9 @@ def _writes_before_super(A, B):
 
     class Root(A.BaseModule):
         def __init__(self):
-            super().__init__(dict(type="Uniform", b=1, bias=-2.0, layer=["Root", "Head", "_BatchNorm"]))
+            super().__init__(
+                dict(type="Uniform", b=1, bias=-2.0, layer=["Root", "Head", "_BatchNorm"])
+            )
             self.head = Head()
 
     return Root
@@ -222,7 +230,9 @@ def test_upstream_root_sees_writes_made_before_super(flavour):
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_eager_front_door_matches_upstream(flavour, shape):
     mm = _mm(flavour)
-    pure, before, mixed = _pure_then_mixed(flavour, shape, lambda m: mm.init_weights(m, mode="eager"))
+    pure, before, mixed = _pure_then_mixed(
+        flavour, shape, lambda m: mm.init_weights(m, mode="eager")
+    )
     assert_same(mixed, pure)
     assert _stats()[0] == before[0], "eager runs no engine"
 
@@ -335,7 +345,9 @@ def test_fast_front_door_drives_upstream_modules(flavour, shape):
     assert after[0] == before[0] + 1 and after[1] > before[1] and after[2] == before[2]
     assert _infos(fast) == _infos(pure)
     assert fast.extra == pure.extra
-    assert any(not torch.equal(fast.state[k], pure.state[k]) for k in pure.state), "fast draws fewer numbers"
+    assert any(not torch.equal(fast.state[k], pure.state[k]) for k in pure.state), (
+        "fast draws fewer numbers"
+    )
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
@@ -363,8 +375,13 @@ def test_fast_names_upstream_code_it_could_not_drive(flavour):
     fast = [w for w in caught if issubclass(w.category, FastModeWarning)]
     assert len(fast) == 1, [str(w.message) for w in caught]
     text = str(fast[0].message)
-    assert "d.own_up (OwnUp: its own init_weights)" in text and "upstream's own init_weights ran" in text
-    assert bool(torch.all(model.d.own_up.fc.weight == 2)) and bool(torch.all(model.d.own_up.fc.bias == 0))
+    assert (
+        "d.own_up (OwnUp: its own init_weights)" in text
+        and "upstream's own init_weights ran" in text
+    )
+    assert bool(torch.all(model.d.own_up.fc.weight == 2)) and bool(
+        torch.all(model.d.own_up.fc.bias == 0)
+    )
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)

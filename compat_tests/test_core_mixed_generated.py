@@ -81,5 +81,7 @@ def test_generated_upstream_roots_through_router_match_upstream(flavour):
         torch.set_num_threads(threads)
     assert stats.engines > engines, "the router never started the engine"
     assert stats.upstream_driven > driven, "the engine drove no upstream BaseModule"
-    assert not failures, (f"seed {SEED} (MMINIT_COMPAT_SEED replays): {len(failures)} of {CASES} "
-                          f"differ; first: {failures[:3]}")
+    assert not failures, (
+        f"seed {SEED} (MMINIT_COMPAT_SEED replays): {len(failures)} of {CASES} "
+        f"differ; first: {failures[:3]}"
+    )

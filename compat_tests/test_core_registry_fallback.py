@@ -51,4 +51,6 @@ def _mmengine_only_test_default_scope_child_registry_is_searched():
 
 
 if "mmengine" in FLAVOURS:  # defined only where the mmengine flavour is tested: no empty skip
-    test_default_scope_child_registry_is_searched = _mmengine_only_test_default_scope_child_registry_is_searched
+    test_default_scope_child_registry_is_searched = (
+        _mmengine_only_test_default_scope_child_registry_is_searched
+    )

@@ -41,10 +41,14 @@ def test_sharded_compat_init_equals_upstream_single_process(flavour, world, tmp_
         assert res["state"].keys() == state.keys()
         for key, value in state.items():
             assert torch.equal(res["state"][key], value), f"rank {rank}: {key} differs"
-        assert torch.equal(res["next_draw"], next_draw), "the generator ends elsewhere than upstream's"
+        assert torch.equal(res["next_draw"], next_draw), (
+            "the generator ends elsewhere than upstream's"
+        )
     sharded = [k for k, shape in results[0]["local"].items() if shape != tuple(state[k].shape)]
     assert sharded, "nothing was sharded"
-    assert len(records) == len(list(upstream_net().parameters())), "upstream dumps one record per parameter"
+    assert len(records) == len(list(upstream_net().parameters())), (
+        "upstream dumps one record per parameter"
+    )
     dump = [r for r in results[0]["records"] if r[1].startswith("\n")]
     assert [r[1] for r in dump] == [r[1] for r in records]
     assert all(res["records"] == [] for res in results[1:])
@@ -55,13 +59,15 @@ def _checkpoint(path):
     """A zip checkpoint for ``*_pretrained_net`` (prefix ``backbone.``): some matching keys, a
     wrong-shape one (``free.weight``), one outside the prefix; own values, not upstream's."""
     g = torch.Generator().manual_seed(5)
-    weights = {"backbone.stem.0.weight": torch.randn(8, 3, 3, 3, generator=g),
-               "backbone.stem.1.running_mean": torch.randn(8, generator=g),
-               "backbone.blocks.1.weight": torch.randn(8, 8, generator=g),
-               "backbone.head.attn.in_proj_weight": torch.randn(24, 8, generator=g),
-               "backbone.head.fc.bias": torch.randn(5, generator=g),
-               "backbone.free.weight": torch.randn(3, 3, generator=g),
-               "neck.extra": torch.randn(2, generator=g)}
+    weights = {
+        "backbone.stem.0.weight": torch.randn(8, 3, 3, 3, generator=g),
+        "backbone.stem.1.running_mean": torch.randn(8, generator=g),
+        "backbone.blocks.1.weight": torch.randn(8, 8, generator=g),
+        "backbone.head.attn.in_proj_weight": torch.randn(24, 8, generator=g),
+        "backbone.head.fc.bias": torch.randn(5, generator=g),
+        "backbone.free.weight": torch.randn(3, 3, generator=g),
+        "neck.extra": torch.randn(2, generator=g),
+    }
     torch.save({"state_dict": weights}, path)
     return weights
 
@@ -80,15 +86,23 @@ def test_sharded_pretrained_loads_shards_as_upstream_single_process(flavour, tmp
         model.init_weights()
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     next_draw = torch.rand(4)
-    loaded = [k for k in state if f"backbone.{k}" in weights and torch.equal(state[k], weights[f"backbone.{k}"])]
+    loaded = [
+        k
+        for k in state
+        if f"backbone.{k}" in weights and torch.equal(state[k], weights[f"backbone.{k}"])
+    ]
     assert loaded, "upstream kept none of the checkpoint's values: the case checks nothing"
     results = run_sharded(2, tmp_path, "compat_tests.sharded_models:mminit_pretrained_net", SEED)
     for rank, res in enumerate(results):
         assert res["state"].keys() == state.keys()
         for key, value in state.items():
             assert torch.equal(res["state"][key], value), f"rank {rank}: {key} differs"
-        assert torch.equal(res["next_draw"], next_draw), "the generator ends elsewhere than upstream's"
-    assert [k for k in loaded if results[0]["local"][k] != tuple(state[k].shape)], "no loaded parameter was sharded"
+        assert torch.equal(res["next_draw"], next_draw), (
+            "the generator ends elsewhere than upstream's"
+        )
+    assert [k for k in loaded if results[0]["local"][k] != tuple(state[k].shape)], (
+        "no loaded parameter was sharded"
+    )
     assert any("load backbone. in model from" in r[1] for r in records)
     assert any("do not match exactly" in r[1] for r in records)
     assert results[0]["records"] == [r for r in records if r[0] != "DEBUG"]  # the ranks log at INFO
@@ -130,7 +144,9 @@ def test_sharded_dump_to_file_handler_on_rank_zero_only(flavour, tmp_path, monke
     logging.getLogger("mminit").handlers.clear()
 
 
-@pytest.mark.parametrize("mode", ["fast"])  # compat mode: tests/core/test_name_keyed.py, in one process
+@pytest.mark.parametrize(
+    "mode", ["fast"]
+)  # compat mode: tests/core/test_name_keyed.py, in one process
 def test_sharded_name_keyed_init_equals_single_process_name_keyed(mode, tmp_path, monkeypatch):
     """The opt-in name-keyed streams (not upstream's numbers): sharded equals one process."""
     import mminit
@@ -147,7 +163,9 @@ def test_sharded_name_keyed_init_equals_single_process_name_keyed(mode, tmp_path
         mminit.materialize(model, warn=False)
         model.init_weights()
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    results = run_sharded(2, tmp_path, "compat_tests.sharded_models:mminit_net", SEED, keyed=True, mode=mode)
+    results = run_sharded(
+        2, tmp_path, "compat_tests.sharded_models:mminit_net", SEED, keyed=True, mode=mode
+    )
     for rank, res in enumerate(results):
         for key, value in state.items():
             assert torch.equal(res["state"][key], value), f"rank {rank}: {key} differs"
@@ -162,14 +180,17 @@ def test_sharded_peak_memory_per_rank_is_shard_plus_largest_parameter(tmp_path, 
     largest = 2048 * 2048 * 4
     for rank, res in enumerate(results):
         if res["peak_kib"] is None:
-            skip_unless_ci("this kernel does not let a process reset its VmHWM (/proc/self/clear_refs)",
-                           "the memory bound must be measured")
+            skip_unless_ci(
+                "this kernel does not let a process reset its VmHWM (/proc/self/clear_refs)",
+                "the memory bound must be measured",
+            )
         shard = sum(torch.Size(shape).numel() * 4 for shape in res["local"].values())
         assert shard == 8 * largest // 2
         bound = shard + largest + 24 * mib  # slack: gloo and DTensor's first-use caches
         assert res["peak_kib"] * 1024 <= bound, (
             f"rank {rank}: init peaked {res['peak_kib'] / 1024:.0f} MiB above its resident set, "
-            f"bound {bound / mib:.0f} MiB (shard {shard / mib:.0f} + largest parameter {largest / mib:.0f} + 24)")
+            f"bound {bound / mib:.0f} MiB (shard {shard / mib:.0f} + largest parameter {largest / mib:.0f} + 24)"
+        )
 
 
 def test_sharded_pretrained_peak_memory_per_rank_excludes_the_full_model(tmp_path, monkeypatch):
@@ -190,8 +211,10 @@ def test_sharded_pretrained_peak_memory_per_rank_excludes_the_full_model(tmp_pat
         for key, value in weights.items():
             assert torch.equal(res["state"][key], value), f"rank {rank}: {key} was not loaded"
         if res["peak_kib"] is None:
-            skip_unless_ci("this kernel does not let a process reset its VmHWM (/proc/self/clear_refs)",
-                           "the memory bound must be measured")
+            skip_unless_ci(
+                "this kernel does not let a process reset its VmHWM (/proc/self/clear_refs)",
+                "the memory bound must be measured",
+            )
         shard = sum(torch.Size(shape).numel() * 4 for shape in res["local"].values())
         assert shard == 8 * largest // 4
         bound = 2 * shard + largest + 40 * mib  # slack: gloo, DTensor's caches, the allocator
@@ -199,12 +222,17 @@ def test_sharded_pretrained_peak_memory_per_rank_excludes_the_full_model(tmp_pat
         assert res["peak_kib"] * 1024 <= bound, (
             f"rank {rank}: init peaked {res['peak_kib'] / 1024:.0f} MiB above its resident set, bound "
             f"{bound / mib:.0f} MiB (shard {shard / mib:.0f} + its checkpoint slices {shard / mib:.0f} "
-            f"+ largest parameter {largest / mib:.0f} + 40); the whole checkpoint is {8 * largest / mib:.0f} MiB")
+            f"+ largest parameter {largest / mib:.0f} + 40); the whole checkpoint is {8 * largest / mib:.0f} MiB"
+        )
 
 
 def test_sharded_init_names_what_it_expects():
     import mminit
 
-    with (pytest.raises(TypeError, match=r"sharded_init\(\) expects the model \(an nn.Module\), got str"),
-          mminit.sharded_init("model")):  # type: ignore[arg-type]
+    with (
+        pytest.raises(
+            TypeError, match=r"sharded_init\(\) expects the model \(an nn.Module\), got str"
+        ),
+        mminit.sharded_init("model"),
+    ):  # type: ignore[arg-type]
         pass

@@ -21,11 +21,31 @@ import torch
 from .libs import INSTALL_HINT, LogCapture, missing_upstream
 
 NAMES = [
-    "constant_init", "xavier_init", "normal_init", "trunc_normal_init", "uniform_init",
-    "kaiming_init", "caffe2_xavier_init", "bias_init_with_prob", "trunc_normal_", "initialize",
-    "update_init_info", "BaseInit", "ConstantInit", "XavierInit", "NormalInit", "TruncNormalInit",
-    "UniformInit", "KaimingInit", "Caffe2XavierInit", "PretrainedInit", "BaseModule",
-    "Sequential", "ModuleList", "ModuleDict", "build_from_cfg",
+    "constant_init",
+    "xavier_init",
+    "normal_init",
+    "trunc_normal_init",
+    "uniform_init",
+    "kaiming_init",
+    "caffe2_xavier_init",
+    "bias_init_with_prob",
+    "trunc_normal_",
+    "initialize",
+    "update_init_info",
+    "BaseInit",
+    "ConstantInit",
+    "XavierInit",
+    "NormalInit",
+    "TruncNormalInit",
+    "UniformInit",
+    "KaimingInit",
+    "Caffe2XavierInit",
+    "PretrainedInit",
+    "BaseModule",
+    "Sequential",
+    "ModuleList",
+    "ModuleDict",
+    "build_from_cfg",
 ]
 
 _UPSTREAM_MODULES = {
@@ -73,7 +93,9 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def run(fn: Callable[[], Any], seed: int = 0, model: Callable[[], torch.nn.Module] | None = None) -> Outcome:
+def run(
+    fn: Callable[[], Any], seed: int = 0, model: Callable[[], torch.nn.Module] | None = None
+) -> Outcome:
     """Run ``fn()`` (or build ``model()``, reseed and call its ``init_weights``)."""
     out = Outcome()
     capture = LogCapture()  # the suite's capture: every logger upstream or mminit writes to
@@ -91,7 +113,9 @@ def run(fn: Callable[[], Any], seed: int = 0, model: Callable[[], torch.nn.Modul
     if built is not None:
         out.state = {k: v.detach().clone() for k, v in built.state_dict().items()}
         out.extra["is_init"] = {n: getattr(m, "is_init", None) for n, m in built.named_modules()}
-        out.extra["has_info"] = [n for n, m in built.named_modules() if hasattr(m, "_params_init_info")]
+        out.extra["has_info"] = [
+            n for n, m in built.named_modules() if hasattr(m, "_params_init_info")
+        ]
     return out
 
 
@@ -114,7 +138,9 @@ def assert_same(ours: Outcome, theirs: Outcome) -> None:
     assert ours.state.keys() == theirs.state.keys()
     for key in theirs.state:
         a, b = ours.state[key], theirs.state[key]
-        assert a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b), f"tensor {key} differs"
+        assert a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b), (
+            f"tensor {key} differs"
+        )
     assert _normalise(ours.records) == _normalise(theirs.records)
     assert ours.warnings == theirs.warnings
     assert ours.extra == theirs.extra
@@ -122,7 +148,9 @@ def assert_same(ours: Outcome, theirs: Outcome) -> None:
         assert repr(ours.value) == repr(theirs.value)
 
 
-def both(flavour: str, make: Callable[[SimpleNamespace], tuple[Any, ...]], seed: int = 0) -> tuple[Outcome, Outcome]:
+def both(
+    flavour: str, make: Callable[[SimpleNamespace], tuple[Any, ...]], seed: int = 0
+) -> tuple[Outcome, Outcome]:
     """``make(lib)`` returns ``(fn,)`` or ``(fn, model_factory)``; run it on both sides."""
     results = []
     for side in ("upstream", "mminit"):

@@ -33,9 +33,13 @@ def test_plan_matches_upstream_on_generated_cases(flavour, tmp_path):
     why = upstream_available(flavour)
     if why is not None:
         missing_upstream(f"upstream {flavour} not importable ({why}): {INSTALL_HINT[flavour]}")
-    a = agreement(load_lib(MMINIT_OF[flavour]), load_lib(UPSTREAM_OF[flavour]), SEED, CASES, str(tmp_path))
-    print(f"explain vs upstream {flavour}: seed {SEED}, {a.cases} cases, {a.params} parameters compared, "
-          f"{len(a.info_mismatches)} info mismatches, {len(a.uncovered_mismatches)} uncovered mismatches")
+    a = agreement(
+        load_lib(MMINIT_OF[flavour]), load_lib(UPSTREAM_OF[flavour]), SEED, CASES, str(tmp_path)
+    )
+    print(
+        f"explain vs upstream {flavour}: seed {SEED}, {a.cases} cases, {a.params} parameters compared, "
+        f"{len(a.info_mismatches)} info mismatches, {len(a.uncovered_mismatches)} uncovered mismatches"
+    )
     assert not a.error_mismatches, a.error_mismatches[:3]
     assert not a.info_mismatches, a.info_mismatches[:3]
     assert not a.uncovered_mismatches, a.uncovered_mismatches[:3]

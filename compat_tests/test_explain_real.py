@@ -29,8 +29,12 @@ HERE = Path(__file__).resolve().parent / "real_models"
 
 
 def _cases() -> list[tuple[str, str]]:
-    return [(package, config) for package in harness.CONFIGS if harness.selected(package)
-            for config in harness.CONFIGS[package]]
+    return [
+        (package, config)
+        for package in harness.CONFIGS
+        if harness.selected(package)
+        for config in harness.CONFIGS[package]
+    ]
 
 
 def _dump_of(model: Any) -> dict[str, str]:
@@ -66,8 +70,9 @@ def test_plan_matches_upstream_on_real_model(package, config, tmp_path):
         try:
             build = side._builder(package)
         except ImportError as exc:
-            missing_upstream(f"{package} not importable ({exc}): "
-                             f"{INSTALL_HINT[harness.FLAVOUR[package]]}")
+            missing_upstream(
+                f"{package} not importable ({exc}): {INSTALL_HINT[harness.FLAVOUR[package]]}"
+            )
         site = Path(__import__(harness.module(package)).__file__).parent / ".mim" / "configs"
         cfg = side._read_config(package, str(site / config))
         side._local_checkpoints(cfg, build, tmp_path, Path(config).stem)
@@ -87,9 +92,11 @@ def test_plan_matches_upstream_on_real_model(package, config, tmp_path):
     info_bad = [k for k in predicted if predicted[k] != recorded.get(k)]
     unchanged = {k for k, p in model.named_parameters() if torch.equal(before[k], p.detach())}
     uncovered = {t.name for t in plan.tensors if t.kind == "parameter" and t.uncovered}
-    print(f"\nexplain {package} {config}: {len(predicted)} parameters compared, {len(info_bad)} info mismatches, "
-          f"{len(unchanged ^ uncovered)} uncovered mismatches, {len(uncovered)} uncovered, "
-          f"lints {[str(x) for x in plan.lints][:5]}")
+    print(
+        f"\nexplain {package} {config}: {len(predicted)} parameters compared, {len(info_bad)} info mismatches, "
+        f"{len(unchanged ^ uncovered)} uncovered mismatches, {len(uncovered)} uncovered, "
+        f"lints {[str(x) for x in plan.lints][:5]}"
+    )
     assert len(recorded) == len(predicted) > 0
     assert not info_bad, [(k, predicted[k], recorded.get(k)) for k in info_bad[:3]]
     assert unchanged == uncovered, sorted(unchanged ^ uncovered)[:5]

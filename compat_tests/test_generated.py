@@ -34,8 +34,10 @@ def _missing(flavour: str) -> None:
     why = upstream_available(flavour)
     if why is None:
         return
-    msg = (f"upstream for flavour {flavour!r} is not importable ({why}); "
-           f"install it to run the compat suite: {INSTALL_HINT[flavour]}")
+    msg = (
+        f"upstream for flavour {flavour!r} is not importable ({why}); "
+        f"install it to run the compat suite: {INSTALL_HINT[flavour]}"
+    )
     missing_upstream(msg)
 
 
@@ -45,7 +47,12 @@ def test_generated_cases_match_upstream(flavour: str) -> None:
     print(f"\ncompat {flavour}: seed {SEED}, {CASES} cases")
     result = run_flavour(flavour, CASES, SEED, shrink_first=SHOWN)
     if result.failures:
-        shown = "\n\n".join(format_failure(flavour, SEED, i, case, diffs)
-                            for i, case, diffs in result.failures[:SHOWN])
-        pytest.fail(f"{result.summary} (seed {SEED}); first {min(SHOWN, len(result.failures))}, "
-                    f"shrunk:\n\n{shown}", pytrace=False)
+        shown = "\n\n".join(
+            format_failure(flavour, SEED, i, case, diffs)
+            for i, case, diffs in result.failures[:SHOWN]
+        )
+        pytest.fail(
+            f"{result.summary} (seed {SEED}); first {min(SHOWN, len(result.failures))}, "
+            f"shrunk:\n\n{shown}",
+            pytrace=False,
+        )

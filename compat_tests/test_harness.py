@@ -41,17 +41,40 @@ def _lin(c0: int = 3, c1: int = 4, cls: Any = None) -> dict[str, Any]:
 
 
 PRETRAINED_IN_LIST = {  # mmengine loads it last, mmcv 1.x in list order
-    "seed": 3, "twice": False, "mixed": False,
-    "root": {"kind": "base", "cls": "Net", "children": [["fc", _lin()]],
-             "init_cfg": [{"type": "Pretrained", "checkpoint": "@ckpt"},
-                          {"type": "Constant", "val": 2, "layer": "Linear"}]},
+    "seed": 3,
+    "twice": False,
+    "mixed": False,
+    "root": {
+        "kind": "base",
+        "cls": "Net",
+        "children": [["fc", _lin()]],
+        "init_cfg": [
+            {"type": "Pretrained", "checkpoint": "@ckpt"},
+            {"type": "Constant", "val": 2, "layer": "Linear"},
+        ],
+    },
 }
 PRETRAINED_DICT = {  # mmcv 1.x returns early (README: MI007)
-    "seed": 4, "twice": False, "mixed": False,
-    "root": {"kind": "base", "cls": "Net", "init_cfg": {"type": "Pretrained", "checkpoint": "@ckpt"},
-             "children": [["fc", _lin()],
-                          ["sub", {"kind": "base", "cls": "Sub", "children": [["fc", _lin()]],
-                                   "init_cfg": {"type": "Constant", "val": 1, "layer": "Linear"}}]]},
+    "seed": 4,
+    "twice": False,
+    "mixed": False,
+    "root": {
+        "kind": "base",
+        "cls": "Net",
+        "init_cfg": {"type": "Pretrained", "checkpoint": "@ckpt"},
+        "children": [
+            ["fc", _lin()],
+            [
+                "sub",
+                {
+                    "kind": "base",
+                    "cls": "Sub",
+                    "children": [["fc", _lin()]],
+                    "init_cfg": {"type": "Constant", "val": 1, "layer": "Linear"},
+                },
+            ],
+        ],
+    },
 }
 
 
@@ -78,12 +101,18 @@ def test_mmengine_vs_mmcv_pretrained_in_list_order_is_found(tmp_path: Any) -> No
 def test_mmengine_vs_mmcv_pretrained_dict_early_return_is_found(tmp_path: Any) -> None:
     _need("mmengine", "mmcv1")
     diffs = _diffs(PRETRAINED_DICT, load_lib("mmengine"), load_lib("mmcv1"), tmp_path)
-    assert any(d.startswith("is_init differs at ['', 'sub']: [True, True] vs [False, False]")
-               for d in diffs), diffs
+    assert any(
+        d.startswith("is_init differs at ['', 'sub']: [True, True] vs [False, False]")
+        for d in diffs
+    ), diffs
     # mmcv 1.x returns before cleaning up: the bookkeeping stays on every module
-    assert any(d.startswith("_params_init_info left on ['', 'fc', 'sub', 'sub.fc']: "
-                            "[False, False, False, False] vs [True, True, True, True]")
-               for d in diffs), diffs
+    assert any(
+        d.startswith(
+            "_params_init_info left on ['', 'fc', 'sub', 'sub.fc']: "
+            "[False, False, False, False] vs [True, True, True, True]"
+        )
+        for d in diffs
+    ), diffs
 
 
 def _mutant(name: str, tweak: str) -> types.SimpleNamespace:
@@ -106,9 +135,17 @@ def _mutant(name: str, tweak: str) -> types.SimpleNamespace:
 @pytest.mark.parametrize("tweak", ["tensor", "warning"])
 def test_planted_mminit_difference_is_found(tweak: str, tmp_path: Any) -> None:
     _need("mmengine")
-    case = {"seed": 5, "twice": False, "mixed": False,
-            "root": {"kind": "base", "cls": "Net", "children": [["fc", _lin()]],
-                     "init_cfg": {"type": "Normal", "std": 0.02, "layer": "Linear"}}}
+    case = {
+        "seed": 5,
+        "twice": False,
+        "mixed": False,
+        "root": {
+            "kind": "base",
+            "cls": "Net",
+            "children": [["fc", _lin()]],
+            "init_cfg": {"type": "Normal", "std": 0.02, "layer": "Linear"},
+        },
+    }
     ref = load_lib("mmengine")
     assert _diffs(case, ref, load_lib("mminit"), tmp_path) == []
     kinds = diff_kinds(_diffs(case, ref, _mutant("mminit", tweak), tmp_path))
@@ -168,19 +205,52 @@ def test_generator_is_deterministic_and_json() -> None:
 def test_generator_covers_the_promised_features() -> None:
     texts = [json.dumps(generate_case(2024, i)) for i in range(2000)]
     blob = "\n".join(texts)
-    wanted = [f'"{t}"' for t in (*LAYER_TYPES, *INIT_TYPES, *USER_LAYERS, "Pretrained", "seq",
-                                 "mlist", "mdict", "plain", "super", "fill", "normal_data",
-                                 "helper", "backbone.", "no_such_child", "NoSuchLayer",
-                                 "partial", "shape", "module", "state_dict")]
-    wanted += ['"bias": false', '"bias_prob"', '"twice": true', '"mixed": true', '"swap": true',
-               '"tie"', '"param"', '"override": {"name"', '"override": "fc"', '"layer": [',
-               '"distribution": "uniform"', '"mode": "fan_in"', '"nonlinearity": "leaky_relu"']
+    wanted = [
+        f'"{t}"'
+        for t in (
+            *LAYER_TYPES,
+            *INIT_TYPES,
+            *USER_LAYERS,
+            "Pretrained",
+            "seq",
+            "mlist",
+            "mdict",
+            "plain",
+            "super",
+            "fill",
+            "normal_data",
+            "helper",
+            "backbone.",
+            "no_such_child",
+            "NoSuchLayer",
+            "partial",
+            "shape",
+            "module",
+            "state_dict",
+        )
+    ]
+    wanted += [
+        '"bias": false',
+        '"bias_prob"',
+        '"twice": true',
+        '"mixed": true',
+        '"swap": true',
+        '"tie"',
+        '"param"',
+        '"override": {"name"',
+        '"override": "fc"',
+        '"layer": [',
+        '"distribution": "uniform"',
+        '"mode": "fan_in"',
+        '"nonlinearity": "leaky_relu"',
+    ]
     missing = [w for w in wanted if w not in blob]
     assert missing == []
     # Pretrained both as a whole dict init_cfg and inside a list
     assert any('"init_cfg": {"type": "Pretrained"' in t for t in texts)
-    assert any('"init_cfg": [{"type": "Pretrained"' in t or '}, {"type": "Pretrained"' in t
-               for t in texts)
+    assert any(
+        '"init_cfg": [{"type": "Pretrained"' in t or '}, {"type": "Pretrained"' in t for t in texts
+    )
 
 
 def test_builder_is_library_independent_for_parameters() -> None:
@@ -200,9 +270,13 @@ def test_builder_is_library_independent_for_parameters() -> None:
 def test_missing_upstream_skips_but_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     import compat_tests.test_generated as generated
 
-    monkeypatch.setattr(generated, "upstream_available", lambda flavour: "ModuleNotFoundError: mmcv")
+    monkeypatch.setattr(
+        generated, "upstream_available", lambda flavour: "ModuleNotFoundError: mmcv"
+    )
     monkeypatch.delenv("CI", raising=False)
-    with pytest.raises(pytest.skip.Exception, match=r"pip install --no-build-isolation mmcv==1\.7\.2"):
+    with pytest.raises(
+        pytest.skip.Exception, match=r"pip install --no-build-isolation mmcv==1\.7\.2"
+    ):
         generated._missing("mmcv1")
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
@@ -217,7 +291,9 @@ def test_mixed_cases_put_both_libraries_in_one_tree() -> None:
     pairs: dict[tuple[str, str], int] = {}
 
     def lib_of(m: Any) -> str:
-        return "up" if isinstance(m, up.BaseModule) else "mm" if isinstance(m, mm.BaseModule) else ""
+        return (
+            "up" if isinstance(m, up.BaseModule) else "mm" if isinstance(m, mm.BaseModule) else ""
+        )
 
     for i in range(300):
         case = generate_case(5, i)

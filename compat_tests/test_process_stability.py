@@ -50,8 +50,15 @@ class Process:
     hash_seed: int
 
     def argv(self) -> list[str]:
-        return [sys.executable, "-m", "compat_tests.process_stability", self.lib, str(self.threads),
-                ",".join(self.families), ",".join(self.modes)]
+        return [
+            sys.executable,
+            "-m",
+            "compat_tests.process_stability",
+            self.lib,
+            str(self.threads),
+            ",".join(self.families),
+            ",".join(self.modes),
+        ]
 
     def replay(self) -> str:
         return " ".join([f"PYTHONHASHSEED={self.hash_seed}", "python", *self.argv()[1:]])
@@ -66,12 +73,21 @@ def _env(hash_seed: int) -> dict[str, str]:
 
 
 def _run(proc: Process) -> dict[str, Any]:
-    done = subprocess.run(proc.argv(), capture_output=True, text=True, cwd=ROOT,
-                          env=_env(proc.hash_seed), timeout=300, check=False)
+    done = subprocess.run(
+        proc.argv(),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env(proc.hash_seed),
+        timeout=300,
+        check=False,
+    )
     lines = [line for line in done.stdout.splitlines() if line.startswith(MARKER)]
-    assert done.returncode == 0 and lines, (f"process ({proc.replay()}) exited {done.returncode}\n"
-                                            f"{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    result: dict[str, Any] = json.loads(lines[-1][len(MARKER):])
+    assert done.returncode == 0 and lines, (
+        f"process ({proc.replay()}) exited {done.returncode}\n"
+        f"{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+    )
+    result: dict[str, Any] = json.loads(lines[-1][len(MARKER) :])
     return result
 
 
@@ -95,24 +111,33 @@ def _differences(upstream: dict[str, str], hashes: dict[str, str]) -> list[str]:
             got = hashes.get(f"{family}/{mode}/{name}")
             if got != want:
                 found.append(f"{family} [{mode}] {name}: mminit {got}, upstream {want}")
-    expected = {f"{key.split('/', 1)[0]}/{mode}/{key.split('/', 1)[1]}"
-                for key in upstream for mode in MODES}
+    expected = {
+        f"{key.split('/', 1)[0]}/{mode}/{key.split('/', 1)[1]}"
+        for key in upstream
+        for mode in MODES
+    }
     found += [f"{key}: a parameter upstream lacks" for key in sorted(set(hashes) - expected)]
     return found
 
 
-def first_difference(upstream: dict[str, str],
-                     runs: list[tuple[Process, dict[str, Any]]]) -> str | None:
+def first_difference(
+    upstream: dict[str, str], runs: list[tuple[Process, dict[str, Any]]]
+) -> str | None:
     """The first parameter where an mminit process differs from upstream (by process,
     then family, mode and parameter in upstream's order), and how many processes differ;
     ``None`` when every process equals upstream everywhere."""
-    differing = [(index, proc, found) for index, (proc, result) in enumerate(runs)
-                 if (found := _differences(upstream, result["hashes"]))]
+    differing = [
+        (index, proc, found)
+        for index, (proc, result) in enumerate(runs)
+        if (found := _differences(upstream, result["hashes"]))
+    ]
     if not differing:
         return None
     index, proc, found = differing[0]
-    return (f"process {index} ({proc.replay()}): {found[0]}\n({len(found)} parameters differ "
-            f"there; {len(differing)} of {len(runs)} processes differ from upstream)")
+    return (
+        f"process {index} ({proc.replay()}): {found[0]}\n({len(found)} parameters differ "
+        f"there; {len(differing)} of {len(runs)} processes differ from upstream)"
+    )
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
@@ -125,8 +150,9 @@ def test_every_process_equals_upstream(flavour: str) -> None:
     upstream_proc = Process(UPSTREAM_OF[flavour], 1, FAMILIES, ("upstream",), rng.randrange(2**32))
     with ThreadPoolExecutor(max(2, min(4, os.cpu_count() or 2))) as pool:
         results = list(pool.map(_run, [upstream_proc, *procs]))
-    upstream = {key.replace("/upstream/", "/", 1): value
-                for key, value in results[0]["hashes"].items()}
+    upstream = {
+        key.replace("/upstream/", "/", 1): value for key, value in results[0]["hashes"].items()
+    }
     assert {key.split("/")[0] for key in upstream} == set(FAMILIES)
     runs = list(zip(procs, results[1:]))
     for index, (proc, result) in enumerate(runs):
@@ -135,7 +161,8 @@ def test_every_process_equals_upstream(flavour: str) -> None:
             took = result["unseen"][f"{family}/unseen"], result["unseen"][f"{family}/seen"]
             assert took == (1, 0), f"process {index} ({proc.replay()}): {result['unseen']}"
             assert result["dumped"][f"{family}/unseen"] == 0 < result["dumped"][f"{family}/seen"], (
-                f"process {index} ({proc.replay()}): {result['dumped']}")
+                f"process {index} ({proc.replay()}): {result['dumped']}"
+            )
     difference = first_difference(upstream, runs)
     if difference is not None:
         pytest.fail(difference, pytrace=False)
@@ -143,18 +170,23 @@ def test_every_process_equals_upstream(flavour: str) -> None:
 
 def test_first_difference_names_the_process_and_parameter() -> None:
     upstream = {"vit-b/a": "1", "vit-b/b": "2"}
-    good = {f"vit-b/{mode}/{name}": value
-            for mode in MODES for name, value in (("a", "1"), ("b", "2"))}
+    good = {
+        f"vit-b/{mode}/{name}": value for mode in MODES for name, value in (("a", "1"), ("b", "2"))
+    }
     proc = Process("mminit", 1, ("vit-b",), MODES, 7)
     assert first_difference(upstream, [(proc, {"hashes": good})] * 3) is None
-    runs = [(proc, {"hashes": good}), (proc, {"hashes": {**good, "vit-b/seen/b": "3"}}),
-            (proc, {"hashes": {**good, "vit-b/unseen/c": "0"}})]
+    runs = [
+        (proc, {"hashes": good}),
+        (proc, {"hashes": {**good, "vit-b/seen/b": "3"}}),
+        (proc, {"hashes": {**good, "vit-b/unseen/c": "0"}}),
+    ]
     message = first_difference(upstream, runs)
     assert message is not None
-    assert message.startswith("process 1 (PYTHONHASHSEED=7 python -m compat_tests.process_stability "
-                              "mminit 1 vit-b unseen,seen): vit-b [seen] b: mminit 3, upstream 2\n")
-    assert message.endswith("(1 parameters differ there; "
-                            "2 of 3 processes differ from upstream)")
+    assert message.startswith(
+        "process 1 (PYTHONHASHSEED=7 python -m compat_tests.process_stability "
+        "mminit 1 vit-b unseen,seen): vit-b [seen] b: mminit 3, upstream 2\n"
+    )
+    assert message.endswith("(1 parameters differ there; 2 of 3 processes differ from upstream)")
     missing = {key: value for key, value in good.items() if key != "vit-b/unseen/a"}
     message = first_difference(upstream, [(proc, {"hashes": missing})])
     assert message is not None and "vit-b [unseen] a: mminit None, upstream 1" in message

@@ -56,15 +56,21 @@ def test_the_flavour_defaults_to_the_installed_upstream(monkeypatch: pytest.Monk
 def test_ci_names_the_flavour_each_venv_would_find() -> None:
     """tools/test_all.sh names each venv's flavours; a plain pytest there finds the same."""
     script = (ROOT / "tools" / "test_all.sh").read_text()
-    found = re.findall(r"MMINIT_COMPAT_FLAVOURS=([\w,]+) (\.venv[\w-]*)/bin/python -m pytest", script)
+    found = re.findall(
+        r"MMINIT_COMPAT_FLAVOURS=([\w,]+) (\.venv[\w-]*)/bin/python -m pytest", script
+    )
     named = {venv: flavours for flavours, venv in found}
-    assert {f for flavours in named.values() for f in flavours.split(",")} == set(UPSTREAM_OF), named
+    assert {f for flavours in named.values() for f in flavours.split(",")} == set(UPSTREAM_OF), (
+        named
+    )
     conftest = _root_conftest()
     assert set(conftest.VENVS) <= set(named), (sorted(conftest.VENVS), named)
     here = Path(sys.prefix).name
     if here not in named:
-        skip_unless_ci(f"not one of CI's venvs ({here}); CI's: {sorted(named)}",
-                       "CI runs in the venvs tools/test_all.sh names")
+        skip_unless_ci(
+            f"not one of CI's venvs ({here}); CI's: {sorted(named)}",
+            "CI runs in the venvs tools/test_all.sh names",
+        )
     default = conftest.VENVS.get(here, {}).get("MMINIT_COMPAT_FLAVOURS") or environment_flavour()
     assert named[here] == default
 

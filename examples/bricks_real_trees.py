@@ -28,16 +28,24 @@ ROOT = Path(__file__).resolve().parents[1]
 MMCV_PY = ROOT / ".venv-mmcv" / "bin" / "python"
 TREES = ("mmdet", "mmcls")
 BACKBONES = [
-    ("ResNet", {"depth": 18}), ("ResNetV1d", {"depth": 18}),
-    ("ResNeXt", {"depth": 50, "groups": 4, "width_per_group": 4}), ("MobileNetV2", {}),
-    ("MobileNetV3", {"arch": "small"}), ("ShuffleNetV2", {}), ("RegNet", {"arch": "regnetx_400mf"}),
-    ("SEResNet", {"depth": 50}), ("HRNet", {"arch": "w18"}),
-    ("VGG", {"depth": 11, "norm_cfg": {"type": "BN"}}), ("EfficientNet", {"arch": "b0"}),
-    ("Res2Net", {"depth": 50}), ("ConvNeXt", {"arch": "tiny"}), ("RepVGG", {"arch": "A0"}),
+    ("ResNet", {"depth": 18}),
+    ("ResNetV1d", {"depth": 18}),
+    ("ResNeXt", {"depth": 50, "groups": 4, "width_per_group": 4}),
+    ("MobileNetV2", {}),
+    ("MobileNetV3", {"arch": "small"}),
+    ("ShuffleNetV2", {}),
+    ("RegNet", {"arch": "regnetx_400mf"}),
+    ("SEResNet", {"depth": 50}),
+    ("HRNet", {"arch": "w18"}),
+    ("VGG", {"depth": 11, "norm_cfg": {"type": "BN"}}),
+    ("EfficientNet", {"arch": "b0"}),
+    ("Res2Net", {"depth": 50}),
+    ("ConvNeXt", {"arch": "tiny"}),
+    ("RepVGG", {"arch": "A0"}),
     ("CSPDarkNet", {"depth": 53}),
 ]
 
-_BUILD = r'''
+_BUILD = r"""
 import importlib, importlib.abc, importlib.machinery, logging, sys, types, warnings
 warnings.simplefilter("ignore")
 logging.disable(logging.CRITICAL)
@@ -82,7 +90,7 @@ for name, kw in specs:
     res[name] = ({k: v.clone() for k, v in m.state_dict().items()}, y,
                  any(type(x).__module__.startswith("mminit") for x in m.modules()))
 torch.save(res, out)
-'''
+"""
 
 
 def count_mmcv_imports(tree: Path) -> tuple[int, int, Counter]:
@@ -98,7 +106,9 @@ def count_mmcv_imports(tree: Path) -> tuple[int, int, Counter]:
             if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "mmcv":
                 hit, statements = True, statements + 1
                 names.update(a.name for a in node.names)
-            elif isinstance(node, ast.Import) and any(a.name.split(".")[0] == "mmcv" for a in node.names):
+            elif isinstance(node, ast.Import) and any(
+                a.name.split(".")[0] == "mmcv" for a in node.names
+            ):
                 hit, statements = True, statements + 1
         files += hit
     return files, statements, names
@@ -112,8 +122,9 @@ def main() -> int:
     site = next((ROOT / ".venv-mmcv" / "lib").glob("python3*/site-packages"))
     for variant in ("original", "default", "bricks"):
         for tree in TREES:
-            shutil.copytree(site / tree, work / variant / tree,
-                            ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                site / tree, work / variant / tree, ignore=shutil.ignore_patterns("__pycache__")
+            )
     mminit = [str(ROOT / ".venv" / "bin" / "mminit"), "migrate", "--quiet", "--jobs", "2"]
     subprocess.run([*mminit, str(work / "default")], check=True)
     subprocess.run([*mminit, "--bricks", str(work / "bricks")], check=True)
@@ -127,18 +138,25 @@ def main() -> int:
     outs = {}
     for variant, root in (("original", "-"), ("bricks", str(work / "bricks"))):
         outs[variant] = work / f"{variant}.pt"
-        subprocess.run([str(MMCV_PY), "-c", _BUILD, root, str(outs[variant]), repr(BACKBONES)],
-                       check=True)
+        subprocess.run(
+            [str(MMCV_PY), "-c", _BUILD, root, str(outs[variant]), repr(BACKBONES)], check=True
+        )
     a = torch.load(outs["original"], weights_only=False)
     b = torch.load(outs["bricks"], weights_only=False)
     bad = 0
     for name, _ in BACKBONES:
         (sa, ya, _), (sb, yb, uses_mminit) = a[name], b[name]
-        same = (list(sa) == list(sb) and all(torch.equal(sa[k], sb[k]) for k in sa)
-                and len(ya) == len(yb) and all(torch.equal(p, q) for p, q in zip(ya, yb)))
+        same = (
+            list(sa) == list(sb)
+            and all(torch.equal(sa[k], sb[k]) for k in sa)
+            and len(ya) == len(yb)
+            and all(torch.equal(p, q) for p, q in zip(ya, yb))
+        )
         bad += not same
-        print(f"  mmcls {name}: {len(sa)} tensors + forward {'bit-identical' if same else 'DIFFER'}"
-              f"{' (mminit layers inside)' if uses_mminit else ''}")
+        print(
+            f"  mmcls {name}: {len(sa)} tensors + forward {'bit-identical' if same else 'DIFFER'}"
+            f"{' (mminit layers inside)' if uses_mminit else ''}"
+        )
     print(f"bricks real trees: {len(BACKBONES) - bad}/{len(BACKBONES)} backbones bit-identical")
     return 1 if bad else 0
 

@@ -61,8 +61,13 @@ def make_checkpoint(out: str) -> None:
     import torch
 
     gen = torch.Generator().manual_seed(7)
-    shapes = {"fc.weight": (5, 8), "fc.bias": (5,), "stem.conv.weight": (8, 3, 3, 3),
-              "stem.bn.running_mean": (8,), "down.bias": (8,)}
+    shapes = {
+        "fc.weight": (5, 8),
+        "fc.bias": (5,),
+        "stem.conv.weight": (8, 3, 3, 3),
+        "stem.bn.running_mean": (8,),
+        "down.bias": (8,),
+    }
     state = {f"module.{k}": torch.randn(s, generator=gen) for k, s in shapes.items()}
     torch.save({"meta": {"note": "bricks proof"}, "state_dict": state}, out)
 
@@ -117,8 +122,9 @@ def run(root: str, ckpt: str, out: str, block: bool) -> None:
         "warnings": sorted({(w.category.__name__, str(w.message)) for w in caught}),
         "repr": repr(model),
         "upstream_modules": sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED),
-        "brick_classes": sorted({f"{type(m).__module__}.{type(m).__qualname__}"
-                                 for m in model.modules()}),
+        "brick_classes": sorted(
+            {f"{type(m).__module__}.{type(m).__qualname__}" for m in model.modules()}
+        ),
         "imports": _imports_of(Path(module.__file__)),
         "installed_upstream": installed,
         "python": sys.executable,
@@ -132,8 +138,10 @@ def compare(original: str, migrated: str, allow_upstream: bool = False) -> int:
     a, b = torch.load(original, weights_only=False), torch.load(migrated, weights_only=False)
     problems = []
     if b.get("installed_upstream") and not allow_upstream:
-        problems.append(f"the migrated side ran where {b['installed_upstream']} is installed "
-                        f"({b['python']}); run it in .venv-bare")
+        problems.append(
+            f"the migrated side ran where {b['installed_upstream']} is installed "
+            f"({b['python']}); run it in .venv-bare"
+        )
     if b["upstream_modules"] and not allow_upstream:
         problems.append(f"the migrated side imported {b['upstream_modules'][:5]}")
     left = [m for m in b["imports"] if m.split(".")[0] in BLOCKED]
@@ -155,19 +163,35 @@ def compare(original: str, migrated: str, allow_upstream: bool = False) -> int:
         problems.append("no init-info strings were recorded")
     if a["repr"] != b["repr"]:
         problems.append("module structure (repr) differs")
-    print(f"tensors: {len(a['state'])} in the state dict after construction and after "
-          f"init_weights, all bit-identical" if not any(p.startswith(("built", "state")) for p in problems)
-          else "tensors: DIFFER")
-    print(f"init-info strings: {len(a['init_info'])} "
-          + ("identical" if a["init_info"] == b["init_info"] else "DIFFER"))
-    print("forward output: " + ("identical" if torch.equal(a["output"], b["output"]) else "DIFFERS"))
-    print(f"migrated side: imports {b['imports']}; mmcv/mmengine modules loaded: "
-          f"{len(b['upstream_modules'])}; installed there: "
-          f"{', '.join(b.get('installed_upstream', [])) or 'neither'} ({b.get('python', '?')})")
-    print(f"original side layer classes from: {sorted({c.rsplit('.', 1)[0] for c in a['brick_classes']})}")
-    print(f"migrated side layer classes from: {sorted({c.rsplit('.', 1)[0] for c in b['brick_classes']})}")
+    print(
+        f"tensors: {len(a['state'])} in the state dict after construction and after "
+        f"init_weights, all bit-identical"
+        if not any(p.startswith(("built", "state")) for p in problems)
+        else "tensors: DIFFER"
+    )
+    print(
+        f"init-info strings: {len(a['init_info'])} "
+        + ("identical" if a["init_info"] == b["init_info"] else "DIFFER")
+    )
+    print(
+        "forward output: " + ("identical" if torch.equal(a["output"], b["output"]) else "DIFFERS")
+    )
+    print(
+        f"migrated side: imports {b['imports']}; mmcv/mmengine modules loaded: "
+        f"{len(b['upstream_modules'])}; installed there: "
+        f"{', '.join(b.get('installed_upstream', [])) or 'neither'} ({b.get('python', '?')})"
+    )
+    print(
+        f"original side layer classes from: {sorted({c.rsplit('.', 1)[0] for c in a['brick_classes']})}"
+    )
+    print(
+        f"migrated side layer classes from: {sorted({c.rsplit('.', 1)[0] for c in b['brick_classes']})}"
+    )
     same_records = a["records"] == b["records"] and a["stdout"] == b["stdout"]
-    print("other log records and stdout: " + ("identical" if same_records else "differ (not compared)"))
+    print(
+        "other log records and stdout: "
+        + ("identical" if same_records else "differ (not compared)")
+    )
     for p in problems:
         print(f"MISMATCH: {p}")
     return 1 if problems else 0
@@ -186,8 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("compare")
     p.add_argument("original")
     p.add_argument("migrated")
-    p.add_argument("--allow-upstream", action="store_true",
-                   help="a half-migrated side (bricks still from mmcv): compare the results only")
+    p.add_argument(
+        "--allow-upstream",
+        action="store_true",
+        help="a half-migrated side (bricks still from mmcv): compare the results only",
+    )
     args = parser.parse_args(argv)
     if args.cmd == "checkpoint":
         make_checkpoint(args.out)

@@ -31,7 +31,9 @@ def _diff_value(path: str, ref: Any, got: Any, out: list[str]) -> None:
         elif ref.dtype != got.dtype or ref.shape != got.shape:
             out.append(f"{path}: {ref.dtype}{tuple(ref.shape)} vs {got.dtype}{tuple(got.shape)}")
         elif not torch.equal(_bits(ref), _bits(got)):
-            out.append(f"{path}: values differ (max abs {(ref.double() - got.double()).abs().max():.3g})")
+            out.append(
+                f"{path}: values differ (max abs {(ref.double() - got.double()).abs().max():.3g})"
+            )
         return
     if isinstance(ref, dict):
         if not isinstance(got, dict):
@@ -56,9 +58,22 @@ def diff_results(ref: dict[str, Any], got: dict[str, Any]) -> list[str]:
         if "error" not in ref:
             return [f"mminit raised {got['error'][0]}, upstream built the layer"]
         if ref["error"][0] not in got["error"]:
-            return [f"upstream raised {ref['error'][0]}, mminit raised {got['error'][0]} (not a subclass)"]
+            return [
+                f"upstream raised {ref['error'][0]}, mminit raised {got['error'][0]} (not a subclass)"
+            ]
         return []
-    for key in ("name", "repr", "classes", "state", "init", "train", "after_train", "eval", "warnings", "records"):
+    for key in (
+        "name",
+        "repr",
+        "classes",
+        "state",
+        "init",
+        "train",
+        "after_train",
+        "eval",
+        "warnings",
+        "records",
+    ):
         if (key in ref) != (key in got):
             out.append(f"{key}: present on {'upstream' if key in ref else 'mminit'} only")
         elif key in ref:

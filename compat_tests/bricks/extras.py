@@ -23,25 +23,52 @@ from compat_tests.bricks.generator import _act_cfg, _norm_cfg
 
 __all__ = ["EXTRA_NAMES", "build_extra", "generate_extra_case", "load_extras"]
 
-EXTRA_NAMES = ("DepthwiseSeparableConvModule", "NonLocal1d", "NonLocal2d", "NonLocal3d",
-               "ContextBlock", "GeneralizedAttention", "FFN", "PatchEmbed", "AdaptivePadding", "PatchMerging",
-               "MultiheadAttention", "Scale", "DropPath", "Dropout", "build_plugin_layer", "build_dropout")
+EXTRA_NAMES = (
+    "DepthwiseSeparableConvModule",
+    "NonLocal1d",
+    "NonLocal2d",
+    "NonLocal3d",
+    "ContextBlock",
+    "GeneralizedAttention",
+    "FFN",
+    "PatchEmbed",
+    "AdaptivePadding",
+    "PatchMerging",
+    "MultiheadAttention",
+    "Scale",
+    "DropPath",
+    "Dropout",
+    "build_plugin_layer",
+    "build_dropout",
+)
 #: where mmcv (1.7.2 and 2.2.0 alike) binds each name
-_MMCV_HOME = {"DropPath": "mmcv.cnn.bricks", "Dropout": "mmcv.cnn.bricks",
-              "build_dropout": "mmcv.cnn.bricks.drop", "FFN": "mmcv.cnn.bricks.transformer",
-              "PatchEmbed": "mmcv.cnn.bricks.transformer", "AdaptivePadding": "mmcv.cnn.bricks.transformer",
-              "PatchMerging": "mmcv.cnn.bricks.transformer", "MultiheadAttention": "mmcv.cnn.bricks.transformer",
-              "LayerScale": "mmcv.cnn.bricks"}
+_MMCV_HOME = {
+    "DropPath": "mmcv.cnn.bricks",
+    "Dropout": "mmcv.cnn.bricks",
+    "build_dropout": "mmcv.cnn.bricks.drop",
+    "FFN": "mmcv.cnn.bricks.transformer",
+    "PatchEmbed": "mmcv.cnn.bricks.transformer",
+    "AdaptivePadding": "mmcv.cnn.bricks.transformer",
+    "PatchMerging": "mmcv.cnn.bricks.transformer",
+    "MultiheadAttention": "mmcv.cnn.bricks.transformer",
+    "LayerScale": "mmcv.cnn.bricks",
+}
 _NL_MODES = ["embedded_gaussian", "gaussian", "dot_product", "concatenation"]
 
 
 def load_extras(name: str) -> types.SimpleNamespace:
     """``name``: ``mmcv``, ``mminit`` or ``mminit.mmcv1``; the extra names plus ``BaseModule``."""
     if name == "mmcv":
-        ns = types.SimpleNamespace(**{n: getattr(importlib.import_module(_MMCV_HOME.get(n, "mmcv.cnn")), n)
-                                      for n in EXTRA_NAMES})
+        ns = types.SimpleNamespace(
+            **{
+                n: getattr(importlib.import_module(_MMCV_HOME.get(n, "mmcv.cnn")), n)
+                for n in EXTRA_NAMES
+            }
+        )
         major = importlib.import_module("mmcv").__version__.split(".")[0]
-        ns.BaseModule = importlib.import_module("mmcv.runner" if major == "1" else "mmengine.model").BaseModule
+        ns.BaseModule = importlib.import_module(
+            "mmcv.runner" if major == "1" else "mmengine.model"
+        ).BaseModule
         if major == "1":
             ns.PLUGIN_LAYERS = importlib.import_module("mmcv.cnn").PLUGIN_LAYERS
         else:
@@ -61,15 +88,27 @@ def load_extras(name: str) -> types.SimpleNamespace:
 # -- generation ---------------------------------------------------------------------------
 def _dsc_case(r: random.Random, flavour: str) -> dict[str, Any]:
     cin, cout = r.randint(1, 4), r.randint(1, 4)
-    kw: dict[str, Any] = {"in_channels": cin, "out_channels": cout, "kernel_size": r.choice([1, 3]),
-                          "stride": r.randint(1, 2), "padding": r.randint(0, 1), "dilation": r.randint(1, 2)}
+    kw: dict[str, Any] = {
+        "in_channels": cin,
+        "out_channels": cout,
+        "kernel_size": r.choice([1, 3]),
+        "stride": r.randint(1, 2),
+        "padding": r.randint(0, 1),
+        "dilation": r.randint(1, 2),
+    }
     norm = lambda c: _norm_cfg(r, r.choice(["BN", "GN", "IN"]), c) if r.random() < 0.7 else None
     act = lambda: _act_cfg(r, "mmcv1") if r.random() < 0.8 else None
-    for key, draw in (("norm_cfg", lambda: norm(1)), ("act_cfg", act), ("dw_norm_cfg", lambda: norm(cin)),
-                      ("dw_act_cfg", act), ("pw_norm_cfg", lambda: norm(cout)), ("pw_act_cfg", act),
-                      ("bias", lambda: r.choice(["auto", True, False])),
-                      ("with_spectral_norm", lambda: r.random() < 0.3),
-                      ("order", lambda: r.choice([["conv", "norm", "act"], ["act", "conv", "norm"]]))):
+    for key, draw in (
+        ("norm_cfg", lambda: norm(1)),
+        ("act_cfg", act),
+        ("dw_norm_cfg", lambda: norm(cin)),
+        ("dw_act_cfg", act),
+        ("pw_norm_cfg", lambda: norm(cout)),
+        ("pw_act_cfg", act),
+        ("bias", lambda: r.choice(["auto", True, False])),
+        ("with_spectral_norm", lambda: r.random() < 0.3),
+        ("order", lambda: r.choice([["conv", "norm", "act"], ["act", "conv", "norm"]])),
+    ):
         if r.random() < 0.4:
             kw[key] = draw()
     for key in ("norm_cfg", "dw_norm_cfg", "pw_norm_cfg"):  # GN groups must divide the channels
@@ -96,7 +135,9 @@ def _nonlocal_case(r: random.Random) -> dict[str, Any]:
     if r.random() < 0.3:
         kw["use_scale"] = r.random() < 0.5
     if r.random() < 0.3:
-        kw["norm_cfg"] = {"type": r.choice(["BN", "GN"]) if dims == 2 else "BN1d" if dims == 1 else "BN3d"}
+        kw["norm_cfg"] = {
+            "type": r.choice(["BN", "GN"]) if dims == 2 else "BN1d" if dims == 1 else "BN3d"
+        }
         if kw["norm_cfg"]["type"] == "GN":
             kw["norm_cfg"]["num_groups"] = 1
     if r.random() < 0.3:
@@ -111,13 +152,23 @@ def _nonlocal_case(r: random.Random) -> dict[str, Any]:
 
 def _context_case(r: random.Random) -> dict[str, Any]:
     c = r.randint(2, 8)
-    ratio = r.choice([1 / 2, 1.0]) if r.random() < 0.9 else r.choice([1 / 4, 1 / 16])  # planes may be 0
+    ratio = (
+        r.choice([1 / 2, 1.0]) if r.random() < 0.9 else r.choice([1 / 4, 1 / 16])
+    )  # planes may be 0
     kw: dict[str, Any] = {"in_channels": c, "ratio": ratio}
     if r.random() < 0.5:
-        kw["pooling_type"] = r.choice(["att", "avg", "avg", "max"] if r.random() < 0.1 else ["att", "avg"])
+        kw["pooling_type"] = r.choice(
+            ["att", "avg", "avg", "max"] if r.random() < 0.1 else ["att", "avg"]
+        )
     if r.random() < 0.6:
-        kw["fusion_types"] = r.choice([["channel_add"], ["channel_mul"], ["channel_add", "channel_mul"],
-                                       ["channel_mul", "channel_add"]])
+        kw["fusion_types"] = r.choice(
+            [
+                ["channel_add"],
+                ["channel_mul"],
+                ["channel_add", "channel_mul"],
+                ["channel_mul", "channel_add"],
+            ]
+        )
         if r.random() < 0.08:
             kw["fusion_types"] = r.choice([[], ["channel_cat"], "channel_add"])
     return {"kind": "context", "kwargs": kw, "input": [2, c, r.randint(2, 5), r.randint(2, 5)]}
@@ -153,12 +204,18 @@ def _ffn_case(r: random.Random, flavour: str) -> dict[str, Any]:
         "num_fcs": lambda: r.choice([2, 2, 3, 4]) if r.random() < 0.95 else 1,
         "act_cfg": lambda: {k: v for k, v in _act_cfg(r, "mmcv1").items() if k != "no_such_arg"},
         "ffn_drop": lambda: r.choice([0.0, 0.5]),
-        "dropout_layer": lambda: r.choice([None, {"type": "DropPath", "drop_prob": 0.5},
-                                           {"type": "Dropout", "drop_prob": 0.3}]),
+        "dropout_layer": lambda: r.choice(
+            [None, {"type": "DropPath", "drop_prob": 0.5}, {"type": "Dropout", "drop_prob": 0.3}]
+        ),
         "add_identity": lambda: r.random() < 0.6,
-        "init_cfg": lambda: r.choice([None, {"type": "Xavier", "layer": "Linear"},
-                                      {"type": "Normal", "std": 0.2, "layer": "Linear"},
-                                      {"type": "Constant", "val": 1.0, "bias": 0.5, "layer": "Linear"}]),
+        "init_cfg": lambda: r.choice(
+            [
+                None,
+                {"type": "Xavier", "layer": "Linear"},
+                {"type": "Normal", "std": 0.2, "layer": "Linear"},
+                {"type": "Constant", "val": 1.0, "bias": 0.5, "layer": "Linear"},
+            ]
+        ),
     }
     if flavour == "mmengine":
         draws["layer_scale_init_value"] = lambda: r.choice([0.0, 0.5])
@@ -184,18 +241,29 @@ def _patch_embed_case(r: random.Random) -> dict[str, Any]:
         "conv_type": lambda: r.choice(["Conv2d", "Conv", "ConvWS", "Conv2dAdaptivePadding"]),
         "kernel_size": lambda: r.choice([2, 3, 4, [2, 3]]),
         "stride": lambda: r.choice([None, 1, 2, 3, [2, 1]]),
-        "padding": lambda: r.choice(["corner", "same", 0, 1, [1, 0]] if r.random() < 0.95 else ["valid"]),
+        "padding": lambda: r.choice(
+            ["corner", "same", 0, 1, [1, 0]] if r.random() < 0.95 else ["valid"]
+        ),
         "dilation": lambda: r.choice([1, 2]),
         "bias": lambda: r.random() < 0.5,
         "norm_cfg": lambda: r.choice([None, {"type": "LN"}, {"type": "LN", "eps": 1e-6}]),
         "input_size": lambda: r.choice([None, 8, [7, 9]]),
-        "init_cfg": lambda: r.choice([None, {"type": "Kaiming", "layer": "Conv2d"},
-                                      {"type": "Constant", "val": 0.5, "layer": ["Conv2d", "LayerNorm"]}]),
+        "init_cfg": lambda: r.choice(
+            [
+                None,
+                {"type": "Kaiming", "layer": "Conv2d"},
+                {"type": "Constant", "val": 0.5, "layer": ["Conv2d", "LayerNorm"]},
+            ]
+        ),
     }
     for key, draw in draws.items():
         if r.random() < 0.5:
             kw[key] = draw()
-    return {"kind": "patch_embed", "kwargs": kw, "input": [2, cin, r.randint(5, 9), r.randint(5, 9)]}
+    return {
+        "kind": "patch_embed",
+        "kwargs": kw,
+        "input": [2, cin, r.randint(5, 9), r.randint(5, 9)],
+    }
 
 
 def _patch_merging_case(r: random.Random) -> dict[str, Any]:
@@ -208,14 +276,24 @@ def _patch_merging_case(r: random.Random) -> dict[str, Any]:
         "dilation": lambda: r.choice([1, 2]),
         "bias": lambda: r.random() < 0.5,
         "norm_cfg": lambda: r.choice([None, {"type": "LN", "eps": 1e-6}, {"type": "BN1d"}]),
-        "init_cfg": lambda: r.choice([None, {"type": "TruncNormal", "std": 0.02, "layer": "Linear"},
-                                      {"type": "Constant", "val": 0.5, "layer": ["Linear", "LayerNorm"]}]),
+        "init_cfg": lambda: r.choice(
+            [
+                None,
+                {"type": "TruncNormal", "std": 0.02, "layer": "Linear"},
+                {"type": "Constant", "val": 0.5, "layer": ["Linear", "LayerNorm"]},
+            ]
+        ),
     }
     for key, draw in draws.items():
         if r.random() < 0.5:
             kw[key] = draw()
     size: Any = [h, w] if r.random() < 0.9 else r.choice([[h, w + 1], h * w])
-    return {"kind": "patch_merging", "kwargs": kw, "forward_flags": [size], "input": [2, h * w, cin]}
+    return {
+        "kind": "patch_merging",
+        "kwargs": kw,
+        "forward_flags": [size],
+        "input": [2, h * w, cin],
+    }
 
 
 def _mha_case(r: random.Random) -> dict[str, Any]:
@@ -225,12 +303,18 @@ def _mha_case(r: random.Random) -> dict[str, Any]:
     draws: dict[str, Any] = {
         "attn_drop": lambda: r.choice([0.0, 0.5]),
         "proj_drop": lambda: r.choice([0.0, 0.3]),
-        "dropout_layer": lambda: r.choice([None, {"type": "DropPath", "drop_prob": 0.5},
-                                           {"type": "Dropout", "drop_prob": 0.2}]),
+        "dropout_layer": lambda: r.choice(
+            [None, {"type": "DropPath", "drop_prob": 0.5}, {"type": "Dropout", "drop_prob": 0.2}]
+        ),
         "batch_first": lambda: r.random() < 0.5,
         "bias": lambda: r.random() < 0.5,  # to nn.MultiheadAttention
-        "init_cfg": lambda: r.choice([None, {"type": "Xavier", "layer": "Linear"},
-                                      {"type": "Constant", "val": 0.1, "layer": "NonDynamicallyQuantizableLinear"}]),
+        "init_cfg": lambda: r.choice(
+            [
+                None,
+                {"type": "Xavier", "layer": "Linear"},
+                {"type": "Constant", "val": 0.1, "layer": "NonDynamicallyQuantizableLinear"},
+            ]
+        ),
     }
     for key, draw in draws.items():
         if r.random() < 0.5:
@@ -241,9 +325,17 @@ def _mha_case(r: random.Random) -> dict[str, Any]:
 
 
 def _adaptive_padding_case(r: random.Random) -> dict[str, Any]:
-    kw = {"kernel_size": r.choice([1, 3, 4, [2, 5]]), "stride": r.choice([1, 2, 3]),
-          "dilation": r.choice([1, 2]), "padding": r.choice(["corner", "same"] if r.random() < 0.95 else ["zero"])}
-    return {"kind": "adaptive_padding", "kwargs": kw, "input": [1, 2, r.randint(3, 9), r.randint(3, 9)]}
+    kw = {
+        "kernel_size": r.choice([1, 3, 4, [2, 5]]),
+        "stride": r.choice([1, 2, 3]),
+        "dilation": r.choice([1, 2]),
+        "padding": r.choice(["corner", "same"] if r.random() < 0.95 else ["zero"]),
+    }
+    return {
+        "kind": "adaptive_padding",
+        "kwargs": kw,
+        "input": [1, 2, r.randint(3, 9), r.randint(3, 9)],
+    }
 
 
 def _drop_case(r: random.Random) -> dict[str, Any]:
@@ -253,8 +345,12 @@ def _drop_case(r: random.Random) -> dict[str, Any]:
         kw["drop_prob"] = r.choice([0.0, 0.1, 0.5, 0.9])
     if which == "Dropout" and r.random() < 0.3:
         kw["inplace"] = r.random() < 0.5
-    case: dict[str, Any] = {"kind": "drop", "which": which, "kwargs": kw,
-                            "input": [r.randint(1, 5), 3, 4][: r.randint(1, 3)]}
+    case: dict[str, Any] = {
+        "kind": "drop",
+        "which": which,
+        "kwargs": kw,
+        "input": [r.randint(1, 5), 3, 4][: r.randint(1, 3)],
+    }
     if which == "build_dropout":
         case["cfg"] = {"type": r.choice(["DropPath", "Dropout", "DropPath", "NoSuchDrop"]), **kw}
         if r.random() < 0.2:
@@ -271,7 +367,10 @@ def _drop_case(r: random.Random) -> dict[str, Any]:
 def _registry_build_case(r: random.Random) -> dict[str, Any]:
     """mmcv 1.x: ``PLUGIN_LAYERS.build(cfg, default_args)`` (mmcls calls DROPOUT_LAYERS.build)."""
     c = r.randint(2, 4)
-    cfg: dict[str, Any] = {"type": r.choice(["ContextBlock", "NonLocal2d", "NoSuchPlugin"]), "in_channels": c}
+    cfg: dict[str, Any] = {
+        "type": r.choice(["ContextBlock", "NonLocal2d", "NoSuchPlugin"]),
+        "in_channels": c,
+    }
     if cfg["type"] == "ContextBlock" and r.random() < 0.9:
         cfg["ratio"] = 0.5
     if r.random() < 0.1:
@@ -279,13 +378,26 @@ def _registry_build_case(r: random.Random) -> dict[str, Any]:
     default_args = {"in_channels": c + 1} if r.random() < 0.3 else None
     if r.random() < 0.2:
         cfg.pop("in_channels")
-    return {"kind": "registry_build", "cfg": cfg, "default_args": default_args,
-            "input": [2, c if "in_channels" in cfg or default_args is None else c + 1, 4, 4]}
+    return {
+        "kind": "registry_build",
+        "cfg": cfg,
+        "default_args": default_args,
+        "input": [2, c if "in_channels" in cfg or default_args is None else c + 1, 4, 4],
+    }
 
 
 def _plugin_case(r: random.Random, flavour: str) -> dict[str, Any]:
-    t = r.choice(["ContextBlock", "NonLocal2d", "ConvModule", "GeneralizedAttention", "NoSuchPlugin",
-                  "cls:ContextBlock", 3])
+    t = r.choice(
+        [
+            "ContextBlock",
+            "NonLocal2d",
+            "ConvModule",
+            "GeneralizedAttention",
+            "NoSuchPlugin",
+            "cls:ContextBlock",
+            3,
+        ]
+    )
     c = r.randint(2, 4)
     cfg: dict[str, Any] = {"type": t}
     kwargs: dict[str, Any] = {}
@@ -301,33 +413,54 @@ def _plugin_case(r: random.Random, flavour: str) -> dict[str, Any]:
     elif t == "ConvModule":
         kwargs.update(in_channels=c, out_channels=2, kernel_size=1)
     postfix: Any = r.choice(["", 1, "_a", 2.5] if r.random() < 0.1 else ["", 1, "_a"])
-    return {"kind": "plugin", "cfg": cfg, "kwargs": kwargs, "postfix": postfix,
-            "input": [2, c, 4, 4]}
+    return {
+        "kind": "plugin",
+        "cfg": cfg,
+        "kwargs": kwargs,
+        "postfix": postfix,
+        "input": [2, c, 4, 4],
+    }
 
 
 def _parent_case(r: random.Random, flavour: str) -> dict[str, Any]:
     child = r.choice(["dsc", "nonlocal", "context", "scale", "attention"])
-    init_cfg = r.choice([
-        {"type": "Normal", "layer": "Conv2d", "std": 0.5},
-        {"type": "Constant", "layer": ["Conv2d", "_BatchNorm"], "val": 3.0},
-        {"type": "Constant", "val": 2.0, "layer": "Conv2d",
-         "override": {"name": "child", "type": "Constant", "val": 5.0}},
-        {"type": "Xavier", "layer": ["Conv2d", "LayerNorm"]},
-        None,
-    ])
+    init_cfg = r.choice(
+        [
+            {"type": "Normal", "layer": "Conv2d", "std": 0.5},
+            {"type": "Constant", "layer": ["Conv2d", "_BatchNorm"], "val": 3.0},
+            {
+                "type": "Constant",
+                "val": 2.0,
+                "layer": "Conv2d",
+                "override": {"name": "child", "type": "Constant", "val": 5.0},
+            },
+            {"type": "Xavier", "layer": ["Conv2d", "LayerNorm"]},
+            None,
+        ]
+    )
     return {"kind": "extra_parent", "child": child, "init_cfg": init_cfg, "input": [2, 4, 4, 4]}
 
 
 def _scale_case(r: random.Random) -> dict[str, Any]:
-    return {"kind": "scale", "kwargs": {"scale": r.choice([1.0, 0.5, 2])} if r.random() < 0.7 else {},
-            "input": [2, 3]}
+    return {
+        "kind": "scale",
+        "kwargs": {"scale": r.choice([1.0, 0.5, 2])} if r.random() < 0.7 else {},
+        "input": [2, 3],
+    }
 
 
 def _layer_scale_case(r: random.Random) -> dict[str, Any]:
     fmt = r.choice(["channels_last", "channels_first"] if r.random() < 0.95 else ["nhwc"])
-    return {"kind": "layer_scale", "kwargs": {"dim": 3, "data_format": fmt, "inplace": r.random() < 0.5,
-                                              "scale": r.choice([1e-5, 0.5])},
-            "input": [2, 3, 4, 4] if fmt == "channels_first" else [2, 4, 3]}
+    return {
+        "kind": "layer_scale",
+        "kwargs": {
+            "dim": 3,
+            "data_format": fmt,
+            "inplace": r.random() < 0.5,
+            "scale": r.choice([1e-5, 0.5]),
+        },
+        "input": [2, 3, 4, 4] if fmt == "channels_first" else [2, 4, 3],
+    }
 
 
 def _same(weight: int) -> dict[str, int]:
@@ -346,7 +479,10 @@ _KINDS: dict[str, tuple[dict[str, int], Callable[[random.Random, str], dict[str,
     "registry_build": ({"mmengine": 0, "mmcv1": 6}, lambda r, _: _registry_build_case(r)),
     "attention": (_same(20), lambda r, _: _attention_case(r)),
     "ffn": (_same(20), _ffn_case),
-    "layer_scale": ({"mmengine": 4, "mmcv1": 0}, lambda r, _: _layer_scale_case(r)),  # mmcv 2.x only
+    "layer_scale": (
+        {"mmengine": 4, "mmcv1": 0},
+        lambda r, _: _layer_scale_case(r),
+    ),  # mmcv 2.x only
     "patch_embed": (_same(16), lambda r, _: _patch_embed_case(r)),
     "adaptive_padding": (_same(5), lambda r, _: _adaptive_padding_case(r)),
     "patch_merging": (_same(14), lambda r, _: _patch_merging_case(r)),

@@ -16,19 +16,58 @@ from typing import Any
 __all__ = ["generate_case"]
 
 CONV_TYPES = {  # name -> spatial dims
-    "Conv1d": 1, "Conv2d": 2, "Conv3d": 3, "Conv": 2, "Conv2dAdaptivePadding": 2, "ConvWS": 2,
-    "ConvAWS": 2, "deconv": 2, "ConvTranspose2d": 2, "deconv3d": 3, "ConvTranspose3d": 3,
+    "Conv1d": 1,
+    "Conv2d": 2,
+    "Conv3d": 3,
+    "Conv": 2,
+    "Conv2dAdaptivePadding": 2,
+    "ConvWS": 2,
+    "ConvAWS": 2,
+    "deconv": 2,
+    "ConvTranspose2d": 2,
+    "deconv3d": 3,
+    "ConvTranspose3d": 3,
 }
 NORM_TYPES = {  # name -> input dims (C counted, N not)
-    "BN": 3, "BN1d": 2, "BN2d": 3, "BN3d": 4, "SyncBN": 3, "GN": 3, "LN": 3, "IN": 3,
-    "IN1d": 2, "IN2d": 3, "IN3d": 4,
+    "BN": 3,
+    "BN1d": 2,
+    "BN2d": 3,
+    "BN3d": 4,
+    "SyncBN": 3,
+    "GN": 3,
+    "LN": 3,
+    "IN": 3,
+    "IN1d": 2,
+    "IN2d": 3,
+    "IN3d": 4,
 }
-ACT_TYPES = ["ReLU", "LeakyReLU", "PReLU", "RReLU", "ReLU6", "ELU", "Sigmoid", "Tanh", "SiLU",
-             "Clamp", "Clip", "GELU", "HSigmoid", "HSwish", "Swish"]
+ACT_TYPES = [
+    "ReLU",
+    "LeakyReLU",
+    "PReLU",
+    "RReLU",
+    "ReLU6",
+    "ELU",
+    "Sigmoid",
+    "Tanh",
+    "SiLU",
+    "Clamp",
+    "Clip",
+    "GELU",
+    "HSigmoid",
+    "HSwish",
+    "Swish",
+]
 _INPLACE = {"ReLU", "LeakyReLU", "RReLU", "ReLU6", "ELU", "SiLU", "HSwish"}
 CONV_MODULE_CONVS = ["Conv2d", "Conv", "ConvWS", "ConvAWS", "Conv2dAdaptivePadding", "deconv"]
-ORDERS = [("conv", "norm", "act"), ("act", "conv", "norm"), ("norm", "conv", "act"),
-          ("conv", "act", "norm"), ("norm", "act", "conv"), ("act", "norm", "conv")]
+ORDERS = [
+    ("conv", "norm", "act"),
+    ("act", "conv", "norm"),
+    ("norm", "conv", "act"),
+    ("conv", "act", "norm"),
+    ("norm", "act", "conv"),
+    ("act", "norm", "conv"),
+]
 
 
 def _act_cfg(r: random.Random, flavour: str) -> dict[str, Any]:
@@ -86,14 +125,24 @@ def _conv_case(r: random.Random) -> dict[str, Any]:
     dims = CONV_TYPES[t] if t else 2
     groups = r.choice([1, 1, 1, 2])
     cin, cout = groups * r.randint(1, 2), groups * r.randint(1, 3)
-    kwargs: dict[str, Any] = {"kernel_size": r.randint(1, 3), "stride": r.randint(1, 2),
-                              "padding": r.randint(0, 1), "dilation": r.randint(1, 2),
-                              "groups": groups, "bias": r.random() < 0.7}
+    kwargs: dict[str, Any] = {
+        "kernel_size": r.randint(1, 3),
+        "stride": r.randint(1, 2),
+        "padding": r.randint(0, 1),
+        "dilation": r.randint(1, 2),
+        "groups": groups,
+        "bias": r.random() < 0.7,
+    }
     cfg = None if t is None else {"type": t}
     if t == "ConvWS" and r.random() < 0.3:
         cfg["eps"] = 1e-4  # type: ignore[index]
-    return {"kind": "conv", "cfg": cfg, "args": [cin, cout], "kwargs": kwargs,
-            "input": [2, cin] + [r.randint(5, 7)] * dims}
+    return {
+        "kind": "conv",
+        "cfg": cfg,
+        "args": [cin, cout],
+        "kwargs": kwargs,
+        "input": [2, cin] + [r.randint(5, 7)] * dims,
+    }
 
 
 def _norm_case(r: random.Random, flavour: str) -> dict[str, Any]:
@@ -110,8 +159,13 @@ def _norm_case(r: random.Random, flavour: str) -> dict[str, Any]:
             cfg["num_groups"] = 1
             cfg.pop("momentum", None), cfg.pop("track_running_stats", None)
             shape = [2, channels, 3, 3]
-    return {"kind": "norm", "cfg": cfg, "num_features": channels, "postfix": postfix,
-            "input": shape}
+    return {
+        "kind": "norm",
+        "cfg": cfg,
+        "num_features": channels,
+        "postfix": postfix,
+        "input": shape,
+    }
 
 
 def _upsample_case(r: random.Random, flavour: str) -> dict[str, Any]:
@@ -127,8 +181,12 @@ def _upsample_case(r: random.Random, flavour: str) -> dict[str, Any]:
         if flavour == "mmengine" and r.random() < 0.1:
             cfg["type"] = "cls:Upsample"
     elif t == "pixel_shuffle":
-        cfg.update(in_channels=c, out_channels=r.randint(1, 3), scale_factor=r.choice([2, 3]),
-                   upsample_kernel=r.choice([1, 3]))
+        cfg.update(
+            in_channels=c,
+            out_channels=r.randint(1, 3),
+            scale_factor=r.choice([2, 3]),
+            upsample_kernel=r.choice([1, 3]),
+        )
     else:
         args = [c, r.randint(1, 3)]
         cfg.update(kernel_size=r.choice([2, 3]), stride=r.choice([1, 2]))
@@ -148,7 +206,9 @@ def _conv_module_args(r: random.Random, flavour: str) -> dict[str, Any]:
     norm_cfg = None
     if r.random() < 0.6:
         norm_type = r.choice(["BN", "BN2d", "GN", "IN", "SyncBN"] if r.random() < 0.97 else ["LN"])
-        norm_cfg = _norm_cfg(r, norm_type, cin if order.index("norm") < order.index("conv") else cout)
+        norm_cfg = _norm_cfg(
+            r, norm_type, cin if order.index("norm") < order.index("conv") else cout
+        )
         if norm_type == "SyncBN":
             norm_cfg["track_running_stats"] = True
     act_cfg: Any = {"type": "ReLU"}
@@ -159,8 +219,12 @@ def _conv_module_args(r: random.Random, flavour: str) -> dict[str, Any]:
         act_cfg = _act_cfg(r, flavour)
         act_cfg.pop("no_such_arg", None)
     kw: dict[str, Any] = {
-        "in_channels": cin, "out_channels": cout, "kernel_size": r.randint(1, 3),
-        "stride": r.randint(1, 2), "padding": r.randint(0, 1), "dilation": r.randint(1, 2),
+        "in_channels": cin,
+        "out_channels": cout,
+        "kernel_size": r.randint(1, 3),
+        "stride": r.randint(1, 2),
+        "padding": r.randint(0, 1),
+        "dilation": r.randint(1, 2),
         "groups": groups,
     }
     optional = {
@@ -185,39 +249,77 @@ def _conv_module_args(r: random.Random, flavour: str) -> dict[str, Any]:
 
 def _conv_module_case(r: random.Random, flavour: str) -> dict[str, Any]:
     kw = _conv_module_args(r, flavour)
-    return {"kind": "convmodule", "kwargs": kw, "forward_flags": [r.random() < 0.8, r.random() < 0.8],
-            "input": [2, kw["in_channels"], r.randint(5, 7), r.randint(5, 7)]}
+    return {
+        "kind": "convmodule",
+        "kwargs": kw,
+        "forward_flags": [r.random() < 0.8, r.random() < 0.8],
+        "input": [2, kw["in_channels"], r.randint(5, 7), r.randint(5, 7)],
+    }
 
 
 def _parent_case(r: random.Random, flavour: str) -> dict[str, Any]:
     kw = _conv_module_args(r, flavour)
     kw.pop("order", None)
     kw.pop("conv_cfg", None)
-    init_cfg = r.choice([
-        {"type": "Normal", "layer": "Conv2d", "std": 0.5},
-        {"type": "Constant", "layer": ["Conv2d", "_BatchNorm", "GroupNorm"], "val": 3.0},
-        {"type": "Xavier", "layer": "Conv2d"},
-        {"type": "Constant", "val": 2.0, "layer": "Conv2d", "override": {"name": "block", "type": "Constant", "val": 5.0}},
-        None,
-    ])
-    return {"kind": "parent", "kwargs": kw, "init_cfg": init_cfg,
-            "input": [2, kw["in_channels"], 6, 6]}
+    init_cfg = r.choice(
+        [
+            {"type": "Normal", "layer": "Conv2d", "std": 0.5},
+            {"type": "Constant", "layer": ["Conv2d", "_BatchNorm", "GroupNorm"], "val": 3.0},
+            {"type": "Xavier", "layer": "Conv2d"},
+            {
+                "type": "Constant",
+                "val": 2.0,
+                "layer": "Conv2d",
+                "override": {"name": "block", "type": "Constant", "val": 5.0},
+            },
+            None,
+        ]
+    )
+    return {
+        "kind": "parent",
+        "kwargs": kw,
+        "init_cfg": init_cfg,
+        "input": [2, kw["in_channels"], 6, 6],
+    }
 
 
 def _invalid_case(r: random.Random, flavour: str) -> dict[str, Any]:
-    which = r.choice(["order", "order_list", "conv_cfg_str", "norm_cfg_list", "act_cfg_str",
-                      "unknown_conv", "unknown_norm", "unknown_act", "unknown_upsample",
-                      "unknown_padding", "missing_type", "not_dict", "class_type", "postfix",
-                      "gn_groups", "act_list", "pad_missing_arg", "int_type"])
-    return {"kind": "invalid", "which": which, "builder": r.choice(
-        ["conv", "norm", "act", "upsample", "padding"])}
+    which = r.choice(
+        [
+            "order",
+            "order_list",
+            "conv_cfg_str",
+            "norm_cfg_list",
+            "act_cfg_str",
+            "unknown_conv",
+            "unknown_norm",
+            "unknown_act",
+            "unknown_upsample",
+            "unknown_padding",
+            "missing_type",
+            "not_dict",
+            "class_type",
+            "postfix",
+            "gn_groups",
+            "act_list",
+            "pad_missing_arg",
+            "int_type",
+        ]
+    )
+    return {
+        "kind": "invalid",
+        "which": which,
+        "builder": r.choice(["conv", "norm", "act", "upsample", "padding"]),
+    }
 
 
 def generate_case(flavour: str, seed: int, index: int) -> dict[str, Any]:
     """The ``index``-th case of run ``seed`` for ``flavour`` (``mmengine`` or ``mmcv1``)."""
     r = random.Random(f"{seed}:{index}")
-    kind = r.choices(["conv", "norm", "act", "upsample", "padding", "convmodule", "parent",
-                      "invalid"], weights=[12, 14, 12, 8, 4, 34, 8, 8])[0]
+    kind = r.choices(
+        ["conv", "norm", "act", "upsample", "padding", "convmodule", "parent", "invalid"],
+        weights=[12, 14, 12, 8, 4, 34, 8, 8],
+    )[0]
     if kind == "conv":
         case = _conv_case(r)
     elif kind == "norm":

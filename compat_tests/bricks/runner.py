@@ -14,8 +14,13 @@ from torch import nn
 
 __all__ = ["load_bricks", "run_case"]
 
-_CLASS_FOR_BUILDER = {"conv": "Conv2d", "norm": "BatchNorm2d", "act": "ReLU",
-                      "upsample": "Upsample", "padding": "ZeroPad2d"}
+_CLASS_FOR_BUILDER = {
+    "conv": "Conv2d",
+    "norm": "BatchNorm2d",
+    "act": "ReLU",
+    "upsample": "Upsample",
+    "padding": "ZeroPad2d",
+}
 
 
 def load_bricks(name: str) -> types.SimpleNamespace:
@@ -25,12 +30,20 @@ def load_bricks(name: str) -> types.SimpleNamespace:
     if name == "mmcv":
         mod: Any = importlib.import_module("mmcv.cnn")
         major = importlib.import_module("mmcv").__version__.split(".")[0]
-        base = importlib.import_module("mmcv.runner" if major == "1" else "mmengine.model").BaseModule
+        base = importlib.import_module(
+            "mmcv.runner" if major == "1" else "mmengine.model"
+        ).BaseModule
     else:
         mod = importlib.import_module(name)
         base = mod.BaseModule
-    names = ("build_conv_layer", "build_norm_layer", "build_activation_layer",
-             "build_upsample_layer", "build_padding_layer", "ConvModule")
+    names = (
+        "build_conv_layer",
+        "build_norm_layer",
+        "build_activation_layer",
+        "build_upsample_layer",
+        "build_padding_layer",
+        "ConvModule",
+    )
     ns = types.SimpleNamespace(**{n: getattr(mod, n) for n in names})
     ns.BaseModule = base
     ns.name = name
@@ -67,8 +80,10 @@ def _classes(module: Any) -> Any:
     """Each submodule's class ancestry by name (layer matching in init_cfg reads these)."""
     if not isinstance(module, nn.Module):
         return repr(type(module))
-    return {name or ".": [c.__name__ for c in type(m).__mro__ if c.__name__ not in _OWN_BASES]
-            for name, m in module.named_modules()}
+    return {
+        name or ".": [c.__name__ for c in type(m).__mro__ if c.__name__ not in _OWN_BASES]
+        for name, m in module.named_modules()
+    }
 
 
 def _forward(fn: Callable[[], Any]) -> Any:
@@ -76,7 +91,10 @@ def _forward(fn: Callable[[], Any]) -> Any:
         with torch.no_grad():
             y = fn()
         if isinstance(y, tuple):  # e.g. PatchEmbed's (patches, out_size)
-            return {str(i): v.detach().clone() if isinstance(v, torch.Tensor) else v for i, v in enumerate(y)}
+            return {
+                str(i): v.detach().clone() if isinstance(v, torch.Tensor) else v
+                for i, v in enumerate(y)
+            }
         return y.detach().clone() if isinstance(y, torch.Tensor) else repr(type(y))
     except Exception as exc:  # noqa: BLE001 - the type is the result
         return {"error": _exc(exc)}
@@ -112,7 +130,7 @@ def _invalid(case: dict[str, Any], lib: Any) -> Any:
         return lib.build_padding_layer({"type": "zero"})
     cfg: Any
     if which.startswith("unknown_"):
-        builder = which[len("unknown_"):]
+        builder = which[len("unknown_") :]
         cfg = {"type": "NoSuchLayer"}
     elif which == "missing_type":
         cfg = {"inplace": True}
@@ -165,8 +183,12 @@ def _build(case: dict[str, Any], lib: Any) -> Any:
     return _invalid(case, lib)
 
 
-def run_case(case: dict[str, Any], lib: Any, capture: Any = None,
-             build: Callable[[dict[str, Any], Any], Any] | None = None) -> dict[str, Any]:
+def run_case(
+    case: dict[str, Any],
+    lib: Any,
+    capture: Any = None,
+    build: Callable[[dict[str, Any], Any], Any] | None = None,
+) -> dict[str, Any]:
     """Build, record, ``init_weights()``, record, forward (train, then eval); same seeds both sides.
 
     ``capture``: a :class:`compat_tests.libs.LogCapture`; the log records (level, message)
@@ -178,8 +200,11 @@ def run_case(case: dict[str, Any], lib: Any, capture: Any = None,
     capture = capture or LogCapture()
     result: dict[str, Any] = {}
     seed = case["seed"]
-    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(io.StringIO()), \
-            capture.capture() as records:
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        contextlib.redirect_stdout(io.StringIO()),
+        capture.capture() as records,
+    ):
         warnings.simplefilter("always")
         torch.manual_seed(seed)
         try:

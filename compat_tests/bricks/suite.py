@@ -26,8 +26,15 @@ from compat_tests.bricks.runner import load_bricks, run_case
 from compat_tests.libs import MMINIT_OF
 from compat_tests.suite import FlavourResult
 
-__all__ = ["BRICK_RESULTS", "SUITES", "BrickResult", "check_generated", "format_failure", "run_bricks",
-           "upstream_reason"]
+__all__ = [
+    "BRICK_RESULTS",
+    "SUITES",
+    "BrickResult",
+    "check_generated",
+    "format_failure",
+    "run_bricks",
+    "upstream_reason",
+]
 
 _MMCV_MAJOR = {"mmengine": "2", "mmcv1": "1"}
 
@@ -71,14 +78,31 @@ _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 def _worker_env() -> dict[str, str]:
     """The worker imports ``compat_tests`` from this checkout, wherever pytest was started."""
     path = os.environ.get("PYTHONPATH")
-    return dict(os.environ, OMP_NUM_THREADS="1",
-                PYTHONPATH=_REPO if not path else _REPO + os.pathsep + path)
+    return dict(
+        os.environ, OMP_NUM_THREADS="1", PYTHONPATH=_REPO if not path else _REPO + os.pathsep + path
+    )
 
 
 def _mminit_side(flavour: str, seed: int, cases: int, out: str, suite: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "compat_tests.bricks.worker", "--flavour", flavour, "--seed",
-         str(seed), "--cases", str(cases), "--out", out, "--suite", suite], env=_worker_env(), cwd=_REPO)
+        [
+            sys.executable,
+            "-m",
+            "compat_tests.bricks.worker",
+            "--flavour",
+            flavour,
+            "--seed",
+            str(seed),
+            "--cases",
+            str(cases),
+            "--out",
+            out,
+            "--suite",
+            suite,
+        ],
+        env=_worker_env(),
+        cwd=_REPO,
+    )
 
 
 def run_bricks(flavour: str, cases: int, seed: int, suite: str = "bricks") -> BrickResult:
@@ -96,7 +120,9 @@ def run_bricks(flavour: str, cases: int, seed: int, suite: str = "bricks") -> Br
         torch.set_num_threads(1)
         try:
             upstream = load("mmcv")
-            ref = [run_case(generate(flavour, seed, i), upstream, build=build) for i in range(cases)]
+            ref = [
+                run_case(generate(flavour, seed, i), upstream, build=build) for i in range(cases)
+            ]
         finally:
             torch.set_num_threads(threads)
             code = worker.wait()
@@ -112,12 +138,20 @@ def run_bricks(flavour: str, cases: int, seed: int, suite: str = "bricks") -> Br
     return result
 
 
-def format_failure(flavour: str, seed: int, index: int, case: dict[str, Any], diffs: Sequence[str],
-                   suite: str = "bricks") -> str:
+def format_failure(
+    flavour: str,
+    seed: int,
+    index: int,
+    case: dict[str, Any],
+    diffs: Sequence[str],
+    suite: str = "bricks",
+) -> str:
     option = "" if suite == "bricks" else f" --suite {suite}"
-    return (f"seed={seed} index={index} (replay: python -m compat_tests.bricks.suite --flavour "
-            f"{flavour}{option} --seed {seed} --index {index})\n  case: {json.dumps(case)}\n  "
-            + "\n  ".join(diffs[:8]))
+    return (
+        f"seed={seed} index={index} (replay: python -m compat_tests.bricks.suite --flavour "
+        f"{flavour}{option} --seed {seed} --index {index})\n  case: {json.dumps(case)}\n  "
+        + "\n  ".join(diffs[:8])
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -131,16 +165,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     case = generate(args.flavour, args.seed, args.index)
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "one.pt")
-        code = subprocess.call([sys.executable, "-m", "compat_tests.bricks.worker", "--flavour",
-                                args.flavour, "--seed", str(args.seed), "--cases", "1",
-                                "--first", str(args.index), "--out", out, "--suite", args.suite],
-                               env=_worker_env(), cwd=_REPO)
+        code = subprocess.call(
+            [
+                sys.executable,
+                "-m",
+                "compat_tests.bricks.worker",
+                "--flavour",
+                args.flavour,
+                "--seed",
+                str(args.seed),
+                "--cases",
+                "1",
+                "--first",
+                str(args.index),
+                "--out",
+                out,
+                "--suite",
+                args.suite,
+            ],
+            env=_worker_env(),
+            cwd=_REPO,
+        )
         if code:
             return code
         got = torch.load(out, weights_only=False)[0]
     ref = run_case(case, load("mmcv"), build=build)
     diffs = diff_results(ref, got)
-    print(format_failure(args.flavour, args.seed, args.index, case, diffs or ["(no difference)"], args.suite))
+    print(
+        format_failure(
+            args.flavour, args.seed, args.index, case, diffs or ["(no difference)"], args.suite
+        )
+    )
     return 1 if diffs else 0
 
 
@@ -148,7 +203,9 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-def check_generated(flavour: str, cases: int, seed: int, suite: str = "bricks", shown: int = 5) -> None:
+def check_generated(
+    flavour: str, cases: int, seed: int, suite: str = "bricks", shown: int = 5
+) -> None:
     """The pytest body of a generated bricks suite: run ``cases`` cases of ``suite`` for
     ``flavour`` and fail with the first ``shown`` differences (each with its replay command).
     A missing upstream skips, or fails under ``CI=true``."""
@@ -160,11 +217,17 @@ def check_generated(flavour: str, cases: int, seed: int, suite: str = "bricks", 
         pytest.fail(f"unknown flavour {flavour!r}; choose from {sorted(MMINIT_OF)}")
     why = upstream_reason(flavour)
     if why is not None:
-        missing_upstream(f"bricks compat for {flavour!r} needs its mmcv ({why}): {INSTALL_HINT[flavour]}")
+        missing_upstream(
+            f"bricks compat for {flavour!r} needs its mmcv ({why}): {INSTALL_HINT[flavour]}"
+        )
     result = run_bricks(flavour, cases, seed, suite=suite)
     print(f"\n{result.summary} (seed {seed})")
     if result.failures:
-        text = "\n\n".join(format_failure(flavour, seed, i, case, diffs, suite)
-                            for i, case, diffs in result.failures[:shown])
-        pytest.fail(f"{result.summary} (seed {seed}); first {min(shown, len(result.failures))}:\n\n{text}",
-                    pytrace=False)
+        text = "\n\n".join(
+            format_failure(flavour, seed, i, case, diffs, suite)
+            for i, case, diffs in result.failures[:shown]
+        )
+        pytest.fail(
+            f"{result.summary} (seed {seed}); first {min(shown, len(result.failures))}:\n\n{text}",
+            pytrace=False,
+        )

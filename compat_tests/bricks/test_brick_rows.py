@@ -14,9 +14,17 @@ from compat_tests.libs import INSTALL_HINT, MMINIT_OF, missing_upstream, request
 
 
 def _canonical(names: set[str]) -> dict[str, Any]:
-    sources = [importlib.import_module(m) for m in
-               ("mmcv.cnn", "mmcv.cnn.bricks", "mmcv.cnn.bricks.norm", "mmcv.cnn.bricks.upsample",
-                "mmcv.cnn.bricks.drop", "mmcv.cnn.bricks.transformer")]
+    sources = [
+        importlib.import_module(m)
+        for m in (
+            "mmcv.cnn",
+            "mmcv.cnn.bricks",
+            "mmcv.cnn.bricks.norm",
+            "mmcv.cnn.bricks.upsample",
+            "mmcv.cnn.bricks.drop",
+            "mmcv.cnn.bricks.transformer",
+        )
+    ]
     return {n: getattr(src, n) for n in names for src in reversed(sources) if hasattr(src, n)}
 
 

@@ -21,7 +21,10 @@ from compat_tests.libs import INSTALL_HINT, missing_upstream, requested_flavours
 CASES: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "mmcv1": [
         ("CONV_LAYERS", dict(type="Conv2d", in_channels=3, out_channels=4, kernel_size=3)),
-        ("CONV_LAYERS", dict(type="Conv", in_channels=2, out_channels=2, kernel_size=1, bias=False)),
+        (
+            "CONV_LAYERS",
+            dict(type="Conv", in_channels=2, out_channels=2, kernel_size=1, bias=False),
+        ),
         ("NORM_LAYERS", dict(type="BN", num_features=4)),
         ("DROPOUT_LAYERS", dict(type="DropPath", drop_prob=0.1)),
         ("PLUGIN_LAYERS", dict(type="ContextBlock", in_channels=8, ratio=0.25)),

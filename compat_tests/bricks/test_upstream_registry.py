@@ -70,7 +70,9 @@ def _default_scope_test() -> None:
     assert (name, type(layer)) == (up_name, type(up_layer)) == ("bn", ScopedOnlyNorm)
 
 
-if "mmengine" in requested_flavours():  # only defined where it runs: a compat skip counts as a failure in CI
+if (
+    "mmengine" in requested_flavours()
+):  # only defined where it runs: a compat skip counts as a failure in CI
     test_mmengine_default_scope_is_honoured_like_mmcv2 = _default_scope_test
 
 

@@ -26,8 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.set_num_threads(1)
     generate, load, build = SUITES[args.suite]
     lib = load("mminit" if args.flavour == "mmengine" else "mminit.mmcv1")
-    results = [run_case(generate(args.flavour, args.seed, i), lib, build=build)
-               for i in range(args.first, args.first + args.cases)]
+    results = [
+        run_case(generate(args.flavour, args.seed, i), lib, build=build)
+        for i in range(args.first, args.first + args.cases)
+    ]
     torch.save(results, args.out)
     return 0
 

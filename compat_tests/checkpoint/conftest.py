@@ -33,8 +33,10 @@ def upstream(flavour_name: str) -> SimpleNamespace:
     try:
         module = importlib.import_module(UPSTREAM_MODULE[flavour_name])
     except Exception as exc:  # noqa: BLE001
-        message = (f"upstream for flavour {flavour_name} is not importable "
-                   f"({type(exc).__name__}: {exc}); install: {INSTALL_HINT[flavour_name]}")
+        message = (
+            f"upstream for flavour {flavour_name} is not importable "
+            f"({type(exc).__name__}: {exc}); install: {INSTALL_HINT[flavour_name]}"
+        )
         missing_upstream(message)
     return SimpleNamespace(
         load_checkpoint=module.load_checkpoint,

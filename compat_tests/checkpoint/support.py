@@ -22,8 +22,16 @@ import pytest
 import torch
 from torch import nn
 
-__all__ = ["CHECKPOINT_ENV", "LoopbackServer", "Mode", "Net", "Route", "console",
-           "isolate_checkpoint_env", "net_state"]
+__all__ = [
+    "CHECKPOINT_ENV",
+    "LoopbackServer",
+    "Mode",
+    "Net",
+    "Route",
+    "console",
+    "isolate_checkpoint_env",
+    "net_state",
+]
 
 #: every variable that changes how mminit or torch loads or finds a checkpoint
 CHECKPOINT_ENV = (
@@ -186,5 +194,6 @@ def console(capsys: pytest.CaptureFixture[str]) -> str:
     """stdout, and torch.hub's "Downloading:" line from stderr, where torch 2.1 writes it
     (stderr's progress bars and timestamped log lines are not compared)."""
     captured = capsys.readouterr()
-    return captured.out + "".join(line for line in captured.err.splitlines(keepends=True)
-                                  if line.startswith("Downloading: "))
+    return captured.out + "".join(
+        line for line in captured.err.splitlines(keepends=True) if line.startswith("Downloading: ")
+    )

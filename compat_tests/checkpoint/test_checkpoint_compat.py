@@ -46,11 +46,13 @@ def _mismatched() -> dict[str, Any]:
 CONTENTS: dict[str, Callable[[], Any]] = {
     "top-level": trained_state,
     "state_dict": lambda: {"state_dict": trained_state(), "meta": {"epoch": 2}},
-    "dataparallel": lambda: {"state_dict": OrderedDict(
-        (f"module.{k}", v) for k, v in trained_state().items())},
+    "dataparallel": lambda: {
+        "state_dict": OrderedDict((f"module.{k}", v) for k, v in trained_state().items())
+    },
     "mismatch": _mismatched,
     "only-tracked-missing": lambda: OrderedDict(
-        (k, v) for k, v in trained_state().items() if "num_batches_tracked" not in k),
+        (k, v) for k, v in trained_state().items() if "num_batches_tracked" not in k
+    ),
 }
 
 
@@ -62,8 +64,12 @@ class Outcome:
     error: tuple[str, str] | None
 
 
-def run(capsys: pytest.CaptureFixture[str], call: Callable[[nn.Module, logging.Logger], Any],
-        classes: int = 3, normalise: Callable[[str], str] = lambda s: s) -> Outcome:
+def run(
+    capsys: pytest.CaptureFixture[str],
+    call: Callable[[nn.Module, logging.Logger], Any],
+    classes: int = 3,
+    normalise: Callable[[str], str] = lambda s: s,
+) -> Outcome:
     logger = logging.getLogger(f"compat-ckpt-{id(call)}")
     logger.handlers.clear()
     logger.propagate = False
@@ -98,14 +104,30 @@ def assert_same(theirs: Outcome, mine: Outcome, *, error_types: tuple | None = N
 @pytest.mark.parametrize("use_logger", [True, False], ids=["logger", "stdout"])
 @pytest.mark.parametrize("strict", [False, True], ids=["lenient", "strict"])
 @pytest.mark.parametrize("classes", [3, 5], ids=["same-head", "other-head"])
-def test_load_checkpoint_local(upstream, flavour, tmp_path: Path, capsys, content: str,
-                               use_logger: bool, strict: bool, classes: int) -> None:
+def test_load_checkpoint_local(
+    upstream,
+    flavour,
+    tmp_path: Path,
+    capsys,
+    content: str,
+    use_logger: bool,
+    strict: bool,
+    classes: int,
+) -> None:
     path = str(tmp_path / f"{content}.pth")
     torch.save(CONTENTS[content](), path)
 
-    def via(lib_load: Callable[..., Any], **extra: Any) -> Callable[[nn.Module, logging.Logger], Any]:
-        return lambda model, logger: lib_load(model, path, map_location="cpu", strict=strict,
-                                              logger=logger if use_logger else None, **extra)
+    def via(
+        lib_load: Callable[..., Any], **extra: Any
+    ) -> Callable[[nn.Module, logging.Logger], Any]:
+        return lambda model, logger: lib_load(
+            model,
+            path,
+            map_location="cpu",
+            strict=strict,
+            logger=logger if use_logger else None,
+            **extra,
+        )
 
     theirs = run(capsys, via(upstream.load_checkpoint), classes)
     mine = run(capsys, via(ours.load_checkpoint, flavour=flavour), classes)
@@ -114,8 +136,9 @@ def test_load_checkpoint_local(upstream, flavour, tmp_path: Path, capsys, conten
 
 @pytest.mark.parametrize("prefix", ["backbone", "backbone.", "head", "roi_head"])
 @pytest.mark.parametrize("content", ["top-level", "state_dict", "mismatch"])
-def test_prefix_then_load_state_dict(upstream, flavour, tmp_path: Path, capsys, prefix: str,
-                                     content: str) -> None:
+def test_prefix_then_load_state_dict(
+    upstream, flavour, tmp_path: Path, capsys, prefix: str, content: str
+) -> None:
     """What ``PretrainedInit(prefix=...)`` does on each side."""
     path = str(tmp_path / "p.pth")
     torch.save(CONTENTS[content](), path)
@@ -125,11 +148,13 @@ def test_prefix_then_load_state_dict(upstream, flavour, tmp_path: Path, capsys, 
         def go(model: nn.Module, logger: logging.Logger) -> None:
             sd = prefix_fn(prefix, path, map_location="cpu", **extra)
             load_fn(getattr(model, target[prefix]), sd, strict=False, logger=logger, **extra)
+
         return go
 
     theirs = run(capsys, call(upstream._load_checkpoint_with_prefix, upstream.load_state_dict))
-    mine = run(capsys, call(ours._load_checkpoint_with_prefix, ours.load_state_dict,
-                            flavour=flavour))
+    mine = run(
+        capsys, call(ours._load_checkpoint_with_prefix, ours.load_state_dict, flavour=flavour)
+    )
     if prefix == "roi_head":  # both assert; mminit's message also lists the prefixes present
         assert_same(theirs, mine, error_types=("AssertionError", "PrefixNotFoundError"))
         assert theirs.error is not None and theirs.error[1] in mine.error[1]  # type: ignore[index]
@@ -137,8 +162,7 @@ def test_prefix_then_load_state_dict(upstream, flavour, tmp_path: Path, capsys, 
         assert_same(theirs, mine)
 
 
-def test_loopback_url(upstream, flavour, tmp_path: Path, capsys, loopback,
-                      monkeypatch) -> None:
+def test_loopback_url(upstream, flavour, tmp_path: Path, capsys, loopback, monkeypatch) -> None:
     buf = io.BytesIO()
     torch.save({"state_dict": trained_state(), "meta": {"note": "served"}}, buf)
     body = buf.getvalue()
@@ -152,12 +176,19 @@ def test_loopback_url(upstream, flavour, tmp_path: Path, capsys, loopback,
             caches[side] = str(home / "hub" / "checkpoints")
             monkeypatch.setenv("TORCH_HOME", str(home))
             load(model, url, map_location="cpu", logger=logger, **extra)
+
         return go
 
-    theirs = run(capsys, in_cache("upstream", upstream.load_checkpoint),
-                 normalise=lambda s: s.replace(caches["upstream"], "<CACHE>"))
-    mine = run(capsys, in_cache("mminit", ours.load_checkpoint, flavour=flavour),
-               normalise=lambda s: s.replace(caches["mminit"], "<CACHE>"))
+    theirs = run(
+        capsys,
+        in_cache("upstream", upstream.load_checkpoint),
+        normalise=lambda s: s.replace(caches["upstream"], "<CACHE>"),
+    )
+    mine = run(
+        capsys,
+        in_cache("mminit", ours.load_checkpoint, flavour=flavour),
+        normalise=lambda s: s.replace(caches["mminit"], "<CACHE>"),
+    )
     assert_same(theirs, mine)
     assert f'Downloading: "{url}" to <CACHE>/{name[1:]}' in mine.stdout
     # A second load comes from the cache on both sides: no Downloading line.

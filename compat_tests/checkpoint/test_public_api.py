@@ -31,8 +31,13 @@ from compat_tests.libs import Records, missing_upstream
 
 PUBLIC_MODULE = {"mmengine": "mminit", "mmcv1": "mminit.mmcv1"}
 UPSTREAM_PUBLIC = {"mmengine": "mmengine.runner.checkpoint", "mmcv1": "mmcv.runner"}
-NAMES = ("load_checkpoint", "_load_checkpoint", "_load_checkpoint_with_prefix",
-         "load_state_dict", "CheckpointLoader")
+NAMES = (
+    "load_checkpoint",
+    "_load_checkpoint",
+    "_load_checkpoint_with_prefix",
+    "load_state_dict",
+    "CheckpointLoader",
+)
 
 
 @dataclass
@@ -71,10 +76,12 @@ def _mismatched() -> dict[str, Any]:
 CONTENTS: dict[str, Callable[[], Any]] = {
     "top-level": trained,
     "state_dict+meta": lambda: {"state_dict": trained(), "meta": {"epoch": 2}},
-    "module.-prefixed": lambda: {"state_dict": OrderedDict(
-        (f"module.{k}", v) for k, v in trained().items())},
-    "renamed": lambda: OrderedDict((k.replace("backbone.", "trunk."), v)
-                                   for k, v in trained().items()),
+    "module.-prefixed": lambda: {
+        "state_dict": OrderedDict((f"module.{k}", v) for k, v in trained().items())
+    },
+    "renamed": lambda: OrderedDict(
+        (k.replace("backbone.", "trunk."), v) for k, v in trained().items()
+    ),
     "mismatch": _mismatched,
     "model-key": lambda: {"model": trained(), "epoch": 1},  # upstream: 'model' is just a key
     "not-a-dict": lambda: [torch.ones(1)],
@@ -97,8 +104,11 @@ class Outcome:
     error: tuple[str, str] | None
 
 
-def run(capsys: pytest.CaptureFixture[str], call: Callable[[nn.Module, logging.Logger], Any],
-        model: nn.Module) -> Outcome:
+def run(
+    capsys: pytest.CaptureFixture[str],
+    call: Callable[[nn.Module, logging.Logger], Any],
+    model: nn.Module,
+) -> Outcome:
     logger = logging.getLogger("compat-public-ckpt")
     logger.handlers.clear()
     logger.propagate = False
@@ -114,10 +124,14 @@ def run(capsys: pytest.CaptureFixture[str], call: Callable[[nn.Module, logging.L
         except Exception as exc:  # noqa: BLE001 - the error is the observation compared
             error = (type(exc).__name__, str(exc))
     logger.removeHandler(handler)
-    warned = [(w.category.__name__, str(w.message)) for w in caught
-              if "weights_only" not in str(w.message) and "TORCH_FORCE" not in str(w.message)]
-    return Outcome(returned, dict(model.state_dict()), handler.records, console(capsys),
-                   warned, error)
+    warned = [
+        (w.category.__name__, str(w.message))
+        for w in caught
+        if "weights_only" not in str(w.message) and "TORCH_FORCE" not in str(w.message)
+    ]
+    return Outcome(
+        returned, dict(model.state_dict()), handler.records, console(capsys), warned, error
+    )
 
 
 def same(a: Any, b: Any) -> bool:
@@ -157,16 +171,24 @@ def test_every_name_is_public(sides: Sides) -> None:
         assert getattr(sides.mine, name).__module__ == sides.mine.__name__
 
 
-@pytest.mark.parametrize("name", ["load_checkpoint", "_load_checkpoint",
-                                  "_load_checkpoint_with_prefix", "load_state_dict"])
+@pytest.mark.parametrize(
+    "name",
+    ["load_checkpoint", "_load_checkpoint", "_load_checkpoint_with_prefix", "load_state_dict"],
+)
 def test_signatures_match_upstream(sides: Sides, name: str) -> None:
     def params(fn: Callable[..., Any]) -> list[tuple[str, Any]]:
-        return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()
-                if p.kind is not p.KEYWORD_ONLY]
+        return [
+            (p.name, p.default)
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind is not p.KEYWORD_ONLY
+        ]
 
     assert params(getattr(sides.mine, name)) == params(getattr(sides.theirs, name))
-    extra = [p.name for p in inspect.signature(getattr(sides.mine, name)).parameters.values()
-             if p.kind is p.KEYWORD_ONLY]
+    extra = [
+        p.name
+        for p in inspect.signature(getattr(sides.mine, name)).parameters.values()
+        if p.kind is p.KEYWORD_ONLY
+    ]
     assert extra in ([], ["weights_only"])
 
 
@@ -174,8 +196,9 @@ def test_checkpoint_loader_methods_match_upstream(sides: Sides) -> None:
     for method in ("register_scheme", "load_checkpoint", "_get_checkpoint_loader"):
         theirs = inspect.signature(getattr(sides.theirs.CheckpointLoader, method))
         mine = inspect.signature(getattr(sides.mine.CheckpointLoader, method))
-        assert [(p.name, p.default) for p in mine.parameters.values()] == \
-            [(p.name, p.default) for p in theirs.parameters.values()], method
+        assert [(p.name, p.default) for p in mine.parameters.values()] == [
+            (p.name, p.default) for p in theirs.parameters.values()
+        ], method
 
 
 def test_builtin_schemes_and_loader_names_match(sides: Sides) -> None:
@@ -189,30 +212,36 @@ def test_builtin_schemes_and_loader_names_match(sides: Sides) -> None:
 @pytest.mark.parametrize("revise", list(REVISE))
 @pytest.mark.parametrize("strict", [False, True], ids=["lenient", "strict"])
 @pytest.mark.parametrize("use_logger", [True, False], ids=["logger", "stdout"])
-def test_load_checkpoint(sides: Sides, tmp_path: Path, capsys, content: str, revise: str,
-                         strict: bool, use_logger: bool) -> None:
+def test_load_checkpoint(
+    sides: Sides, tmp_path: Path, capsys, content: str, revise: str, strict: bool, use_logger: bool
+) -> None:
     path = str(tmp_path / f"{content}.pth")
     torch.save(CONTENTS[content](), path)
     extra = {} if REVISE[revise] is None else {"revise_keys": REVISE[revise]}
 
     def via(mod: ModuleType) -> Callable[[nn.Module, logging.Logger], Any]:
         return lambda model, logger: mod.load_checkpoint(
-            model, path, map_location="cpu", strict=strict,
-            logger=logger if use_logger else None, **extra)
+            model,
+            path,
+            map_location="cpu",
+            strict=strict,
+            logger=logger if use_logger else None,
+            **extra,
+        )
 
     assert_same(run(capsys, via(sides.theirs), fresh()), run(capsys, via(sides.mine), fresh()))
 
 
 @pytest.mark.parametrize("content", ["top-level", "module.-prefixed", "mismatch"])
 @pytest.mark.parametrize("strict", [False, True], ids=["lenient", "strict"])
-def test_dataparallel_wrapped_model(sides: Sides, tmp_path: Path, capsys, content: str,
-                                    strict: bool) -> None:
+def test_dataparallel_wrapped_model(
+    sides: Sides, tmp_path: Path, capsys, content: str, strict: bool
+) -> None:
     path = str(tmp_path / "dp.pth")
     torch.save(CONTENTS[content](), path)
 
     def via(mod: ModuleType) -> Callable[[nn.Module, logging.Logger], Any]:
-        return lambda model, logger: mod.load_checkpoint(model, path, strict=strict,
-                                                         logger=logger)
+        return lambda model, logger: mod.load_checkpoint(model, path, strict=strict, logger=logger)
 
     theirs = run(capsys, via(sides.theirs), fresh(wrap=True))
     mine = run(capsys, via(sides.mine), fresh(wrap=True))
@@ -221,14 +250,16 @@ def test_dataparallel_wrapped_model(sides: Sides, tmp_path: Path, capsys, conten
 
 @pytest.mark.parametrize("content", ["top-level", "state_dict+meta", "mismatch"])
 @pytest.mark.parametrize("logger_kind", ["logger", "stdout"])
-def test_underscore_load_checkpoint_returns_the_same(sides: Sides, tmp_path: Path, capsys,
-                                                     content: str, logger_kind: str) -> None:
+def test_underscore_load_checkpoint_returns_the_same(
+    sides: Sides, tmp_path: Path, capsys, content: str, logger_kind: str
+) -> None:
     path = str(tmp_path / "raw.pth")
     torch.save(CONTENTS[content](), path)
 
     def via(mod: ModuleType) -> Callable[[nn.Module, logging.Logger], Any]:
         return lambda model, logger: mod._load_checkpoint(
-            path, "cpu", logger if logger_kind == "logger" else None)
+            path, "cpu", logger if logger_kind == "logger" else None
+        )
 
     assert_same(run(capsys, via(sides.theirs), fresh()), run(capsys, via(sides.mine), fresh()))
 
@@ -255,8 +286,7 @@ def test_load_checkpoint_with_prefix(sides: Sides, tmp_path: Path, capsys, prefi
 @pytest.mark.parametrize("state", ["clean", "mismatch"])
 @pytest.mark.parametrize("strict", [False, True], ids=["lenient", "strict"])
 @pytest.mark.parametrize("logger_kind", ["logger", "stdout", "silent"])
-def test_load_state_dict(sides: Sides, capsys, state: str, strict: bool,
-                         logger_kind: str) -> None:
+def test_load_state_dict(sides: Sides, capsys, state: str, strict: bool, logger_kind: str) -> None:
     """Includes an upstream oddity: mmcv 1.x calls ``logger.warning`` itself, so
     ``logger='silent'`` with a mismatch is an ``AttributeError`` there (mminit's
     message says why); mmengine's ``print_log`` drops the report."""
@@ -266,6 +296,7 @@ def test_load_state_dict(sides: Sides, capsys, state: str, strict: bool,
         def go(model: nn.Module, logger: logging.Logger) -> Any:
             chosen = {"logger": logger, "stdout": None, "silent": "silent"}[logger_kind]
             return mod.load_state_dict(model, sd, strict, chosen)
+
         return go
 
     theirs = run(capsys, via(sides.theirs), fresh())
@@ -276,9 +307,11 @@ def test_load_state_dict(sides: Sides, capsys, state: str, strict: bool,
         assert_same(theirs, mine)
 
 
-def test_missing_file_and_directory_are_file_not_found(sides: Sides, tmp_path: Path,
-                                                       capsys) -> None:
+def test_missing_file_and_directory_are_file_not_found(
+    sides: Sides, tmp_path: Path, capsys
+) -> None:
     for target in (tmp_path / "absent.pth", tmp_path):
+
         def via(mod: ModuleType, name: str = str(target)) -> Callable[..., Any]:
             return lambda model, logger: mod.load_checkpoint(model, name, logger=logger)
 
@@ -319,8 +352,15 @@ def test_custom_scheme(sides: Sides, capsys, scheme_cleanup: list[str], use_logg
             decorator = mod.CheckpointLoader.register_scheme(prefixes=["h5mem://special/"])
             decorator(load_from_h5other)
             first = mod.load_checkpoint(model, "h5mem://net", logger=logger if use_logger else None)
-            second = mod._load_checkpoint("h5mem://special/x", logger=logger if use_logger else None)
-            return [first, second, mod.CheckpointLoader._get_checkpoint_loader("h5mem://a").__name__]
+            second = mod._load_checkpoint(
+                "h5mem://special/x", logger=logger if use_logger else None
+            )
+            return [
+                first,
+                second,
+                mod.CheckpointLoader._get_checkpoint_loader("h5mem://a").__name__,
+            ]
+
         return go
 
     theirs = run(capsys, register(sides.theirs), fresh())
@@ -336,6 +376,7 @@ def test_scheme_registration_errors(sides: Sides, capsys, scheme_cleanup: list[s
         def go(model: nn.Module, logger: logging.Logger) -> Any:
             mod.CheckpointLoader.register_scheme("h5dup://", load_from_h5mem)
             mod.CheckpointLoader.register_scheme("h5dup://", load_from_h5other)
+
         return go
 
     assert_same(run(capsys, twice(sides.theirs), fresh()), run(capsys, twice(sides.mine), fresh()))
@@ -344,9 +385,12 @@ def test_scheme_registration_errors(sides: Sides, capsys, scheme_cleanup: list[s
         def go(model: nn.Module, logger: logging.Logger) -> Any:
             mod.CheckpointLoader.register_scheme("h5dup://", load_from_h5other, force=True)
             return mod.load_checkpoint(model, "h5dup://x", logger=logger)
+
         return go
 
-    assert_same(run(capsys, forced(sides.theirs), fresh()), run(capsys, forced(sides.mine), fresh()))
+    assert_same(
+        run(capsys, forced(sides.theirs), fresh()), run(capsys, forced(sides.mine), fresh())
+    )
 
     def bad(mod: ModuleType) -> Callable[..., Any]:
         return lambda model, logger: mod.CheckpointLoader.register_scheme({"x": 1}, load_from_h5mem)
@@ -357,8 +401,9 @@ def test_scheme_registration_errors(sides: Sides, capsys, scheme_cleanup: list[s
     assert "prefixes" in mine.error[1]  # type: ignore[index]
 
 
-def test_scheme_registered_on_mminit_is_used_by_pretrained(flavour_name: str,
-                                                           scheme_cleanup: list[str]) -> None:
+def test_scheme_registered_on_mminit_is_used_by_pretrained(
+    flavour_name: str, scheme_cleanup: list[str]
+) -> None:
     """``init_cfg=dict(type='Pretrained', checkpoint='h5mem://...')`` goes through the
     flavour's CheckpointLoader, as upstream's PretrainedInit goes through its own."""
     mod = importlib.import_module(PUBLIC_MODULE[flavour_name])
@@ -378,8 +423,9 @@ def test_scheme_registered_on_mminit_is_used_by_pretrained(flavour_name: str,
         assert torch.equal(model.state_dict()[key], value), key
 
 
-def test_deprecated_zoo_name_warns_like_upstream(flavour_name: str, sides: Sides, tmp_path: Path,
-                                                 capsys, loopback, monkeypatch) -> None:
+def test_deprecated_zoo_name_warns_like_upstream(
+    flavour_name: str, sides: Sides, tmp_path: Path, capsys, loopback, monkeypatch
+) -> None:
     """A renamed ``open-mmlab://`` name: mmcv 1.x raises a ``DeprecationWarning``,
     mmengine logs a WARNING on its current logger; then both download and load."""
     import io
@@ -411,6 +457,7 @@ def test_deprecated_zoo_name_warns_like_upstream(flavour_name: str, sides: Sides
                     current.removeHandler(extra)
                     for level, text in extra.records:
                         logger.log(getattr(logging, level), f"[current] {text}")
+
         return go
 
     theirs = run(capsys, via(sides.theirs, "up"), fresh())
@@ -421,8 +468,10 @@ def test_deprecated_zoo_name_warns_like_upstream(flavour_name: str, sides: Sides
     theirs.stdout = console.sub("", theirs.stdout.replace(str(tmp_path / "up"), "<HOME>"))
     mine.stdout = console.sub("", mine.stdout.replace(str(tmp_path / "mm"), "<HOME>"))
     assert_same(theirs, mine)
-    expected = "open-mmlab://resnet50_caffe is deprecated in favor of " \
-               "open-mmlab://detectron/resnet50_caffe"
+    expected = (
+        "open-mmlab://resnet50_caffe is deprecated in favor of "
+        "open-mmlab://detectron/resnet50_caffe"
+    )
     if flavour_name == "mmcv1":
         assert mine.warned == [("DeprecationWarning", expected)]
     else:
@@ -445,8 +494,9 @@ def test_str_logger_name(sides: Sides, flavour_name: str, tmp_path: Path, capsys
     assert (theirs.error is not None) == (flavour_name == "mmengine")
 
 
-def test_scheme_prefixes_are_checked_before_any_is_registered(sides: Sides,
-                                                              scheme_cleanup: list[str]) -> None:
+def test_scheme_prefixes_are_checked_before_any_is_registered(
+    sides: Sides, scheme_cleanup: list[str]
+) -> None:
     """A list with a non-str prefix: upstream raises ``TypeError`` from its sort after
     registering the whole list, and every later ``register_scheme`` then raises too.
     mminit raises a ``TypeError`` naming the prefix and registers none of them."""
@@ -457,7 +507,9 @@ def test_scheme_prefixes_are_checked_before_any_is_registered(sides: Sides,
             mod.CheckpointLoader.register_scheme(["h5half://", None], load_from_h5mem)
         if mod is sides.mine:
             assert "None" in str(info.value) and "nothing was registered" in str(info.value)
-    assert "h5half://" in sides.theirs.CheckpointLoader._schemes  # upstream: registered, then broken
+    assert (
+        "h5half://" in sides.theirs.CheckpointLoader._schemes
+    )  # upstream: registered, then broken
     with pytest.raises(TypeError):
         sides.theirs.CheckpointLoader.register_scheme("h5after://", load_from_h5mem)
     assert "h5half://" not in sides.mine.CheckpointLoader._schemes
@@ -466,7 +518,9 @@ def test_scheme_prefixes_are_checked_before_any_is_registered(sides: Sides,
     assert sides.mine.CheckpointLoader._get_checkpoint_loader("h5after://x") is load_from_h5mem
 
 
-def test_scheme_prefix_regex(sides: Sides, capsys, scheme_cleanup: list[str], tmp_path: Path) -> None:
+def test_scheme_prefix_regex(
+    sides: Sides, capsys, scheme_cleanup: list[str], tmp_path: Path
+) -> None:
     """Prefixes are regular expressions (both sides): a valid one with special characters
     matches the same names.  An invalid one (``h5bad(://``) upstream accepts, and then every
     load fails with ``re.error`` naming no scheme; mminit refuses it with an ``re.error``
@@ -480,7 +534,11 @@ def test_scheme_prefix_regex(sides: Sides, capsys, scheme_cleanup: list[str], tm
         def go(model: nn.Module, logger: logging.Logger) -> Any:
             mod.CheckpointLoader.register_scheme("h5re+://", load_from_h5mem)
             got = mod.CheckpointLoader._get_checkpoint_loader("h5reee://re")
-            return [getattr(got, "__name__", None), mod.load_checkpoint(model, "h5reee://re", logger=logger)]
+            return [
+                getattr(got, "__name__", None),
+                mod.load_checkpoint(model, "h5reee://re", logger=logger),
+            ]
+
         return go
 
     assert_same(run(capsys, valid(sides.theirs), fresh()), run(capsys, valid(sides.mine), fresh()))
@@ -492,6 +550,7 @@ def test_scheme_prefix_regex(sides: Sides, capsys, scheme_cleanup: list[str], tm
             except re.error as exc:
                 return ["refused", str(exc), mod.load_checkpoint(model, str(path), logger=logger)]
             return ["accepted", mod.load_checkpoint(model, str(path), logger=logger)]
+
         return go
 
     theirs = run(capsys, invalid(sides.theirs), fresh())
@@ -504,8 +563,9 @@ def test_scheme_prefix_regex(sides: Sides, capsys, scheme_cleanup: list[str], tm
 
 
 @pytest.mark.parametrize("map_location", [12345, 1.5, b"cpu"], ids=["int", "float", "bytes"])
-def test_bad_map_location_is_a_type_error_naming_the_file(sides: Sides, capsys, tmp_path: Path,
-                                                          map_location: Any) -> None:
+def test_bad_map_location_is_a_type_error_naming_the_file(
+    sides: Sides, capsys, tmp_path: Path, map_location: Any
+) -> None:
     """Upstream's ``torch.load`` ends in a ``TypeError`` naming neither the file nor
     ``map_location`` (``'int' object is not callable``); mminit raises a ``TypeError`` too,
     after the same loading line, naming both."""
@@ -513,8 +573,9 @@ def test_bad_map_location_is_a_type_error_naming_the_file(sides: Sides, capsys, 
     torch.save(trained(), path)
 
     def load(mod: ModuleType) -> Callable[..., Any]:
-        return lambda model, logger: mod._load_checkpoint(str(path), map_location=map_location,
-                                                          logger=logger)
+        return lambda model, logger: mod._load_checkpoint(
+            str(path), map_location=map_location, logger=logger
+        )
 
     theirs = run(capsys, load(sides.theirs), fresh())
     mine = run(capsys, load(sides.mine), fresh())

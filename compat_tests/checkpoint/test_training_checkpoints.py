@@ -91,10 +91,15 @@ def _mmengine_runner_checkpoint(path: Path) -> None:
     hub.update_scalar("train/acc", np.float32(0.5))
     hub.update_info("iter", 12)
     meta = {
-        "epoch": 1, "iter": 12, "seed": np.int64(1234), "experiment_name": "compat",
-        "mmengine_version": "0.10.7", "time": "20250101_000000",
+        "epoch": 1,
+        "iter": 12,
+        "seed": np.int64(1234),
+        "experiment_name": "compat",
+        "mmengine_version": "0.10.7",
+        "time": "20250101_000000",
         "dataset_meta": {"classes": ("cat", "dog"), "palette": [(1, 2, 3), (4, 5, 6)]},
-        "hist": np.linspace(0, 1, 5), "flags": np.array([True, False]),
+        "hist": np.linspace(0, 1, 5),
+        "flags": np.array([True, False]),
     }
     checkpoint = {
         "meta": meta,
@@ -106,8 +111,9 @@ def _mmengine_runner_checkpoint(path: Path) -> None:
     checkpoint_mod.save_checkpoint(checkpoint, str(path))
 
 
-def test_training_checkpoint_loads_safely(flavour_name: str, tmp_path: Path, monkeypatch,
-                                          capsys) -> None:
+def test_training_checkpoint_loads_safely(
+    flavour_name: str, tmp_path: Path, monkeypatch, capsys
+) -> None:
     check = {"mmengine": _check_mmengine, "mmcv1": _check_mmcv}[flavour_name]
     check(tmp_path, monkeypatch, capsys)
 
@@ -139,9 +145,12 @@ def _check_mmcv(tmp_path: Path, monkeypatch, capsys) -> None:
     model = _model()
     opt = _train_step(model)
     path = tmp_path / "epoch_1.pth"
-    runner_ckpt.save_checkpoint(model, str(path), optimizer=opt,
-                                meta={"epoch": 1, "iter": 12, "CLASSES": ("cat", "dog"),
-                                      "seed": np.int64(5)})
+    runner_ckpt.save_checkpoint(
+        model,
+        str(path),
+        optimizer=opt,
+        meta={"epoch": 1, "iter": 12, "CLASSES": ("cat", "dog"), "seed": np.int64(5)},
+    )
     theirs_model, mine_model = _model(), _model()
     theirs, _ = _upstream_load(runner_ckpt.load_checkpoint, theirs_model, path, monkeypatch)
     capsys.readouterr()

@@ -22,8 +22,10 @@ from torch import nn
 import mminit._checkpoint as ours
 from mminit._flavour import Flavour
 
-_REGISTRY = {"mmengine": ("mmengine.registry", "MODEL_WRAPPERS"),
-             "mmcv1": ("mmcv.parallel", "MODULE_WRAPPERS")}
+_REGISTRY = {
+    "mmengine": ("mmengine.registry", "MODEL_WRAPPERS"),
+    "mmcv1": ("mmcv.parallel", "MODULE_WRAPPERS"),
+}
 _COUNT = itertools.count()
 
 
@@ -47,8 +49,9 @@ def _model(wrapper: type[nn.Module]) -> nn.Module:
     return nn.Sequential(wrapper(inner), nn.Linear(2, 1))
 
 
-def _load(load: Any, model: nn.Module, state: dict[str, torch.Tensor],
-          capsys: pytest.CaptureFixture[str]) -> tuple[dict[str, torch.Tensor], str]:
+def _load(
+    load: Any, model: nn.Module, state: dict[str, torch.Tensor], capsys: pytest.CaptureFixture[str]
+) -> tuple[dict[str, torch.Tensor], str]:
     capsys.readouterr()
     load(model, state)
     return dict(model.state_dict()), capsys.readouterr().out
@@ -56,18 +59,28 @@ def _load(load: Any, model: nn.Module, state: dict[str, torch.Tensor],
 
 @pytest.mark.parametrize("registered", [True, False], ids=["registered", "unregistered"])
 def test_registered_wrappers_are_looked_through_like_upstream(
-    registered: bool, flavour_name: str, flavour: Flavour, upstream: SimpleNamespace,
+    registered: bool,
+    flavour_name: str,
+    flavour: Flavour,
+    upstream: SimpleNamespace,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     wrapper = _wrapper_class(registered, flavour_name)
     plain = nn.Sequential(nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)), nn.Linear(2, 1))
-    state = {key: torch.full_like(value, 0.5) if value.is_floating_point() else value
-             for key, value in plain.state_dict().items()}
+    state = {
+        key: torch.full_like(value, 0.5) if value.is_floating_point() else value
+        for key, value in plain.state_dict().items()
+    }
 
-    theirs = _load(lambda m, s: upstream.load_state_dict(m, s, logger=None),
-                   _model(wrapper), state, capsys)
-    mine = _load(lambda m, s: ours.load_state_dict(m, s, logger=None, flavour=flavour),
-                 _model(wrapper), state, capsys)
+    theirs = _load(
+        lambda m, s: upstream.load_state_dict(m, s, logger=None), _model(wrapper), state, capsys
+    )
+    mine = _load(
+        lambda m, s: ours.load_state_dict(m, s, logger=None, flavour=flavour),
+        _model(wrapper),
+        state,
+        capsys,
+    )
 
     assert mine[1] == theirs[1]
     assert mine[0].keys() == theirs[0].keys()

@@ -43,6 +43,7 @@ def mmpretrain_vit() -> Any:
 
 def mmpretrain_vit_planted() -> Any:
     """The same with a planted difference: the patch embedding's Kaiming mode fan_in -> fan_out."""
+
     def edit(cfg: Any) -> None:
         cfg.model.backbone.init_cfg[0]["mode"] = "fan_out"
 

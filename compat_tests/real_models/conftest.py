@@ -21,8 +21,9 @@ class RealModels:
     def root(self, package: str, *, bricks: bool = False) -> Path:
         """The migrated copy of *package* (``mminit migrate``, with ``--bricks`` if *bricks*)."""
         if harness.package_dir(package) is None:
-            missing_upstream(f"{package} is not installed: "
-                             f"{INSTALL_HINT[harness.FLAVOUR[package]]}")
+            missing_upstream(
+                f"{package} is not installed: {INSTALL_HINT[harness.FLAVOUR[package]]}"
+            )
         if (package, bricks) not in self._roots:
             self._roots[package, bricks] = harness.migrated_copy(package, self.base, bricks=bricks)
         return self._roots[package, bricks]

@@ -21,8 +21,19 @@ from typing import Any
 from compat_tests.libs import requested_flavours
 from compat_tests.real_models.side import MMENGINE_ERA, MODULE, PACKAGES, module
 
-__all__ = ["CONFIGS", "ENGINES", "FLAVOUR", "MODULE", "differences", "migrated_copy", "module",
-           "package_dir", "run_sides", "selected", "summary"]
+__all__ = [
+    "CONFIGS",
+    "ENGINES",
+    "FLAVOUR",
+    "MODULE",
+    "differences",
+    "migrated_copy",
+    "module",
+    "package_dir",
+    "run_sides",
+    "selected",
+    "summary",
+]
 
 HERE = Path(__file__).resolve().parent
 #: which MMINIT_COMPAT_FLAVOURS value selects each package (:data:`side.PACKAGES`): the
@@ -121,9 +132,22 @@ def migrated_copy(package: str, base: Path, *, bricks: bool = False) -> Path:
     assert source is not None, package
     root = base / f"migrated{'-bricks' if bricks else ''}-{package}"
     shutil.copytree(source, root / module(package), ignore=shutil.ignore_patterns("__pycache__"))
-    proc = subprocess.run([sys.executable, "-m", "mminit", "migrate", str(root / module(package)),
-                           "--jobs", "2", "--quiet", *(["--bricks"] if bricks else [])],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mminit",
+            "migrate",
+            str(root / module(package)),
+            "--jobs",
+            "2",
+            "--quiet",
+            *(["--bricks"] if bricks else []),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return root
 
@@ -132,8 +156,9 @@ def migrated_copy(package: str, base: Path, *, bricks: bool = False) -> Path:
 ENGINES = {"upstream": (False, False), "mminit": (False, True), "bricks": (True, False)}
 
 
-def run_sides(package: str, roots: dict[bool, Path], work: Path,
-              seed: int = 0) -> dict[str, dict[str, Any]]:
+def run_sides(
+    package: str, roots: dict[bool, Path], work: Path, seed: int = 0
+) -> dict[str, dict[str, Any]]:
     """Summaries of original vs migrated for every config of *package*, per engine.
 
     Four interpreters run :mod:`side` at once: the installed package with upstream's
@@ -151,17 +176,37 @@ def run_sides(package: str, roots: dict[bool, Path], work: Path,
     configs = [str(source / ".mim" / "configs" / c) for c in CONFIGS[package]]
     work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-    sides = {"original": [], **{
-        f"migrated-{name}": ["--root", str(roots[bricks]),
-                             "--engine", "mminit" if by_mminit else "upstream"]
-        for name, (bricks, by_mminit) in ENGINES.items()}}
+    sides = {
+        "original": [],
+        **{
+            f"migrated-{name}": [
+                "--root",
+                str(roots[bricks]),
+                "--engine",
+                "mminit" if by_mminit else "upstream",
+            ]
+            for name, (bricks, by_mminit) in ENGINES.items()
+        },
+    }
     procs = {}
     for name, extra in sides.items():
         with open(work / f"{name}.log", "wb") as log:  # a file: chatty models cannot block
             procs[name] = subprocess.Popen(
-                [sys.executable, str(HERE / "side.py"), package, str(work / f"{name}.pt"),
-                 str(work), *configs, "--seed", str(seed), *extra],
-                stdout=log, stderr=subprocess.STDOUT, env=env)
+                [
+                    sys.executable,
+                    str(HERE / "side.py"),
+                    package,
+                    str(work / f"{name}.pt"),
+                    str(work),
+                    *configs,
+                    "--seed",
+                    str(seed),
+                    *extra,
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
     for name, proc in procs.items():
         proc.wait()
         if proc.returncode != 0 or not (work / f"{name}.pt").exists():
@@ -178,10 +223,16 @@ def run_sides(package: str, roots: dict[bool, Path], work: Path,
 
 def summary(original: dict[str, Any], migrated: dict[str, Any]) -> dict[str, Any]:
     """What the tests look at: the differences and enough to see the run was not vacuous."""
-    return {"differences": differences(original, migrated), "error": original["error"],
-            "tensors": len(original["tensors"]), "info": len(original["info"]),
-            "records": len(original["records"]), "original_bases": original["bases"],
-            "migrated_bases": migrated["bases"], "mminit_classes": migrated["mminit_classes"]}
+    return {
+        "differences": differences(original, migrated),
+        "error": original["error"],
+        "tensors": len(original["tensors"]),
+        "info": len(original["info"]),
+        "records": len(original["records"]),
+        "original_bases": original["bases"],
+        "migrated_bases": migrated["bases"],
+        "mminit_classes": migrated["mminit_classes"],
+    }
 
 
 def _chatter(record: tuple[str, int, str]) -> bool:

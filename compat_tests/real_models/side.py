@@ -69,8 +69,11 @@ def fingerprint(tensor: Any) -> tuple[str, tuple[int, ...], str]:
     import torch
 
     flat = tensor.detach().cpu().contiguous().reshape(-1)
-    return (str(tensor.dtype), tuple(tensor.shape),
-            hashlib.sha256(flat.view(torch.uint8).numpy().tobytes()).hexdigest())
+    return (
+        str(tensor.dtype),
+        tuple(tensor.shape),
+        hashlib.sha256(flat.view(torch.uint8).numpy().tobytes()).hexdigest(),
+    )
 
 
 def _seed(seed: int) -> None:
@@ -111,7 +114,8 @@ def _builder(package: str) -> Any:
 
         registry = importlib.import_module(f"{module(package)}.registry")
         importlib.import_module(f"{module(package)}.utils").register_all_modules(
-            init_default_scope=True)
+            init_default_scope=True
+        )
         return lambda cfg: registry.MODELS.build(cfg.model)
     if package == "mmcls":
         from mmcls.models import build_classifier
@@ -120,12 +124,14 @@ def _builder(package: str) -> Any:
     if package == "mmseg":
         from mmseg.models import build_segmentor
 
-        return lambda cfg: build_segmentor(cfg.model, train_cfg=cfg.get("train_cfg"),
-                                           test_cfg=cfg.get("test_cfg"))
+        return lambda cfg: build_segmentor(
+            cfg.model, train_cfg=cfg.get("train_cfg"), test_cfg=cfg.get("test_cfg")
+        )
     from mmdet.models import build_detector
 
-    return lambda cfg: build_detector(cfg.model, train_cfg=cfg.get("train_cfg"),
-                                      test_cfg=cfg.get("test_cfg"))
+    return lambda cfg: build_detector(
+        cfg.model, train_cfg=cfg.get("train_cfg"), test_cfg=cfg.get("test_cfg")
+    )
 
 
 class _Download(NamedTuple):
@@ -143,8 +149,11 @@ def _downloads(node: Any, path: tuple[str, ...] = ()) -> list[_Download]:
     found = []
     if isinstance(node, dict):
         init = node.get("init_cfg")
-        if isinstance(init, dict) and init.get("type") == "Pretrained" \
-                and "://" in str(init.get("checkpoint", "")):
+        if (
+            isinstance(init, dict)
+            and init.get("type") == "Pretrained"
+            and "://" in str(init.get("checkpoint", ""))
+        ):
             found.append(_Download(path, init, "checkpoint"))
         if "://" in str(node.get("pretrained") or "") and isinstance(node.get("backbone"), dict):
             found.append(_Download((*path, "backbone"), node, "pretrained"))
@@ -181,8 +190,10 @@ def _local_checkpoints(cfg: Any, build: Any, ckpt_dir: Path, name: str) -> None:
         # a ``prefix`` (RTMDet's ``backbone.``: a classifier's checkpoint) selects the keys
         # under it and strips it while loading: the file holds them under it
         prefix = d.holder.get("prefix", "") if d.key == "checkpoint" else ""
-        state = {prefix + k: torch.randn_like(v) if v.is_floating_point() else v
-                 for k, v in loads_into.state_dict().items()}
+        state = {
+            prefix + k: torch.randn_like(v) if v.is_floating_point() else v
+            for k, v in loads_into.state_dict().items()
+        }
         target = ckpt_dir / f"{name}.{'.'.join(d.path) or 'model'}.pth"
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         torch.save(state, tmp)
@@ -190,8 +201,9 @@ def _local_checkpoints(cfg: Any, build: Any, ckpt_dir: Path, name: str) -> None:
         d.holder[d.key] = str(target)
 
 
-def _one(package: str, build: Any, config: str, seed: int, engine: str, ckpt_dir: Path,
-         root: str | None) -> dict[str, Any]:
+def _one(
+    package: str, build: Any, config: str, seed: int, engine: str, ckpt_dir: Path, root: str | None
+) -> dict[str, Any]:
     name = Path(config).stem
     cfg = _read_config(package, config)
     result: dict[str, Any] = {"error": None, "stage": None}
@@ -213,11 +225,18 @@ def _one(package: str, build: Any, config: str, seed: int, engine: str, ckpt_dir
         except Exception as exc:  # noqa: BLE001 - compared: both sides must raise alike
             result.update(error=f"{type(exc).__name__}: {exc}", stage=stage)
             if stage == "build":
-                return {**result, "tensors": {}, "info": {}, "records": [], "warnings": [],
-                        "bases": [], "mminit_classes": []}
+                return {
+                    **result,
+                    "tensors": {},
+                    "info": {},
+                    "records": [],
+                    "warnings": [],
+                    "bases": [],
+                    "mminit_classes": [],
+                }
     text = (lambda s: s.replace(root, "<pkg>")) if root else (lambda s: s)
     site = str(Path(sys.modules[module(package)].__file__).parent.parent)  # type: ignore[arg-type]
-    norm = (lambda s: text(s).replace(site, "<pkg>"))
+    norm = lambda s: text(s).replace(site, "<pkg>")
     info = {}
     for _, _, message in records.items:
         match = _DUMP.match(message)
@@ -228,11 +247,23 @@ def _one(package: str, build: Any, config: str, seed: int, engine: str, ckpt_dir
         info=info,
         records=[(n, lv, norm(m)) for n, lv, m in records.items if not _DUMP.match(m)],
         warnings=[(w.category.__name__, norm(str(w.message))) for w in caught],
-        mminit_classes=sorted({type(m).__qualname__ for m in model.modules()
-                               if type(m).__module__.split(".")[0] == "mminit"}),
-        bases=sorted({f"{c.__module__}.{c.__qualname__}" for m in model.modules()
-                      for c in type(m).__mro__ if c.__name__ == "BaseModule"}),
-        error=result["error"] and norm(result["error"]))
+        mminit_classes=sorted(
+            {
+                type(m).__qualname__
+                for m in model.modules()
+                if type(m).__module__.split(".")[0] == "mminit"
+            }
+        ),
+        bases=sorted(
+            {
+                f"{c.__module__}.{c.__qualname__}"
+                for m in model.modules()
+                for c in type(m).__mro__
+                if c.__name__ == "BaseModule"
+            }
+        ),
+        error=result["error"] and norm(result["error"]),
+    )
     return result
 
 
@@ -260,8 +291,12 @@ def main() -> int:
     if args.root:  # the import really came from the copy
         origin = Path(sys.modules[module(args.package)].__file__).resolve()  # type: ignore[arg-type]
         assert Path(args.root).resolve() in origin.parents, origin
-    results = {Path(c).stem: _one(args.package, build, c, args.seed, args.engine,
-                                  Path(args.ckpt_dir), args.root) for c in args.configs}
+    results = {
+        Path(c).stem: _one(
+            args.package, build, c, args.seed, args.engine, Path(args.ckpt_dir), args.root
+        )
+        for c in args.configs
+    }
     torch.save(results, args.out)
     return 0
 

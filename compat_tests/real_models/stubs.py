@@ -41,8 +41,16 @@ STUBS: dict[str, tuple[str, ...]] = {
     "mmdet3": ("mmcv._ext", "scipy", "pycocotools", "terminaltables", "six", "shapely"),
     # mmseg 1.x's Mask2Former head subclasses mmdet's: mmdet 3.x's stand-ins too (where mmdet
     # does not import, mmseg quietly swaps the base for BaseModule)
-    "mmseg1": ("mmcv._ext", "scipy", "prettytable", "ftfy", "pycocotools", "terminaltables",
-               "six", "shapely"),
+    "mmseg1": (
+        "mmcv._ext",
+        "scipy",
+        "prettytable",
+        "ftfy",
+        "pycocotools",
+        "terminaltables",
+        "six",
+        "shapely",
+    ),
 }
 
 
@@ -58,11 +66,16 @@ class _PlaceholderMeta(type):
 
 def _placeholder(qualname: str) -> type:
     def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError(f"{qualname} is a stand-in (compat_tests/real_models/stubs.py): "
-                           "weight init was not expected to call it")
+        raise RuntimeError(
+            f"{qualname} is a stand-in (compat_tests/real_models/stubs.py): "
+            "weight init was not expected to call it"
+        )
 
-    return _PlaceholderMeta(qualname.rpartition(".")[2], (), {
-        "__qualname__": qualname, "__new__": refuse, "__call__": refuse})
+    return _PlaceholderMeta(
+        qualname.rpartition(".")[2],
+        (),
+        {"__qualname__": qualname, "__new__": refuse, "__call__": refuse},
+    )
 
 
 class _StubModule(types.ModuleType):
@@ -88,8 +101,9 @@ class _Finder(importlib.abc.MetaPathFinder):
     def __init__(self, roots: Sequence[str]) -> None:
         self.roots = tuple(roots)
 
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None
-                  ) -> importlib.machinery.ModuleSpec | None:
+    def find_spec(
+        self, fullname: str, path: Any = None, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
         if any(fullname == r or fullname.startswith(r + ".") for r in self.roots):
             return importlib.machinery.ModuleSpec(fullname, _Loader(), is_package=True)
         return None

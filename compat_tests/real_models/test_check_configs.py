@@ -43,10 +43,19 @@ def _run(real_models: Any, package: str, tmp_path: Path, *args: str) -> tuple[in
     site = tmp_path / "site"
     site.mkdir(exist_ok=True)
     (site / "sitecustomize.py").write_text(_SITECUSTOMIZE.format(here=str(HERE), package=package))
-    env = {**os.environ, "OMP_NUM_THREADS": "1",
-           "PYTHONPATH": os.pathsep.join([str(real_models.root(package)), str(site)])}
-    proc = subprocess.run([sys.executable, "-m", "mminit", *args], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, check=False)
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "PYTHONPATH": os.pathsep.join([str(real_models.root(package)), str(site)]),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "mminit", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -77,10 +86,12 @@ def _check_and_explain(package: str, real_models: Any, tmp_path: Path) -> None:
 
 # defined only where the requested flavour selects their package: never a skip in CI
 if harness.selected("mmdet3"):
+
     def test_mmdet3_yolox_config(real_models: Any, tmp_path: Path) -> None:
         _check_and_explain("mmdet3", real_models, tmp_path)
 
 
 if harness.selected("mmseg1"):
+
     def test_mmseg1_unet_config(real_models: Any, tmp_path: Path) -> None:
         _check_and_explain("mmseg1", real_models, tmp_path)

@@ -9,8 +9,13 @@ from compat_tests.real_models.side import fingerprint
 
 
 def _result(**tensors: torch.Tensor) -> dict:
-    return {"error": None, "tensors": {k: fingerprint(v) for k, v in tensors.items()},
-            "info": {}, "records": [], "warnings": []}
+    return {
+        "error": None,
+        "tensors": {k: fingerprint(v) for k, v in tensors.items()},
+        "info": {},
+        "records": [],
+        "warnings": [],
+    }
 
 
 def test_equal_tensors_have_equal_fingerprints() -> None:

@@ -19,10 +19,16 @@ import pytest
 
 from compat_tests.real_models import harness
 
-CASES = [(package, Path(config).stem) for package in harness.CONFIGS if harness.selected(package)
-         for config in harness.CONFIGS[package]]
-MMINIT_BASE = {p: "mminit.BaseModule" if flavour == "mmengine" else "mminit.mmcv1.BaseModule"
-               for p, flavour in harness.FLAVOUR.items()}
+CASES = [
+    (package, Path(config).stem)
+    for package in harness.CONFIGS
+    if harness.selected(package)
+    for config in harness.CONFIGS[package]
+]
+MMINIT_BASE = {
+    p: "mminit.BaseModule" if flavour == "mmengine" else "mminit.mmcv1.BaseModule"
+    for p, flavour in harness.FLAVOUR.items()
+}
 
 
 def _check(result: dict[str, Any], package: str) -> None:
@@ -56,8 +62,11 @@ def test_original_vs_bricks_migrated(package: str, model: str, real_models: Any)
 @pytest.mark.parametrize("package", sorted({p for p, _ in CASES}))
 def test_bricks_side_really_uses_mminit_bricks(package: str, real_models: Any) -> None:
     """Not vacuous: the ``--bricks`` copy builds mminit's layer bricks, the default copy none."""
+
     def classes(engine: str) -> set[str]:
-        return {c for r in real_models.results(package, engine).values() for c in r["mminit_classes"]}
+        return {
+            c for r in real_models.results(package, engine).values() for c in r["mminit_classes"]
+        }
 
     bricks, default = classes("bricks"), classes("upstream")
     assert "ConvModule" in bricks, sorted(bricks)
@@ -73,14 +82,18 @@ def test_cases_cover_the_brief() -> None:
         names = [m for p, m in CASES if p == package]
         assert len(names) >= (4 if package in ("mmdet3", "mmseg1") else 8), (package, names)
         if package == "mmdet3":
-            assert sum("rcnn" in m for m in names) >= 2 and any(m.startswith("retinanet") for m in names)
+            assert sum("rcnn" in m for m in names) >= 2 and any(
+                m.startswith("retinanet") for m in names
+            )
             assert any(m.startswith(("dino", "detr", "deformable")) for m in names)
         elif package == "mmseg1":
             assert sum("_r50-" in m for m in names) >= 2
             assert any(m.startswith("segformer") for m in names)
         elif package in ("mmpretrain", "mmcls"):
             assert any(m.startswith(("vit-", "deit")) for m in names)
-            assert any(m.startswith("swin") for m in names) and any(m.startswith("resnet") for m in names)
+            assert any(m.startswith("swin") for m in names) and any(
+                m.startswith("resnet") for m in names
+            )
         elif package == "mmdet":
             assert sum("rcnn" in m or "retinanet" in m for m in names) >= 2
         else:

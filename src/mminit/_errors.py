@@ -6,8 +6,15 @@ from typing import Any
 
 from ._compat import add_note
 
-__all__ = ["FastModeWarning", "InitInfoError", "InvalidInitArg", "add_init_note", "check_cfg_entry", "check_init_cfg_iterable",
-           "check_known"]
+__all__ = [
+    "FastModeWarning",
+    "InitInfoError",
+    "InvalidInitArg",
+    "add_init_note",
+    "check_cfg_entry",
+    "check_init_cfg_iterable",
+    "check_known",
+]
 
 
 class InvalidInitArg(ValueError, AssertionError):

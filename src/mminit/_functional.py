@@ -51,7 +51,6 @@ def constant_init(module: nn.Module, val: float, bias: float = 0) -> None:
     fill_module(module, FillSpec("constant", (val,)), bias)
 
 
-
 def xavier_init(
     module: nn.Module, gain: float = 1, bias: float = 0, distribution: Distribution = "normal"
 ) -> None:
@@ -64,7 +63,6 @@ def xavier_init(
     fill_module(module, FillSpec(f"xavier_{distribution}", (gain,)), bias)
 
 
-
 def normal_init(module: nn.Module, mean: float = 0, std: float = 1, bias: float = 0) -> None:
     """Draw ``module.weight`` from N(mean, std**2); fill ``module.bias`` with ``bias``.
 
@@ -72,7 +70,6 @@ def normal_init(module: nn.Module, mean: float = 0, std: float = 1, bias: float 
         >>> normal_init(nn.Linear(2, 3), std=0.01)
     """
     fill_module(module, FillSpec("normal", (mean, std)), bias)
-
 
 
 def trunc_normal_init(
@@ -91,7 +88,6 @@ def trunc_normal_init(
     fill_module(module, FillSpec("trunc_normal", (mean, std, a, b)), bias)
 
 
-
 def uniform_init(module: nn.Module, a: float = 0, b: float = 1, bias: float = 0) -> None:
     """Draw ``module.weight`` from U(a, b); fill ``module.bias`` with ``bias``.
 
@@ -99,7 +95,6 @@ def uniform_init(module: nn.Module, a: float = 0, b: float = 1, bias: float = 0)
         >>> uniform_init(nn.Linear(2, 3), -0.1, 0.1)
     """
     fill_module(module, FillSpec("uniform", (a, b)), bias)
-
 
 
 def kaiming_init(
@@ -116,10 +111,7 @@ def kaiming_init(
         >>> kaiming_init(nn.Conv2d(3, 8, 3), mode="fan_in")
     """
     check_distribution(distribution)
-    fill_module(
-        module, FillSpec(f"kaiming_{distribution}", (a, mode, nonlinearity)), bias
-    )
-
+    fill_module(module, FillSpec(f"kaiming_{distribution}", (a, mode, nonlinearity)), bias)
 
 
 def caffe2_xavier_init(module: nn.Module, bias: float = 0) -> None:

@@ -53,4 +53,3 @@ def get_logger(flavour: Flavour, mmcv_name: str | None = None) -> logging.Logger
     else:
         found = _mmcv_logger()
     return found if found is not None else logging.getLogger(LOGGER_NAME)
-

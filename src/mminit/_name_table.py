@@ -73,7 +73,9 @@ class NameTable:
         return TypeError(f"only a class or a function can be registered, got {type(module)!r}")
 
     def _already_registered(self, name: str, existing: Any) -> KeyError:
-        return KeyError(f"{name} is already registered in {self._name}; pass force=True to replace it")
+        return KeyError(
+            f"{name} is already registered in {self._name}; pass force=True to replace it"
+        )
 
     # -- registration -------------------------------------------------------------------
     def _register(self, module: Any, names: str | Iterable[str] | None, force: bool) -> None:
@@ -89,8 +91,9 @@ class NameTable:
                 raise self._already_registered(name, existing)
             self._custom[name] = module
 
-    def register_module(self, name: str | list[str] | None = None, force: bool = False,
-                        module: Any | None = None) -> Any:
+    def register_module(
+        self, name: str | list[str] | None = None, force: bool = False, module: Any | None = None
+    ) -> Any:
         """Register ``module`` (or, as a decorator, the decorated class) under ``name``.
 
         Args:
@@ -100,8 +103,11 @@ class NameTable:
         """
         if not isinstance(force, bool):
             raise TypeError(f"force must be a bool, got {type(force)!r}")
-        if not (name is None or isinstance(name, str)
-                or (isinstance(name, list) and all(isinstance(n, str) for n in name))):
+        if not (
+            name is None
+            or isinstance(name, str)
+            or (isinstance(name, list) and all(isinstance(n, str) for n in name))
+        ):
             raise TypeError(f"name must be None, a str or a list of str, got {type(name)!r}")
         if module is not None:
             self._register(module, name, force)

@@ -14,8 +14,16 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-__all__ = ["BOTH", "MMCV1", "MMINIT", "ROWS", "TOPICS", "Flavour", "public_names",
-           "without_counterpart"]
+__all__ = [
+    "BOTH",
+    "MMCV1",
+    "MMINIT",
+    "ROWS",
+    "TOPICS",
+    "Flavour",
+    "public_names",
+    "without_counterpart",
+]
 
 Flavour = Literal["mminit", "mminit.mmcv1"]
 MMINIT: Final = frozenset({"mminit"})

@@ -5,7 +5,6 @@
 on its upstream side).  ``std`` exists so a test can plant a difference.
 """
 
-
 from __future__ import annotations
 
 import os
@@ -26,8 +25,9 @@ def make_models(lib: Any, std: float = 0.02) -> SimpleNamespace:
             self.bn2 = nn.BatchNorm2d(cout)
             self.downsample = None
             if stride != 1 or cin != cout:
-                self.downsample = lib.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
-                                                 nn.BatchNorm2d(cout))
+                self.downsample = lib.Sequential(
+                    nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)
+                )
 
     class ResNetHead(lib.BaseModule):
         def __init__(self, cin: int, classes: int) -> None:
@@ -36,12 +36,15 @@ def make_models(lib: Any, std: float = 0.02) -> SimpleNamespace:
 
     class TinyResNet(lib.BaseModule):
         def __init__(self, widths: tuple[int, ...] = (8, 16, 32), classes: int = 10) -> None:
-            super().__init__(init_cfg=[
-                {"type": "Kaiming", "layer": "Conv2d"},
-                {"type": "Constant", "val": 1, "layer": ["_BatchNorm", "GroupNorm"]},
-            ])
-            self.stem = lib.Sequential(nn.Conv2d(3, widths[0], 3, 2, 1, bias=False),
-                                       nn.BatchNorm2d(widths[0]), nn.ReLU())
+            super().__init__(
+                init_cfg=[
+                    {"type": "Kaiming", "layer": "Conv2d"},
+                    {"type": "Constant", "val": 1, "layer": ["_BatchNorm", "GroupNorm"]},
+                ]
+            )
+            self.stem = lib.Sequential(
+                nn.Conv2d(3, widths[0], 3, 2, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU()
+            )
             stages, cin = [], widths[0]
             for i, w in enumerate(widths):
                 blocks = [BasicBlock(cin, w, 1 if i == 0 else 2), BasicBlock(w, w)]
@@ -66,10 +69,13 @@ def make_models(lib: Any, std: float = 0.02) -> SimpleNamespace:
 
     class TinyViT(lib.BaseModule):
         def __init__(self, dim: int = 16, depth: int = 3, init_cfg: Any = None) -> None:
-            super().__init__(init_cfg=init_cfg or [
-                {"type": "TruncNormal", "std": std, "layer": "Linear"},
-                {"type": "Constant", "val": 1, "bias": 0, "layer": "LayerNorm"},
-            ])
+            super().__init__(
+                init_cfg=init_cfg
+                or [
+                    {"type": "TruncNormal", "std": std, "layer": "Linear"},
+                    {"type": "Constant", "val": 1, "bias": 0, "layer": "LayerNorm"},
+                ]
+            )
             self.patch_embed = nn.Conv2d(3, dim, 4, 4)
             self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
             self.pos_embed = nn.Parameter(torch.zeros(1, 17, dim))
@@ -86,8 +92,11 @@ def make_models(lib: Any, std: float = 0.02) -> SimpleNamespace:
         def __init__(self, backbone_init: Any = None, classes: int = 10) -> None:
             super().__init__()
             self.backbone = TinyViT(init_cfg=backbone_init)
-            self.head = lib.Sequential(nn.LayerNorm(16), nn.Linear(16, classes),
-                                       init_cfg={"type": "TruncNormal", "std": std, "layer": "Linear"})
+            self.head = lib.Sequential(
+                nn.LayerNorm(16),
+                nn.Linear(16, classes),
+                init_cfg={"type": "TruncNormal", "std": std, "layer": "Linear"},
+            )
 
     return SimpleNamespace(TinyResNet=TinyResNet, TinyViT=TinyViT, ViTClassifier=ViTClassifier)
 
@@ -96,7 +105,8 @@ def vit_with_checkpoint(models: SimpleNamespace) -> Any:
     """A ViT classifier whose backbone loads ``$CHECK_VIT_CKPT`` with prefix ``backbone.``."""
     ckpt = os.environ["CHECK_VIT_CKPT"]
     return models.ViTClassifier(
-        backbone_init={"type": "Pretrained", "checkpoint": ckpt, "prefix": "backbone."})
+        backbone_init={"type": "Pretrained", "checkpoint": ckpt, "prefix": "backbone."}
+    )
 
 
 def register(models: SimpleNamespace, prefix: str) -> None:

@@ -33,5 +33,6 @@ def build_plain_resnet() -> Any:
     """Neither mmengine's nor mmcv's logger exists on the mminit side of this target."""
     if mminit.BaseModule.__module__.startswith("mminit"):  # not the upstream side's alias
         assert "mmengine" not in sys.modules and "mmcv" not in sys.modules, sorted(
-            n for n in sys.modules if n.split(".")[0] in ("mmengine", "mmcv"))
+            n for n in sys.modules if n.split(".")[0] in ("mmengine", "mmcv")
+        )
     return MODELS.TinyResNet()

@@ -20,8 +20,10 @@ from mminit._cli.check import main
 
 HERE = Path(__file__).parent
 UPSTREAM = {"mmengine": "mmengine.model", "mmcv1": "mmcv.runner"}
-BASES = {"mmengine": ("mmengine.model.base_module.BaseModule", "mminit.BaseModule"),
-         "mmcv1": ("mmcv.runner.base_module.BaseModule", "mminit.mmcv1.BaseModule")}
+BASES = {
+    "mmengine": ("mmengine.model.base_module.BaseModule", "mminit.BaseModule"),
+    "mmcv1": ("mmcv.runner.base_module.BaseModule", "mminit.mmcv1.BaseModule"),
+}
 
 
 def _require(flavour: str) -> None:
@@ -30,7 +32,9 @@ def _require(flavour: str) -> None:
     except ImportError as exc:
         requested = os.environ.get("MMINIT_COMPAT_FLAVOURS", "").split(",")
         msg = f"mminit check's upstream side needs {flavour} ({exc})"
-        if os.environ.get("CI", "").lower() == "true" and (flavour == "mmengine" or flavour in requested):
+        if os.environ.get("CI", "").lower() == "true" and (
+            flavour == "mmengine" or flavour in requested
+        ):
             pytest.fail(msg + " [CI=true]")
         pytest.skip(msg)
 
@@ -46,15 +50,19 @@ def in_models_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
     torch.manual_seed(123)
     donor = make_models(mminit).ViTClassifier()
-    state = {k: torch.randn_like(v) if v.is_floating_point() else v
-             for k, v in donor.state_dict().items()}
+    state = {
+        k: torch.randn_like(v) if v.is_floating_point() else v
+        for k, v in donor.state_dict().items()
+    }
     ckpt = tmp_path / "vit.pth"
     torch.save({"meta": {}, "state_dict": state}, ckpt)
     monkeypatch.setenv("CHECK_VIT_CKPT", str(ckpt))
     return tmp_path
 
 
-def _run(args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any], str]:
+def _run(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, dict[str, Any], str]:
     out = tmp_path / "report.json"
     code = main([*args, "--json", str(out)])
     text = capsys.readouterr().out
@@ -64,8 +72,11 @@ def _run(args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 @pytest.mark.parametrize("flavour", ["mmengine", "mmcv1"])
 def test_resnet_like_is_identical(flavour: str, in_models_dir: Path, capsys: Any) -> None:
     _require(flavour)
-    code, report, text = _run([f"models_{flavour}:build_resnet", "--flavour", flavour, "--seed", "3"],
-                              in_models_dir, capsys)
+    code, report, text = _run(
+        [f"models_{flavour}:build_resnet", "--flavour", flavour, "--seed", "3"],
+        in_models_dir,
+        capsys,
+    )
     assert code == 0, text
     assert report["differing"] == [] and report["identical"] == report["compared"] > 60
     up_base, mm_base = BASES[flavour]
@@ -78,9 +89,13 @@ def test_resnet_like_is_identical(flavour: str, in_models_dir: Path, capsys: Any
 
 
 @pytest.mark.parametrize("flavour", ["mmengine", "mmcv1"])
-def test_vit_like_with_pretrained_prefix_is_identical(flavour: str, in_models_dir: Path, capsys: Any) -> None:
+def test_vit_like_with_pretrained_prefix_is_identical(
+    flavour: str, in_models_dir: Path, capsys: Any
+) -> None:
     _require(flavour)
-    code, report, text = _run([f"models_{flavour}:build_vit", "--flavour", flavour], in_models_dir, capsys)
+    code, report, text = _run(
+        [f"models_{flavour}:build_vit", "--flavour", flavour], in_models_dir, capsys
+    )
     assert code == 0, text
     assert report["differing"] == [] and report["compared"] > 40
     info = report["init_info"]["upstream"]
@@ -95,7 +110,8 @@ def test_config_file_target(in_models_dir: Path, capsys: Any) -> None:
     config.write_text(
         "custom_imports = dict(imports=['models_mmengine'], allow_failed_imports=False)\n"
         f"model = dict(type='CheckViTClassifier', backbone_init=dict(type='Pretrained', "
-        f"checkpoint={os.environ['CHECK_VIT_CKPT']!r}, prefix='backbone.'))\n")
+        f"checkpoint={os.environ['CHECK_VIT_CKPT']!r}, prefix='backbone.'))\n"
+    )
     code, report, text = _run([str(config), "--flavour", "mmengine"], in_models_dir, capsys)
     assert code == 0, text
     assert report["base_classes"]["upstream"] == [BASES["mmengine"][0]]
@@ -104,13 +120,24 @@ def test_config_file_target(in_models_dir: Path, capsys: Any) -> None:
 
 def test_planted_difference_is_reported(in_models_dir: Path, capsys: Any) -> None:
     _require("mmengine")
-    code, report, text = _run(["models_mmengine:build_vit", "--migrated", "models_planted:build_vit",
-                               "--flavour", "mmengine"], in_models_dir, capsys)
+    code, report, text = _run(
+        [
+            "models_mmengine:build_vit",
+            "--migrated",
+            "models_planted:build_vit",
+            "--flavour",
+            "mmengine",
+        ],
+        in_models_dir,
+        capsys,
+    )
     assert code == 1
     rows = report["differing"]
     # the weight differs in value; the bias (constant 0) only in its init-info string
-    assert [(r["name"], r["kind"]) for r in rows] == [("head.1.weight", "param"),
-                                                      ("head.1.bias", "init-info")]
+    assert [(r["name"], r["kind"]) for r in rows] == [
+        ("head.1.weight", "param"),
+        ("head.1.bias", "init-info"),
+    ]
     assert all(r["upstream_info"].endswith("std=0.02, bias=0") for r in rows)
     assert all(r["mminit_info"].endswith("std=0.03, bias=0") for r in rows)
     assert rows[0]["max_abs_diff"] > 0 and rows[1]["max_abs_diff"] == 0
@@ -135,23 +162,42 @@ def test_unmigrated_source_is_refused_without_migrated(in_models_dir: Path, caps
 
 def test_unmigrated_source_against_its_migrated_copy(in_models_dir: Path, capsys: Any) -> None:
     _require("mmengine")
-    code, report, text = _run(["models_unmigrated:build_resnet", "--migrated",
-                               "models_mmengine:build_resnet", "--flavour", "mmengine"],
-                              in_models_dir, capsys)
+    code, report, text = _run(
+        [
+            "models_unmigrated:build_resnet",
+            "--migrated",
+            "models_mmengine:build_resnet",
+            "--flavour",
+            "mmengine",
+        ],
+        in_models_dir,
+        capsys,
+    )
     assert code == 0, text
-    assert report["base_classes"] == {"upstream": [BASES["mmengine"][0]],
-                                      "mminit": [BASES["mmengine"][1]]}
+    assert report["base_classes"] == {
+        "upstream": [BASES["mmengine"][0]],
+        "mminit": [BASES["mmengine"][1]],
+    }
     assert report["identical"] == report["compared"] > 60
 
 
 # ------------------------------------------------ stages, init-info count, lazy configs
-@pytest.mark.parametrize(("env", "factory", "stage", "what"), [
-    ({"CHECK_FAIL_IMPORT": "1"}, "build_fails", "import", "planted failure while importing"),
-    ({}, "build_fails", "build", "planted failure in the factory"),
-])
-def test_failure_names_its_stage(env: dict[str, str], factory: str, stage: str, what: str,
-                                 in_models_dir: Path, capsys: Any,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("env", "factory", "stage", "what"),
+    [
+        ({"CHECK_FAIL_IMPORT": "1"}, "build_fails", "import", "planted failure while importing"),
+        ({}, "build_fails", "build", "planted failure in the factory"),
+    ],
+)
+def test_failure_names_its_stage(
+    env: dict[str, str],
+    factory: str,
+    stage: str,
+    what: str,
+    in_models_dir: Path,
+    capsys: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     _require("mmengine")
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -164,18 +210,23 @@ def test_failure_names_its_stage(env: dict[str, str], factory: str, stage: str, 
 
 def test_init_exception_is_compared_not_fatal(in_models_dir: Path, capsys: Any) -> None:
     _require("mmengine")
-    code, report, text = _run(["models_stages:build_init_fails", "--flavour", "mmengine"],
-                              in_models_dir, capsys)
+    code, report, text = _run(
+        ["models_stages:build_init_fails", "--flavour", "mmengine"], in_models_dir, capsys
+    )
     assert code == 0, text  # both sides raise the same exception: parity
-    assert report["errors"]["upstream"] == report["errors"]["mminit"] == \
-        "init_weights raised RuntimeError: planted failure in init_weights"
+    assert (
+        report["errors"]["upstream"]
+        == report["errors"]["mminit"]
+        == "init_weights raised RuntimeError: planted failure in init_weights"
+    )
     assert "mminit side (init stage): init_weights raised" in text
 
 
 def test_table_counts_init_info_strings(in_models_dir: Path, capsys: Any) -> None:
     _require("mmengine")
-    code, report, text = _run(["models_mmengine:build_resnet", "--flavour", "mmengine"],
-                              in_models_dir, capsys)
+    code, report, text = _run(
+        ["models_mmengine:build_resnet", "--flavour", "mmengine"], in_models_dir, capsys
+    )
     assert code == 0, text
     n_info = len(report["init_info"]["upstream"])
     assert n_info == len(set(report["params"])) > 40
@@ -185,8 +236,17 @@ def test_table_counts_init_info_strings(in_models_dir: Path, capsys: Any) -> Non
 
 def test_planted_info_only_difference_is_counted(in_models_dir: Path, capsys: Any) -> None:
     _require("mmengine")
-    code, report, text = _run(["models_mmengine:build_vit", "--migrated", "models_planted:build_vit",
-                               "--flavour", "mmengine"], in_models_dir, capsys)
+    code, report, text = _run(
+        [
+            "models_mmengine:build_vit",
+            "--migrated",
+            "models_planted:build_vit",
+            "--flavour",
+            "mmengine",
+        ],
+        in_models_dir,
+        capsys,
+    )
     assert code == 1
     assert report["info_compared"] - report["info_identical"] == 2  # head.1.weight and .bias
     assert f"{report['info_compared']} compared, {report['info_identical']} identical" in text
@@ -195,8 +255,9 @@ def test_planted_info_only_difference_is_counted(in_models_dir: Path, capsys: An
 def test_no_upstream_logger_on_the_mminit_side(in_models_dir: Path, capsys: Any) -> None:
     """The mminit side imports neither mmengine nor mmcv (the factory asserts it)."""
     _require("mmengine")
-    code, report, text = _run(["models_stages:build_plain_resnet", "--flavour", "mmengine"],
-                              in_models_dir, capsys)
+    code, report, text = _run(
+        ["models_stages:build_plain_resnet", "--flavour", "mmengine"], in_models_dir, capsys
+    )
     assert code == 0, text
     assert report["info_compared"] == report["info_identical"] == len(set(report["params"])) > 40
 
@@ -219,10 +280,14 @@ def test_migrated_lazy_import_config(in_models_dir: Path, capsys: Any) -> None:
     code, report, text = _run([str(config), "--flavour", "mmengine"], in_models_dir, capsys)
     assert code == 0, text
     assert report["identical"] == report["compared"] > 40
-    assert report["base_classes"] == {"upstream": [BASES["mmengine"][0]],
-                                      "mminit": [BASES["mmengine"][1]]}
-    assert report["init_info"]["upstream"]["layers.0.attn.qkv.bias"] == \
-        "TruncNormalInit: a=-2, b=2, mean=0, std=0.02, bias=0.5"
+    assert report["base_classes"] == {
+        "upstream": [BASES["mmengine"][0]],
+        "mminit": [BASES["mmengine"][1]],
+    }
+    assert (
+        report["init_info"]["upstream"]["layers.0.attn.qkv.bias"]
+        == "TruncNormalInit: a=-2, b=2, mean=0, std=0.02, bias=0.5"
+    )
 
 
 def test_upstream_alias_resolves_checkpoint_and_brick_names() -> None:

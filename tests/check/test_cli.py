@@ -23,11 +23,14 @@ def test_the_table_holds_the_three_commands() -> None:
     assert NAMES == ["migrate", "check", "explain"]
 
 
-@pytest.mark.parametrize(("args", "code", "stream"), [
-    ([], 2, "stderr"), (["--help"], 0, "stdout"), (["nosuch"], 2, "stderr")])
+@pytest.mark.parametrize(
+    ("args", "code", "stream"),
+    [([], 2, "stderr"), (["--help"], 0, "stdout"), (["nosuch"], 2, "stderr")],
+)
 def test_every_command_is_listed(args: list[str], code: int, stream: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "mminit", *args], capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mminit", *args], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == code, proc.stderr
     text = getattr(proc, stream)
     assert "usage: mminit" in text and "{migrate,check,explain}" in text, text
@@ -47,8 +50,12 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     done.mkdir()
     (todo / "m.py").write_text("from mmcv.cnn import constant_init\n")
     (done / "m.py").write_text("from mminit.mmcv1 import constant_init\n")
-    return {"todo": str(todo), "done": str(done), "missing": str(tmp_path / "nosuch"),
-            "json": str(tmp_path / "no_dir" / "out.json")}
+    return {
+        "todo": str(todo),
+        "done": str(done),
+        "missing": str(tmp_path / "nosuch"),
+        "json": str(tmp_path / "no_dir" / "out.json"),
+    }
 
 
 # (subcommand, arguments, exit status, what the output says)
@@ -58,8 +65,18 @@ CASES = [
     ("migrate", ["--jobs", "1", "{missing}"], 2, "nosuch"),
     ("migrate", ["--jobs", "0", "{done}"], 2, "--jobs must be a positive integer"),
     ("check", ["models_cli:build_clean", "--flavour", "mmengine"], 0, "differing        : 0"),
-    ("check", ["models_cli:build_clean", "--migrated", "models_cli:build_planted",
-               "--flavour", "mmengine"], 1, "differing        : 2"),
+    (
+        "check",
+        [
+            "models_cli:build_clean",
+            "--migrated",
+            "models_cli:build_planted",
+            "--flavour",
+            "mmengine",
+        ],
+        1,
+        "differing        : 2",
+    ),
     ("check", ["models_cli:build_fails", "--flavour", "mmengine"], 2, "planted failure"),
     ("check", ["models_cli"], 2, "pkg.module:factory"),
     ("check", ["models_cli:build_clean", "--flavour", "nosuch"], 2, "invalid choice"),
@@ -71,10 +88,19 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("command", "args", "code", "says"), CASES,
-                         ids=[f"{c[0]}-{c[2]}-{i}" for i, c in enumerate(CASES)])
-def test_exit_status(command: str, args: list[str], code: int, says: str, files: dict[str, str],
-                     capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("command", "args", "code", "says"),
+    CASES,
+    ids=[f"{c[0]}-{c[2]}-{i}" for i, c in enumerate(CASES)],
+)
+def test_exit_status(
+    command: str,
+    args: list[str],
+    code: int,
+    says: str,
+    files: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     if command == "check" and code != 2:
         _require("mmengine")
     assert main([command, *(a.format(**files) for a in args)]) == code
@@ -88,7 +114,9 @@ def test_every_command_has_each_exit_status() -> None:
 
 def test_explain_does_not_reach_into_check() -> None:
     """One shared target loader: ``explain`` imports no private name of ``check``."""
-    source = (Path(__file__).resolve().parents[2] / "src" / "mminit" / "_cli" / "explain.py").read_text()
+    source = (
+        Path(__file__).resolve().parents[2] / "src" / "mminit" / "_cli" / "explain.py"
+    ).read_text()
     assert ".check" not in source and "from .target import" in source
     env = {**os.environ}
     code = "import mminit._cli.explain, sys; assert 'mminit._cli.check' not in sys.modules"

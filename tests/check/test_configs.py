@@ -47,16 +47,30 @@ def _config(package: str, name: str) -> Path:
     return _package_dir(package) / ".mim" / "configs" / name
 
 
-def _mminit(*args: str, stubs: str, tmp: Path, first: Path | None = None,
-            cwd: Path | None = None) -> tuple[subprocess.CompletedProcess[str], str]:
+def _mminit(
+    *args: str, stubs: str, tmp: Path, first: Path | None = None, cwd: Path | None = None
+) -> tuple[subprocess.CompletedProcess[str], str]:
     """Run ``mminit ARGS`` with mmengine blocked; returns the process and the blocked-import log."""
     log = tmp / "blocked.log"
     path = [str(SHIM), *([str(first)] if first else []), os.environ.get("PYTHONPATH", "")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p),
-           "CHECK_BLOCK": "mmengine", "CHECK_BLOCK_LOG": str(log), "CHECK_STUBS": stubs,
-           "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.run([sys.executable, "-m", "mminit", *args], cwd=cwd or tmp, env=env,
-                          capture_output=True, text=True, check=False, timeout=900)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in path if p),
+        "CHECK_BLOCK": "mmengine",
+        "CHECK_BLOCK_LOG": str(log),
+        "CHECK_STUBS": stubs,
+        "OMP_NUM_THREADS": "1",
+        "PYTHONWARNINGS": "ignore",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "mminit", *args],
+        cwd=cwd or tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
     return proc, log.read_text() if log.exists() else ""
 
 
@@ -69,11 +83,26 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Any:
     def copy(package: str) -> Path:
         if package not in made:
             root = tmp_path_factory.mktemp(f"migrated-{package}")
-            shutil.copytree(_package_dir(package), root / package,
-                            ignore=shutil.ignore_patterns("__pycache__", ".mim"))
-            proc = subprocess.run([sys.executable, "-m", "mminit", "migrate", str(root / package),
-                                   "--jobs", "2", "--quiet"],
-                                  capture_output=True, text=True, check=False)
+            shutil.copytree(
+                _package_dir(package),
+                root / package,
+                ignore=shutil.ignore_patterns("__pycache__", ".mim"),
+            )
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "mminit",
+                    "migrate",
+                    str(root / package),
+                    "--jobs",
+                    "2",
+                    "--quiet",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             assert proc.returncode == 0, proc.stdout + proc.stderr
             made[package] = root
         return made[package]
@@ -84,10 +113,19 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_shim_really_blocks_mmengine(tmp_path: Path) -> None:
     """The checks below are only worth something if the shim is what the interpreter runs."""
     log = tmp_path / "blocked.log"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SHIM), os.environ.get("PYTHONPATH", "")]),
-           "CHECK_BLOCK": "mmengine", "CHECK_BLOCK_LOG": str(log)}
-    proc = subprocess.run([sys.executable, "-c", "import mmengine.config"], env=env,
-                          capture_output=True, text=True, check=False)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SHIM), os.environ.get("PYTHONPATH", "")]),
+        "CHECK_BLOCK": "mmengine",
+        "CHECK_BLOCK_LOG": str(log),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", "import mmengine.config"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 1 and "blocked by tests/check/shim" in proc.stderr, proc.stderr
     assert log.read_text() == "CHECK-BLOCKED-IMPORT: mmengine\n"
 
@@ -96,20 +134,33 @@ def _check_passes(report: dict[str, Any], text: str, *, tensors: int) -> None:
     assert report["differing"] == [], text
     assert report["identical"] == report["compared"] > tensors, text
     assert report["info_compared"] == report["info_identical"] == len(set(report["params"])), text
-    assert report["base_classes"] == {"upstream": ["mmcv.runner.base_module.BaseModule"],
-                                      "mminit": ["mminit.mmcv1.BaseModule"]}, text
+    assert report["base_classes"] == {
+        "upstream": ["mmcv.runner.base_module.BaseModule"],
+        "mminit": ["mminit.mmcv1.BaseModule"],
+    }, text
 
 
-@pytest.mark.parametrize(("package", "config", "tensors"), [
-    ("mmdet", MASK_RCNN_SCRATCH, 200),  # Mask R-CNN R50-FPN, GN, no pretrained backbone
-    ("mmseg", UNET, 140),  # UNet + FCN head, no pretrained
-])
-def test_check_mmcv1_config_without_mmengine(package: str, config: str, tensors: int,
-                                            migrated: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("package", "config", "tensors"),
+    [
+        ("mmdet", MASK_RCNN_SCRATCH, 200),  # Mask R-CNN R50-FPN, GN, no pretrained backbone
+        ("mmseg", UNET, 140),  # UNet + FCN head, no pretrained
+    ],
+)
+def test_check_mmcv1_config_without_mmengine(
+    package: str, config: str, tensors: int, migrated: Any, tmp_path: Path
+) -> None:
     """Before: "importing ... failed: ModuleNotFoundError: No module named 'mmengine'"
     (and, with mmengine importable, "MaskRCNN is not in the mmengine::model registry")."""
-    proc, blocked = _mminit("check", str(_config(package, config)), "--json", "report.json",
-                            stubs=package, tmp=tmp_path, first=migrated(package))
+    proc, blocked = _mminit(
+        "check",
+        str(_config(package, config)),
+        "--json",
+        "report.json",
+        stubs=package,
+        tmp=tmp_path,
+        first=migrated(package),
+    )
     text = proc.stdout + proc.stderr
     assert proc.returncode == 0, text
     assert blocked == "", blocked
@@ -120,17 +171,30 @@ def _user_config(tmp_path: Path) -> Path:
     """A user's config outside any package's configs/: mmdet's Mask R-CNN without the
     torchvision download (its ResNet then has its default Kaiming/Constant init_cfg)."""
     config = tmp_path / "my_mask_rcnn.py"
-    config.write_text(f"_base_ = {str(_config('mmdet', MASK_RCNN))!r}\n"
-                      "model = dict(backbone=dict(init_cfg=None))\n")
+    config.write_text(
+        f"_base_ = {str(_config('mmdet', MASK_RCNN))!r}\n"
+        "model = dict(backbone=dict(init_cfg=None))\n"
+    )
     return config
 
 
-@pytest.mark.parametrize("how", [[], ["--scope", "mmdet"], ["--builder", "mmdet.models:build_detector"]])
+@pytest.mark.parametrize(
+    "how", [[], ["--scope", "mmdet"], ["--builder", "mmdet.models:build_detector"]]
+)
 def test_explain_mmcv1_user_config(how: list[str], tmp_path: Path) -> None:
     """A user's config inheriting mmdet's Mask R-CNN: mmdet is found from its ``_base_``, or
     named by ``--scope``, or its builder is named by ``--builder``."""
-    proc, blocked = _mminit("explain", str(_user_config(tmp_path)), *how, "--json", "plan.json",
-                            "--flavour", "mmcv1", stubs="mmdet", tmp=tmp_path)
+    proc, blocked = _mminit(
+        "explain",
+        str(_user_config(tmp_path)),
+        *how,
+        "--json",
+        "plan.json",
+        "--flavour",
+        "mmcv1",
+        stubs="mmdet",
+        tmp=tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert blocked == "", blocked
     plan = json.loads((tmp_path / "plan.json").read_text())
@@ -153,8 +217,9 @@ def test_mmcv1_config_of_no_package_says_what_to_pass(tmp_path: Path) -> None:
 
 def test_explain_mmcls_base_model_config_without_mmengine(tmp_path: Path) -> None:
     config = _config("mmcls", "_base_/models/resnet18.py")
-    proc, blocked = _mminit("explain", str(config), "--json", "plan.json", stubs="mmcls",
-                            tmp=tmp_path)
+    proc, blocked = _mminit(
+        "explain", str(config), "--json", "plan.json", stubs="mmcls", tmp=tmp_path
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert blocked == "", blocked
     assert "head.fc.weight: NormalInit: mean=0, std=0.01, bias=0" in proc.stdout, proc.stdout

@@ -60,15 +60,20 @@ def _wait_for_sides(pids: Path, proc: subprocess.Popen[str] | None = None) -> li
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_timeout_ends_a_hung_side_and_names_the_stage(here: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_timeout_ends_a_hung_side_and_names_the_stage(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Before: ``mminit check`` waited forever on a target that hangs."""
     _require("mmengine")
-    assert main(["check", "models_faults:build_hangs", "--flavour", "mmengine",
-                 "--timeout", "20"]) == 2
+    assert (
+        main(["check", "models_faults:build_hangs", "--flavour", "mmengine", "--timeout", "20"])
+        == 2
+    )
     err = capsys.readouterr().err
-    assert "side timed out in the build stage: building 'models_faults:build_hangs' took " \
-        "more than 20 s (--timeout SECONDS allows more)" in err, err
+    assert (
+        "side timed out in the build stage: building 'models_faults:build_hangs' took "
+        "more than 20 s (--timeout SECONDS allows more)" in err
+    ), err
     pids = [int(p.name) for p in (here / "pids").iterdir()]
     assert pids and _gone(pids)
     assert list((here / "tmp").iterdir()) == []
@@ -79,9 +84,22 @@ def test_timeout_ends_a_hung_side_and_names_the_stage(here: Path,
 def test_sides_die_with_the_parent(sig: signal.Signals, code: int, here: Path) -> None:
     """Before: SIGTERM left both sides running (orphans) and the mminit-check-* directory."""
     _require("mmengine")
-    proc = subprocess.Popen([sys.executable, "-m", "mminit", "check", "models_faults:build_hangs",
-                             "--flavour", "mmengine"], cwd=HERE, env=dict(os.environ),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mminit",
+            "check",
+            "models_faults:build_hangs",
+            "--flavour",
+            "mmengine",
+        ],
+        cwd=HERE,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         pids = _wait_for_sides(here / "pids", proc)
         proc.send_signal(sig)
@@ -96,17 +114,37 @@ def test_sides_die_with_the_parent(sig: signal.Signals, code: int, here: Path) -
         assert list((here / "tmp").iterdir()) == []
 
 
-@pytest.mark.parametrize(("args", "env", "says"), [
-    (["models_faults:build_none"], {"CHECK_EXIT_AT_IMPORT": "1"},
-     "could not import/build 'models_faults:build_none': SystemExit: 0"),
-    (["models_faults:build_none"], {}, ("building 'models_faults:build_none' gave NoneType, not a "
-     "torch.nn.Module")),
-    (["models_faults:build_locked"], {}, ("(explain plans on a deep copy of the model, and this "
-     "model cannot be deep-copied: TypeError: cannot pickle '_thread.lock' object)")),
-])
-def test_explain_misbehaving_target_exits_2(args: list[str], env: dict[str, str], says: str,
-                                            here: Path, capsys: pytest.CaptureFixture[str],
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("args", "env", "says"),
+    [
+        (
+            ["models_faults:build_none"],
+            {"CHECK_EXIT_AT_IMPORT": "1"},
+            "could not import/build 'models_faults:build_none': SystemExit: 0",
+        ),
+        (
+            ["models_faults:build_none"],
+            {},
+            ("building 'models_faults:build_none' gave NoneType, not a torch.nn.Module"),
+        ),
+        (
+            ["models_faults:build_locked"],
+            {},
+            (
+                "(explain plans on a deep copy of the model, and this "
+                "model cannot be deep-copied: TypeError: cannot pickle '_thread.lock' object)"
+            ),
+        ),
+    ],
+)
+def test_explain_misbehaving_target_exits_2(
+    args: list[str],
+    env: dict[str, str],
+    says: str,
+    here: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Before: sys.exit(0) at import exited 0 with no output under --strict; None and a
     lock gave a traceback (exit 1)."""
     for key, value in env.items():
@@ -118,15 +156,32 @@ def test_explain_misbehaving_target_exits_2(args: list[str], env: dict[str, str]
     assert len(err.strip().splitlines()) == 1, err
 
 
-@pytest.mark.parametrize(("env", "says"), [
-    ({"CHECK_EXIT_AT_IMPORT": "1"}, ("upstream side failed at the import stage: importing "
-     "'models_faults:build_none' failed: SystemExit: 0")),
-    ({}, ("upstream side failed at the build stage: building 'models_faults:build_none' failed: "
-     "TypeError: it returned NoneType, not a torch.nn.Module")),
-])
-def test_check_misbehaving_target_exits_2(env: dict[str, str], says: str, here: Path,
-                                          capsys: pytest.CaptureFixture[str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        (
+            {"CHECK_EXIT_AT_IMPORT": "1"},
+            (
+                "upstream side failed at the import stage: importing "
+                "'models_faults:build_none' failed: SystemExit: 0"
+            ),
+        ),
+        (
+            {},
+            (
+                "upstream side failed at the build stage: building 'models_faults:build_none' failed: "
+                "TypeError: it returned NoneType, not a torch.nn.Module"
+            ),
+        ),
+    ],
+)
+def test_check_misbehaving_target_exits_2(
+    env: dict[str, str],
+    says: str,
+    here: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     _require("mmengine")
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -26,8 +26,14 @@ CONFIG = "configs/tiny_vit_pretrained.py"
 
 def _mminit(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(cwd)}
-    return subprocess.run([sys.executable, "-m", "mminit", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "mminit", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -42,6 +48,7 @@ def _checkpoint(root: Path) -> Path:
     sys.path.insert(0, str(root))
     try:
         from sample_repo.mmengine_style.models import TinyViT  # the unmigrated module: mmengine
+
         torch.manual_seed(7)
         state = {k: torch.randn_like(v) for k, v in TinyViT().state_dict().items()}
     finally:
@@ -66,7 +73,9 @@ def test_migrated_sample_config_checks_identical(sample: Path) -> None:
     assert report["identical"] == report["compared"] == 32
     assert report["info_compared"] == report["info_identical"] == 32
     info = report["init_info"]["mminit"]
-    loaded = [n for n, v in info.items() if v == "PretrainedInit: load from checkpoints/tiny_vit.pth"]
+    loaded = [
+        n for n, v in info.items() if v == "PretrainedInit: load from checkpoints/tiny_vit.pth"
+    ]
     assert {"pos_embed", "patch_embed.weight", "blocks.0.norm1.weight"} <= set(loaded), info
 
 

@@ -39,22 +39,50 @@ def _config(name: str) -> Path:
 
 def _mminit(*args: str, cwd: Path, first: Path | None = None) -> subprocess.CompletedProcess[str]:
     path = [str(SHIM), *([str(first)] if first else []), os.environ.get("PYTHONPATH", "")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p),
-           "CHECK_STUBS": "mmpretrain", "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-    return subprocess.run([sys.executable, "-m", "mminit", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=False, timeout=900)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in path if p),
+        "CHECK_STUBS": "mmpretrain",
+        "OMP_NUM_THREADS": "1",
+        "PYTHONWARNINGS": "ignore",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "mminit", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
 
 
 def test_check_base_model_config_infers_the_scope(tmp_path: Path) -> None:
     root = tmp_path / "migrated"
-    shutil.copytree(_mmpretrain(), root / "mmpretrain",
-                    ignore=shutil.ignore_patterns("__pycache__", ".mim"))
-    migrate = subprocess.run([sys.executable, "-m", "mminit", "migrate", str(root / "mmpretrain"),
-                              "--mmcv", "2", "--jobs", "2", "--quiet"],
-                             capture_output=True, text=True, check=False)
+    shutil.copytree(
+        _mmpretrain(), root / "mmpretrain", ignore=shutil.ignore_patterns("__pycache__", ".mim")
+    )
+    migrate = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mminit",
+            "migrate",
+            str(root / "mmpretrain"),
+            "--mmcv",
+            "2",
+            "--jobs",
+            "2",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert migrate.returncode == 0, migrate.stdout + migrate.stderr
-    proc = _mminit("check", str(_config("resnet50.py")), "--json", "report.json", cwd=tmp_path,
-                   first=root)
+    proc = _mminit(
+        "check", str(_config("resnet50.py")), "--json", "report.json", cwd=tmp_path, first=root
+    )
     text = proc.stdout + proc.stderr
     assert proc.returncode == 0, text
     report = json.loads((tmp_path / "report.json").read_text())

@@ -40,4 +40,3 @@ def http_server(_server: LoopbackServer) -> Iterator[LoopbackServer]:
     _server.reset()
     yield _server
     _server.reset()
-

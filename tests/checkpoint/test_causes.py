@@ -43,7 +43,9 @@ def test_long_url_file_name_downloads_and_caches(http_server, cache_dir) -> None
 def test_file_name_longer_than_the_file_system_takes_says_so(http_server, cache_dir) -> None:
     name = "b" * 296 + ".pth"
     url = http_server.serve(f"/{name}", to_bytes({"state_dict": weights()}))
-    with pytest.raises(DownloadError, match=r"file name is 300 bytes long .* at most \d+ bytes") as info:
+    with pytest.raises(
+        DownloadError, match=r"file name is 300 bytes long .* at most \d+ bytes"
+    ) as info:
         _load_checkpoint(url, logger="silent", flavour=MMENGINE)
     assert "TORCH_HOME" not in str(info.value)
     assert http_server.hits(f"/{name}") == 0  # refused before any request
@@ -78,9 +80,12 @@ def test_bad_map_location_names_the_file_and_the_value(tmp_path: Path, flavour, 
         torch.save(weights(), path)
     else:
         pytest.importorskip("safetensors.torch").save_file(weights(), str(path))
-    with pytest.raises(TypeError, match=r"map_location=12345 \(int\) is not one torch.load takes") as info:
+    with pytest.raises(
+        TypeError, match=r"map_location=12345 \(int\) is not one torch.load takes"
+    ) as info:
         _load_checkpoint(str(path), map_location=12345, logger="silent", flavour=flavour)
     assert str(path) in str(info.value)
     for fine in (None, "cpu", torch.device("cpu"), {"cpu": "cpu"}, lambda storage, loc: storage):
-        assert set(_load_checkpoint(str(path), map_location=fine, logger="silent", flavour=flavour)) == {
-            "weight", "bias"}
+        assert set(
+            _load_checkpoint(str(path), map_location=fine, logger="silent", flavour=flavour)
+        ) == {"weight", "bias"}

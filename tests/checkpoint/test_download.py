@@ -37,8 +37,10 @@ def leftovers(cache_dir: Path) -> list[str]:
 
 @pytest.mark.parametrize(
     ("flavour", "line"),
-    [(MMENGINE, "Loads checkpoint by http backend from path: {url}"),
-     (MMCV1, "load checkpoint from http path: {url}")],
+    [
+        (MMENGINE, "Loads checkpoint by http backend from path: {url}"),
+        (MMCV1, "load checkpoint from http path: {url}"),
+    ],
     ids=["mmengine", "mmcv1"],
 )
 def test_downloads_once_into_torch_home(http_server, cache_dir, capsys, flavour, line) -> None:
@@ -50,7 +52,7 @@ def test_downloads_once_into_torch_home(http_server, cache_dir, capsys, flavour,
     assert (cache_dir / "good.pth").read_bytes() == body
     captured = capsys.readouterr()  # torch.hub's stream: stdout (stderr on torch 2.1)
     out = captured.out + captured.err
-    assert out == f"{line.format(url=url)}\nDownloading: \"{url}\" to {cache_dir / 'good.pth'}\n"
+    assert out == f'{line.format(url=url)}\nDownloading: "{url}" to {cache_dir / "good.pth"}\n'
 
     load_checkpoint(nn.Linear(3, 2), url, flavour=flavour)
     assert http_server.hits("/good.pth") == 1  # second load came from the cache

@@ -33,8 +33,10 @@ from mminit._flavour import MMCV1, MMENGINE
 
 from .conftest import to_bytes
 
-HTML = (b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head>"
-        b"<body>Please log in to download this file.</body></html>\n")
+HTML = (
+    b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head>"
+    b"<body>Please log in to download this file.</body></html>\n"
+)
 
 
 def weights() -> OrderedDict[str, torch.Tensor]:
@@ -98,8 +100,11 @@ def test_not_a_checkpoint_is_an_unpickling_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize("zipped", [True, False], ids=["zip", "legacy"])
 def test_unsafe_pickles_name_every_disallowed_global(tmp_path: Path, zipped: bool) -> None:
     path = tmp_path / "evil.pth"
-    torch.save({"w": torch.ones(1), "run": Payload(), "obj": Helper()}, path,
-               _use_new_zipfile_serialization=zipped)
+    torch.save(
+        {"w": torch.ones(1), "run": Payload(), "obj": Helper()},
+        path,
+        _use_new_zipfile_serialization=zipped,
+    )
     with pytest.raises(UnsafeCheckpointError) as info:
         _load_checkpoint(str(path))
     message = str(info.value)
@@ -132,11 +137,13 @@ def test_html_page_with_status_200_is_not_cached(http_server, cache_dir) -> None
 
 
 @pytest.mark.parametrize("zipped", [True, False], ids=["zip", "legacy"])
-def test_truncated_body_without_content_length_is_not_cached(http_server, cache_dir,
-                                                             zipped: bool) -> None:
+def test_truncated_body_without_content_length_is_not_cached(
+    http_server, cache_dir, zipped: bool
+) -> None:
     buf = io.BytesIO()
-    torch.save({"state_dict": {"w": torch.randn(64, 64)}}, buf,
-               _use_new_zipfile_serialization=zipped)
+    torch.save(
+        {"state_dict": {"w": torch.randn(64, 64)}}, buf, _use_new_zipfile_serialization=zipped
+    )
     url = http_server.serve("/cut.pth", buf.getvalue(), mode="nolength")
     with pytest.raises(DownloadError, match="did not give a checkpoint"):
         _load_checkpoint(url)
@@ -172,8 +179,9 @@ def test_total_deadline_stops_a_trickling_server(http_server, cache_dir, monkeyp
 
 @pytest.mark.parametrize("variable", ["MMINIT_DOWNLOAD_TIMEOUT", "MMINIT_DOWNLOAD_DEADLINE"])
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-3", "soon"])
-def test_bad_seconds_are_refused_naming_the_variable(http_server, monkeypatch, variable: str,
-                                                     value: str) -> None:
+def test_bad_seconds_are_refused_naming_the_variable(
+    http_server, monkeypatch, variable: str, value: str
+) -> None:
     monkeypatch.setenv(variable, value)
     url = http_server.serve("/t.pth", to_bytes({"w": torch.ones(1)}))
     with pytest.raises(ValueError, match=f"{variable}={value!r}"):
@@ -204,16 +212,22 @@ fetch(sys.argv[1])
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
-def test_partial_of_a_killed_download_is_cleaned_next_time(http_server, cache_dir,
-                                                           isolated_homes, sig) -> None:
+def test_partial_of_a_killed_download_is_cleaned_next_time(
+    http_server, cache_dir, isolated_homes, sig
+) -> None:
     stalled = http_server.serve("/big.pth", to_bytes({"w": torch.ones(4096)}), mode="stall")
     env = dict(os.environ, TORCH_HOME=str(isolated_homes["torch"]), MMINIT_DOWNLOAD_TIMEOUT="30")
-    proc = subprocess.Popen([sys.executable, "-c", _KILLED_DOWNLOAD, stalled], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_DOWNLOAD, stalled],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
-        while not (cache_dir.exists() and any(p.name.endswith(".partial")
-                                              for p in cache_dir.iterdir())):
+        while not (
+            cache_dir.exists() and any(p.name.endswith(".partial") for p in cache_dir.iterdir())
+        ):
             assert time.monotonic() < deadline, "the child never started its download"
             assert proc.poll() is None, "the child exited early"
             time.sleep(0.05)
@@ -278,11 +292,13 @@ def test_offline_accepts_usual_false_spellings(http_server, monkeypatch, value: 
     assert http_server.hits("/on.pth") == 1
 
 
-@pytest.mark.parametrize("variable", ["MMINIT_OFFLINE", "MMINIT_VERIFY_HASH",
-                                      "MMINIT_ALLOW_UNSAFE_PICKLE"])
+@pytest.mark.parametrize(
+    "variable", ["MMINIT_OFFLINE", "MMINIT_VERIFY_HASH", "MMINIT_ALLOW_UNSAFE_PICKLE"]
+)
 @pytest.mark.parametrize("value", ["2", "maybe", "enabled"])
-def test_other_flag_values_are_refused_naming_the_variable(http_server, tmp_path, monkeypatch,
-                                                           variable: str, value: str) -> None:
+def test_other_flag_values_are_refused_naming_the_variable(
+    http_server, tmp_path, monkeypatch, variable: str, value: str
+) -> None:
     monkeypatch.setenv(variable, value)
     url = http_server.serve("/flag-0123abcd.pth", to_bytes({"w": torch.ones(1)}))
     local = tmp_path / "local.pth"
@@ -326,12 +342,16 @@ def test_zoo_entries_are_joined_to_the_home_as_upstream_does(isolated_homes, tmp
     torch.save({"state_dict": weights()}, home / "sub" / "rel.pth")
     outside = tmp_path / "outside.pth"
     torch.save({"state_dict": weights()}, outside)
-    (home / "open_mmlab.json").write_text(json.dumps(
-        {"rel": "sub/rel.pth", "abs": str(outside), "up": "../outside.pth",
-         "dir": "sub"}))
+    (home / "open_mmlab.json").write_text(
+        json.dumps(
+            {"rel": "sub/rel.pth", "abs": str(outside), "up": "../outside.pth", "dir": "sub"}
+        )
+    )
     for name in ("rel", "abs", "up"):
-        assert torch.equal(_load_checkpoint(f"open-mmlab://{name}", logger="silent")
-                           ["state_dict"]["bias"], weights()["bias"])
+        assert torch.equal(
+            _load_checkpoint(f"open-mmlab://{name}", logger="silent")["state_dict"]["bias"],
+            weights()["bias"],
+        )
     with pytest.raises(FileNotFoundError, match=r"is a directory.*zoo entry open-mmlab://dir"):
         _load_checkpoint("open-mmlab://dir", logger="silent")
 

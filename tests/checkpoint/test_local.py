@@ -147,7 +147,9 @@ def test_prefix_with_and_without_dot(tmp_path: Path, prefix: str, nest: bool, ca
     path = tmp_path / "p.pth"
     torch.save({"state_dict": src.state_dict()} if nest else src.state_dict(), path)
     part = _load_checkpoint_with_prefix(prefix, str(path))
-    assert set(part) == {k[len("backbone."):] for k in src.state_dict() if k.startswith("backbone.")}
+    assert set(part) == {
+        k[len("backbone.") :] for k in src.state_dict() if k.startswith("backbone.")
+    }
     assert torch.equal(part["0.weight"], src.backbone[0].weight)
     # upstream prints this line (the logger is not passed down on this path)
     assert capsys.readouterr().out == f"Loads checkpoint by local backend from path: {path}\n"

@@ -22,8 +22,13 @@ from mminit._checkpoint import (
 )
 
 MODULES = [pytest.param(mminit, id="mminit"), pytest.param(mminit.mmcv1, id="mminit.mmcv1")]
-NAMES = ("load_checkpoint", "_load_checkpoint", "_load_checkpoint_with_prefix",
-         "load_state_dict", "CheckpointLoader")
+NAMES = (
+    "load_checkpoint",
+    "_load_checkpoint",
+    "_load_checkpoint_with_prefix",
+    "load_state_dict",
+    "CheckpointLoader",
+)
 
 
 class Payload:
@@ -78,7 +83,7 @@ def test_register_scheme_forms(mod, cleanup, capsys) -> None:
     assert ckpt["from"] == "t3://x" and torch.equal(model.weight, weights()["weight"])
     first = capsys.readouterr().out.splitlines()[0]
     assert first.endswith(("t1 backend from path: t3://x", "t1 path: t3://x"))
-    with pytest.raises(KeyError, match='t1:// is already registered.*force=True'):
+    with pytest.raises(KeyError, match="t1:// is already registered.*force=True"):
         cls.register_scheme("t1://", load_from_t1)
     with pytest.raises(InvalidSchemeArg, match="prefixes must be a str or a list/tuple"):
         cls.register_scheme({"t4://"}, load_from_t1)
@@ -112,8 +117,9 @@ def test_weights_only_reaches_the_builtin_loaders(mod, tmp_path: Path, monkeypat
 
 
 @pytest.mark.parametrize("mod", MODULES)
-def test_public_load_checkpoint_reads_state_dict_only_like_upstream(mod, tmp_path: Path,
-                                                                    capsys) -> None:
+def test_public_load_checkpoint_reads_state_dict_only_like_upstream(
+    mod, tmp_path: Path, capsys
+) -> None:
     """``{'model': weights}`` is unwrapped by ``Pretrained`` (documented extension),
     never by the public ``load_checkpoint``, which behaves as upstream."""
     path = tmp_path / "model-key.pth"
@@ -139,8 +145,10 @@ def test_public_names_resolve_lazily_without_torch_first() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, mminit; assert 'torch' not in sys.modules; "
-            "from mminit import load_checkpoint, CheckpointLoader; print(CheckpointLoader.__module__)")
+    code = (
+        "import sys, mminit; assert 'torch' not in sys.modules; "
+        "from mminit import load_checkpoint, CheckpointLoader; print(CheckpointLoader.__module__)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "mminit"
 
@@ -158,7 +166,9 @@ def test_register_scheme_is_all_or_nothing(mod, cleanup) -> None:
     cls = mod.CheckpointLoader
     cleanup.extend([(cls, "ok1://"), (cls, "ok2://"), (cls, "zz(://"), (cls, None)])
     before = dict(cls._schemes)
-    with pytest.raises(InvalidSchemePrefix, match=r"'zz\(://' is not a valid regular expression.*re\.escape"):
+    with pytest.raises(
+        InvalidSchemePrefix, match=r"'zz\(://' is not a valid regular expression.*re\.escape"
+    ):
         cls.register_scheme(["ok1://", "zz(://"], lambda f, m=None: {})
     with pytest.raises(InvalidSchemeArg, match="got NoneType: None"):
         cls.register_scheme(["ok1://", None], lambda f, m=None: {})

@@ -48,8 +48,15 @@ def _own_unpickler(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("zipped", [True, False], ids=["zip", "legacy"])
 def test_loads_what_plain_torch_load_loads(tmp_path: Path, zipped: bool) -> None:
     torch.manual_seed(0)
-    ckpt = {"state_dict": nn.Conv2d(2, 3, 3).state_dict(), "meta": {"epoch": np.int64(3),
-            "hist": np.linspace(0, 1, 5), "name": "x", "half": torch.ones(2, dtype=torch.float16)}}
+    ckpt = {
+        "state_dict": nn.Conv2d(2, 3, 3).state_dict(),
+        "meta": {
+            "epoch": np.int64(3),
+            "hist": np.linspace(0, 1, 5),
+            "name": "x",
+            "half": torch.ones(2, dtype=torch.float16),
+        },
+    }
     path = tmp_path / "c.pth"
     torch.save(ckpt, path, _use_new_zipfile_serialization=zipped)
     ours = _load_checkpoint(str(path), logger="silent")
@@ -64,10 +71,14 @@ def test_loads_what_plain_torch_load_loads(tmp_path: Path, zipped: bool) -> None
 
 @pytest.mark.parametrize("zipped", [True, False], ids=["zip", "legacy"])
 def test_every_disallowed_global_is_named_before_anything_is_unpickled(
-        tmp_path: Path, zipped: bool) -> None:
+    tmp_path: Path, zipped: bool
+) -> None:
     path = tmp_path / "evil.pth"
-    torch.save({"w": torch.ones(1), "p": Path("a"), "od": np.random.default_rng(0)}, path,
-               _use_new_zipfile_serialization=zipped)
+    torch.save(
+        {"w": torch.ones(1), "p": Path("a"), "od": np.random.default_rng(0)},
+        path,
+        _use_new_zipfile_serialization=zipped,
+    )
     with pytest.raises(UnsafeCheckpointError) as info:
         _load_checkpoint(str(path), logger="silent")
     assert "pathlib" in str(info.value) and "numpy.random" in str(info.value)
@@ -102,8 +113,9 @@ def test_first_load_in_a_process_warns_nothing(tmp_path: Path) -> None:
         from mminit._checkpoint import _load_checkpoint
         _load_checkpoint({str(path)!r}, logger="silent")
     """)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode == 0, result.stderr[-2000:]
 
 
@@ -111,8 +123,13 @@ def test_every_torch_load_in_mminit_goes_through_the_loader() -> None:
     """A direct ``torch.load`` elsewhere would bypass this path (on torch 2.1: numpy refused,
     the TypedStorage warning printed by ``mminit check``)."""
     src = Path(__file__).resolve().parents[2] / "src" / "mminit"
-    direct = [f"{path.relative_to(src)}:{n}" for path in sorted(src.rglob("*.py"))
-              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-              if "torch.load(" in line and not line.lstrip().startswith((">>>", "...", "#"))
-              and "``" not in line and ":func:" not in line]
+    direct = [
+        f"{path.relative_to(src)}:{n}"
+        for path in sorted(src.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "torch.load(" in line
+        and not line.lstrip().startswith((">>>", "...", "#"))
+        and "``" not in line
+        and ":func:" not in line
+    ]
     assert all(where.startswith("_checkpoint/loading.py:") for where in direct), direct

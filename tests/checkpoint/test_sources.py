@@ -70,8 +70,9 @@ def test_unknown_scheme_names_it_and_the_known_ones(name: str) -> None:
     assert isinstance(info.value, FileNotFoundError)  # where upstream ends up
 
 
-@pytest.mark.parametrize("name", ["s3://bucket/x.pth", "mybucket:s3://x.pth", "pavi://m/x",
-                                  "petrel://x.pth"])
+@pytest.mark.parametrize(
+    "name", ["s3://bucket/x.pth", "mybucket:s3://x.pth", "pavi://m/x", "petrel://x.pth"]
+)
 def test_internal_storage_schemes_are_refused_by_name(name: str) -> None:
     with pytest.raises(UnsupportedSourceError, match="local path") as info:
         _load_checkpoint(name)
@@ -92,8 +93,9 @@ def test_tables_ship_with_the_package() -> None:
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize("scheme", ["open-mmlab://", "openmmlab://"])
-def test_user_override_file_adds_names(flavour, scheme, isolated_homes, http_server,
-                                       capsys) -> None:
+def test_user_override_file_adds_names(
+    flavour, scheme, isolated_homes, http_server, capsys
+) -> None:
     url = http_server.serve("/mine.pth", to_bytes({"state_dict": weights()}))
     home = isolated_homes[flavour.name]
     home.mkdir(parents=True)
@@ -102,10 +104,13 @@ def test_user_override_file_adds_names(flavour, scheme, isolated_homes, http_ser
     load_checkpoint(model, f"{scheme}my/model", flavour=flavour)
     assert torch.equal(model.weight, weights()["weight"])
     first = capsys.readouterr().out.splitlines()[0]
-    assert first == {
-        "mmengine": f"Loads checkpoint by openmmlab backend from path: {scheme}my/model",
-        "mmcv1": f"load checkpoint from openmmlab path: {scheme}my/model",
-    }[flavour.name]
+    assert (
+        first
+        == {
+            "mmengine": f"Loads checkpoint by openmmlab backend from path: {scheme}my/model",
+            "mmcv1": f"load checkpoint from openmmlab path: {scheme}my/model",
+        }[flavour.name]
+    )
 
 
 def test_override_file_is_per_flavour(isolated_homes) -> None:
@@ -153,14 +158,24 @@ def test_shipped_name_resolves_through_the_cache(cache_dir, offline) -> None:
 def test_deprecated_name_mmengine_logs_a_warning(cache_dir, offline, current_log) -> None:
     seed_cache(cache_dir, RESNET50_CAFFE, weights())
     _load_checkpoint("openmmlab://resnet50_caffe", logger="silent", flavour=MMENGINE)
-    assert current_log == [("WARNING", ("openmmlab://resnet50_caffe is deprecated in favor of "
-                                       "openmmlab://detectron/resnet50_caffe"))]
+    assert current_log == [
+        (
+            "WARNING",
+            (
+                "openmmlab://resnet50_caffe is deprecated in favor of "
+                "openmmlab://detectron/resnet50_caffe"
+            ),
+        )
+    ]
 
 
 def test_deprecated_name_mmcv1_warns(cache_dir, offline) -> None:
     seed_cache(cache_dir, RESNET50_CAFFE, weights())
-    with pytest.warns(DeprecationWarning, match="open-mmlab://resnet50_caffe is deprecated in "
-                                                "favor of open-mmlab://detectron/resnet50_caffe"):
+    with pytest.warns(
+        DeprecationWarning,
+        match="open-mmlab://resnet50_caffe is deprecated in "
+        "favor of open-mmlab://detectron/resnet50_caffe",
+    ):
         _load_checkpoint("open-mmlab://resnet50_caffe", logger="silent", flavour=MMCV1)
 
 
@@ -220,10 +235,13 @@ def test_torchvision_names(flavour, name, cache_dir, offline, capsys) -> None:
     seed_cache(cache_dir, "resnet18-f37072fd.pth", weights())
     ckpt = _load_checkpoint(f"torchvision://{name}", flavour=flavour)
     assert torch.equal(ckpt["weight"], weights()["weight"])
-    assert capsys.readouterr().out == {
-        "mmengine": f"Loads checkpoint by torchvision backend from path: torchvision://{name}\n",
-        "mmcv1": f"load checkpoint from torchvision path: torchvision://{name}\n",
-    }[flavour.name]
+    assert (
+        capsys.readouterr().out
+        == {
+            "mmengine": f"Loads checkpoint by torchvision backend from path: torchvision://{name}\n",
+            "mmcv1": f"load checkpoint from torchvision path: torchvision://{name}\n",
+        }[flavour.name]
+    )
 
 
 @needs_torchvision

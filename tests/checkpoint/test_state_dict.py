@@ -41,8 +41,10 @@ def test_report_goes_to_logger_as_warning(caplog) -> None:
     [record] = caplog.records
     assert record.levelno == logging.WARNING
     assert record.getMessage().startswith(HEADER)
-    assert "missing keys in source state_dict: 0.bias, 1.weight, 1.bias, 1.running_mean, " \
-           "1.running_var\n" in record.getMessage()
+    assert (
+        "missing keys in source state_dict: 0.bias, 1.weight, 1.bias, 1.running_mean, "
+        "1.running_var\n" in record.getMessage()
+    )
 
 
 def test_perfect_match_is_silent(capsys) -> None:

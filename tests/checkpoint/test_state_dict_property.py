@@ -38,14 +38,18 @@ def _listed(report: str, label: str) -> set[str]:
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(kept=st.sets(st.sampled_from(KEYS)), extra=st.sets(EXTRA, max_size=3))
 def test_loads_and_reports_what_torch_would(
     flavour: Flavour, kept: set[str], extra: set[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source = {key: torch.full_like(value, 7) for key, value in _model().state_dict().items()
-              if key in kept}
+    source = {
+        key: torch.full_like(value, 7)
+        for key, value in _model().state_dict().items()
+        if key in kept
+    }
     source.update({key: torch.zeros(1) for key in extra})
 
     torch.manual_seed(0)

@@ -18,9 +18,19 @@ from libcst.codemod import CodemodContext
 from mminit.codemods._files import FileResult, migrate_source
 from mminit.codemods.replace_imports import ReplaceImportsCodemod
 
-__all__ = ["AFTER", "BEFORE", "MMCV_PYTHON", "ROOT", "check_full_path", "check_noop",
-           "check_transformed", "other_library", "require_environment", "rewrite_tests",
-           "run_source"]
+__all__ = [
+    "AFTER",
+    "BEFORE",
+    "MMCV_PYTHON",
+    "ROOT",
+    "check_full_path",
+    "check_noop",
+    "check_transformed",
+    "other_library",
+    "require_environment",
+    "rewrite_tests",
+    "run_source",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The mmcv 1.7.2 environment tools/setup_envs.sh builds.
@@ -95,13 +105,17 @@ def rewrite_tests(rewrites: Sequence[Any]) -> tuple[Callable[..., None], ...]:
         check_full_path(before, after)
 
     @pytest.mark.parametrize(
-        "before", [pytest.param(p.values[0], id=f"{p.id}-twin") for p in rewrites])
+        "before", [pytest.param(p.values[0], id=f"{p.id}-twin") for p in rewrites]
+    )
     def test_twin_from_other_library_is_unchanged(before: str) -> None:
         result = check_noop(other_library(before))
         assert result.status == "unchanged", result.status
 
-    return (test_rewrites, test_rewrites_through_the_libcst_codemod,
-            test_twin_from_other_library_is_unchanged)
+    return (
+        test_rewrites,
+        test_rewrites_through_the_libcst_codemod,
+        test_twin_from_other_library_is_unchanged,
+    )
 
 
 def require_environment(python: Path, reason: str) -> None:

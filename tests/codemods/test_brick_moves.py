@@ -42,8 +42,9 @@ FAST = "from mmcv.cnn import ConvModule, constant_init\n"
 
 
 def test_without_bricks_the_brick_rows_stay(brick_rows: None) -> None:
-    assert _run(FAST, bricks=False) == ("from mmcv.cnn import ConvModule\n"
-                                        "from mminit.mmcv1 import constant_init\n")
+    assert _run(FAST, bricks=False) == (
+        "from mmcv.cnn import ConvModule\nfrom mminit.mmcv1 import constant_init\n"
+    )
     assert not move_table(False).target("mmcv.cnn", "ConvModule")
 
 
@@ -77,7 +78,9 @@ def test_planner_moves_brick_attributes(brick_rows: None) -> None:
     layer = mmcv.cnn.ConvModule(1, 1, 1)
     """
     assert _run(src, bricks=False) == textwrap.dedent(src)
-    assert _run(src, bricks=True) == "import mminit.mmcv1\nlayer = mminit.mmcv1.ConvModule(1, 1, 1)\n"
+    assert (
+        _run(src, bricks=True) == "import mminit.mmcv1\nlayer = mminit.mmcv1.ConvModule(1, 1, 1)\n"
+    )
 
 
 def test_brick_registry_as_parent_stays_upstream(brick_rows: None) -> None:
@@ -98,14 +101,18 @@ def test_build_from_cfg_with_a_brick_registry_moves_with_it(brick_rows: None) ->
     conv = build_from_cfg(cfg, CONV_LAYERS)
     """
     out = _run(src, bricks=True)
-    assert out.startswith("from mminit.mmcv1 import CONV_LAYERS, build_from_cfg\n")  # as isort merges
+    assert out.startswith(
+        "from mminit.mmcv1 import CONV_LAYERS, build_from_cfg\n"
+    )  # as isort merges
     kept = _run(src, bricks=False)
     assert kept == textwrap.dedent(src)
 
 
 def test_libcst_codemod_takes_bricks(brick_rows: None) -> None:
-    for bricks, expected in ((False, "from mmcv.cnn import ConvModule\nfrom mminit.mmcv1 import constant_init\n"),
-                             (True, "from mminit.mmcv1 import ConvModule, constant_init\n")):
+    for bricks, expected in (
+        (False, "from mmcv.cnn import ConvModule\nfrom mminit.mmcv1 import constant_init\n"),
+        (True, "from mminit.mmcv1 import ConvModule, constant_init\n"),
+    ):
         codemod = ReplaceImportsCodemod(CodemodContext(filename="m.py"), bricks=bricks)
         assert codemod.transform_module(cst.parse_module(FAST)).code == expected
 
@@ -114,7 +121,10 @@ def test_cli_flag(brick_rows: None, tmp_path: Path) -> None:
     path = tmp_path / "m.py"
     path.write_text(FAST)
     assert main([str(tmp_path), "-j", "1"]) == 0
-    assert path.read_text() == "from mmcv.cnn import ConvModule\nfrom mminit.mmcv1 import constant_init\n"
+    assert (
+        path.read_text()
+        == "from mmcv.cnn import ConvModule\nfrom mminit.mmcv1 import constant_init\n"
+    )
     assert main([str(tmp_path), "-j", "1", "--check"]) == 0
     assert main([str(tmp_path), "-j", "1", "--check", "--bricks"]) == 1
     assert main([str(tmp_path), "-j", "1", "--bricks"]) == 0

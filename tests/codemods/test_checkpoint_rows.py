@@ -20,8 +20,13 @@ from codemod_checks import (
 
 from mminit.codemods._table import BRICK_MOVES, MMCV1, MMENGINE, MOVES
 
-NAMES = ("CheckpointLoader", "_load_checkpoint", "_load_checkpoint_with_prefix",
-         "load_checkpoint", "load_state_dict")
+NAMES = (
+    "CheckpointLoader",
+    "_load_checkpoint",
+    "_load_checkpoint_with_prefix",
+    "load_checkpoint",
+    "load_state_dict",
+)
 REFERENCE = {"mmcv": "mmcv.runner.checkpoint", "mmengine": "mmengine.runner.checkpoint"}
 PYTHON = {"mmcv": MMCV_PYTHON, "mmengine": Path(sys.executable)}
 
@@ -62,14 +67,20 @@ print(json.dumps(found))
 def test_rows_are_exactly_the_modules_binding_the_loaders(root: str) -> None:
     python = PYTHON[root]
     require_environment(python, f"needs the upstream environment at {python}")
-    probe = subprocess.run([str(python), "-c", f"import {REFERENCE[root]}"], capture_output=True,
-                           check=False)
+    probe = subprocess.run(
+        [str(python), "-c", f"import {REFERENCE[root]}"], capture_output=True, check=False
+    )
     if probe.returncode != 0:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{REFERENCE[root]} is not importable with {python}")
         pytest.skip(f"{REFERENCE[root]} is not importable with {python}")
-    proc = subprocess.run([str(python), "-c", _SCAN, root, REFERENCE[root], json.dumps(NAMES)],
-                          capture_output=True, text=True, check=True, timeout=300)
+    proc = subprocess.run(
+        [str(python), "-c", _SCAN, root, REFERENCE[root], json.dumps(NAMES)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
     found = json.loads(proc.stdout.strip().splitlines()[-1])
     assert found == {module: sorted(names) for module, names in checkpoint_rows(root).items()}
 

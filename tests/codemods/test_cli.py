@@ -75,21 +75,37 @@ def test_report_lists_changes_notes_and_failures(repo: Path) -> None:
     assert main([str(repo), "--report", str(report_path)]) == 2
     report = json.loads(report_path.read_text())
     assert report["summary"] == {
-        "scanned": 5, "changed": 1, "unchanged": 2, "not_parsed": 1, "failed": 1,
-        "moved": {"mminit.mmcv1": 1}, "skipped": {}, "unresolved": 1,
+        "scanned": 5,
+        "changed": 1,
+        "unchanged": 2,
+        "not_parsed": 1,
+        "failed": 1,
+        "moved": {"mminit.mmcv1": 1},
+        "skipped": {},
+        "unresolved": 1,
     }
     (changed,) = report["changed"]
     assert changed["path"].endswith("model.py")
-    assert changed["moves"] == [{
-        "line": 1, "name": "constant_init", "asname": None, "source": "mmcv.cnn",
-        "target": "mminit.mmcv1", "form": "from-import",
-    }]
+    assert changed["moves"] == [
+        {
+            "line": 1,
+            "name": "constant_init",
+            "asname": None,
+            "source": "mmcv.cnn",
+            "target": "mminit.mmcv1",
+            "form": "from-import",
+        }
+    ]
     (note,) = report["left_alone"]
-    assert note["path"].endswith("star.py") and note["line"] == 2 and note["reason"] == "star-import"
+    assert (
+        note["path"].endswith("star.py") and note["line"] == 2 and note["reason"] == "star-import"
+    )
     assert note["unresolved"] is True
     # what still comes from upstream once migrated: ConvModule in two files, the star import
     assert [(e["name"], e["imports"], e["files"]) for e in report["still_from_upstream"]] == [
-        ("mmcv.cnn.ConvModule", 2, 2), ("mmengine.model.*", 1, 1)]
+        ("mmcv.cnn.ConvModule", 2, 2),
+        ("mmengine.model.*", 1, 1),
+    ]
     (failed,) = report["failed"]
     assert failed["path"].endswith("broken.py") and "syntax error" in failed["reason"]
 
@@ -123,8 +139,9 @@ def test_missing_path_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        pytest.param(BEFORE.replace("\n", "\r\n").encode(), AFTER.replace("\n", "\r\n").encode(),
-                     id="crlf"),
+        pytest.param(
+            BEFORE.replace("\n", "\r\n").encode(), AFTER.replace("\n", "\r\n").encode(), id="crlf"
+        ),
         pytest.param(b"\xef\xbb\xbf" + BEFORE.encode(), b"\xef\xbb\xbf" + AFTER.encode(), id="bom"),
         pytest.param(
             b"# -*- coding: latin-1 -*-\n" + BEFORE.encode() + b"s = '\xe9'\n",
@@ -157,7 +174,9 @@ def test_parallel_jobs_give_the_same_result(tmp_path: Path) -> None:
         assert (tmp_path / f"m{i}.py").read_text() == (AFTER if i % 2 else "import os\n")
 
 
-def test_bad_jobs_value_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_jobs_value_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exc:
         main([str(tmp_path), "--jobs", "0"])
     assert exc.value.code == 2
@@ -167,7 +186,9 @@ def test_bad_jobs_value_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureF
 def test_python_dash_m_entry_point(repo: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "mminit.codemods", str(repo), "--check", "--jobs", "1"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1, proc.stderr
     assert "would rewrite" in proc.stderr
@@ -193,19 +214,34 @@ def test_left_alone_places_are_printed_with_file_and_line(
 def test_never_source_directories_are_skipped_and_counted(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for folder in (".venv", "__pycache__", "src", ".git/hooks", "env", "node_modules/x",
-                   "lib/python3.11/site-packages/pkg"):
+    for folder in (
+        ".venv",
+        "__pycache__",
+        "src",
+        ".git/hooks",
+        "env",
+        "node_modules/x",
+        "lib/python3.11/site-packages/pkg",
+    ):
         (tmp_path / folder).mkdir(parents=True)
         (tmp_path / folder / "m.py").write_text(BEFORE)
     (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")  # a venv by any name
     assert main([str(tmp_path)]) == 0
-    for folder in (".venv", "__pycache__", ".git/hooks", "env", "node_modules/x",
-                   "lib/python3.11/site-packages/pkg"):
+    for folder in (
+        ".venv",
+        "__pycache__",
+        ".git/hooks",
+        "env",
+        "node_modules/x",
+        "lib/python3.11/site-packages/pkg",
+    ):
         assert (tmp_path / folder / "m.py").read_text() == BEFORE, folder
     assert (tmp_path / "src" / "m.py").read_text() == AFTER
     err = capsys.readouterr().err
-    assert ("skipped: 6 .py files (1 in cache folders, 1 in node_modules, 1 in version-control "
-            "folders, 3 in virtual environments or site-packages)") in err
+    assert (
+        "skipped: 6 .py files (1 in cache folders, 1 in node_modules, 1 in version-control "
+        "folders, 3 in virtual environments or site-packages)"
+    ) in err
 
 
 @pytest.mark.parametrize(("flag", "shown"), [("--progress", True), ("--no-progress", False)])
@@ -235,8 +271,10 @@ def test_symlinked_files_inside_directories_are_skipped(tmp_path: Path) -> None:
 
 def test_help_does_not_import_libcst_or_torch() -> None:
     # `mminit migrate --help` must start fast (issue 13 item 2): LibCST alone costs ~0.3 s.
-    code = ("import sys\nfrom mminit.codemods.cli import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('libcst', 'torch', 'tqdm') if m in sys.modules))")
+    code = (
+        "import sys\nfrom mminit.codemods.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('libcst', 'torch', 'tqdm') if m in sys.modules))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip().splitlines()[-1] == "[]"

@@ -44,8 +44,11 @@ def test_workers_stop_when_the_main_process_is_killed(tmp_path: Path) -> None:
     # Before: the orphaned workers went on rewriting files, then blocked forever.
     for i in range(3000):
         (tmp_path / f"m{i:04}.py").write_text(BEFORE)
-    proc = subprocess.Popen([sys.executable, "-m", "mminit.codemods", str(tmp_path), "-j", "2",
-                             "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mminit.codemods", str(tmp_path), "-j", "2", "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         workers: set[int] = set()
@@ -61,7 +64,9 @@ def test_workers_stop_when_the_main_process_is_killed(tmp_path: Path) -> None:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and any(_alive(w) for w in workers):
             time.sleep(0.05)
-        assert not [w for w in workers if _alive(w)], "pool workers outlived the killed main process"
+        assert not [w for w in workers if _alive(w)], (
+            "pool workers outlived the killed main process"
+        )
     finally:
         for pid in [proc.pid, *_children(proc.pid)] if proc.poll() is None else []:
             os.kill(pid, signal.SIGKILL)
@@ -147,10 +152,13 @@ def test_report_write_failure_is_exit_2_and_leaves_no_partial_report(
 def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     for i in range(200):
         (tmp_path / f"m{i:03}.py").write_text(BEFORE)
-    cmd = (f"{sys.executable} -m mminit.codemods {tmp_path} --diff -j 1 | head -n 1; "
-           "echo status=${PIPESTATUS[0]}")
-    proc = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120,
-                          check=True)
+    cmd = (
+        f"{sys.executable} -m mminit.codemods {tmp_path} --diff -j 1 | head -n 1; "
+        "echo status=${PIPESTATUS[0]}"
+    )
+    proc = subprocess.run(
+        ["bash", "-c", cmd], capture_output=True, text=True, timeout=120, check=True
+    )
     assert proc.stdout.startswith("--- a/")
     assert "status=141" in proc.stdout
     assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr
@@ -170,16 +178,28 @@ def test_internal_error_is_exit_2_without_traceback(
 
 
 # -- item 6: every byte outside the rewritten import stays ------------------------------
-@pytest.mark.parametrize(("before", "after"), [
-    (b"\x0cfrom mmcv.cnn import constant_init\n", b"\x0cfrom mminit.mmcv1 import constant_init\n"),
-    (b"import os\rfrom mmcv.cnn import constant_init\r",
-     b"import os\rfrom mminit.mmcv1 import constant_init\r"),
-    (b"import os\rfrom mmcv.cnn import constant_init\rx = 1\r",
-     b"import os\rfrom mminit.mmcv1 import constant_init\rx = 1\r"),
-    # whole-file path (an attribute use) with lone CRs
-    (b"import mmcv\rmmcv.cnn.constant_init(m, 1)\r",
-     b"import mminit.mmcv1\rmminit.mmcv1.constant_init(m, 1)\r"),
-])
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (
+            b"\x0cfrom mmcv.cnn import constant_init\n",
+            b"\x0cfrom mminit.mmcv1 import constant_init\n",
+        ),
+        (
+            b"import os\rfrom mmcv.cnn import constant_init\r",
+            b"import os\rfrom mminit.mmcv1 import constant_init\r",
+        ),
+        (
+            b"import os\rfrom mmcv.cnn import constant_init\rx = 1\r",
+            b"import os\rfrom mminit.mmcv1 import constant_init\rx = 1\r",
+        ),
+        # whole-file path (an attribute use) with lone CRs
+        (
+            b"import mmcv\rmmcv.cnn.constant_init(m, 1)\r",
+            b"import mminit.mmcv1\rmminit.mmcv1.constant_init(m, 1)\r",
+        ),
+    ],
+)
 def test_form_feed_and_lone_cr_files(before: bytes, after: bytes) -> None:
     result = migrate_source(before, "m.py")
     assert result.status == "changed", result.error
@@ -215,7 +235,10 @@ def test_stale_temporaries_are_reported_then_removed(
     stale.write_text(BEFORE[:10])
     assert main([str(tmp_path), "--check"]) == 1
     assert stale.exists()
-    assert "stale temporary file from an interrupted mminit migrate run: left" in capsys.readouterr().err
+    assert (
+        "stale temporary file from an interrupted mminit migrate run: left"
+        in capsys.readouterr().err
+    )
     assert main([str(tmp_path)]) == 0
     assert not stale.exists()
     assert "interrupted mminit migrate run: removed" in capsys.readouterr().err
@@ -236,7 +259,10 @@ def test_symlinks_inside_a_tree_are_reported(
     assert main([str(repo)]) == 0
     assert (outside / "o.py").read_text() == BEFORE
     err = capsys.readouterr().err
-    assert f"{repo / 'link.py'}: skipped: symlink to {outside / 'o.py'} (outside the given paths)" in err
+    assert (
+        f"{repo / 'link.py'}: skipped: symlink to {outside / 'o.py'} (outside the given paths)"
+        in err
+    )
     assert f"{repo / 'linkdir'}: skipped: symlinked directory, not followed" in err
     assert f"{repo / 'loop.py'}: skipped: symlink loop" in err
     assert "3 symlinks, not followed" in err
@@ -251,8 +277,10 @@ def test_explicit_symlink_argument_says_it_writes_the_target(
     link.symlink_to(target)
     assert main([str(link)]) == 0
     assert target.read_text() == AFTER and link.is_symlink()
-    assert f"note: {link} is a symlink: following it to {target} (that file is written)" in \
-        capsys.readouterr().err
+    assert (
+        f"note: {link} is a symlink: following it to {target} (that file is written)"
+        in capsys.readouterr().err
+    )
 
 
 def test_explicit_symlink_loop_is_called_a_loop(
@@ -346,8 +374,12 @@ def test_summary_lists_names_still_from_upstream(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "a.py").write_text(BEFORE)
-    (tmp_path / "b.py").write_text("from mmcv.cnn import ConvModule, build_norm_layer\nimport mmcv\n")
+    (tmp_path / "b.py").write_text(
+        "from mmcv.cnn import ConvModule, build_norm_layer\nimport mmcv\n"
+    )
     assert main([str(tmp_path), "-j", "1"]) == 0
     err = capsys.readouterr().err
-    assert ("3 names still come from mmcv/mmengine (imports, in 2 files): "
-            "mmcv.cnn.ConvModule 2, mmcv 1, mmcv.cnn.build_norm_layer 1") in err
+    assert (
+        "3 names still come from mmcv/mmengine (imports, in 2 files): "
+        "mmcv.cnn.ConvModule 2, mmcv 1, mmcv.cnn.build_norm_layer 1"
+    ) in err

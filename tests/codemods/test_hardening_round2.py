@@ -55,8 +55,9 @@ def test_report_to_a_character_device_is_refused(
     assert main([str(tmp_path / "m.py"), "--report", os.devnull]) == 2
     assert stat.S_ISCHR(os.lstat(os.devnull).st_mode)
     assert (tmp_path / "m.py").read_text() == BEFORE
-    assert f"cannot write --report {os.devnull}: it is a character device" in \
-        _one_line_error(capsys.readouterr().err)
+    assert f"cannot write --report {os.devnull}: it is a character device" in _one_line_error(
+        capsys.readouterr().err
+    )
 
 
 def test_report_through_a_symlink_updates_its_target(tmp_path: Path) -> None:
@@ -119,9 +120,23 @@ def test_report_on_a_full_file_system_is_exit_2_and_keeps_the_old_report(tmp_pat
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (300, 300))
 
-    proc = subprocess.run([sys.executable, "-m", "mminit.codemods", str(tmp_path / "m.py"),
-                           "-j", "1", "--report", str(report)], capture_output=True, text=True,
-                          preexec_fn=limit, timeout=120, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mminit.codemods",
+            str(tmp_path / "m.py"),
+            "-j",
+            "1",
+            "--report",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 2, proc.stderr
     assert f"cannot write --report {report}: File too large" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -134,8 +149,9 @@ def _edit_after_reading(monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
     """Edit the file between migrate's read and its write (in the worker: it is forked)."""
     real = _files.migrate_source
 
-    def migrate_then_edit(data: bytes, path: str = "<string>", *args: object,
-                          **kwargs: object) -> _files.FileResult:
+    def migrate_then_edit(
+        data: bytes, path: str = "<string>", *args: object, **kwargs: object
+    ) -> _files.FileResult:
         result = real(data, path, *args, **kwargs)  # type: ignore[arg-type]
         st = os.stat(path)
         if edit == "append":
@@ -152,8 +168,11 @@ def _edit_after_reading(monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
 @pytest.mark.parametrize("edit", ["append", "same-size-same-mtime"])
 @pytest.mark.parametrize("bricks", [False, True], ids=["imports", "bricks"])
 def test_file_edited_during_migrate_keeps_the_users_version(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    edit: str, bricks: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    edit: str,
+    bricks: bool,
 ) -> None:
     # Before: the edit was lost and the run said "rewrote".
     path = tmp_path / "m.py"
@@ -164,8 +183,11 @@ def test_file_edited_during_migrate_keeps_the_users_version(
     report = tmp_path / "r.json"
     args = [str(path), str(other), "-j", "1", "--report", str(report)]
     assert main(args + (["--bricks"] if bricks else [])) == 2
-    users = (BEFORE + "x = 1  # typed while migrate worked\n" if edit == "append"
-             else BEFORE.replace("m, 1", "m, 2"))
+    users = (
+        BEFORE + "x = 1  # typed while migrate worked\n"
+        if edit == "append"
+        else BEFORE.replace("m, 1", "m, 2")
+    )
     assert path.read_text() == users
     err = capsys.readouterr().err
     assert f"{path}: error: changed during migrate, not rewritten" in err
@@ -200,8 +222,13 @@ def test_deeply_nested_file_is_named_and_every_other_file_migrated(
     deep = tmp_path / "deep.py"
     deep_text = "from mmcv.cnn import constant_init\nx = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
     deep.write_text(deep_text)
-    proc = subprocess.run([sys.executable, "-m", "mminit.codemods", str(tmp_path), "-j", jobs],
-                          capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mminit.codemods", str(tmp_path), "-j", jobs],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 2, proc.stderr
     assert f"{deep}: error: syntax error" in proc.stderr
     assert "too many nested parentheses" in proc.stderr
@@ -232,13 +259,18 @@ def test_worker_that_dies_is_replaced_and_its_file_named(
     (tmp_path / "boom.py").write_text(BEFORE)
     (tmp_path / "boom2.py").write_text(BEFORE)
     report = tmp_path / "r.json"
-    proc = subprocess.run([sys.executable, "-c", _KILLER, sig, str(tmp_path), "-j", jobs,
-                           "--report", str(report)], capture_output=True, text=True,
-                          timeout=300, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILLER, sig, str(tmp_path), "-j", jobs, "--report", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 2, proc.stderr
     for name in ("boom.py", "boom2.py"):
-        assert (f"{tmp_path / name}: error: the worker process migrating this file died "
-                f"({sig})") in proc.stderr
+        assert (
+            f"{tmp_path / name}: error: the worker process migrating this file died ({sig})"
+        ) in proc.stderr
         assert (tmp_path / name).read_text() == BEFORE
     assert "internal error" not in proc.stderr
     assert all((tmp_path / f"m{i:02}.py").read_text() == AFTER for i in range(40))
@@ -284,12 +316,15 @@ def test_jobs_are_capped_at_four_per_cpu(
     assert "note: --jobs 50 lowered to 4 (4 per CPU, 1 CPU)" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("0", "--jobs must be a positive integer, got 0"),
-    ("-3", "--jobs must be a positive integer, got -3"),
-    ("two", "--jobs must be a positive integer, got 'two'"),
-    ("10000", "--jobs must be at most 1024, got 10000"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0", "--jobs must be a positive integer, got 0"),
+        ("-3", "--jobs must be a positive integer, got -3"),
+        ("two", "--jobs must be a positive integer, got 'two'"),
+        ("10000", "--jobs must be at most 1024, got 10000"),
+    ],
+)
 def test_bad_jobs_values_are_usage_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, message: str
 ) -> None:

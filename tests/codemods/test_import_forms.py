@@ -287,8 +287,11 @@ REWRITES = [
 
 
 # check_transformed, check_full_path and the other-library twin, for every row above.
-(test_rewrites, test_rewrites_through_the_libcst_codemod,
- test_twin_from_other_library_is_unchanged) = rewrite_tests(REWRITES)
+(
+    test_rewrites,
+    test_rewrites_through_the_libcst_codemod,
+    test_twin_from_other_library_is_unchanged,
+) = rewrite_tests(REWRITES)
 
 
 NOOPS = [

@@ -23,9 +23,23 @@ RUFF = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
 def _isort_clean(tmp_path: Path, source: str) -> bool:
     path = tmp_path / "isort_probe.py"
     path.write_text(source)
-    proc = subprocess.run([RUFF, "check", "--isolated", "--select", "I", "--line-length", "79",
-                           "--no-cache", str(path)], cwd=tmp_path, capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        [
+            RUFF,
+            "check",
+            "--isolated",
+            "--select",
+            "I",
+            "--line-length",
+            "79",
+            "--no-cache",
+            str(path),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return proc.returncode == 0
 
 

@@ -22,9 +22,19 @@ def test_libcst_tool_codemod(tmp_path: Path) -> None:
     target = tmp_path / "model.py"
     target.write_text("from mmcv.cnn import ConvModule, constant_init\nfrom mmcv.cnn import *\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "libcst.tool", "codemod", "--no-format",
-         "replace_imports.ReplaceImportsCodemod", str(target)],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "libcst.tool",
+            "codemod",
+            "--no-format",
+            "replace_imports.ReplaceImportsCodemod",
+            str(target),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert target.read_text() == (

@@ -19,9 +19,22 @@ SHIPPED = (".pre-commit-hooks.yaml", "pyproject.toml", "LICENSE", "NOTICE", "REA
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid",
-                    "-c", "commit.gpgsign=false", *args], cwd=cwd, check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def _hook_repo(where: Path) -> Path:
@@ -29,8 +42,11 @@ def _hook_repo(where: Path) -> Path:
     where.mkdir()
     for name in SHIPPED:
         shutil.copy2(ROOT / name, where / name)
-    shutil.copytree(ROOT / "src", where / "src",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc"))
+    shutil.copytree(
+        ROOT / "src",
+        where / "src",
+        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc"),
+    )
     _git(where, "init", "-q")
     _git(where, "add", ".")
     _git(where, "commit", "-q", "-m", "hook")
@@ -51,9 +67,23 @@ def test_hook_flags_an_unmigrated_file_and_passes_a_migrated_one(tmp_path: Path)
 
     def try_repo(name: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "pre_commit", "try-repo", str(hooks), "mminit-migrate-check",
-             "--files", name], cwd=sample, env=env, capture_output=True, text=True,
-            timeout=900, check=False)
+            [
+                sys.executable,
+                "-m",
+                "pre_commit",
+                "try-repo",
+                str(hooks),
+                "mminit-migrate-check",
+                "--files",
+                name,
+            ],
+            cwd=sample,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
 
     flagged = try_repo("model.py")
     assert flagged.returncode == 1, flagged.stdout + flagged.stderr
@@ -68,11 +98,26 @@ def test_hook_flags_an_unmigrated_file_and_passes_a_migrated_one(tmp_path: Path)
     # tqdm, never torch (with torch declared, 31 packages: torch and 18 CUDA ones, GBs).
     manifest = yaml_hook(hooks)
     report = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
-         "--report", "-", str(hooks), *manifest["additional_dependencies"]],
-        env=env, capture_output=True, text=True, timeout=600, check=True)
-    installed = {item["metadata"]["name"].lower()
-                 for item in json.loads(report.stdout)["install"]}
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--ignore-installed",
+            "--quiet",
+            "--report",
+            "-",
+            str(hooks),
+            *manifest["additional_dependencies"],
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    installed = {item["metadata"]["name"].lower() for item in json.loads(report.stdout)["install"]}
     assert {"mminit", "libcst", "tqdm"} <= installed
     assert "torch" not in installed and not any(n.startswith("nvidia") for n in installed)
     assert len(installed) <= 6, installed  # mminit, libcst, pyyaml, tqdm (+ their few deps)
@@ -82,6 +127,9 @@ def yaml_hook(repo: Path) -> dict[str, Any]:
     """The ``mminit-migrate-check`` entry of the manifest (pre-commit brings PyYAML)."""
     import yaml
 
-    (hook,) = [h for h in yaml.safe_load((repo / ".pre-commit-hooks.yaml").read_text())
-               if h["id"] == "mminit-migrate-check"]
+    (hook,) = [
+        h
+        for h in yaml.safe_load((repo / ".pre-commit-hooks.yaml").read_text())
+        if h["id"] == "mminit-migrate-check"
+    ]
     return cast(dict[str, Any], hook)

@@ -85,8 +85,12 @@ torch.save(states, out)
     [
         pytest.param("mmengine_style", "build_model", Path(sys.executable), id="mmengine-style"),
         # mmengine's BaseModel (not an init name, so it stays) around mminit modules.
-        pytest.param("mmengine_style", "build_classifier", Path(sys.executable),
-                     id="mmengine-basemodel-around-mminit"),
+        pytest.param(
+            "mmengine_style",
+            "build_classifier",
+            Path(sys.executable),
+            id="mmengine-basemodel-around-mminit",
+        ),
         pytest.param("mmcv_style", "build_model", MMCV_PYTHON, id="mmcv-style"),
     ],
 )
@@ -98,9 +102,20 @@ def test_init_is_bit_identical_after_migration(
     require_environment(python, f"needs {python}")
     out = tmp_path / "states.pt"
     proc = subprocess.run(
-        [str(python), "-B", "-c", _INIT_SCRIPT, f"sample_repo.{part}.models", factory, str(out),
-         str(SAMPLE), str(migrated)],
-        capture_output=True, text=True, check=False,
+        [
+            str(python),
+            "-B",
+            "-c",
+            _INIT_SCRIPT,
+            f"sample_repo.{part}.models",
+            factory,
+            str(out),
+            str(SAMPLE),
+            str(migrated),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     before, after = torch.load(out)

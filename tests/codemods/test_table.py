@@ -17,15 +17,21 @@ _NEEDS_OPS = ("mmcv.ops.",)
 
 
 # Checked by test_checkpoint_rows.py against upstream's checkpoint modules.
-_CHECKPOINT_NAMES = frozenset({"CheckpointLoader", "_load_checkpoint",
-                               "_load_checkpoint_with_prefix", "load_checkpoint",
-                               "load_state_dict"})
+_CHECKPOINT_NAMES = frozenset(
+    {
+        "CheckpointLoader",
+        "_load_checkpoint",
+        "_load_checkpoint_with_prefix",
+        "load_checkpoint",
+        "load_state_dict",
+    }
+)
 
 
 def _rows(prefix: str) -> dict[str, list[str]]:
     """The init-system rows of MOVES under ``prefix``."""
     rows: dict[str, list[str]] = defaultdict(list)
-    for (module, name) in MOVES:
+    for module, name in MOVES:
         if name in _CHECKPOINT_NAMES:
             continue
         if module == prefix or module.startswith(prefix + "."):
@@ -79,8 +85,12 @@ print(json.dumps(bad))
 def test_mmcv_rows_are_real() -> None:
     require_environment(MMCV_PYTHON, f"needs the mmcv 1.7.2 environment at {MMCV_PYTHON}")
     rows = {m: n for m, n in _rows("mmcv").items() if not m.startswith(_NEEDS_OPS)}
-    proc = subprocess.run([str(MMCV_PYTHON), "-c", _CHECK_MMCV, json.dumps(rows)],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [str(MMCV_PYTHON), "-c", _CHECK_MMCV, json.dumps(rows)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
 
 

@@ -157,43 +157,60 @@ REWRITES = [
 
 
 # check_transformed, check_full_path and the other-library twin, for every row above.
-(test_rewrites, test_rewrites_through_the_libcst_codemod,
- test_twin_from_other_library_is_unchanged) = rewrite_tests(REWRITES)
+(
+    test_rewrites,
+    test_rewrites_through_the_libcst_codemod,
+    test_twin_from_other_library_is_unchanged,
+) = rewrite_tests(REWRITES)
 
 
 REPORTED = [
     pytest.param("from mmcv.cnn import *\n", "star-import", 1, id="star-import"),
     pytest.param(
         "import mock\n\nwith mock.patch('mmengine.model.BaseModule.init_weights'):\n    pass\n",
-        "string-reference", 3, id="mock-patch-string",
+        "string-reference",
+        3,
+        id="mock-patch-string",
     ),
     pytest.param(
         "from mmengine.registry import Registry\n"
         "from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS\n\n"
         "WEIGHT_INITIALIZERS = Registry('weight initializer', "
         "parent=MMENGINE_WEIGHT_INITIALIZERS)\n",
-        "registry-parent", 2, id="registry-as-parent",
+        "registry-parent",
+        2,
+        id="registry-as-parent",
     ),
     pytest.param(
         "import mmengine\n\nW = mmengine.Registry('w', parent=mmengine.registry.WEIGHT_INITIALIZERS)\n",
-        "registry-parent", 3, id="registry-attribute-as-parent",
+        "registry-parent",
+        3,
+        id="registry-attribute-as-parent",
     ),
     pytest.param(
         "from mmcv.utils import Registry, build_from_cfg\n\nMODELS = Registry('model')\n"
         "net = build_from_cfg(cfg, MODELS)\n",
-        "general-builder", 1, id="build-from-cfg-other-registry",
+        "general-builder",
+        1,
+        id="build-from-cfg-other-registry",
     ),
     pytest.param(
         "from mmengine.registry import build_from_cfg\n\n__all__ = ['build_from_cfg']\n",
-        "general-builder", 1, id="build-from-cfg-re-exported-only",
+        "general-builder",
+        1,
+        id="build-from-cfg-re-exported-only",
     ),
     pytest.param(
         "import mmcv\n\nmmcv.cnn.kaiming_init = my_kaiming_init\n",
-        "assignment-target", 3, id="assignment-to-upstream-attribute",
+        "assignment-target",
+        3,
+        id="assignment-to-upstream-attribute",
     ),
     pytest.param(
         "try:\n    import mmcv\nexcept ImportError:\n    mmcv = None\n\nmmcv.cnn.kaiming_init(m)\n",
-        "ambiguous-binding", 6, id="root-maybe-not-the-module",
+        "ambiguous-binding",
+        6,
+        id="root-maybe-not-the-module",
     ),
 ]
 
@@ -213,7 +230,8 @@ def test_build_from_cfg_mixed_use_keeps_it_and_its_init_registry_upstream() -> N
         "INITIALIZERS.register_module(module=MyInit)\n"
     )
     assert [(n.reason, n.line) for n in result.notes] == [
-        ("general-builder", 2), ("registry-with-upstream-builder", 2)
+        ("general-builder", 2),
+        ("registry-with-upstream-builder", 2),
     ]
 
 

@@ -15,12 +15,35 @@ import mminit
 from mminit import mmcv1
 from mminit._errors import InvalidInitArg
 
-PUBLIC = ["constant_init", "xavier_init", "normal_init", "trunc_normal_init", "uniform_init",
-          "kaiming_init", "caffe2_xavier_init", "bias_init_with_prob", "trunc_normal_", "initialize",
-          "update_init_info", "BaseInit", "ConstantInit", "XavierInit", "NormalInit",
-          "TruncNormalInit", "UniformInit", "KaimingInit", "Caffe2XavierInit", "PretrainedInit",
-          "BaseModule", "Sequential", "ModuleList", "ModuleDict", "WEIGHT_INITIALIZERS",
-          "INITIALIZERS", "build_from_cfg"]
+PUBLIC = [
+    "constant_init",
+    "xavier_init",
+    "normal_init",
+    "trunc_normal_init",
+    "uniform_init",
+    "kaiming_init",
+    "caffe2_xavier_init",
+    "bias_init_with_prob",
+    "trunc_normal_",
+    "initialize",
+    "update_init_info",
+    "BaseInit",
+    "ConstantInit",
+    "XavierInit",
+    "NormalInit",
+    "TruncNormalInit",
+    "UniformInit",
+    "KaimingInit",
+    "Caffe2XavierInit",
+    "PretrainedInit",
+    "BaseModule",
+    "Sequential",
+    "ModuleList",
+    "ModuleDict",
+    "WEIGHT_INITIALIZERS",
+    "INITIALIZERS",
+    "build_from_cfg",
+]
 
 
 @pytest.mark.parametrize("mod", [mminit, mmcv1], ids=["mminit", "mmcv1"])
@@ -39,7 +62,16 @@ def test_import_does_not_import_upstream():
 
 def test_registered_types():
     for mod in (mminit, mmcv1):
-        names = {"Constant", "Xavier", "Normal", "TruncNormal", "Uniform", "Kaiming", "Caffe2Xavier", "Pretrained"}
+        names = {
+            "Constant",
+            "Xavier",
+            "Normal",
+            "TruncNormal",
+            "Uniform",
+            "Kaiming",
+            "Caffe2Xavier",
+            "Pretrained",
+        }
         assert names <= set(mod.WEIGHT_INITIALIZERS.module_dict)
         assert mod.WEIGHT_INITIALIZERS.get("Uniform") is mod.UniformInit
 
@@ -106,9 +138,14 @@ def test_bad_distribution_is_assertion_and_value_error(fn):
     assert "'gauss'" in str(info.value) and "uniform" in str(info.value)
 
 
-@pytest.mark.parametrize("kwargs, word", [
-    (dict(bias="1"), "bias"), (dict(bias_prob=1), "bias_prob"), (dict(layer=3), "layer"),
-])
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        (dict(bias="1"), "bias"),
+        (dict(bias_prob=1), "bias_prob"),
+        (dict(layer=3), "layer"),
+    ],
+)
 def test_type_errors_name_the_argument(kwargs, word):
     with pytest.raises(TypeError, match=word):
         mminit.ConstantInit(val=1, **kwargs)
@@ -150,7 +187,10 @@ def test_repeat_call_reporting_per_flavour(caplog):
             with caplog.at_level(logging.WARNING, logger="mminit"):
                 m.init_weights()
         assert bool(caught) is expect_warning
-        assert bool([r for r in caplog.records if "more than once" in r.getMessage()]) is not expect_warning
+        assert (
+            bool([r for r in caplog.records if "more than once" in r.getMessage()])
+            is not expect_warning
+        )
 
 
 def test_bookkeeping_removed_after_init_weights():

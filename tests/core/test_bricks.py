@@ -36,9 +36,13 @@ def test_unknown_type_is_a_key_error_naming_registry_type_and_close_matches(lib)
 
 
 @pytest.mark.parametrize("lib", FLAVOURS)
-@pytest.mark.parametrize("order", [("conv", "norm"), ["conv", "norm", "act"], ("conv", "norm", "nrm")])
+@pytest.mark.parametrize(
+    "order", [("conv", "norm"), ["conv", "norm", "act"], ("conv", "norm", "nrm")]
+)
 def test_wrong_order_is_an_assertion_error_naming_allowed_and_received(lib, order) -> None:
-    with pytest.raises(AssertionError, match=r"order must be a tuple of 'conv', 'norm' and 'act'.*got"):
+    with pytest.raises(
+        AssertionError, match=r"order must be a tuple of 'conv', 'norm' and 'act'.*got"
+    ):
         lib.ConvModule(2, 2, 1, order=order)
 
 
@@ -51,8 +55,12 @@ def test_non_dict_cfg_of_conv_module_is_an_assertion_error(lib, arg) -> None:
 
 @pytest.mark.parametrize("lib", FLAVOURS)
 def test_non_dict_cfg_of_builders_is_a_type_error(lib) -> None:
-    for build in (lib.build_conv_layer, lib.build_norm_layer, lib.build_upsample_layer,
-                  lib.build_padding_layer):
+    for build in (
+        lib.build_conv_layer,
+        lib.build_norm_layer,
+        lib.build_upsample_layer,
+        lib.build_padding_layer,
+    ):
         with pytest.raises(TypeError, match="cfg must be a dict"):
             build("Conv2d", 2)
     with pytest.raises(TypeError, match="cfg (must|should) be a dict"):
@@ -104,7 +112,15 @@ def test_mmcv2_shares_one_table_across_builders_upstream_oddity() -> None:
 # -- norm names --------------------------------------------------------------------------------
 @pytest.mark.parametrize("lib", FLAVOURS)
 def test_norm_name_inference_and_postfix(lib) -> None:
-    expect = {"BN": "bn", "BN3d": "bn", "SyncBN": "bn", "GN": "gn", "LN": "ln", "IN": "in", "IN1d": "in"}
+    expect = {
+        "BN": "bn",
+        "BN3d": "bn",
+        "SyncBN": "bn",
+        "GN": "gn",
+        "LN": "ln",
+        "IN": "in",
+        "IN1d": "in",
+    }
     for layer_type, abbr in expect.items():
         cfg = {"type": layer_type, "num_groups": 2} if layer_type == "GN" else {"type": layer_type}
         name, layer = lib.build_norm_layer(cfg, 4, postfix=3)
@@ -202,7 +218,9 @@ def test_efficient_conv_bn_eval_is_mmcv2_only_and_matches_the_plain_forward() ->
     with pytest.raises(TypeError):
         mmcv1.ConvModule(2, 2, 1, efficient_conv_bn_eval=True)
     torch.manual_seed(0)
-    block = mminit.ConvModule(3, 4, 3, padding=1, norm_cfg={"type": "BN"}, efficient_conv_bn_eval=True)
+    block = mminit.ConvModule(
+        3, 4, 3, padding=1, norm_cfg={"type": "BN"}, efficient_conv_bn_eval=True
+    )
     block.train()
     x = torch.randn(2, 3, 6, 6)
     block(x)  # updates running stats

@@ -15,14 +15,25 @@ from mminit import mmcv1
 
 
 def test_mmcv1_plugin_and_dropout_registries_hold_upstreams_names() -> None:
-    assert sorted(mmcv1.PLUGIN_LAYERS.module_dict) == ["ContextBlock", "ConvModule", "GeneralizedAttention",
-                                                       "NonLocal2d"]
+    assert sorted(mmcv1.PLUGIN_LAYERS.module_dict) == [
+        "ContextBlock",
+        "ConvModule",
+        "GeneralizedAttention",
+        "NonLocal2d",
+    ]
     assert mmcv1.PLUGIN_LAYERS.get("ConvModule") is mmcv1.ConvModule
     assert sorted(mmcv1.DROPOUT_LAYERS.module_dict) == ["DropPath", "Dropout"]
 
 
 def test_mmcv2_registers_them_in_the_one_table() -> None:
-    for name in ("ContextBlock", "NonLocal2d", "DropPath", "Dropout", "ConvModule", "GeneralizedAttention"):
+    for name in (
+        "ContextBlock",
+        "NonLocal2d",
+        "DropPath",
+        "Dropout",
+        "ConvModule",
+        "GeneralizedAttention",
+    ):
         assert mminit.LAYERS.module_dict[name] is getattr(mminit, name)
 
 
@@ -36,7 +47,12 @@ def test_each_flavour_builds_its_own_conv_module() -> None:
 
 def test_class_ancestry_is_upstreams() -> None:
     for lib in (mminit, mmcv1):
-        assert [c.__name__ for c in lib.NonLocal2d.__mro__] == ["NonLocal2d", "_NonLocalNd", "Module", "object"]
+        assert [c.__name__ for c in lib.NonLocal2d.__mro__] == [
+            "NonLocal2d",
+            "_NonLocalNd",
+            "Module",
+            "object",
+        ]
         assert lib.DepthwiseSeparableConvModule.__mro__[1:] == (nn.Module, object)
         assert not hasattr(lib.DepthwiseSeparableConvModule(2, 2, 1), "init_weights")
 
@@ -93,7 +109,10 @@ def test_generalized_attention_spatial_range_needs_256_or_512_channels() -> None
     with pytest.raises(UnboundLocalError, match="in_channels 256 or 512, got in_channels=16"):
         mminit.GeneralizedAttention(16, num_heads=2, spatial_range=1)
     layer = mminit.GeneralizedAttention(256, num_heads=8, spatial_range=0)
-    assert layer.local_constraint_map.dtype == torch.uint8 and not layer.local_constraint_map.requires_grad
+    assert (
+        layer.local_constraint_map.dtype == torch.uint8
+        and not layer.local_constraint_map.requires_grad
+    )
     assert layer(torch.randn(1, 256, 4, 4)).shape == (1, 256, 4, 4)
 
 
@@ -114,7 +133,9 @@ def test_ffn_flavours() -> None:
 
 
 def test_ffn_renames_deprecated_arguments_with_upstreams_warning() -> None:
-    with pytest.warns(DeprecationWarning, match='"dropout" is deprecated in `FFN.__init__`, please use "ffn_drop"'):
+    with pytest.warns(
+        DeprecationWarning, match='"dropout" is deprecated in `FFN.__init__`, please use "ffn_drop"'
+    ):
         ffn = mminit.FFN(embed_dims=4, feedforward_channels=4, dropout=0.25)
     assert ffn.layers[-1].p == 0.25
     with pytest.raises(AssertionError, match="'dropout' and its replacement 'ffn_drop'"):
@@ -143,14 +164,18 @@ def test_patch_merging_halves_the_map(lib: object) -> None:
         merge(torch.randn(2, 7, 3), (5, 4))
 
 
-def test_multihead_attention_deprecated_dropout_rewrites_the_shared_default_upstream_oddity() -> None:
+def test_multihead_attention_deprecated_dropout_rewrites_the_shared_default_upstream_oddity() -> (
+    None
+):
     """Upstream writes a deprecated ``dropout=`` into its default ``dropout_layer`` dict,
     which every later instance shares; kept (and restored here)."""
     from mminit.bricks._transformer import _MHA_DROPOUT_DEFAULT
 
     saved = dict(_MHA_DROPOUT_DEFAULT)
     try:
-        with pytest.warns(DeprecationWarning, match="`dropout` in MultiheadAttention has been deprecated"):
+        with pytest.warns(
+            DeprecationWarning, match="`dropout` in MultiheadAttention has been deprecated"
+        ):
             first = mminit.MultiheadAttention(4, 2, dropout=0.25)
         later = mmcv1.MultiheadAttention(4, 2)
         assert first.attn.dropout == 0.25 and first.dropout_layer.p == 0.25

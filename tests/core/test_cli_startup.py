@@ -40,15 +40,18 @@ def blocked_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _blocking(tmp_path_factory.mktemp("no_torch"), _BLOCKED)
 
 
-def _run(blocked: Path, *args: str, cwd: Path | None = None,
-         module: str | None = "mminit") -> subprocess.CompletedProcess[str]:
+def _run(
+    blocked: Path, *args: str, cwd: Path | None = None, module: str | None = "mminit"
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        [str(blocked)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        [str(blocked)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    )
     env.pop("PYTHONSTARTUP", None)
     command = [sys.executable, *(["-m", module] if module else []), *args]
-    return subprocess.run(command, check=False, env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        command, check=False, env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def _assert_no_blocked_import(result: subprocess.CompletedProcess[str]) -> None:
@@ -64,8 +67,9 @@ def test_shim_really_blocks(blocked_path: Path, name: str) -> None:
     assert result.returncode != 0
 
 
-@pytest.mark.parametrize("args", [["--help"], ["-h"], ["migrate", "--help"],
-                                  ["check", "--help"], ["explain", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["-h"], ["migrate", "--help"], ["check", "--help"], ["explain", "--help"]]
+)
 def test_help_without_torch(blocked_path: Path, args: list[str]) -> None:
     result = _run(blocked_path, *args)
     _assert_no_blocked_import(result)
@@ -97,8 +101,10 @@ def test_unknown_command_names_the_choices(blocked_path: Path) -> None:
     assert "choose from 'migrate', 'check', 'explain'" in result.stderr
 
 
-@pytest.mark.skipif(importlib.util.find_spec("libcst") is None,
-                    reason="mminit migrate needs the codemods extra (libcst)")
+@pytest.mark.skipif(
+    importlib.util.find_spec("libcst") is None,
+    reason="mminit migrate needs the codemods extra (libcst)",
+)
 def test_migrate_runs_without_torch(blocked_path: Path, tmp_path: Path) -> None:
     source = tmp_path / "repo" / "model.py"
     source.parent.mkdir()
@@ -110,7 +116,8 @@ def test_migrate_runs_without_torch(blocked_path: Path, tmp_path: Path) -> None:
     _assert_no_blocked_import(done)
     assert done.returncode == 0, done.stdout + done.stderr
     assert source.read_text(encoding="utf-8") == (
-        "from mmcv.cnn import ConvModule\nfrom mminit.mmcv1 import constant_init\n")
+        "from mmcv.cnn import ConvModule\nfrom mminit.mmcv1 import constant_init\n"
+    )
 
 
 @pytest.mark.parametrize("missing", ["libcst", "tqdm"])
@@ -130,5 +137,6 @@ def test_migrate_without_the_codemods_extra_names_it(tmp_path: Path, missing: st
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.splitlines()[-1] == (
         "mminit migrate needs the codemods extra: pip install 'mminit[codemods]' "
-        f"({missing} is blocked by test_cli_startup)"), result.stderr
+        f"({missing} is blocked by test_cli_startup)"
+    ), result.stderr
     assert source.read_text(encoding="utf-8") == "from mmcv.cnn import ConvModule, constant_init\n"

@@ -26,7 +26,8 @@ def test_the_note_is_kept_once_and_printed_once(exc_type: type[Exception]) -> No
 
 @pytest.mark.parametrize("exc_type", TYPES)
 def test_where_nothing_prints_notes_the_message_carries_the_note(
-        exc_type: type[Exception], monkeypatch: pytest.MonkeyPatch) -> None:
+    exc_type: type[Exception], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(_compat, "sys", SimpleNamespace(version_info=(3, 10, 13)))
     monkeypatch.setattr(_compat, "_tracebacks_print_notes", lambda: False)
     exc = exc_type("bad value")

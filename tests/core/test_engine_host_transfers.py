@@ -101,13 +101,16 @@ def _run(mode: str, caplog: pytest.LogCaptureFixture) -> tuple[dict[str, torch.T
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="mminit"), mminit.init_mode(mode):
         net.init_weights()
-    return ({k: v.clone() for k, v in net.state_dict().items()},
-            [r.getMessage() for r in caplog.records if r.name == "mminit"])
+    return (
+        {k: v.clone() for k, v in net.state_dict().items()},
+        [r.getMessage() for r in caplog.records if r.name == "mminit"],
+    )
 
 
 @pytest.mark.parametrize("defer", [True, False])
-def test_same_tensors_and_info_as_eager(defer: bool, monkeypatch: pytest.MonkeyPatch,
-                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_same_tensors_and_info_as_eager(
+    defer: bool, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     """Read at the end or at each check (``defers_check_means``), the table and the
     tensors are upstream's literal sequence's (eager mode)."""
     monkeypatch.setattr(InitEngine, "defers_check_means", defer)

@@ -24,11 +24,24 @@ ENGINE_MODULES = {"_engine/state.py", "_engine/fast.py"}
 
 # the engine, BaseModule and initializer modules (one owner; keep functions short)
 SHORT_FUNCTION_MODULES = [
-    "_engine/fast.py", "_engine/fills.py", "_engine/state.py", "_flavoured.py", "_functional.py",
-    "_init/init_info.py", "_init/initialize.py", "_init/initializers.py",
-    "_modules/base_module.py", "_modules/foreign_code.py", "_modules/module_classes.py",
-    "_modules/native.py", "_modules/routing.py", "_modules/user_code.py", "_parallel.py",
-    "_scale/keyed.py", "_scale/meta.py", "_scale/sharded.py",
+    "_engine/fast.py",
+    "_engine/fills.py",
+    "_engine/state.py",
+    "_flavoured.py",
+    "_functional.py",
+    "_init/init_info.py",
+    "_init/initialize.py",
+    "_init/initializers.py",
+    "_modules/base_module.py",
+    "_modules/foreign_code.py",
+    "_modules/module_classes.py",
+    "_modules/native.py",
+    "_modules/routing.py",
+    "_modules/user_code.py",
+    "_parallel.py",
+    "_scale/keyed.py",
+    "_scale/meta.py",
+    "_scale/sharded.py",
 ]
 MAX_LINES = 80
 
@@ -45,19 +58,28 @@ def _engine_class_names() -> set[str]:
 
 
 def _names_in(node: ast.expr) -> set[str]:
-    return {n.id if isinstance(n, ast.Name) else n.attr
-            for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute))}
+    return {
+        n.id if isinstance(n, ast.Name) else n.attr
+        for n in ast.walk(node)
+        if isinstance(n, (ast.Name, ast.Attribute))
+    }
 
 
 def _type_tests_on(tree: ast.AST, classes: set[str]) -> list[ast.Call]:
     """``isinstance(x, FastInitEngine)`` / ``issubclass(...)`` / ``type(x) is ...`` naming ``classes``."""
     found = []
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id in {"isinstance", "issubclass"} and len(node.args) == 2
-                and _names_in(node.args[1]) & classes):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in {"isinstance", "issubclass"}
+            and len(node.args) == 2
+            and _names_in(node.args[1]) & classes
+        ):
             found.append(node)
-        elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.Is, ast.Eq)) for op in node.ops):
+        elif isinstance(node, ast.Compare) and any(
+            isinstance(op, (ast.Is, ast.Eq)) for op in node.ops
+        ):
             sides = [node.left, *node.comparators]
             if any(isinstance(s, ast.Name) and s.id in classes for s in sides) and any(
                 isinstance(s, ast.Call) and isinstance(s.func, ast.Name) and s.func.id == "type"
@@ -71,8 +93,11 @@ def _private_engine_access(tree: ast.AST) -> list[ast.Attribute]:
     """``engine._anything`` (or ``active_engine()._anything``): private engine state."""
     found = []
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Attribute) and node.attr.startswith("_")
-                and not node.attr.startswith("__")):
+        if not (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
             continue
         target = node.value
         if isinstance(target, ast.Call):

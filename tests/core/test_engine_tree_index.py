@@ -93,7 +93,9 @@ def _same(make, caplog: pytest.LogCaptureFixture) -> None:
     compat_model, compat_err, compat_dump = _run(make, "compat", caplog)
     assert compat_err == eager_err
     assert compat_dump == eager_dump
-    for (name, a), (_, b) in zip(eager_model.state_dict().items(), compat_model.state_dict().items()):
+    for (name, a), (_, b) in zip(
+        eager_model.state_dict().items(), compat_model.state_dict().items()
+    ):
         assert torch.equal(a, b), name
 
 
@@ -148,7 +150,9 @@ def _trees() -> list[nn.Module]:
     return [Shared(), ffn, outer, tied, cyclic, nn.Sequential(nn.Linear(2, 2), None)]
 
 
-@pytest.mark.parametrize("tree", _trees(), ids=["shared", "ffn", "module-twice", "tied", "cycle", "none-child"])
+@pytest.mark.parametrize(
+    "tree", _trees(), ids=["shared", "ffn", "module-twice", "tied", "cycle", "none-child"]
+)
 def test_subtree_walk_is_named_parameters(tree: nn.Module) -> None:
     """The fallback walk (trees the index refuses) yields what named_parameters() does,
     in the same order, for every subtree."""
@@ -167,8 +171,11 @@ def test_subtree_walk_leaves_own_walks_to_them() -> None:
     assert _subtree_params(nn.Sequential(nn.Linear(2, 2), _OwnWalk())) is None
 
 
-@pytest.mark.parametrize("tree", [*_trees(), nn.Sequential(nn.Linear(2, 2), _OwnWalk())],
-                         ids=["shared", "ffn", "module-twice", "tied", "cycle", "none-child", "own-walk"])
+@pytest.mark.parametrize(
+    "tree",
+    [*_trees(), nn.Sequential(nn.Linear(2, 2), _OwnWalk())],
+    ids=["shared", "ffn", "module-twice", "tied", "cycle", "none-child", "own-walk"],
+)
 def test_module_walk_is_modules(tree: nn.Module) -> None:
     """The one-frame module walk (set-up and teardown of the table, routes) yields what
     modules() does, in the same order, for every subtree."""
@@ -180,7 +187,11 @@ def test_module_walk_is_modules(tree: nn.Module) -> None:
         assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected))
 
 
-@pytest.mark.parametrize("index", [0, 1, 2, 3, 4, 5], ids=["shared", "ffn", "module-twice", "tied", "cycle", "none-child"])
+@pytest.mark.parametrize(
+    "index",
+    [0, 1, 2, 3, 4, 5],
+    ids=["shared", "ffn", "module-twice", "tied", "cycle", "none-child"],
+)
 def test_index_slices_are_named_parameters(index: int) -> None:
     """Trees whose only shared modules hold no parameters (one activation reused, as
     mmcv 1.x's FFN and mmseg's MixFFN do) are indexed; each slice is named_parameters().

@@ -31,8 +31,12 @@ def _model(mod):
             super().__init__([dict(TN), dict(LN)])
             self.ln = nn.LayerNorm(8)
             self.fc = nn.Linear(8, 8)
-            self.ffn = mod.Sequential(nn.Linear(8, 16), nn.GELU(), nn.Linear(16, 8),
-                                      init_cfg=dict(type="Xavier", layer="Linear"))
+            self.ffn = mod.Sequential(
+                nn.Linear(8, 16),
+                nn.GELU(),
+                nn.Linear(16, 8),
+                init_cfg=dict(type="Xavier", layer="Linear"),
+            )
 
     class Head(mod.BaseModule):
         def __init__(self):
@@ -160,7 +164,9 @@ def test_fast_and_compat_take_no_means_unseen(mode):
 def test_a_failed_unseen_init_leaves_real_means():
     class Bad(mminit.BaseModule):
         def __init__(self):
-            super().__init__([dict(TN), dict(type="Constant", val=0, override=dict(type="Xavier", name="nope"))])
+            super().__init__(
+                [dict(TN), dict(type="Constant", val=0, override=dict(type="Xavier", name="nope"))]
+            )
             self.fc = nn.Linear(2, 2)
 
     m = Bad()
@@ -178,8 +184,12 @@ def test_a_failing_fill_over_a_deferred_draw_keeps_the_draw(level):
 
     class Bad(mminit.BaseModule):
         def __init__(self):
-            super().__init__([dict(type="TruncNormal", std=1.0, a=-1.0, b=1.0, layer="BatchNorm1d"),
-                              dict(type="Kaiming", layer="BatchNorm1d")])
+            super().__init__(
+                [
+                    dict(type="TruncNormal", std=1.0, a=-1.0, b=1.0, layer="BatchNorm1d"),
+                    dict(type="Kaiming", layer="BatchNorm1d"),
+                ]
+            )
             self.bn = nn.BatchNorm1d(5)
 
     logger = logging.getLogger("mminit")

@@ -28,7 +28,9 @@ def _net(L, cfg, device="cpu"):
         def __init__(self):
             super().__init__(cfg)
             self.fc = nn.Linear(4, 4)
-            self.sub = L.Sequential(nn.Linear(4, 4), init_cfg=dict(type="Constant", val=2, layer="Linear"))
+            self.sub = L.Sequential(
+                nn.Linear(4, 4), init_cfg=dict(type="Constant", val=2, layer="Linear")
+            )
 
     with torch.device(device):
         return Net()
@@ -88,17 +90,27 @@ def test_gain_none_says_what_is_wrong(L, mode):
     net = _net(L, dict(type="Xavier", gain=None, layer="Linear"))
     with pytest.raises(TypeError, match="gain must be a number, got NoneType None") as info:
         net.init_weights(mode=mode)
-    assert any("while initializing Net with init_cfg" in n and "'gain': None" in n
-               for n in info.value.__notes__)
+    assert any(
+        "while initializing Net with init_cfg" in n and "'gain': None" in n
+        for n in info.value.__notes__
+    )
 
 
 @pytest.mark.parametrize("L", LIBS, ids=lambda m: m.__name__)
 @pytest.mark.parametrize("mode", MODES)
 def test_override_naming_a_non_module_says_so(L, mode):
-    cfg = dict(type="Constant", val=1, layer="Linear", override=dict(name="training", type="Constant", val=2))
+    cfg = dict(
+        type="Constant",
+        val=1,
+        layer="Linear",
+        override=dict(name="training", type="Constant", val=2),
+    )
     net = _net(L, cfg)
-    with pytest.raises(AttributeError, match="'Constant' initializes modules, got bool True; an override's "
-                       "name must be a submodule") as info:
+    with pytest.raises(
+        AttributeError,
+        match="'Constant' initializes modules, got bool True; an override's "
+        "name must be a submodule",
+    ) as info:
         net.init_weights(mode=mode)
     assert any("'name': 'training'" in n for n in info.value.__notes__)
 
@@ -106,9 +118,21 @@ def test_override_naming_a_non_module_says_so(L, mode):
 MMENGINE_CFGS = {  # mmengine's BaseModule: (cfg, upstream's exception type, words the message must hold)
     "no-type": (dict(val=1), KeyError, ["'type'", "{'val': 1}", "no 'type' key", "'Constant'"]),
     "list-no-type": ([dict(val=1)], KeyError, ["'type'", "no 'type' key"]),
-    "int": (123, TypeError, ["init_cfg of Net must be a dict, a list of dicts or None", "got int 123"]),
-    "nested-list": ([[dict(type="Constant", val=1)]], AssertionError, ["must be a dict", "got list"]),
-    "list-with-str": ([dict(type="Constant", val=1), "Constant"], AssertionError, ["got str 'Constant'"]),
+    "int": (
+        123,
+        TypeError,
+        ["init_cfg of Net must be a dict, a list of dicts or None", "got int 123"],
+    ),
+    "nested-list": (
+        [[dict(type="Constant", val=1)]],
+        AssertionError,
+        ["must be a dict", "got list"],
+    ),
+    "list-with-str": (
+        [dict(type="Constant", val=1), "Constant"],
+        AssertionError,
+        ["got str 'Constant'"],
+    ),
     "list-with-none": ([None], AssertionError, ["got NoneType None"]),
 }
 
@@ -136,7 +160,11 @@ def test_malformed_init_cfg_messages_mmengine(case, mode):
 MMCV1_CFGS = {  # mmcv 1.x: initialize() sees each entry
     "int": (123, TypeError, ["init_cfg must be a dict or a list of dict", "123"]),
     "nested-list": ([[dict(type="Constant", val=1)]], TypeError, ["must be a dict", "got list"]),
-    "list-with-str": ([dict(type="Constant", val=1), "Constant"], AttributeError, ["got str 'Constant'"]),
+    "list-with-str": (
+        [dict(type="Constant", val=1), "Constant"],
+        AttributeError,
+        ["got str 'Constant'"],
+    ),
     "list-with-none": ([None], AttributeError, ["got NoneType None"]),
 }
 

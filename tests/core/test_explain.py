@@ -25,11 +25,15 @@ class Block(mminit.BaseModule):
 
 class Net(mminit.BaseModule):
     def __init__(self, init_cfg=None, blocks: int = 3) -> None:
-        super().__init__(init_cfg=init_cfg if init_cfg is not None else [
-            dict(type="TruncNormal", layer="Linear", std=0.02),
-            dict(type="Constant", layer="LayerNorm", val=1, bias=0),
-            dict(type="Normal", std=0.01, override=dict(name="head")),
-        ])
+        super().__init__(
+            init_cfg=init_cfg
+            if init_cfg is not None
+            else [
+                dict(type="TruncNormal", layer="Linear", std=0.02),
+                dict(type="Constant", layer="LayerNorm", val=1, bias=0),
+                dict(type="Normal", std=0.01, override=dict(name="head")),
+            ]
+        )
         self.blocks = mminit.ModuleList([Block() for _ in range(blocks)])
         self.head = nn.Linear(4, 2)
 
@@ -79,8 +83,10 @@ def test_user_code_is_reported_as_foreign():
 
 def test_format_collapses_runs():
     text = explain(Net(blocks=12)).format()
-    assert "blocks.0-11.fc.weight: TruncNormalInit: a=-2, b=2, mean=0, std=0.02, bias=0 " \
-           "(from Net.init_cfg, layer=Linear)" in text
+    assert (
+        "blocks.0-11.fc.weight: TruncNormalInit: a=-2, b=2, mean=0, std=0.02, bias=0 "
+        "(from Net.init_cfg, layer=Linear)" in text
+    )
     assert "blocks.3.fc.weight" not in text
 
 
@@ -111,7 +117,9 @@ def test_mi002_override_missing_attribute():
     plan = explain(Net(init_cfg=dict(type="Normal", override=dict(name="haed"))))
     assert "MI002" in _codes(plan) and "close attributes: head" in str(plan.lints[0])
     assert plan.error is not None and "haed" in plan.error  # init_weights would raise
-    assert "MI002" not in _codes(explain(Net(init_cfg=dict(type="Normal", override=dict(name="head")))))
+    assert "MI002" not in _codes(
+        explain(Net(init_cfg=dict(type="Normal", override=dict(name="head"))))
+    )
 
 
 def test_mi003_pretrained_prefix_matches_no_key(tmp_path):
@@ -135,8 +143,12 @@ def test_offline_explain_never_downloads_and_reports_the_missing_file(tmp_path, 
     monkeypatch.setenv("MMINIT_OFFLINE", "1")
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     url = "https://download.openmmlab.com/example/resnet50.pth"
-    model = Net(init_cfg=[dict(type="Constant", val=0.5, layer="Linear"),
-                          dict(type="Pretrained", checkpoint=url)])
+    model = Net(
+        init_cfg=[
+            dict(type="Constant", val=0.5, layer="Linear"),
+            dict(type="Pretrained", checkpoint=url),
+        ]
+    )
     plan = explain(model)
     assert plan.error is not None and plan.error.startswith("OfflineError")
     assert url in plan.error and str(tmp_path) in plan.error
@@ -159,8 +171,13 @@ def test_mi003_reads_checkpoint_keys_without_running_pickled_code(tmp_path, monk
 
     marker = tmp_path / "ran"
     path = str(tmp_path / "ckpt.pth")
-    torch.save({"state_dict": {"backbone.head.weight": torch.zeros(2, 4)},
-                "meta": _RunsOnUnpickle(str(marker))}, path)
+    torch.save(
+        {
+            "state_dict": {"backbone.head.weight": torch.zeros(2, 4)},
+            "meta": _RunsOnUnpickle(str(marker)),
+        },
+        path,
+    )
     monkeypatch.delenv("MMINIT_ALLOW_UNSAFE_PICKLE", raising=False)
     assert _checkpoint_keys(path) is None  # no verdict, and nothing ran
     assert not marker.exists()
@@ -224,7 +241,7 @@ def test_every_lint_code_is_tested():
 
 
 # ---------------------------------------------------------------- CLI
-_FACTORY = '''
+_FACTORY = """
 import mminit
 from torch import nn
 
@@ -241,20 +258,31 @@ def good():
 
 def bad():
     return Net("Linaer")
-'''
+"""
 
 
 def _cli(tmp_path, *args):
     (tmp_path / "explain_factory_mod.py").write_text(_FACTORY)
-    return subprocess.run([sys.executable, "-m", "mminit", "explain", *args], check=False, cwd=tmp_path,
-                          capture_output=True, text=True, env={"PYTHONPATH": str(tmp_path), "PATH": ""},
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "mminit", "explain", *args],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(tmp_path), "PATH": ""},
+        timeout=300,
+    )
 
 
 def test_cli_strict_and_json(tmp_path):
-    ok = _cli(tmp_path, "explain_factory_mod:good", "--strict", "--json", str(tmp_path / "plan.json"))
+    ok = _cli(
+        tmp_path, "explain_factory_mod:good", "--strict", "--json", str(tmp_path / "plan.json")
+    )
     assert ok.returncode == 0, ok.stderr
-    assert "fc.weight: NormalInit: mean=0, std=1, bias=0 (from Net.init_cfg, layer=Linear)" in ok.stdout
+    assert (
+        "fc.weight: NormalInit: mean=0, std=1, bias=0 (from Net.init_cfg, layer=Linear)"
+        in ok.stdout
+    )
     data = json.loads((tmp_path / "plan.json").read_text())
     assert [t["name"] for t in data["tensors"]] == ["fc.weight", "fc.bias"]
     bad = _cli(tmp_path, "explain_factory_mod:bad", "--strict")
@@ -286,8 +314,9 @@ def test_meta_device_plan_equals_cpu_plan():
     cpu = explain(Net())
     with torch.device("meta"):
         meta = explain(Net())
-    assert [(t.name, t.info, t.origin, t.uncovered) for t in meta.tensors] == \
-           [(t.name, t.info, t.origin, t.uncovered) for t in cpu.tensors]
+    assert [(t.name, t.info, t.origin, t.uncovered) for t in meta.tensors] == [
+        (t.name, t.info, t.origin, t.uncovered) for t in cpu.tensors
+    ]
 
 
 def test_random_streams_untouched():
@@ -305,19 +334,31 @@ def test_cli_takes_a_config_path(tmp_path):
         "@MODELS.register_module()\nclass ExplainCfgNet(mminit.BaseModule):\n"
         "    def __init__(self, std):\n"
         "        super().__init__(init_cfg=dict(type='Normal', layer='Linear', std=std))\n"
-        "        self.fc = nn.Linear(2, 2)\n")
-    (tmp_path / "cfg.py").write_text("custom_imports = dict(imports=['explain_cfg_mod'])\n"
-                                     "model = dict(type='ExplainCfgNet', std=0.5)\n")
+        "        self.fc = nn.Linear(2, 2)\n"
+    )
+    (tmp_path / "cfg.py").write_text(
+        "custom_imports = dict(imports=['explain_cfg_mod'])\n"
+        "model = dict(type='ExplainCfgNet', std=0.5)\n"
+    )
     out = _cli(tmp_path, str(tmp_path / "cfg.py"))
     assert out.returncode == 0, out.stderr
-    assert "fc.weight: NormalInit: mean=0, std=0.5, bias=0 (from ExplainCfgNet.init_cfg, layer=Linear)" in out.stdout
+    assert (
+        "fc.weight: NormalInit: mean=0, std=0.5, bias=0 (from ExplainCfgNet.init_cfg, layer=Linear)"
+        in out.stdout
+    )
 
 
 def test_pretrained_source_names_file_and_prefix(tmp_path):
     path = str(tmp_path / "ckpt.pth")
     torch.save({"state_dict": {"backbone.head.weight": torch.ones(2, 4)}}, path)
-    plan = explain(Net(init_cfg=[dict(type="Normal", layer="Linear", std=0.01),
-                                 dict(type="Pretrained", checkpoint=path, prefix="backbone")]))
+    plan = explain(
+        Net(
+            init_cfg=[
+                dict(type="Normal", layer="Linear", std=0.01),
+                dict(type="Pretrained", checkpoint=path, prefix="backbone"),
+            ]
+        )
+    )
     head = plan["head.weight"]
     assert head.origin == "pretrained" and head.info.startswith(f"PretrainedInit: load from {path}")
     assert f"checkpoint={path!r} prefix='backbone'" in head.source
@@ -336,7 +377,10 @@ def test_explain_says_it_copies_a_model_that_cannot_be_deep_copied():
 
     model = Locked()
     before = model.fc.weight.detach().clone()
-    with pytest.raises(TypeError, match=r"deep copy of the model.*cannot be deep-copied: "
-                                        r"TypeError: cannot pickle '_thread.lock'"):
+    with pytest.raises(
+        TypeError,
+        match=r"deep copy of the model.*cannot be deep-copied: "
+        r"TypeError: cannot pickle '_thread.lock'",
+    ):
         explain(model)
     assert torch.equal(model.fc.weight, before)

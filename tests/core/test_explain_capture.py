@@ -42,8 +42,12 @@ def _talker(entered: threading.Event, proceed: threading.Event) -> type[mminit.B
         events: ClassVar[tuple[threading.Event, threading.Event]] = (entered, proceed)
 
         def __init__(self) -> None:
-            super().__init__(init_cfg=[dict(type="Constant", val=2, bias=1, layer="Linear"),
-                                       dict(type="Normal", std=0.5, override=dict(name="head"))])
+            super().__init__(
+                init_cfg=[
+                    dict(type="Constant", val=2, bias=1, layer="Linear"),
+                    dict(type="Normal", std=0.5, override=dict(name="head")),
+                ]
+            )
             self.fc = nn.Linear(3, 3)
             self.head = nn.Linear(3, 2)
 
@@ -60,8 +64,9 @@ def _talker(entered: threading.Event, proceed: threading.Event) -> type[mminit.B
 
 
 def _state() -> dict[str, Any]:
-    loggers = [logging.root] + [x for x in logging.Logger.manager.loggerDict.values()
-                                if isinstance(x, logging.Logger)]
+    loggers = [logging.root] + [
+        x for x in logging.Logger.manager.loggerDict.values() if isinstance(x, logging.Logger)
+    ]
     return {
         "stdout": sys.stdout,
         "handle": logging.Logger.__dict__["handle"],
@@ -154,7 +159,10 @@ def test_nested_call(capsys, talk_records) -> None:
     outer = mminit.explain(Outer()).to_dict()
     assert _state() == before
     assert _NESTED == [inner_alone]
-    assert outer["error"] is None and [t["name"] for t in outer["tensors"]] == ["fc.weight", "fc.bias"]
+    assert outer["error"] is None and [t["name"] for t in outer["tensors"]] == [
+        "fc.weight",
+        "fc.bias",
+    ]
     assert capsys.readouterr().out == ""  # the run's prints, before and after the nested one
     assert talk_records.messages == []
 

@@ -120,9 +120,14 @@ def test_fast_does_not_fill_what_pretrained_loads(tmp_path, monkeypatch):
 
     draws = []
     original = torch.Tensor.uniform_
-    monkeypatch.setattr(torch.Tensor, "uniform_",
-                        lambda self, *a, **k: (self.is_meta or draws.append(tuple(self.shape)),
-                                                       original(self, *a, **k))[1])
+    monkeypatch.setattr(
+        torch.Tensor,
+        "uniform_",
+        lambda self, *a, **k: (
+            self.is_meta or draws.append(tuple(self.shape)),
+            original(self, *a, **k),
+        )[1],
+    )
     model = Loaded()
     draws.clear()
     with mminit.init_mode("fast"):

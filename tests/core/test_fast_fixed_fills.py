@@ -43,13 +43,32 @@ def _infos(lib, init_cfg, mode):
 
 
 FIXED_TWICE = [
-    [dict(type="TruncNormal", mean=6.0, std=0.02, b=2, bias=-2.0, layer="Conv2d",
-          override=dict(type="TruncNormal", mean=6.0, std=0.02, a=-2, b=2, name="conv"))],
-    [dict(type="Uniform", a=0.5, b=0.5, bias=1.0, layer="Conv2d"),
-     dict(type="Uniform", a=0.5, b=0.5, bias=1.0, layer="Conv2d",
-          override=dict(type="Uniform", a=0.5, b=0.5, bias=4.0, name="conv"))],
-    [dict(type="Normal", mean=0.25, std=0, bias=2.0, layer="Conv2d"),
-     dict(type="Constant", val=0.25, bias=3.0, layer="Conv2d")],
+    [
+        dict(
+            type="TruncNormal",
+            mean=6.0,
+            std=0.02,
+            b=2,
+            bias=-2.0,
+            layer="Conv2d",
+            override=dict(type="TruncNormal", mean=6.0, std=0.02, a=-2, b=2, name="conv"),
+        )
+    ],
+    [
+        dict(type="Uniform", a=0.5, b=0.5, bias=1.0, layer="Conv2d"),
+        dict(
+            type="Uniform",
+            a=0.5,
+            b=0.5,
+            bias=1.0,
+            layer="Conv2d",
+            override=dict(type="Uniform", a=0.5, b=0.5, bias=4.0, name="conv"),
+        ),
+    ],
+    [
+        dict(type="Normal", mean=0.25, std=0, bias=2.0, layer="Conv2d"),
+        dict(type="Constant", val=0.25, bias=3.0, layer="Conv2d"),
+    ],
 ]
 
 
@@ -59,13 +78,16 @@ def test_fast_mode_keeps_the_string_of_the_fill_that_moved_the_mean(lib, init_cf
     assert _infos(lib, init_cfg, "fast") == _infos(lib, init_cfg, "compat")
 
 
-@pytest.mark.parametrize("spec", [
-    FillSpec("constant", (0.5,)),
-    FillSpec("uniform", (0.25, 0.25)),
-    FillSpec("normal", (1.5, 0)),
-    FillSpec("trunc_normal", (6.0, 0.02, -2.0, 2.0)),
-    FillSpec("trunc_normal", (-6.0, 0.02, -2.0, 2.0)),
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        FillSpec("constant", (0.5,)),
+        FillSpec("uniform", (0.25, 0.25)),
+        FillSpec("normal", (1.5, 0)),
+        FillSpec("trunc_normal", (6.0, 0.02, -2.0, 2.0)),
+        FillSpec("trunc_normal", (-6.0, 0.02, -2.0, 2.0)),
+    ],
+)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64])
 def test_fixed_result_is_what_the_fill_writes(spec, dtype) -> None:
     assert is_fixed(spec)
@@ -76,13 +98,16 @@ def test_fixed_result_is_what_the_fill_writes(spec, dtype) -> None:
     assert torch.equal(fixed_result(target, spec), target)
 
 
-@pytest.mark.parametrize("spec", [
-    FillSpec("uniform", (0.0, 1.0)),
-    FillSpec("normal", (0.0, 0.02)),
-    FillSpec("trunc_normal", (0.0, 0.02, -2.0, 2.0)),
-    FillSpec("trunc_normal", (2.5, 0.2, -2.0, 2.0)),  # outside, but the bounds differ
-    FillSpec("xavier_uniform", (1.0,)),
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        FillSpec("uniform", (0.0, 1.0)),
+        FillSpec("normal", (0.0, 0.02)),
+        FillSpec("trunc_normal", (0.0, 0.02, -2.0, 2.0)),
+        FillSpec("trunc_normal", (2.5, 0.2, -2.0, 2.0)),  # outside, but the bounds differ
+        FillSpec("xavier_uniform", (1.0,)),
+    ],
+)
 def test_random_fills_are_not_fixed(spec) -> None:
     assert not is_fixed(spec)
     with pytest.raises(ValueError, match="random draws"):

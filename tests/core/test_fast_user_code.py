@@ -116,9 +116,14 @@ def test_fast_keeps_user_overwrites_and_compat_info(L):
     for layer in model.backbone.layers:
         w = layer.ffn[0].weight
         bound = (6.0 / (16 + 64)) ** 0.5
-        assert float(w.detach().abs().max()) <= bound and float(w.detach().std()) > 0.5 * bound / 3 ** 0.5
+        assert (
+            float(w.detach().abs().max()) <= bound
+            and float(w.detach().std()) > 0.5 * bound / 3**0.5
+        )
         assert float(layer.ffn[0].bias.detach().abs().max()) < 1e-4  # normal(std=1e-6), not 0.5
-        assert float(layer.attn.weight.detach().std()) < 0.03  # the TruncNormal(0.02) fill, applied once
+        assert (
+            float(layer.attn.weight.detach().std()) < 0.03
+        )  # the TruncNormal(0.02) fill, applied once
     assert float(model.backbone.pos_embed.detach().std()) == pytest.approx(0.02, rel=0.5)
     assert bool(torch.all(model.head.weight == 0.5))
 
@@ -175,7 +180,9 @@ def test_compat_across_write_only_user_code_is_bit_identical_to_eager(L, build):
     eager = _dump(L, eager_model, "eager")
     compat = _dump(L, compat_model, "compat")
     assert compat == eager
-    for (name, a), (_, b) in zip(eager_model.state_dict().items(), compat_model.state_dict().items()):
+    for (name, a), (_, b) in zip(
+        eager_model.state_dict().items(), compat_model.state_dict().items()
+    ):
         assert torch.equal(a, b), name
     if build is _model_same_mean:
         assert "user-defined" not in compat["layer.fc.bias"]  # mean unchanged: earlier info stays

@@ -43,14 +43,19 @@ def _name_branches(tree: ast.AST) -> list[ast.expr]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
-            if any(_is_flavour_name(s) for s in sides) or isinstance(node.ops[0], (ast.Is, ast.IsNot)) and any(
-                _is_flavour(s) for s in sides
-            ) and any(isinstance(s, ast.Name) and s.id in {"MMENGINE", "MMCV1"} for s in sides):
+            if (
+                any(_is_flavour_name(s) for s in sides)
+                or isinstance(node.ops[0], (ast.Is, ast.IsNot))
+                and any(_is_flavour(s) for s in sides)
+                and any(isinstance(s, ast.Name) and s.id in {"MMENGINE", "MMCV1"} for s in sides)
+            ):
                 found.append(node)
         elif isinstance(node, ast.Subscript) and _is_flavour_name(node.slice):
             found.append(node)
-        elif isinstance(node, ast.Call) and any(_is_flavour_name(a) for a in node.args) and (
-            isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+        elif (
+            isinstance(node, ast.Call)
+            and any(_is_flavour_name(a) for a in node.args)
+            and (isinstance(node.func, ast.Attribute) and node.func.attr == "get")
         ):
             found.append(node)  # table.get(flavour.name)
     return found

@@ -33,7 +33,8 @@ def _module_name(path: Path, root: Path) -> str:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
@@ -48,8 +49,9 @@ def _imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
         yield from _imports(node)
 
 
-def _targets(node: ast.Import | ast.ImportFrom, me: str, is_package: bool,
-             modules: set[str]) -> set[str]:
+def _targets(
+    node: ast.Import | ast.ImportFrom, me: str, is_package: bool, modules: set[str]
+) -> set[str]:
     """The modules (of ``modules``) that the import statement ``node`` in ``me`` runs."""
     if isinstance(node, ast.Import):
         named = {alias.name for alias in node.names}
@@ -57,7 +59,7 @@ def _targets(node: ast.Import | ast.ImportFrom, me: str, is_package: bool,
         base = node.module or ""
         if node.level:
             package = me.split(".") if is_package else me.split(".")[:-1]
-            package = package[:len(package) - node.level + 1]
+            package = package[: len(package) - node.level + 1]
             base = ".".join([*package, *([base] if base else [])])
         named = {f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names}
     found = {name for name in named if name in modules}
@@ -108,7 +110,7 @@ def find_cycle(graph: Graph) -> list[str]:
         path.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return [*path[path.index(nxt):], nxt]
+                return [*path[path.index(nxt) :], nxt]
             if nxt not in state and (cycle := visit(nxt)):
                 return cycle
         state[node] = 2
@@ -139,23 +141,41 @@ def test_no_top_level_unit_imports_back() -> None:
     assert find_cycle(units) == []
 
 
-@pytest.mark.parametrize(("files", "cycle"), [
-    # through an import inside a function
-    ({"a.py": "from .b import x", "b.py": "def f():\n    from .a import y"}, ["pkg.a", "pkg.b", "pkg.a"]),
-    # through a package's __init__, which a submodule import runs
-    ({"a.py": "from .sub.c import x", "sub/__init__.py": "from .d import y",
-      "sub/c.py": "", "sub/d.py": "from .. import a"}, ["pkg.a", "pkg.sub", "pkg.sub.d", "pkg.a"]),
-    # an absolute import
-    ({"a.py": "import pkg.b", "b.py": "from pkg.a import x"}, ["pkg.a", "pkg.b", "pkg.a"]),
-    # a package's own __init__, named by one of its modules (the implicit one is not an edge)
-    ({"__init__.py": "from .a import x", "a.py": "from pkg.b import y", "b.py": ""}, []),
-    ({"__init__.py": "from .a import x", "a.py": "from . import b", "b.py": ""}, []),
-    ({"__init__.py": "from .a import x", "a.py": "from . import x"}, ["pkg", "pkg.a", "pkg"]),
-    # under TYPE_CHECKING: no cycle (its else branch does count)
-    ({"a.py": "from .b import x", "b.py": "if TYPE_CHECKING:\n    from .a import y"}, []),
-    ({"a.py": "from .b import x", "b.py": "if TYPE_CHECKING:\n    pass\nelse:\n    from .a import y"},
-     ["pkg.a", "pkg.b", "pkg.a"]),
-])
+@pytest.mark.parametrize(
+    ("files", "cycle"),
+    [
+        # through an import inside a function
+        (
+            {"a.py": "from .b import x", "b.py": "def f():\n    from .a import y"},
+            ["pkg.a", "pkg.b", "pkg.a"],
+        ),
+        # through a package's __init__, which a submodule import runs
+        (
+            {
+                "a.py": "from .sub.c import x",
+                "sub/__init__.py": "from .d import y",
+                "sub/c.py": "",
+                "sub/d.py": "from .. import a",
+            },
+            ["pkg.a", "pkg.sub", "pkg.sub.d", "pkg.a"],
+        ),
+        # an absolute import
+        ({"a.py": "import pkg.b", "b.py": "from pkg.a import x"}, ["pkg.a", "pkg.b", "pkg.a"]),
+        # a package's own __init__, named by one of its modules (the implicit one is not an edge)
+        ({"__init__.py": "from .a import x", "a.py": "from pkg.b import y", "b.py": ""}, []),
+        ({"__init__.py": "from .a import x", "a.py": "from . import b", "b.py": ""}, []),
+        ({"__init__.py": "from .a import x", "a.py": "from . import x"}, ["pkg", "pkg.a", "pkg"]),
+        # under TYPE_CHECKING: no cycle (its else branch does count)
+        ({"a.py": "from .b import x", "b.py": "if TYPE_CHECKING:\n    from .a import y"}, []),
+        (
+            {
+                "a.py": "from .b import x",
+                "b.py": "if TYPE_CHECKING:\n    pass\nelse:\n    from .a import y",
+            },
+            ["pkg.a", "pkg.b", "pkg.a"],
+        ),
+    ],
+)
 def test_the_scan_finds_cycles(tmp_path: Path, files: dict[str, str], cycle: list[str]) -> None:
     root = tmp_path / "pkg"
     for name, text in {"__init__.py": "", **files}.items():

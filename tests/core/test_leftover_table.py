@@ -14,7 +14,9 @@ import mminit.mmcv1
 def test_second_call_after_exception_raises_the_same(mod, mode):
     class Neck(mod.BaseModule):
         def __init__(self):
-            super().__init__(dict(type="Constant", val=0, override=dict(type="Xavier", name="nope")))
+            super().__init__(
+                dict(type="Constant", val=0, override=dict(type="Xavier", name="nope"))
+            )
             self.fc = nn.Linear(2, 2)
 
     m = Neck()

@@ -23,15 +23,31 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_pre_commit_passes_on_the_whole_tree() -> None:
     if importlib.util.find_spec("pre_commit") is None:
-        skip_unless_ci("pre-commit is not installed (pip install -e '.[dev]')",
-                       "the dev tools are part of the CI environment")
+        skip_unless_ci(
+            "pre-commit is not installed (pip install -e '.[dev]')",
+            "the dev tools are part of the CI environment",
+        )
     if not (ROOT / ".git").exists():
         skip_unless_ci("not a git checkout", "CI runs in a clone")
     env = dict(os.environ)
     # the `system` mypy hook runs `python`: this environment's
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     result = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure",
-         "--color", "never"],
-        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False, env=env)
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "run",
+            "--all-files",
+            "--show-diff-on-failure",
+            "--color",
+            "never",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        env=env,
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

@@ -37,7 +37,9 @@ def _build(cls, device: str, seed: int = 0) -> nn.Module:
 def test_meta_materialize_equals_cpu_build_and_generator_position():
     cpu = _build(lambda: nn.Sequential(Block(), nn.Embedding(5, 8, padding_idx=1), Block()), "cpu")
     after_cpu = torch.rand(3)
-    meta = _build(lambda: nn.Sequential(Block(), nn.Embedding(5, 8, padding_idx=1), Block()), "meta")
+    meta = _build(
+        lambda: nn.Sequential(Block(), nn.Embedding(5, 8, padding_idx=1), Block()), "meta"
+    )
     assert mminit.materialize(meta) == ()
     after_meta = torch.rand(3)
     assert torch.equal(after_cpu, after_meta)
@@ -121,8 +123,12 @@ def test_fast_init_inside_a_default_meta_device_block():
 
     class Net(mminit.BaseModule):
         def __init__(self) -> None:
-            super().__init__(init_cfg=[dict(type="Normal", std=0.02, layer="Linear"),
-                                       dict(type="Uniform", a=-1, b=1, layer="Conv2d")])
+            super().__init__(
+                init_cfg=[
+                    dict(type="Normal", std=0.02, layer="Linear"),
+                    dict(type="Uniform", a=-1, b=1, layer="Conv2d"),
+                ]
+            )
             self.fc = nn.Linear(4, 4)
             self.conv = nn.Conv2d(2, 2, 1)
 

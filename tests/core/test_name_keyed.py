@@ -116,13 +116,18 @@ def test_draws_into_other_tensors_are_counted_not_keyed():
 
 @pytest.mark.parametrize("bad", ["0", 1.5, None, True])
 def test_seed_must_be_int(bad):
-    with pytest.raises(TypeError, match="seed must be an int"), mminit.name_keyed(nn.Linear(2, 2), seed=bad):
+    with (
+        pytest.raises(TypeError, match="seed must be an int"),
+        mminit.name_keyed(nn.Linear(2, 2), seed=bad),
+    ):
         pass
 
 
 def test_model_must_be_module():
-    with pytest.raises(TypeError, match="expects an nn.Module, got dict"), \
-            mminit.name_keyed({}, seed=0):  # type: ignore[arg-type]
+    with (
+        pytest.raises(TypeError, match="expects an nn.Module, got dict"),
+        mminit.name_keyed({}, seed=0),
+    ):  # type: ignore[arg-type]
         pass
 
 
@@ -136,8 +141,9 @@ def test_a_fill_without_a_generator_argument_draws_from_the_given_generator():
     torch.manual_seed(3)
     expected_global = torch.rand(4)
     torch.manual_seed(3)
-    call = RandomCall(nn.init.uniform_, target, {"a": -1.0, "b": 2.0}, positional=False,
-                      takes_generator=False)
+    call = RandomCall(
+        nn.init.uniform_, target, {"a": -1.0, "b": 2.0}, positional=False, takes_generator=False
+    )
     call.run(target, keyed)
     assert torch.equal(target, torch.empty(5, 4).uniform_(-1.0, 2.0, generator=reference))
     assert torch.equal(keyed.get_state(), reference.get_state())  # advanced as by the draw

@@ -66,8 +66,11 @@ def test_metadata_claims_what_ci_tests() -> None:
     # CI's environments: Python 3.10 + torch 2.1 (.venv-py310), 3.11 + torch 2.13 (.venv)
     # and 2.14 (.venv-mmcv), 3.13 + torch 2.14 (.venv-py313)
     assert PROJECT["requires-python"] == ">=3.10"
-    versions = [c.rpartition(" :: ")[2] for c in PROJECT["classifiers"]
-                if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    versions = [
+        c.rpartition(" :: ")[2]
+        for c in PROJECT["classifiers"]
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    ]
     assert versions == ["3.10", "3.11", "3.12", "3.13"]
     assert f"{sys.version_info.major}.{sys.version_info.minor}" in versions
     # torch is not a dependency (the pre-commit hook's environment stays small); the
@@ -95,7 +98,8 @@ def test_wheel_builds_quietly_and_carries_everything(tmp_path: Path) -> None:
     import setuptools
 
     assert int(setuptools.__version__.split(".")[0]) >= 77, (
-        "an SPDX license string needs setuptools>=77 (build-system.requires)")
+        "an SPDX license string needs setuptools>=77 (build-system.requires)"
+    )
     source = tmp_path / "src_tree"
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
     source.mkdir()
@@ -103,12 +107,30 @@ def test_wheel_builds_quietly_and_carries_everything(tmp_path: Path) -> None:
         shutil.copy2(ROOT / name, source / name)
     shutil.copytree(ROOT / "src", source / "src", ignore=ignore)
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation",
-         "--no-index", "-w", str(tmp_path / "dist"), str(source)],
-        capture_output=True, text=True, timeout=300, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-v",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-w",
+            str(tmp_path / "dist"),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    noise = [line for line in (result.stdout + result.stderr).splitlines()
-             if re.search(r"Warning\b|is deprecated|is absent from|ERROR:", line)]
+    noise = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if re.search(r"Warning\b|is deprecated|is absent from|ERROR:", line)
+    ]
     assert noise == []
     (wheel,) = (tmp_path / "dist").glob("mminit-*.whl")
     with zipfile.ZipFile(wheel) as archive:
@@ -124,8 +146,11 @@ def test_wheel_builds_quietly_and_carries_everything(tmp_path: Path) -> None:
     expected = set()
     for package, directory in _package_dirs().items():
         prefix = package.replace(".", "/")
-        expected |= {f"{prefix}/{f.name}" for f in directory.iterdir()
-                     if f.is_file() and f.suffix in (".py", ".json", ".typed")}
+        expected |= {
+            f"{prefix}/{f.name}"
+            for f in directory.iterdir()
+            if f.is_file() and f.suffix in (".py", ".json", ".typed")
+        }
     missing = expected - names
     assert not missing, sorted(missing)
     # One top-level package: the codemods are mminit.codemods, not a second package.
@@ -135,12 +160,18 @@ def test_wheel_builds_quietly_and_carries_everything(tmp_path: Path) -> None:
 def test_codemods_import_from_a_checkout_without_installing() -> None:
     # Before: codemods/ became `mminit_codemods` only once installed, so a checkout (and
     # mypy, and any tool following imports) could not resolve it.
-    code = ("import mminit.codemods.cli, mminit.codemods._table as t, mminit.codemods as c; "
-            "assert c.MOVES is t.MOVES; print(c.__file__)")
+    code = (
+        "import mminit.codemods.cli, mminit.codemods._table as t, mminit.codemods as c; "
+        "assert c.MOVES is t.MOVES; print(c.__file__)"
+    )
     result = subprocess.run(
         [sys.executable, "-S", "-c", code],
-        env={"PYTHONPATH": str(ROOT / "src")}, capture_output=True, text=True, timeout=60,
-        check=False)
+        env={"PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.strip()) == ROOT / "src" / "mminit" / "codemods" / "__init__.py"
 

@@ -68,8 +68,13 @@ def _static_bindings(path: str) -> tuple[set[str], set[str]]:
                 (public if alias.asname == alias.name else helpers).add(alias.asname or alias.name)
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            public.update(t.id for t in targets if isinstance(t, ast.Name) and t.id != "__all__"
-                          and not (t.id.startswith("_") and not t.id.startswith("_load_checkpoint")))
+            public.update(
+                t.id
+                for t in targets
+                if isinstance(t, ast.Name)
+                and t.id != "__all__"
+                and not (t.id.startswith("_") and not t.id.startswith("_load_checkpoint"))
+            )
     return public, helpers
 
 
@@ -96,25 +101,42 @@ def test_flavours_differ_only_in_the_registries_named_upstream() -> None:
     only_mminit = set(public_names("mminit")) - set(public_names("mminit.mmcv1"))
     only_mmcv1 = set(public_names("mminit.mmcv1")) - set(public_names("mminit"))
     assert only_mminit == {"LAYERS", "LayerScale"}
-    assert only_mmcv1 == {"CONV_LAYERS", "NORM_LAYERS", "ACTIVATION_LAYERS", "UPSAMPLE_LAYERS",
-                          "PADDING_LAYERS", "PLUGIN_LAYERS", "DROPOUT_LAYERS"}
+    assert only_mmcv1 == {
+        "CONV_LAYERS",
+        "NORM_LAYERS",
+        "ACTIVATION_LAYERS",
+        "UPSAMPLE_LAYERS",
+        "PADDING_LAYERS",
+        "PLUGIN_LAYERS",
+        "DROPOUT_LAYERS",
+    }
 
 
 def test_public_names_rejects_an_unknown_flavour() -> None:
-    with pytest.raises(ValueError, match=r"flavour must be one of \['mminit', 'mminit.mmcv1'\], got 'mmcv'"):
+    with pytest.raises(
+        ValueError, match=r"flavour must be one of \['mminit', 'mminit.mmcv1'\], got 'mmcv'"
+    ):
         public_names("mmcv")  # type: ignore[arg-type]
 
 
 ERRORS = {  # the user-facing errors and the upstream type each one subclasses
-    "InvalidInitArg": AssertionError, "InitInfoError": AssertionError,
-    "InvalidBrickArg": AssertionError, "LayerTypeNotAName": AttributeError,
+    "InvalidInitArg": AssertionError,
+    "InitInfoError": AssertionError,
+    "InvalidBrickArg": AssertionError,
+    "LayerTypeNotAName": AttributeError,
     "SpatialRangeNeedsKnownChannels": UnboundLocalError,
-    "UnsafeCheckpointError": pickle.UnpicklingError, "NotACheckpointError": pickle.UnpicklingError,
-    "ChecksumError": RuntimeError, "DownloadError": urllib.error.URLError,
-    "OfflineError": FileNotFoundError, "UnknownModelNameError": KeyError,
-    "UnknownSchemeError": FileNotFoundError, "UnsupportedSourceError": ImportError,
-    "InvalidSchemeArg": AssertionError, "PrefixNotFoundError": AssertionError,
-    "FastModeWarning": UserWarning, "MaterializeWarning": UserWarning,
+    "UnsafeCheckpointError": pickle.UnpicklingError,
+    "NotACheckpointError": pickle.UnpicklingError,
+    "ChecksumError": RuntimeError,
+    "DownloadError": urllib.error.URLError,
+    "OfflineError": FileNotFoundError,
+    "UnknownModelNameError": KeyError,
+    "UnknownSchemeError": FileNotFoundError,
+    "UnsupportedSourceError": ImportError,
+    "InvalidSchemeArg": AssertionError,
+    "PrefixNotFoundError": AssertionError,
+    "FastModeWarning": UserWarning,
+    "MaterializeWarning": UserWarning,
 }
 
 
@@ -132,5 +154,16 @@ def test_user_facing_errors_are_exported_from_both_flavours() -> None:
 
 def test_names_without_upstream_counterpart_are_the_engine_and_the_errors() -> None:
     assert without_counterpart() == {
-        "InitMode", "init_mode", "disable", "enable", "init_weights", "route", "explain", "InitPlan",
-        "materialize", "name_keyed", "sharded_init", *ERRORS}
+        "InitMode",
+        "init_mode",
+        "disable",
+        "enable",
+        "init_weights",
+        "route",
+        "explain",
+        "InitPlan",
+        "materialize",
+        "name_keyed",
+        "sharded_init",
+        *ERRORS,
+    }

@@ -21,14 +21,21 @@ def _long_functions(root: Path, limit: int) -> list[str]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 length = (node.end_lineno or node.lineno) - node.lineno + 1
                 if length > limit:
-                    found.append(f"{path.relative_to(root.parent)}:{node.lineno} {node.name} "
-                                 f"({length} lines)")
+                    found.append(
+                        f"{path.relative_to(root.parent)}:{node.lineno} {node.name} "
+                        f"({length} lines)"
+                    )
     return found
 
 
 def test_the_package_is_where_the_test_looks() -> None:
     files = {p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")}
-    assert {"_cli/check.py", "_explain/api.py", "bricks/_builders.py", "_checkpoint/sources.py"} <= files
+    assert {
+        "_cli/check.py",
+        "_explain/api.py",
+        "bricks/_builders.py",
+        "_checkpoint/sources.py",
+    } <= files
 
 
 def test_no_function_over_80_lines() -> None:
@@ -38,6 +45,8 @@ def test_no_function_over_80_lines() -> None:
 def test_the_measure_counts_nested_functions(tmp_path: Path) -> None:
     body = "\n".join(f"        x{i} = {i}" for i in range(MAX_LINES))
     (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "m.py").write_text(f"def factory():\n    def inner():\n{body}\n    return inner\n")
+    (tmp_path / "pkg" / "m.py").write_text(
+        f"def factory():\n    def inner():\n{body}\n    return inner\n"
+    )
     found = _long_functions(tmp_path / "pkg", MAX_LINES)
     assert [f.split()[1] for f in found] == ["factory", "inner"]

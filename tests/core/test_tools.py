@@ -18,8 +18,9 @@ pytestmark = pytest.mark.skipif(BASH is None, reason="needs bash")
 
 def _bash(*args: str) -> subprocess.CompletedProcess[str]:
     assert BASH is not None
-    return subprocess.run([BASH, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [BASH, *args], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 @pytest.mark.parametrize("script", TOOLS, ids=[p.name for p in TOOLS])

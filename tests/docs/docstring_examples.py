@@ -56,7 +56,11 @@ def _fixtures(module: types.ModuleType) -> dict[str, Any]:
     cache.mkdir(parents=True, exist_ok=True)
     zoo = json.loads((Path(mminit.__file__).parent / "zoo" / "openmmlab.json").read_text())
     torch.save(model.state_dict(), cache / zoo["detectron/resnet50_caffe"].rsplit("/", 1)[1])
-    return {"model": model, "classifier": Classifier(), "runner": types.SimpleNamespace(model=model)}
+    return {
+        "model": model,
+        "classifier": Classifier(),
+        "runner": types.SimpleNamespace(model=model),
+    }
 
 
 def main() -> int:
@@ -72,15 +76,26 @@ def main() -> int:
                 if not test.examples or test.docstring in seen:
                     continue
                 seen.add(test.docstring or "")
-                namespace = {"torch": torch, "nn": nn, "mminit": mminit,
-                             **{n: getattr(module, n) for n in module.__all__}, **_fixtures(module)}
+                namespace = {
+                    "torch": torch,
+                    "nn": nn,
+                    "mminit": mminit,
+                    **{n: getattr(module, n) for n in module.__all__},
+                    **_fixtures(module),
+                }
                 for example in test.examples:
                     try:
                         with contextlib.redirect_stdout(io.StringIO()):
-                            exec(compile(example.source, f"<{flavour}.{test.name}>", "exec"), namespace)  # noqa: S102
+                            exec(  # noqa: S102
+                                compile(example.source, f"<{flavour}.{test.name}>", "exec"),
+                                namespace,
+                            )
                     except Exception as exc:  # noqa: BLE001 - named below, then the run fails
-                        print(f"{flavour}.{test.name}: example\n    {example.source.strip()}\n"
-                              f"raised {type(exc).__name__}: {exc}", file=sys.stderr)
+                        print(
+                            f"{flavour}.{test.name}: example\n    {example.source.strip()}\n"
+                            f"raised {type(exc).__name__}: {exc}",
+                            file=sys.stderr,
+                        )
                         return 1
                     ran += 1
     print(f"{ran} examples from {len(seen)} docstrings ran")

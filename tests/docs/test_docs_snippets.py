@@ -31,8 +31,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md", ROOT / "CHANGELOG.md"]
-FENCE = re.compile(r"^(?P<marker><!-- snippet: (?P<what>[^>]*?) -->\n)?```(?P<lang>[\w-]*)[^\n]*\n"
-                   r"(?P<code>.*?)^```\s*$", re.DOTALL | re.MULTILINE)
+FENCE = re.compile(
+    r"^(?P<marker><!-- snippet: (?P<what>[^>]*?) -->\n)?```(?P<lang>[\w-]*)[^\n]*\n"
+    r"(?P<code>.*?)^```\s*$",
+    re.DOTALL | re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,11 @@ def blocks(page: Path) -> list[Block]:
         skip = None
         if what is not None:
             if not what.startswith("skip "):
-                raise AssertionError(f"{page.name}:{text.count(chr(10), 0, match.start()) + 1}: "
-                                     f"unknown snippet marker {what!r} (allowed: 'skip REASON')")
-            skip = what[len("skip "):].strip()
+                raise AssertionError(
+                    f"{page.name}:{text.count(chr(10), 0, match.start()) + 1}: "
+                    f"unknown snippet marker {what!r} (allowed: 'skip REASON')"
+                )
+            skip = what[len("skip ") :].strip()
         line = text.count("\n", 0, match.start("code")) + 1
         found.append(Block(page, line, match["lang"], match["code"], skip))
     return found
@@ -66,8 +71,15 @@ def python_pages() -> list[Path]:
 
 def test_the_docs_have_python_examples() -> None:
     pages = {page.name for page in python_pages()}
-    assert {"getting-started.md", "init-system.md", "checkpoints.md", "bricks.md",
-            "explain.md", "meta-sharded.md", "README.md"} <= pages, pages
+    assert {
+        "getting-started.md",
+        "init-system.md",
+        "checkpoints.md",
+        "bricks.md",
+        "explain.md",
+        "meta-sharded.md",
+        "README.md",
+    } <= pages, pages
 
 
 def test_every_fence_names_its_language() -> None:
@@ -99,15 +111,29 @@ def test_python_blocks_run(page: Path, tmp_path: Path) -> None:
             continue
         todo.append((str(page), block.line, block.code))
     assert todo, f"{page.name}: every python block is skipped"
-    env = {**os.environ, "MMINIT_OFFLINE": "1", "TORCH_HOME": str(tmp_path / "torch-home"),
-           "MMENGINE_HOME": str(tmp_path / "mmengine-home"), "MMCV_HOME": str(tmp_path / "mmcv-home"),
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT),
-                                          os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "MMINIT_OFFLINE": "1",
+        "TORCH_HOME": str(tmp_path / "torch-home"),
+        "MMENGINE_HOME": str(tmp_path / "mmengine-home"),
+        "MMCV_HOME": str(tmp_path / "mmcv-home"),
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
     work = tmp_path / "work"
     work.mkdir()
-    result = subprocess.run([sys.executable, "-c", RUNNER], input=json.dumps(todo), cwd=work,
-                            env=env, capture_output=True, text=True, timeout=600, check=False)
-    assert result.returncode == 0, (result.stdout[-3000:] + result.stderr[-6000:])
+    result = subprocess.run(
+        [sys.executable, "-c", RUNNER],
+        input=json.dumps(todo),
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
 
 
 def test_skips_are_rare_and_say_why() -> None:
@@ -121,8 +147,10 @@ def test_skips_are_rare_and_say_why() -> None:
 
 def test_marker_parsing(tmp_path: Path) -> None:
     page = tmp_path / "p.md"
-    page.write_text("<!-- snippet: skip needs two processes -->\n```python\nx = 1\n```\n"
-                    "```sh\nls\n```\n", encoding="utf-8")
+    page.write_text(
+        "<!-- snippet: skip needs two processes -->\n```python\nx = 1\n```\n```sh\nls\n```\n",
+        encoding="utf-8",
+    )
     (a, b) = blocks(page)
     assert (a.lang, a.skip, a.code, a.line) == ("python", "needs two processes", "x = 1\n", 3)
     assert (b.lang, b.skip) == ("sh", None)
@@ -151,13 +179,25 @@ def test_docstring_examples_run(tmp_path: Path) -> None:
     flavours) run: tests/docs/docstring_examples.py, in a fresh interpreter."""
     home = tmp_path / "home"
     home.mkdir()
-    env = {**os.environ, "MMINIT_OFFLINE": "1", "HOME": str(home),
-           "TORCH_HOME": str(tmp_path / "torch-home"),
-           "MMENGINE_HOME": str(tmp_path / "mmengine-home"), "MMCV_HOME": str(tmp_path / "mmcv-home"),
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "MMINIT_OFFLINE": "1",
+        "HOME": str(home),
+        "TORCH_HOME": str(tmp_path / "torch-home"),
+        "MMENGINE_HOME": str(tmp_path / "mmengine-home"),
+        "MMCV_HOME": str(tmp_path / "mmcv-home"),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
     work = tmp_path / "work"
     work.mkdir()
-    result = subprocess.run([sys.executable, "-W", "ignore", str(ROOT / "tests" / "docs" / "docstring_examples.py")],
-                            cwd=work, env=env, capture_output=True, text=True, timeout=600, check=False)
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", str(ROOT / "tests" / "docs" / "docstring_examples.py")],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
     assert " examples from " in result.stdout

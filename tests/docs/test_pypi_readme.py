@@ -29,12 +29,17 @@ def test_pyproject_describes_the_package_with_the_generated_file() -> None:
 def test_readme_pypi_is_written_from_readme() -> None:
     expected = pypi_readme.render((ROOT / "README.md").read_text(encoding="utf-8"))
     assert (ROOT / "README.pypi.md").read_text(encoding="utf-8") == expected, (
-        "README.pypi.md is out of date: run python tools/pypi_readme.py")
+        "README.pypi.md is out of date: run python tools/pypi_readme.py"
+    )
 
 
 def test_render_takes_intro_marked_part_and_license() -> None:
-    text = ("# t\nintro\n<!-- pypi: begin -->\nkept\n<!-- pypi: end -->\n## Repo\nno\n"
-            "## License\nApache\n")
-    assert pypi_readme.render(text) == (pypi_readme.HEADER + "# t\nintro\nkept\n\n## License\nApache\n")
+    text = (
+        "# t\nintro\n<!-- pypi: begin -->\nkept\n<!-- pypi: end -->\n## Repo\nno\n"
+        "## License\nApache\n"
+    )
+    assert pypi_readme.render(text) == (
+        pypi_readme.HEADER + "# t\nintro\nkept\n\n## License\nApache\n"
+    )
     with pytest.raises(ValueError, match="one <!-- pypi: begin -->"):
         pypi_readme.render("# t\n")

@@ -65,8 +65,9 @@ def _load_checkpoint(
     Examples:
         >>> ckpt = _load_checkpoint("~/ckpt/resnet50.pth", map_location="cpu")
     """
-    return read_checkpoint(filename, map_location, logger, flavour=flavour,
-                           weights_only=weights_only)
+    return read_checkpoint(
+        filename, map_location, logger, flavour=flavour, weights_only=weights_only
+    )
 
 
 def _load_checkpoint_with_prefix(
@@ -89,13 +90,15 @@ def _load_checkpoint_with_prefix(
     Examples:
         >>> backbone = _load_checkpoint_with_prefix("backbone", "detector.pth")
     """
-    checkpoint = _load_checkpoint(filename, map_location=map_location, flavour=flavour,
-                                  weights_only=weights_only)
+    checkpoint = _load_checkpoint(
+        filename, map_location=map_location, flavour=flavour, weights_only=weights_only
+    )
     weights = weights_of(checkpoint, model_key)
     if not prefix.endswith("."):
         prefix += "."
-    selected = {key[len(prefix):]: value for key, value in weights.items()
-                if key.startswith(prefix)}
+    selected = {
+        key[len(prefix) :]: value for key, value in weights.items() if key.startswith(prefix)
+    }
     if not selected:
         tops = list(dict.fromkeys(str(key).split(".", 1)[0] for key in weights))
         raise PrefixNotFoundError(
@@ -135,16 +138,18 @@ def load_checkpoint(
     Examples:
         >>> ckpt = load_checkpoint(model, "https://download.openmmlab.com/x-0123abcd.pth")
     """
-    checkpoint = _load_checkpoint(filename, map_location, logger, flavour=flavour,
-                                  weights_only=weights_only)
+    checkpoint = _load_checkpoint(
+        filename, map_location, logger, flavour=flavour, weights_only=weights_only
+    )
     if not isinstance(checkpoint, dict):
         raise RuntimeError(f"No state_dict found in checkpoint file {filename}")  # noqa: TRY004 (upstream's type)
     weights = weights_of(checkpoint, model_key)
     metadata = getattr(weights, "_metadata", OrderedDict())
     revised: Any = weights
     for pattern, replacement in revise_keys:
-        revised = OrderedDict((re.sub(pattern, replacement, key), value)
-                              for key, value in revised.items())
+        revised = OrderedDict(
+            (re.sub(pattern, replacement, key), value) for key, value in revised.items()
+        )
     try:  # upstream keeps the metadata on the (revised) weights
         revised._metadata = metadata
     except AttributeError as exc:

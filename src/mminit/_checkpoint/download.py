@@ -131,9 +131,10 @@ def _stream(url: str, out_path: str) -> str:
         )
 
     try:
-        with urllib.request.urlopen(request, timeout=min(timeout, total)) as response, open(
-            out_path, "wb"
-        ) as out:
+        with (
+            urllib.request.urlopen(request, timeout=min(timeout, total)) as response,
+            open(out_path, "wb") as out,
+        ):
             announced = response.headers.get("Content-Length")
             while True:
                 left = ends - time.monotonic()
@@ -205,8 +206,9 @@ def clean_stale_partials(directory: str) -> list[str]:
         path = os.path.join(directory, name)
         match = _PARTIAL.match(name)
         try:
-            stale = (match is not None and match["host"] == host
-                     and not _pid_alive(int(match["pid"])))
+            stale = (
+                match is not None and match["host"] == host and not _pid_alive(int(match["pid"]))
+            )
             stale = stale or now - os.path.getmtime(path) > _OLD_PARTIAL_AGE
             if stale:
                 os.remove(path)
@@ -277,7 +279,9 @@ def _download(url: str, target: str, verify_hash: bool) -> None:
     try:
         clean_stale_partials(directory)
         fd, partial = tempfile.mkstemp(
-            prefix=_partial_prefix(directory, target), suffix=".partial", dir=directory,
+            prefix=_partial_prefix(directory, target),
+            suffix=".partial",
+            dir=directory,
         )
         os.close(fd)
     except OSError as exc:

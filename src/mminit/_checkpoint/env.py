@@ -42,9 +42,12 @@ def env_seconds(name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"environment variable {name}={raw!r} must be a number of seconds "
-                         f"(e.g. {default:g})") from None
+        raise ValueError(
+            f"environment variable {name}={raw!r} must be a number of seconds (e.g. {default:g})"
+        ) from None
     if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"environment variable {name}={raw!r} must be a finite number of "
-                         f"seconds greater than 0 (e.g. {default:g})")
+        raise ValueError(
+            f"environment variable {name}={raw!r} must be a finite number of "
+            f"seconds greater than 0 (e.g. {default:g})"
+        )
     return value

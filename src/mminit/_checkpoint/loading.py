@@ -39,8 +39,15 @@ __all__ = [
 ENV_ALLOW_UNSAFE = "MMINIT_ALLOW_UNSAFE_PICKLE"
 MapLocation = Union[str, torch.device, "dict[str, str]", Any, None]
 # torch.load's failures on a damaged file; re-raised with the file's path.
-_LOAD_ERRORS = (RuntimeError, EOFError, ValueError, IndexError, KeyError, OSError,
-                pickle.UnpicklingError)
+_LOAD_ERRORS = (
+    RuntimeError,
+    EOFError,
+    ValueError,
+    IndexError,
+    KeyError,
+    OSError,
+    pickle.UnpicklingError,
+)
 _MMAP: ContextVar[bool] = ContextVar("mminit_mmap_reads", default=False)
 
 
@@ -75,10 +82,19 @@ def use_weights_only(weights_only: bool | None) -> bool:
 def check_local_file(path: str) -> None:
     """Raise ``FileNotFoundError`` (upstream's type) unless ``path`` is a file."""
     if os.path.isdir(path):
-        inside = sorted(n for n in os.listdir(path) if n.endswith((".pth", ".pt", ".ckpt", ".bin",
-                                                                  ".safetensors")))
-        hint = (f"; checkpoint-like files in it: {', '.join(inside[:5])}"
-                + (" ..." if len(inside) > 5 else "")) if inside else ""
+        inside = sorted(
+            n
+            for n in os.listdir(path)
+            if n.endswith((".pth", ".pt", ".ckpt", ".bin", ".safetensors"))
+        )
+        hint = (
+            (
+                f"; checkpoint-like files in it: {', '.join(inside[:5])}"
+                + (" ..." if len(inside) > 5 else "")
+            )
+            if inside
+            else ""
+        )
         raise FileNotFoundError(
             f"checkpoint path {path} is a directory, not a file: pass the checkpoint file "
             f"itself{hint}"
@@ -134,8 +150,12 @@ def _legacy_unsafe_globals(path: str) -> list[str] | None:
         return None
     allowed = set(_get_allowed_globals())
     user: list[Any] = getattr(torch.serialization, "get_safe_globals", list)()
-    allowed.update(f"{getattr(g, '__module__', '')}.{getattr(g, '__qualname__', '')}"
-                   if not isinstance(g, tuple) else g[1] for g in user)
+    allowed.update(
+        f"{getattr(g, '__module__', '')}.{getattr(g, '__qualname__', '')}"
+        if not isinstance(g, tuple)
+        else g[1]
+        for g in user
+    )
     return sorted(name for name in found if name not in allowed)
 
 
@@ -176,11 +196,15 @@ def _torch_load(path: str, map_location: MapLocation, weights_only: bool) -> Any
         refused = [name for name in needed if not safe_globals.allowed(name)]
         if refused:
             raise UnsafeCheckpointError(
-                _refusal(path, "it needs pickle globals outside the allow-list: " + ", ".join(refused))
+                _refusal(
+                    path, "it needs pickle globals outside the allow-list: " + ", ".join(refused)
+                )
             )
     try:
         with _extra_safe_globals(safe_globals.resolve(needed)):
-            return torch.load(path, map_location=map_location, weights_only=True, **_mmap_kwargs(path))
+            return torch.load(
+                path, map_location=map_location, weights_only=True, **_mmap_kwargs(path)
+            )
     except pickle.UnpicklingError as exc:
         if isinstance(exc, UnsafeCheckpointError) or "eights only load failed" not in str(exc):
             raise
@@ -210,8 +234,13 @@ def _restricted_load(path: str, map_location: MapLocation) -> Any:
     if refused:
         raise _outside(path, refused)
     module = restricted.restricted_pickle_module(needed, lambda names: _outside(path, names))
-    return torch.load(path, map_location=map_location, pickle_module=module, weights_only=False,
-                      **_mmap_kwargs(path))
+    return torch.load(
+        path,
+        map_location=map_location,
+        pickle_module=module,
+        weights_only=False,
+        **_mmap_kwargs(path),
+    )
 
 
 def _safetensors_load(path: str, map_location: MapLocation) -> dict[str, torch.Tensor]:
@@ -260,8 +289,9 @@ def check_map_location(path: str, map_location: MapLocation) -> None:
     )
 
 
-def read_file(path: str, map_location: MapLocation, weights_only: bool | None, *,
-              cached: bool = False) -> Any:
+def read_file(
+    path: str, map_location: MapLocation, weights_only: bool | None, *, cached: bool = False
+) -> Any:
     """Deserialise the checkpoint at ``path`` (already local).
 
     A file that is not a checkpoint at all is a :class:`NotACheckpointError`

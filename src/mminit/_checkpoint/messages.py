@@ -80,4 +80,3 @@ def deprecation(msg: str, *, flavour: Flavour) -> None:
         get_logger(flavour).warning(msg)
     else:
         warnings.warn(msg, DeprecationWarning, stacklevel=3)
-

@@ -82,18 +82,33 @@ def _loaders(flavour: Flavour) -> tuple[Callable[..., Any], Callable[..., Any]]:
             >>> ckpt = load_checkpoint(model, "work_dirs/epoch_12.pth", map_location="cpu")
             >>> ckpt = load_checkpoint(model, "open-mmlab://resnet50_caffe", strict=True)
         """
-        return api.load_checkpoint(model, filename, map_location, strict, logger, revise_keys,
-                                   flavour=flavour, weights_only=weights_only, model_key=False)
+        return api.load_checkpoint(
+            model,
+            filename,
+            map_location,
+            strict,
+            logger,
+            revise_keys,
+            flavour=flavour,
+            weights_only=weights_only,
+            model_key=False,
+        )
 
-    def _load_checkpoint(filename: str, map_location: MapLocation = None,
-                         logger: LoggerLike = None, *, weights_only: bool | None = None) -> Any:
+    def _load_checkpoint(
+        filename: str,
+        map_location: MapLocation = None,
+        logger: LoggerLike = None,
+        *,
+        weights_only: bool | None = None,
+    ) -> Any:
         """Read a checkpoint from a path, URL or model-zoo name (see ``load_checkpoint``).
 
         Examples:
             >>> ckpt = _load_checkpoint("~/ckpt/resnet50.pth", map_location="cpu")
         """
-        return api._load_checkpoint(filename, map_location, logger, flavour=flavour,
-                                    weights_only=weights_only)
+        return api._load_checkpoint(
+            filename, map_location, logger, flavour=flavour, weights_only=weights_only
+        )
 
     return load_checkpoint, _load_checkpoint
 
@@ -101,9 +116,13 @@ def _loaders(flavour: Flavour) -> tuple[Callable[..., Any], Callable[..., Any]]:
 def _prefix_and_state_dict(flavour: Flavour) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """``_load_checkpoint_with_prefix`` and ``load_state_dict`` of ``flavour``."""
 
-    def _load_checkpoint_with_prefix(prefix: str, filename: str,
-                                     map_location: MapLocation = None, *,
-                                     weights_only: bool | None = None) -> dict[str, Any]:
+    def _load_checkpoint_with_prefix(
+        prefix: str,
+        filename: str,
+        map_location: MapLocation = None,
+        *,
+        weights_only: bool | None = None,
+    ) -> dict[str, Any]:
         """The weights under ``prefix`` (trailing dot optional), with the prefix removed.
 
         Raises ``PrefixNotFoundError`` (an ``AssertionError``, upstream's type)
@@ -112,12 +131,21 @@ def _prefix_and_state_dict(flavour: Flavour) -> tuple[Callable[..., Any], Callab
         Examples:
             >>> backbone = _load_checkpoint_with_prefix("backbone", "detector.pth")
         """
-        return api._load_checkpoint_with_prefix(prefix, filename, map_location,
-                                                flavour=flavour, weights_only=weights_only,
-                                                model_key=False)
+        return api._load_checkpoint_with_prefix(
+            prefix,
+            filename,
+            map_location,
+            flavour=flavour,
+            weights_only=weights_only,
+            model_key=False,
+        )
 
-    def load_state_dict(module: nn.Module, state_dict: Mapping[str, Any], strict: bool = False,
-                        logger: logging.Logger | str | None = None) -> None:
+    def load_state_dict(
+        module: nn.Module,
+        state_dict: Mapping[str, Any],
+        strict: bool = False,
+        logger: logging.Logger | str | None = None,
+    ) -> None:
         """Load ``state_dict`` into ``module``, reporting mismatches even when not strict.
 
         Examples:
@@ -126,4 +154,3 @@ def _prefix_and_state_dict(flavour: Flavour) -> tuple[Callable[..., Any], Callab
         _load_state_dict(module, state_dict, strict, logger, flavour=flavour)
 
     return _load_checkpoint_with_prefix, load_state_dict
-

@@ -64,8 +64,7 @@ def _restricted_getattr(obj: Any, name: str) -> Any:
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f"checkpoint asked for getattr({obj!r}, {name!r}); mminit's weights_only loader "
-        "only allows getattr on the plain methods of "
-        + ", ".join(_GETATTR_TARGETS)
+        "only allows getattr on the plain methods of " + ", ".join(_GETATTR_TARGETS)
     )
 
 

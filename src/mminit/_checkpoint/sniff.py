@@ -23,8 +23,15 @@ _ZIP_MAGIC = b"PK\x03\x04"
 # Protocol-0/1 pickle of torch's legacy magic number 0x1950a86a20f9469cfc6c.
 _LEGACY_TEXT_MAGIC = b"L119547037146038801333356"
 _INT_OPS = {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"}
-_STRING_OPS = {"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "STRING",
-               "BINSTRING", "SHORT_BINSTRING"}
+_STRING_OPS = {
+    "SHORT_BINUNICODE",
+    "BINUNICODE",
+    "BINUNICODE8",
+    "UNICODE",
+    "STRING",
+    "BINSTRING",
+    "SHORT_BINSTRING",
+}
 
 
 def _head(path: str) -> bytes:
@@ -101,8 +108,10 @@ def is_complete(path: str) -> str | None:
     except (ValueError, EOFError, IndexError) as exc:
         return f"its legacy-format pickle is cut short or damaged ({exc})"
     if expected is not None and tail < expected:
-        return (f"it is cut short: its tensors need {expected} bytes after the pickles, "
-                f"the file has {tail}")
+        return (
+            f"it is cut short: its tensors need {expected} bytes after the pickles, "
+            f"the file has {tail}"
+        )
     return None
 
 
@@ -150,7 +159,7 @@ def _legacy_storage_bytes(fh: Any) -> int | None:
         elif name in {"BINPERSID", "PERSID"}:
             if "storage" in values:
                 start = len(values) - 1 - values[::-1].index("storage")
-                record = values[start + 1:start + 5]
+                record = values[start + 1 : start + 5]
                 if len(record) == 4 and isinstance(record[3], int):
                     itemsize = _itemsize(str(record[0]))
                     sizes[str(record[1])] = None if itemsize is None else record[3] * itemsize

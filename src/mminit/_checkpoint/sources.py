@@ -132,8 +132,9 @@ class CheckpointLoader:
         return None
 
     @classmethod
-    def load_checkpoint(cls, filename: str, map_location: MapLocation = None,
-                        logger: LoggerLike = "current") -> Any:
+    def load_checkpoint(
+        cls, filename: str, map_location: MapLocation = None, logger: LoggerLike = "current"
+    ) -> Any:
         """Write the loading line to ``logger``, then load ``filename`` with its loader."""
         return _load_with(cls, filename, map_location, logger)
 
@@ -180,15 +181,19 @@ def _checked_prefixes(cls: type[CheckpointLoader], prefixes: Prefixes, force: bo
     return list(prefixes)
 
 
-def _load_with(cls: type[CheckpointLoader], filename: str, map_location: MapLocation,
-               logger: LoggerLike) -> Any:
+def _load_with(
+    cls: type[CheckpointLoader], filename: str, map_location: MapLocation, logger: LoggerLike
+) -> Any:
     if not isinstance(filename, str):
-        raise TypeError(f"checkpoint must be a str path or URL, got {type(filename).__name__}: "
-                        f"{filename!r}")
+        raise TypeError(
+            f"checkpoint must be a str path or URL, got {type(filename).__name__}: {filename!r}"
+        )
     loader = cls._get_checkpoint_loader(filename)
     if loader is None:  # only when someone removed the '' (local) scheme
-        raise UnknownSchemeError(f"no checkpoint loader is registered for {filename!r}; "
-                                 f"registered prefixes: {', '.join(map(repr, cls._schemes))}")
+        raise UnknownSchemeError(
+            f"no checkpoint loader is registered for {filename!r}; "
+            f"registered prefixes: {', '.join(map(repr, cls._schemes))}"
+        )
     use_weights_only(_WEIGHTS_ONLY.get())  # a bad MMINIT_ALLOW_UNSAFE_PICKLE fails before any I/O
     backend = getattr(loader, "__name__", type(loader).__name__)[10:]
     emit(load_message(cls._flavour, backend, filename), logger, flavour=cls._flavour)
@@ -227,12 +232,13 @@ def load_from_ceph(filename: str, map_location: MapLocation = None) -> Any:
 
 
 def load_from_mmcls(filename: str, map_location: MapLocation = None) -> Any:
-    url = zoo.lookup(zoo.mmcls_urls(), filename[len("mmcls://"):], "mmcls")
+    url = zoo.lookup(zoo.mmcls_urls(), filename[len("mmcls://") :], "mmcls")
     checkpoint = load_from_http(url, map_location)
     weights = checkpoint.get("state_dict", checkpoint)
     # mmcls classifiers keep the backbone under 'backbone.'; only that part is kept.
     backbone = OrderedDict(
-        (key[len("backbone."):], value) for key, value in weights.items()
+        (key[len("backbone.") :], value)
+        for key, value in weights.items()
         if key.startswith("backbone.")
     )
     return {"state_dict": backbone}
@@ -255,11 +261,13 @@ def _read_local(cls: type[CheckpointLoader], filename: str, map_location: MapLoc
 def _read_torchvision(flavour: Flavour, filename: str, map_location: MapLocation) -> Any:
     urls = zoo.torchvision_urls()
     if filename.startswith("modelzoo://"):
-        deprecation('The URL scheme of "modelzoo://" is deprecated, please use '
-                    '"torchvision://" instead', flavour=flavour)
-        name = filename[len("modelzoo://"):]
+        deprecation(
+            'The URL scheme of "modelzoo://" is deprecated, please use "torchvision://" instead',
+            flavour=flavour,
+        )
+        name = filename[len("modelzoo://") :]
     else:
-        name = filename[len("torchvision://"):]
+        name = filename[len("torchvision://") :]
     if flavour.torchvision_enum_names:  # e.g. 'ResNet50_Weights.IMAGENET1K_V1'
         name = name.lower().replace("_weights", "")
     return load_from_http(zoo.lookup(urls, name, "torchvision"), map_location)
@@ -268,11 +276,12 @@ def _read_torchvision(flavour: Flavour, filename: str, map_location: MapLocation
 def _read_openmmlab(flavour: Flavour, filename: str, map_location: MapLocation) -> Any:
     urls = zoo.openmmlab_urls(flavour)
     scheme = "open-mmlab://" if filename.startswith("open-mmlab://") else "openmmlab://"
-    name = filename[len(scheme):]
+    name = filename[len(scheme) :]
     renamed = zoo.deprecated_names()
     if name in renamed:
-        deprecation(f"{scheme}{name} is deprecated in favor of {scheme}{renamed[name]}",
-                    flavour=flavour)
+        deprecation(
+            f"{scheme}{name} is deprecated in favor of {scheme}{renamed[name]}", flavour=flavour
+        )
         name = renamed[name]
     url = zoo.lookup(urls, name, "open-mmlab")
     if url.startswith(("http://", "https://")):
@@ -315,9 +324,12 @@ def _register_builtins(cls: type[CheckpointLoader]) -> None:
 def _make_loader(flavour: Flavour, module_name: str) -> type[CheckpointLoader]:
     default_logger: LoggerLike = flavour.checkpoint_default_logger
 
-    def load_checkpoint(cls: type[CheckpointLoader], filename: str,
-                        map_location: MapLocation = None,
-                        logger: LoggerLike = default_logger) -> Any:
+    def load_checkpoint(
+        cls: type[CheckpointLoader],
+        filename: str,
+        map_location: MapLocation = None,
+        logger: LoggerLike = default_logger,
+    ) -> Any:
         """Write the loading line to ``logger``, then load ``filename`` with its loader.
 
         Args:
@@ -354,8 +366,14 @@ def checkpoint_loader(flavour: Flavour) -> type[CheckpointLoader]:
     return _LOADERS[flavour]
 
 
-def read_checkpoint(filename: str, map_location: MapLocation, logger: LoggerLike, *,
-                    flavour: Flavour, weights_only: bool | None) -> Any:
+def read_checkpoint(
+    filename: str,
+    map_location: MapLocation,
+    logger: LoggerLike,
+    *,
+    flavour: Flavour,
+    weights_only: bool | None,
+) -> Any:
     """Log upstream's loading line, then read ``filename`` through the flavour's loader."""
     with weights_only_for_call(weights_only):
         return _load_with(checkpoint_loader(flavour), filename, map_location, logger)

@@ -29,9 +29,7 @@ from .messages import LoggerLike, emit
 __all__ = ["load_state_dict", "mismatch_report"]
 
 
-def mismatch_report(
-    unexpected: list[str], missing: list[str], errors: list[str]
-) -> str | None:
+def mismatch_report(unexpected: list[str], missing: list[str], errors: list[str]) -> str | None:
     """Upstream's multi-line mismatch message, or None when everything matched."""
     lines = list(errors)
     missing = [key for key in missing if "num_batches_tracked" not in key]

@@ -65,15 +65,21 @@ def _user_table(path: str) -> dict[str, str]:
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path} is not valid JSON ({exc}); it must hold {what}") from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read {path} ({type(exc).__name__}: {exc}); it must hold "
-                         f"{what}") from exc
+        raise ValueError(
+            f"cannot read {path} ({type(exc).__name__}: {exc}); it must hold {what}"
+        ) from exc
     if not isinstance(extra, dict):
         raise ValueError(f"{path} must hold {what}, got a JSON {type(extra).__name__}")  # noqa: TRY004
-    bad = [f"{key!r}: {value!r}" for key, value in extra.items()
-           if not isinstance(value, str) or not value]
+    bad = [
+        f"{key!r}: {value!r}"
+        for key, value in extra.items()
+        if not isinstance(value, str) or not value
+    ]
     if bad:
-        raise ValueError(f"{path}: every value must be a non-empty string (a URL or a path), "
-                         f"got {', '.join(bad[:5])}")
+        raise ValueError(
+            f"{path}: every value must be a non-empty string (a URL or a path), "
+            f"got {', '.join(bad[:5])}"
+        )
     return extra
 
 
@@ -117,9 +123,7 @@ def torchvision_urls() -> dict[str, str]:
     if hasattr(tv_models, "list_models"):  # torchvision >= 0.14
         weight_classes = [tv_models.get_model_weights(m) for m in tv_models.list_models(tv_models)]
     else:  # torchvision 0.13 keeps the enums in the namespace
-        weight_classes = [
-            cls for name, cls in vars(tv_models).items() if name.endswith("_Weights")
-        ]
+        weight_classes = [cls for name, cls in vars(tv_models).items() if name.endswith("_Weights")]
     for cls in weight_classes:
         if not hasattr(cls, "DEFAULT"):  # enums without any weights
             continue

@@ -73,24 +73,52 @@ __all__ = ["DESCRIPTION", "INIT_INFO_DUMP", "add_arguments", "main", "run"]
 
 #: one log record of the init-info dump (upstream's and mminit's, one record per
 #: parameter): ``"\n{name} - torch.Size([...]): \n{info} \n "``
-INIT_INFO_DUMP = re.compile(r"^\n(?P<name>\S+) - torch\.Size\(\[[\d, ]*\]\): \n(?P<info>.*) \n $",
-                            re.DOTALL)
+INIT_INFO_DUMP = re.compile(
+    r"^\n(?P<name>\S+) - torch\.Size\(\[[\d, ]*\]\): \n(?P<info>.*) \n $", re.DOTALL
+)
 # where each flavour's public names live upstream, searched in order
 _UPSTREAM = {
-    "mmengine": ("mminit", ("mmengine.model", "mmengine.model.weight_init", "mmengine.registry",
-                            "mmengine.runner.checkpoint", "mmcv.cnn", "mmcv.cnn.bricks",
-                            "mmcv.cnn.bricks.drop", "mmcv.cnn.bricks.transformer",
-                            "mmcv.cnn.bricks.norm", "mmcv.cnn.bricks.upsample")),
-    "mmcv1": ("mminit.mmcv1", ("mmcv.cnn.utils.weight_init", "mmcv.runner", "mmcv.utils",
-                               "mmcv.cnn", "mmcv.cnn.bricks", "mmcv.cnn.bricks.registry",
-                               "mmcv.cnn.bricks.drop", "mmcv.cnn.bricks.transformer",
-                               "mmcv.cnn.bricks.norm", "mmcv.cnn.bricks.upsample")),
+    "mmengine": (
+        "mminit",
+        (
+            "mmengine.model",
+            "mmengine.model.weight_init",
+            "mmengine.registry",
+            "mmengine.runner.checkpoint",
+            "mmcv.cnn",
+            "mmcv.cnn.bricks",
+            "mmcv.cnn.bricks.drop",
+            "mmcv.cnn.bricks.transformer",
+            "mmcv.cnn.bricks.norm",
+            "mmcv.cnn.bricks.upsample",
+        ),
+    ),
+    "mmcv1": (
+        "mminit.mmcv1",
+        (
+            "mmcv.cnn.utils.weight_init",
+            "mmcv.runner",
+            "mmcv.utils",
+            "mmcv.cnn",
+            "mmcv.cnn.bricks",
+            "mmcv.cnn.bricks.registry",
+            "mmcv.cnn.bricks.drop",
+            "mmcv.cnn.bricks.transformer",
+            "mmcv.cnn.bricks.norm",
+            "mmcv.cnn.bricks.upsample",
+        ),
+    ),
 }
 # mminit name -> upstream's name for the same object (mmcv 2.x registers layers in MODELS)
-_ALIASES = {"WEIGHT_INITIALIZERS": "INITIALIZERS", "INITIALIZERS": "WEIGHT_INITIALIZERS",
-            "LAYERS": "MODELS"}
-_INSTALL = {"mmengine": "pip install mmengine==0.10.7 (and mmcv-lite==2.2.0 for the layer bricks)",
-            "mmcv1": "pip install mmcv==1.7.2"}
+_ALIASES = {
+    "WEIGHT_INITIALIZERS": "INITIALIZERS",
+    "INITIALIZERS": "WEIGHT_INITIALIZERS",
+    "LAYERS": "MODELS",
+}
+_INSTALL = {
+    "mmengine": "pip install mmengine==0.10.7 (and mmcv-lite==2.2.0 for the layer bricks)",
+    "mmcv1": "pip install mmcv==1.7.2",
+}
 
 
 # ---------------------------------------------------------------- child side
@@ -100,7 +128,9 @@ def _alias_module(flavour: str, public: Sequence[str]) -> types.ModuleType:
 
     def lookup(attr: str) -> Any:
         if attr not in public:
-            raise AttributeError(f"module {name!r} (aliased to {flavour}) has no attribute {attr!r}")
+            raise AttributeError(
+                f"module {name!r} (aliased to {flavour}) has no attribute {attr!r}"
+            )
         failed: list[ImportError] = []
         for mod_name in sources:
             try:
@@ -112,8 +142,10 @@ def _alias_module(flavour: str, public: Sequence[str]) -> types.ModuleType:
                 if hasattr(mod, candidate):
                     return getattr(mod, candidate)
         if failed:
-            raise ImportError(f"mminit check: the upstream side needs {flavour} "
-                              f"({_INSTALL[flavour]}) for {name}.{attr}: {failed[0]}") from failed[0]
+            raise ImportError(
+                f"mminit check: the upstream side needs {flavour} "
+                f"({_INSTALL[flavour]}) for {name}.{attr}: {failed[0]}"
+            ) from failed[0]
         raise AttributeError(f"{flavour} has no counterpart of {name}.{attr}")
 
     vars(alias).update(__getattr__=lookup, __all__=list(public))  # PEP 562 module __getattr__
@@ -167,8 +199,13 @@ def _loggers() -> list[logging.Logger]:
 
 
 # what each stage of a side does, as its failure is reported
-_STAGES = {"start-up": "starting the side process for", "import": "importing", "build": "building", "init": "initialising",
-           "compare": "collecting the state of"}
+_STAGES = {
+    "start-up": "starting the side process for",
+    "import": "importing",
+    "build": "building",
+    "init": "initialising",
+    "compare": "collecting the state of",
+}
 
 
 def _bind_to_parent() -> None:
@@ -203,14 +240,27 @@ def _mark(out: str, stage: str) -> str:
     return stage
 
 
-def _run_side(target: str, seed: int, out: str, alias: str | None, scope: str | None = None,
-              builder: str | None = None, tree: str | None = None) -> int:
+def _run_side(
+    target: str,
+    seed: int,
+    out: str,
+    alias: str | None,
+    scope: str | None = None,
+    builder: str | None = None,
+    tree: str | None = None,
+) -> int:
     _bind_to_parent()
     _mark(out, "start-up")
     import torch
 
-    result: dict[str, Any] = {"error": None, "stage": None, "info": {}, "tensors": {},
-                              "params": [], "bases": []}
+    result: dict[str, Any] = {
+        "error": None,
+        "stage": None,
+        "info": {},
+        "tensors": {},
+        "params": [],
+        "bases": [],
+    }
     stage = _mark(out, "import")
     try:
         if tree:  # this side's checkout comes first (the side also runs in it)
@@ -242,21 +292,47 @@ def _run_side(target: str, seed: int, out: str, alias: str | None, scope: str | 
         result["info"] = collect.info
         result["tensors"] = {k: v.detach().cpu() for k, v in model.state_dict().items()}
         result["params"] = [n for n, _ in model.named_parameters(remove_duplicate=False)]
-        result["bases"] = sorted({f"{c.__module__}.{c.__qualname__}" for m in model.modules()
-                                  for c in type(m).__mro__ if c.__name__ == "BaseModule"})
+        result["bases"] = sorted(
+            {
+                f"{c.__module__}.{c.__qualname__}"
+                for m in model.modules()
+                for c in type(m).__mro__
+                if c.__name__ == "BaseModule"
+            }
+        )
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure of user code is reported
-        result.update(tensors={}, params=[], bases=[], info={}, stage=stage, fatal=True,
-                      error=f"{_STAGES[stage]} {target!r} failed: {type(exc).__name__}: {exc}")
+        result.update(
+            tensors={},
+            params=[],
+            bases=[],
+            info={},
+            stage=stage,
+            fatal=True,
+            error=f"{_STAGES[stage]} {target!r} failed: {type(exc).__name__}: {exc}",
+        )
     torch.save(result, out)
     return 0
 
 
 # --------------------------------------------------------------- parent side
 def _spawn(side: _Side, args: argparse.Namespace, out: str) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "mminit._cli.check", side.target, "--side", "--seed", str(args.seed),
-           "--out", out]
-    for flag, value in (("--alias", side.alias), ("--scope", args.scope),
-                        ("--builder", args.builder), ("--tree", side.tree)):
+    cmd = [
+        sys.executable,
+        "-m",
+        "mminit._cli.check",
+        side.target,
+        "--side",
+        "--seed",
+        str(args.seed),
+        "--out",
+        out,
+    ]
+    for flag, value in (
+        ("--alias", side.alias),
+        ("--scope", args.scope),
+        ("--builder", args.builder),
+        ("--tree", side.tree),
+    ):
         if value:
             cmd += [flag, value]
     with open(out + ".log", "wb") as log:  # a file, not a pipe: a chatty model cannot block
@@ -280,8 +356,9 @@ def _tree_target(target: str, tree: str) -> str:
         return target  # the side runs in its tree: each side reads its own copy
     if os.path.isfile(target):
         return os.path.abspath(target)
-    raise FileNotFoundError(f"config file {target!r} is neither in {tree} nor in the "
-                            "current directory")
+    raise FileNotFoundError(
+        f"config file {target!r} is neither in {tree} nor in the current directory"
+    )
 
 
 def _sides(args: argparse.Namespace) -> list[_Side] | str:
@@ -290,12 +367,17 @@ def _sides(args: argparse.Namespace) -> list[_Side] | str:
         trees = {"--original": args.original, "--migrated": args.migrated}
         for flag, tree in trees.items():
             if tree is None or not os.path.isdir(tree):
-                return (f"--original and --migrated name two checkouts (directories); {flag} "
-                        f"{tree!r} is not a directory" if tree else
-                        "--original DIR needs --migrated DIR: the checkout after migration")
+                return (
+                    f"--original and --migrated name two checkouts (directories); {flag} "
+                    f"{tree!r} is not a directory"
+                    if tree
+                    else "--original DIR needs --migrated DIR: the checkout after migration"
+                )
         sides = []
-        for name, tree, alias in (("upstream", args.original, args.flavour),
-                                  ("mminit", args.migrated, None)):
+        for name, tree, alias in (
+            ("upstream", args.original, args.flavour),
+            ("mminit", args.migrated, None),
+        ):
             tree = os.path.abspath(tree)
             try:
                 target = _tree_target(args.target, tree)
@@ -307,14 +389,18 @@ def _sides(args: argparse.Namespace) -> list[_Side] | str:
             sides.append(_Side(name=name, target=target, tree=tree, alias=alias))
         return sides
     if args.migrated is not None and os.path.isdir(args.migrated):
-        return (f"--migrated {args.migrated!r} is a directory: to compare two checkouts, pass "
-                "the one before migration with --original DIR too")
+        return (
+            f"--migrated {args.migrated!r} is a directory: to compare two checkouts, pass "
+            "the one before migration with --original DIR too"
+        )
     for target in (args.target, args.migrated):
         error = target and target_error(target, args.scope, args.builder)
         if error:
             return error
-    return [_Side(name="upstream", target=args.target, tree=None, alias=args.flavour),
-            _Side(name="mminit", target=args.migrated or args.target, tree=None, alias=None)]
+    return [
+        _Side(name="upstream", target=args.target, tree=None, alias=args.flavour),
+        _Side(name="mminit", target=args.migrated or args.target, tree=None, alias=None),
+    ]
 
 
 def _compare(up: dict[str, Any], mm: dict[str, Any]) -> dict[str, Any]:
@@ -326,39 +412,69 @@ def _compare(up: dict[str, Any], mm: dict[str, Any]) -> dict[str, Any]:
     for name in names:
         a, b = up["tensors"].get(name), mm["tensors"].get(name)
         compared += 1
-        if a is not None and b is not None and a.dtype == b.dtype and a.shape == b.shape \
-                and torch.equal(a, b):
+        if (
+            a is not None
+            and b is not None
+            and a.dtype == b.dtype
+            and a.shape == b.shape
+            and torch.equal(a, b)
+        ):
             identical += 1
             continue
         if a is None or b is None or a.shape != b.shape:
             diff: float | str = "missing" if a is None or b is None else "shape"
         else:
             diff = float((a.double() - b.double()).abs().max()) if a.numel() else 0.0
-        rows.append({"name": name, "kind": kinds.get(name, "buffer"), "max_abs_diff": diff,
-                     "upstream_info": up["info"].get(name), "mminit_info": mm["info"].get(name)})
+        rows.append(
+            {
+                "name": name,
+                "kind": kinds.get(name, "buffer"),
+                "max_abs_diff": diff,
+                "upstream_info": up["info"].get(name),
+                "mminit_info": mm["info"].get(name),
+            }
+        )
     info_names = list(up["info"]) + [n for n in mm["info"] if n not in up["info"]]
     info_differing = [n for n in info_names if up["info"].get(n) != mm["info"].get(n)]
     tensor_rows = {r["name"] for r in rows}
     for name in info_differing:
         if name not in tensor_rows:
-            rows.append({"name": name, "kind": "init-info", "max_abs_diff": 0.0,
-                         "upstream_info": up["info"].get(name), "mminit_info": mm["info"].get(name)})
-    return {"compared": compared, "identical": identical, "differing": rows,
-            "info_compared": len(info_names), "info_identical": len(info_names) - len(info_differing),
-            "errors": {"upstream": up["error"], "mminit": mm["error"]}}
+            rows.append(
+                {
+                    "name": name,
+                    "kind": "init-info",
+                    "max_abs_diff": 0.0,
+                    "upstream_info": up["info"].get(name),
+                    "mminit_info": mm["info"].get(name),
+                }
+            )
+    return {
+        "compared": compared,
+        "identical": identical,
+        "differing": rows,
+        "info_compared": len(info_names),
+        "info_identical": len(info_names) - len(info_differing),
+        "errors": {"upstream": up["error"], "mminit": mm["error"]},
+    }
 
 
 def _print_table(report: dict[str, Any]) -> None:
     n_params = len(set(report["params"]))
     print(f"mminit check {report['target']} (flavour {report['flavour']}, seed {report['seed']})")
     if report["original"]:
-        print(f"  checkouts        : {report['original']} (upstream side) vs "
-              f"{report['migrated']} (mminit side)")
-    print(f"  tensors compared : {report['compared']} ({n_params} parameters, "
-          f"{report['compared'] - n_params} buffers)")
+        print(
+            f"  checkouts        : {report['original']} (upstream side) vs "
+            f"{report['migrated']} (mminit side)"
+        )
+    print(
+        f"  tensors compared : {report['compared']} ({n_params} parameters, "
+        f"{report['compared'] - n_params} buffers)"
+    )
     print(f"  bit-identical    : {report['identical']}")
-    print(f"  init-info strings: {report['info_compared']} compared, "
-          f"{report['info_identical']} identical")
+    print(
+        f"  init-info strings: {report['info_compared']} compared, "
+        f"{report['info_identical']} identical"
+    )
     print(f"  differing        : {len(report['differing'])}")
     for side, bases in report["base_classes"].items():
         print(f"  {side + ' side BaseModule':<17}: {', '.join(bases) or '(none)'}")
@@ -366,12 +482,16 @@ def _print_table(report: dict[str, Any]) -> None:
         if err:
             print(f"  {side} side (init stage): {err}")
     if report["differing"]:
-        print(f"\n  {'name':<40} {'kind':<9} {'max abs diff':>12}  upstream init-info | mminit init-info")
+        print(
+            f"\n  {'name':<40} {'kind':<9} {'max abs diff':>12}  upstream init-info | mminit init-info"
+        )
         for row in report["differing"]:
             diff = row["max_abs_diff"]
             shown = f"{diff:.3g}" if isinstance(diff, float) else diff
-            print(f"  {row['name']:<40} {row['kind']:<9} {shown:>12}  "
-                  f"{row['upstream_info']} | {row['mminit_info']}")
+            print(
+                f"  {row['name']:<40} {row['kind']:<9} {shown:>12}  "
+                f"{row['upstream_info']} | {row['mminit_info']}"
+            )
 
 
 DEFAULT_TIMEOUT = 900.0
@@ -383,39 +503,61 @@ def _seconds(text: str) -> float:
     except ValueError:
         value = float("nan")
     if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"--timeout must be a positive number of seconds, "
-                                         f"got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"--timeout must be a positive number of seconds, got {text!r}"
+        )
     return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``mminit check``'s arguments (the ``mminit`` command table adds them to its parser)."""
     add_target_arguments(parser)
-    parser.add_argument("--flavour", choices=("auto", "mmengine", "mmcv1"), default="auto",
-                        help="which mminit module to swap for upstream: mmengine (mminit), mmcv1 "
-                        "(mminit.mmcv1), or auto to swap both (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="torch seed used on both sides before building and before "
-                        "init_weights (default: %(default)s)")
+    parser.add_argument(
+        "--flavour",
+        choices=("auto", "mmengine", "mmcv1"),
+        default="auto",
+        help="which mminit module to swap for upstream: mmengine (mminit), mmcv1 "
+        "(mminit.mmcv1), or auto to swap both (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="torch seed used on both sides before building and before "
+        "init_weights (default: %(default)s)",
+    )
     parser.add_argument("--json", metavar="OUT", help="also write the report as JSON")
-    parser.add_argument("--migrated", metavar="TARGET|DIR",
-                        help="build this (migrated) target on the mminit side; the upstream "
-                        "side builds TARGET. With --original: the migrated checkout")
-    parser.add_argument("--original", metavar="DIR",
-                        help="the checkout before migration: the upstream side runs in DIR (its "
-                        "tree first on sys.path) and the mminit side in --migrated DIR; a "
-                        "relative config TARGET is read from each checkout")
-    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                        help="end a side that spends longer than this in one stage (start-up, "
-                        "import, build, init, compare) and say which (default: %(default)g)")
+    parser.add_argument(
+        "--migrated",
+        metavar="TARGET|DIR",
+        help="build this (migrated) target on the mminit side; the upstream "
+        "side builds TARGET. With --original: the migrated checkout",
+    )
+    parser.add_argument(
+        "--original",
+        metavar="DIR",
+        help="the checkout before migration: the upstream side runs in DIR (its "
+        "tree first on sys.path) and the mminit side in --migrated DIR; a "
+        "relative config TARGET is read from each checkout",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help="end a side that spends longer than this in one stage (start-up, "
+        "import, build, init, compare) and say which (default: %(default)g)",
+    )
     parser.add_argument("--side", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--alias", help=argparse.SUPPRESS)
     parser.add_argument("--tree", help=argparse.SUPPRESS)
 
 
-DESCRIPTION = ("Build a model with upstream's init system and with mminit's, same seed, and "
-               "compare every parameter, buffer and init-info string.")
+DESCRIPTION = (
+    "Build a model with upstream's init system and with mminit's, same seed, and "
+    "compare every parameter, buffer and init-info string."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -437,8 +579,9 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise _Terminated
 
 
-def _wait(sides: list[_Side], procs: list[subprocess.Popen[bytes]], outs: list[str],
-          timeout: float) -> str | None:
+def _wait(
+    sides: list[_Side], procs: list[subprocess.Popen[bytes]], outs: list[str], timeout: float
+) -> str | None:
     """Wait for both sides; what went wrong, or None.  A side that spends more than
     ``timeout`` seconds in one stage is ended."""
     since = [("", time.monotonic()) for _ in procs]
@@ -457,9 +600,11 @@ def _wait(sides: list[_Side], procs: list[subprocess.Popen[bytes]], outs: list[s
             if stage != since[i][0]:
                 since[i] = (stage, now)
             elif now - since[i][1] > timeout:
-                return (f"{sides[i].name} side timed out in the {stage} stage: "
-                        f"{_STAGES.get(stage, stage)} {sides[i].target!r} took more than "
-                        f"{timeout:g} s (--timeout SECONDS allows more)")
+                return (
+                    f"{sides[i].name} side timed out in the {stage} stage: "
+                    f"{_STAGES.get(stage, stage)} {sides[i].target!r} took more than "
+                    f"{timeout:g} s (--timeout SECONDS allows more)"
+                )
         time.sleep(0.05)
     for side, proc, out in zip(sides, procs, outs):
         if proc.returncode != 0 or not os.path.exists(out):
@@ -469,8 +614,9 @@ def _wait(sides: list[_Side], procs: list[subprocess.Popen[bytes]], outs: list[s
     return None
 
 
-def _run_sides(args: argparse.Namespace,
-               sides: list[_Side]) -> tuple[dict[str, Any], dict[str, Any]] | int:
+def _run_sides(
+    args: argparse.Namespace, sides: list[_Side]
+) -> tuple[dict[str, Any], dict[str, Any]] | int:
     """Run both sides at once; their results, or the exit status of a side that failed.
     However this ends (a failure, ``--timeout``, SIGTERM, Ctrl-C), no side outlives it
     and the temporary directory is removed."""
@@ -493,27 +639,33 @@ def _run_sides(args: argparse.Namespace,
         try:
             up, mm = (load_pickle(p, None, weights_only=True) for p in outs)
         except Exception as exc:  # noqa: BLE001 - reported with its stage
-            return _fail(f"failed at the compare stage: reading a side's result "
-                         f"failed: {type(exc).__name__}: {exc}")
+            return _fail(
+                f"failed at the compare stage: reading a side's result "
+                f"failed: {type(exc).__name__}: {exc}"
+            )
     for side, res in zip(sides, (up, mm)):
         if res.get("fatal"):
             where = f" (in {side.tree})" if side.tree else ""
-            return _fail(f"{side.name} side failed at the {res['stage']} stage{where}: "
-                         f"{res['error']}")
+            return _fail(
+                f"{side.name} side failed at the {res['stage']} stage{where}: {res['error']}"
+            )
     if mm["bases"] and not any(b.startswith("mminit.") for b in mm["bases"]):
         what = f"{sides[1].target!r}" + (f" in {sides[1].tree}" if sides[1].tree else "")
-        return _fail(f"the mminit side of {what} used no mminit BaseModule "
-                     f"({', '.join(mm['bases'])}), so both sides ran upstream. Run "
-                     "`mminit migrate` on the model code first, or pass its migrated copy with "
-                     "--migrated.")
+        return _fail(
+            f"the mminit side of {what} used no mminit BaseModule "
+            f"({', '.join(mm['bases'])}), so both sides ran upstream. Run "
+            "`mminit migrate` on the model code first, or pass its migrated copy with "
+            "--migrated."
+        )
     return up, mm
 
 
 def run(args: argparse.Namespace) -> int:
     """``mminit check`` with parsed arguments; returns the exit status."""
     if args.side:
-        return _run_side(args.target, args.seed, args.out, args.alias, args.scope, args.builder,
-                         args.tree)
+        return _run_side(
+            args.target, args.seed, args.out, args.alias, args.scope, args.builder, args.tree
+        )
     sides = _sides(args)
     if isinstance(sides, str):
         return _fail(sides)
@@ -537,10 +689,17 @@ def run(args: argparse.Namespace) -> int:
         compared = _compare(up, mm)
     except Exception as exc:  # noqa: BLE001 - reported with its stage
         return _fail(f"failed at the compare stage: {type(exc).__name__}: {exc}")
-    report = {"target": args.target, "migrated": args.migrated, "original": args.original,
-              "flavour": args.flavour, "seed": args.seed, "params": up["params"], **compared,
-              "base_classes": {"upstream": up["bases"], "mminit": mm["bases"]},
-              "init_info": {"upstream": up["info"], "mminit": mm["info"]}}
+    report = {
+        "target": args.target,
+        "migrated": args.migrated,
+        "original": args.original,
+        "flavour": args.flavour,
+        "seed": args.seed,
+        "params": up["params"],
+        **compared,
+        "base_classes": {"upstream": up["bases"], "mminit": mm["bases"]},
+        "init_info": {"upstream": up["info"], "mminit": mm["info"]},
+    }
     _print_table(report)
     if args.json:
         try:
@@ -548,8 +707,9 @@ def run(args: argparse.Namespace) -> int:
                 json.dump(report, fh, indent=2)
         except OSError as exc:
             return _fail(f"cannot write --json {args.json}: {exc.strerror or exc}")
-    same_errors = (report["errors"]["upstream"] or "").split(":")[0] == \
-        (report["errors"]["mminit"] or "").split(":")[0]
+    same_errors = (report["errors"]["upstream"] or "").split(":")[0] == (
+        report["errors"]["mminit"] or ""
+    ).split(":")[0]
     return 0 if not report["differing"] and same_errors else 1
 
 

@@ -43,13 +43,23 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("migrate", "rewrite a repository's mmcv/mmengine init imports to mminit",
-            "mminit.codemods.cli"),
-    Command("check", "build a model (factory or config) with upstream's init system and with "
-            "mminit's, or two checkouts before/after migrating, and report any difference",
-            "mminit._cli.check"),
-    Command("explain", "print what init_weights will do to every parameter, and why (with "
-            "lints; --strict exits 1 when one fires)", "mminit._cli.explain"),
+    Command(
+        "migrate",
+        "rewrite a repository's mmcv/mmengine init imports to mminit",
+        "mminit.codemods.cli",
+    ),
+    Command(
+        "check",
+        "build a model (factory or config) with upstream's init system and with "
+        "mminit's, or two checkouts before/after migrating, and report any difference",
+        "mminit._cli.check",
+    ),
+    Command(
+        "explain",
+        "print what init_weights will do to every parameter, and why (with "
+        "lints; --strict exits 1 when one fires)",
+        "mminit._cli.explain",
+    ),
 )
 _BY_NAME = {command.name: command for command in COMMANDS}
 
@@ -57,11 +67,20 @@ _BY_NAME = {command.name: command for command in COMMANDS}
 def _usage() -> str:
     names = ",".join(_BY_NAME)
     width = max(len(name) for name in _BY_NAME) + 2
-    rows = "\n".join(textwrap.fill(c.summary, 79, initial_indent=f"  {c.name:<{width}}",
-                                   subsequent_indent=" " * (width + 2)) for c in COMMANDS)
-    return (f"usage: mminit [-h] [--version] {{{names}}} ...\n\ncommands:\n{rows}\n\n"
-            "Run `mminit COMMAND --help` for a command's options. Exit status: 0 ok, "
-            "1 a finding, 2 a usage or input error.")
+    rows = "\n".join(
+        textwrap.fill(
+            c.summary,
+            79,
+            initial_indent=f"  {c.name:<{width}}",
+            subsequent_indent=" " * (width + 2),
+        )
+        for c in COMMANDS
+    )
+    return (
+        f"usage: mminit [-h] [--version] {{{names}}} ...\n\ncommands:\n{rows}\n\n"
+        "Run `mminit COMMAND --help` for a command's options. Exit status: 0 ok, "
+        "1 a finding, 2 a usage or input error."
+    )
 
 
 def _version_line() -> str:
@@ -73,8 +92,9 @@ def _version_line() -> str:
 def parser_for(command: Command) -> tuple[argparse.ArgumentParser, object]:
     """The command's parser (``prog`` ``mminit NAME``) and its module."""
     module = importlib.import_module(command.module)
-    parser = argparse.ArgumentParser(prog=f"mminit {command.name}",
-                                     description=getattr(module, "DESCRIPTION", command.summary))
+    parser = argparse.ArgumentParser(
+        prog=f"mminit {command.name}", description=getattr(module, "DESCRIPTION", command.summary)
+    )
     module.add_arguments(parser)
     return parser, module
 
@@ -93,8 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     command = _BY_NAME.get(args[0])
     if command is None:
-        print(f"mminit: unknown command {args[0]!r}; choose from "
-              f"{', '.join(repr(n) for n in _BY_NAME)}\n\n{_usage()}", file=sys.stderr)
+        print(
+            f"mminit: unknown command {args[0]!r}; choose from "
+            f"{', '.join(repr(n) for n in _BY_NAME)}\n\n{_usage()}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     parser, module = parser_for(command)
     try:

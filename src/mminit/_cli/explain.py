@@ -30,8 +30,12 @@ DESCRIPTION = "Show what init_weights will do to every parameter, and why."
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``mminit explain``'s arguments (the ``mminit`` command table adds them to its parser)."""
     add_target_arguments(parser)
-    parser.add_argument("--flavour", choices=("auto", "mmengine", "mmcv1"), default="auto",
-                        help="require the tree's BaseModules to follow this flavour (default: any)")
+    parser.add_argument(
+        "--flavour",
+        choices=("auto", "mmengine", "mmcv1"),
+        default="auto",
+        help="require the tree's BaseModules to follow this flavour (default: any)",
+    )
     parser.add_argument("--json", metavar="OUT", help="also write the plan as JSON")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any lint fires")
     parser.add_argument("--buffers", action="store_true", help="list buffers too")
@@ -49,8 +53,10 @@ def _copy_hint(model: object) -> str:
     try:
         copy.deepcopy(model)
     except Exception as exc:  # noqa: BLE001 - the reason is the message
-        return (f" (explain plans on a deep copy of the model, and this model cannot be "
-                f"deep-copied: {type(exc).__name__}: {exc})")
+        return (
+            f" (explain plans on a deep copy of the model, and this model cannot be "
+            f"deep-copied: {type(exc).__name__}: {exc})"
+        )
     return ""
 
 
@@ -70,16 +76,18 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     if not isinstance(model, torch.nn.Module):
-        return _fail(f"building {args.target!r} gave {type(model).__name__}, not a "
-                     "torch.nn.Module")
+        return _fail(f"building {args.target!r} gave {type(model).__name__}, not a torch.nn.Module")
     try:
         plan = explain(model)
     except Exception as exc:  # noqa: BLE001 - reported, with what explain needs
-        return _fail(f"explaining {args.target!r} failed: {type(exc).__name__}: {exc}"
-                     f"{_copy_hint(model)}")
+        return _fail(
+            f"explaining {args.target!r} failed: {type(exc).__name__}: {exc}{_copy_hint(model)}"
+        )
     if args.flavour != "auto" and any(not f.startswith(args.flavour) for f in plan.flavours):
-        return _fail(f"--flavour {args.flavour} but the tree's BaseModules follow "
-                     f"{', '.join(plan.flavours) or 'nothing'}")
+        return _fail(
+            f"--flavour {args.flavour} but the tree's BaseModules follow "
+            f"{', '.join(plan.flavours) or 'nothing'}"
+        )
     print(format_plan(plan, buffers=args.buffers))
     if args.json:
         try:

@@ -38,13 +38,35 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["Era", "TargetError", "add_target_arguments", "config_package", "is_config",
-           "load_target", "package_era", "target_error"]
+__all__ = [
+    "Era",
+    "TargetError",
+    "add_target_arguments",
+    "config_package",
+    "is_config",
+    "load_target",
+    "package_era",
+    "target_error",
+]
 
 Era = Literal["mmengine", "mmcv1"]
 # directories beside configs/ in a checkout that are not the package the configs are for
-_NOT_PACKAGES = frozenset({"tests", "test", "tools", "docs", "demo", "projects", "configs",
-                           "scripts", "examples", "benchmarks", "build", "dist"})
+_NOT_PACKAGES = frozenset(
+    {
+        "tests",
+        "test",
+        "tools",
+        "docs",
+        "demo",
+        "projects",
+        "configs",
+        "scripts",
+        "examples",
+        "benchmarks",
+        "build",
+        "dist",
+    }
+)
 # where an mmcv-1.x-era package keeps its ``MODELS`` registry, searched in order
 _MMCV1_REGISTRIES = ("{}.models.builder", "{}.models", "{}.builder")
 _INSTALL = {"mmengine": "pip install mmengine", "mmcv1": "pip install 'mmcv<2' (or 'mmcv-full<2')"}
@@ -57,16 +79,25 @@ class TargetError(ValueError):
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     """The target arguments ``check`` and ``explain`` share."""
-    parser.add_argument("target", help="pkg.module:factory, or a config .py with a `model` dict "
-                        "(mmengine era or mmcv 1.x era)")
-    parser.add_argument("--scope", metavar="PKG",
-                        help="the package whose registry builds the config's model (e.g. mmdet, "
-                        "mmpretrain); default: the config's default_scope, else the package the "
-                        "config lives in (<pkg>/.mim/configs or a checkout's configs/) or "
-                        "inherits from (_base_)")
-    parser.add_argument("--builder", metavar="PKG.MODULE:FUNC",
-                        help="build the config's model with FUNC(cfg.model) instead of a registry "
-                        "(e.g. mmdet.models:build_detector)")
+    parser.add_argument(
+        "target",
+        help="pkg.module:factory, or a config .py with a `model` dict "
+        "(mmengine era or mmcv 1.x era)",
+    )
+    parser.add_argument(
+        "--scope",
+        metavar="PKG",
+        help="the package whose registry builds the config's model (e.g. mmdet, "
+        "mmpretrain); default: the config's default_scope, else the package the "
+        "config lives in (<pkg>/.mim/configs or a checkout's configs/) or "
+        "inherits from (_base_)",
+    )
+    parser.add_argument(
+        "--builder",
+        metavar="PKG.MODULE:FUNC",
+        help="build the config's model with FUNC(cfg.model) instead of a registry "
+        "(e.g. mmdet.models:build_detector)",
+    )
 
 
 def is_config(target: str) -> bool:
@@ -75,14 +106,19 @@ def is_config(target: str) -> bool:
 
 def _split(target: str, what: str) -> tuple[str, str]:
     module, _, attr = target.partition(":")
-    if not module or not attr or not all(p.isidentifier() for p in module.split(".")) \
-            or not attr.isidentifier():
+    if (
+        not module
+        or not attr
+        or not all(p.isidentifier() for p in module.split("."))
+        or not attr.isidentifier()
+    ):
         raise TargetError(f"{what} must be 'pkg.module:function', got {target!r}")
     return module, attr
 
 
-def target_error(target: str, scope: str | None = None, builder: str | None = None,
-                 base: str = ".") -> str | None:
+def target_error(
+    target: str, scope: str | None = None, builder: str | None = None, base: str = "."
+) -> str | None:
     """Cheap checks before anything is imported: what is wrong with the arguments, or None
     (``base``: the directory the target is imported from)."""
     try:
@@ -91,20 +127,29 @@ def target_error(target: str, scope: str | None = None, builder: str | None = No
         if scope is not None and not all(p.isidentifier() for p in scope.split(".")):
             raise TargetError(f"--scope must be a package name such as mmdet, got {scope!r}")
         if is_config(target):
-            return None if os.path.isfile(os.path.join(base, target)) else \
-                f"config file {target!r} does not exist"
+            return (
+                None
+                if os.path.isfile(os.path.join(base, target))
+                else f"config file {target!r} does not exist"
+            )
         if ":" not in target:
-            raise TargetError("TARGET must be 'pkg.module:factory' or a config .py file, "
-                              f"got {target!r}")
+            raise TargetError(
+                f"TARGET must be 'pkg.module:factory' or a config .py file, got {target!r}"
+            )
         if scope is not None or builder is not None:
-            raise TargetError("--scope and --builder apply to a config TARGET, not to "
-                              f"'pkg.module:factory' ({target!r})")
+            raise TargetError(
+                "--scope and --builder apply to a config TARGET, not to "
+                f"'pkg.module:factory' ({target!r})"
+            )
         module, _ = _split(target, "TARGET")
     except TargetError as exc:
         return str(exc)
     top = module.split(".")[0]
-    if os.path.isdir(os.path.join(base, top)) or os.path.isfile(os.path.join(base, f"{top}.py")) \
-            or _find(top):
+    if (
+        os.path.isdir(os.path.join(base, top))
+        or os.path.isfile(os.path.join(base, f"{top}.py"))
+        or _find(top)
+    ):
         return None
     return f"cannot import {module!r} (no module {top!r} in the current directory or installed)"
 
@@ -140,8 +185,11 @@ def config_package(config: str, _depth: int = 0) -> tuple[str, Path] | None:
             above = parent.parent
             if above.name == ".mim" and _is_package(above.parent):
                 return above.parent.name, above.parent.parent
-            candidates = sorted(d.name for d in above.iterdir() if d.name.isidentifier()
-                                and d.name not in _NOT_PACKAGES and _is_package(d))
+            candidates = sorted(
+                d.name
+                for d in above.iterdir()
+                if d.name.isidentifier() and d.name not in _NOT_PACKAGES and _is_package(d)
+            )
             with_models = [n for n in candidates if (above / n / "models").is_dir()]
             for found in (candidates, with_models):
                 if len(found) == 1:
@@ -170,10 +218,15 @@ def _bases(config: str) -> list[str]:
     except (OSError, SyntaxError, ValueError):
         return []
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_base_"
-                                                for t in node.targets):
-            values = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
-            return [v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "_base_" for t in node.targets
+        ):
+            values = (
+                node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
+            )
+            return [
+                v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            ]
     return []
 
 
@@ -204,14 +257,18 @@ def _reader(era: Era | None) -> Era:
             return "mmengine"
         if _mmcv1_installed():
             return "mmcv1"
-        raise TargetError("reading a config file needs mmengine (pip install mmengine) or "
-                          "mmcv 1.x (pip install 'mmcv<2'); neither is installed")
+        raise TargetError(
+            "reading a config file needs mmengine (pip install mmengine) or "
+            "mmcv 1.x (pip install 'mmcv<2'); neither is installed"
+        )
     if era == "mmcv1" and not _mmcv1_installed():
-        raise TargetError(f"this is an mmcv 1.x era config; reading it needs mmcv 1.x "
-                          f"({_INSTALL['mmcv1']})")
+        raise TargetError(
+            f"this is an mmcv 1.x era config; reading it needs mmcv 1.x ({_INSTALL['mmcv1']})"
+        )
     if era == "mmengine" and not _importable("mmengine"):
-        raise TargetError(f"this is an mmengine era config; reading it needs mmengine "
-                          f"({_INSTALL['mmengine']})")
+        raise TargetError(
+            f"this is an mmengine era config; reading it needs mmengine ({_INSTALL['mmengine']})"
+        )
     return era
 
 
@@ -246,8 +303,9 @@ def _custom_packages(cfg: Any) -> list[str]:
     return list(dict.fromkeys(str(name).split(".")[0] for name in imports))
 
 
-def load_target(target: str, scope: str | None = None,
-                builder: str | None = None) -> Callable[[], Any]:
+def load_target(
+    target: str, scope: str | None = None, builder: str | None = None
+) -> Callable[[], Any]:
     """Stage "import": import the target's module, or read its config (which runs its
     ``custom_imports``) and find what builds its model; returns the build stage."""
     problem = target_error(target, scope, builder)
@@ -276,13 +334,16 @@ def load_target(target: str, scope: str | None = None,
 def _model(cfg: Any, target: str) -> Any:
     model = cfg.get("model")
     if not isinstance(model, dict):
-        raise TargetError(f"config {target!r} has no `model` dict (found "
-                          f"{type(model).__name__ if model is not None else 'nothing'})")
+        raise TargetError(
+            f"config {target!r} has no `model` dict (found "
+            f"{type(model).__name__ if model is not None else 'nothing'})"
+        )
     return model
 
 
-def _load_mmengine(target: str, scope: str | None,
-                   build_fn: Callable[[Any], Any] | None) -> Callable[[], Any]:
+def _load_mmengine(
+    target: str, scope: str | None, build_fn: Callable[[Any], Any] | None
+) -> Callable[[], Any]:
     from mmengine.config import Config
     from mmengine.registry import MODELS, init_default_scope
 
@@ -300,15 +361,18 @@ def _load_mmengine(target: str, scope: str | None,
         except KeyError as exc:
             if scope or not isinstance(model_cfg.get("type"), str):
                 raise
-            raise TargetError(f"{exc.args[0] if exc.args else exc}; the config sets no "
-                              "default_scope and does not live in a package's configs/: pass "
-                              "--scope PKG (e.g. --scope mmpretrain) or --builder") from exc
+            raise TargetError(
+                f"{exc.args[0] if exc.args else exc}; the config sets no "
+                "default_scope and does not live in a package's configs/: pass "
+                "--scope PKG (e.g. --scope mmpretrain) or --builder"
+            ) from exc
 
     return build
 
 
-def _load_mmcv1(target: str, package: str | None,
-                build_fn: Callable[[Any], Any] | None) -> Callable[[], Any]:
+def _load_mmcv1(
+    target: str, package: str | None, build_fn: Callable[[Any], Any] | None
+) -> Callable[[], Any]:
     from mmcv import Config
 
     cfg = Config.fromfile(target)
@@ -321,7 +385,9 @@ def _load_mmcv1(target: str, package: str | None,
         if registry is not None:
             return lambda: registry.build(model_cfg)
     looked = ", ".join(t.format(n) for n in tried for t in _MMCV1_REGISTRIES) or "nowhere"
-    raise TargetError(f"cannot tell which registry builds {target!r}'s model (an mmcv 1.x era "
-                      f"config; looked for MODELS in {looked}): pass --scope PKG (the package "
-                      "whose registry holds its type, e.g. --scope mmdet) or --builder "
-                      "pkg.module:build_fn")
+    raise TargetError(
+        f"cannot tell which registry builds {target!r}'s model (an mmcv 1.x era "
+        f"config; looked for MODELS in {looked}): pass --scope PKG (the package "
+        "whose registry holds its type, e.g. --scope mmdet) or --builder "
+        "pkg.module:build_fn"
+    )

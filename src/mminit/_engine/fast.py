@@ -30,7 +30,13 @@ from .._errors import FastModeWarning
 from .fills import FillSpec, apply_fill, fixed_result, is_fixed, validate_fill
 from .state import InitEngine, LoadsParameters
 
-__all__ = ["FastInitEngine", "UncoveredWarning", "fast_engine_class", "materialise_meta", "using_fast_engine"]
+__all__ = [
+    "FastInitEngine",
+    "UncoveredWarning",
+    "fast_engine_class",
+    "materialise_meta",
+    "using_fast_engine",
+]
 
 _LOW_PRECISION = (torch.float16, torch.bfloat16)
 _UNKNOWN = object()  # no mean recorded yet
@@ -101,8 +107,13 @@ class FastInitEngine(InitEngine):
     #: without steps must be in the table by then
     defers_check_means = False
 
-    def __init__(self, table: Any, meta_versions: dict[str, int] | None = None,
-                 root: nn.Module | None = None, observes: bool = True) -> None:
+    def __init__(
+        self,
+        table: Any,
+        meta_versions: dict[str, int] | None = None,
+        root: nn.Module | None = None,
+        observes: bool = True,
+    ) -> None:
         super().__init__(table, root, observes)
         self._steps: dict[int, list[_Step]] = {}
         self._written: set[int] = set()
@@ -213,11 +224,21 @@ class FastInitEngine(InitEngine):
     def _fixed_steps(steps: list[_Step], final_mean: Any) -> list[int]:
         """The steps whose mean :meth:`_replay` takes from the fill's exact result."""
         last = len(steps) - 1
-        return [i for i, step in enumerate(steps) if step.info is not None
-                and not (i == last and final_mean is not None) and is_fixed(step.spec)]
+        return [
+            i
+            for i, step in enumerate(steps)
+            if step.info is not None
+            and not (i == last and final_mean is not None)
+            and is_fixed(step.spec)
+        ]
 
-    def _replay(self, p: Tensor, steps: list[_Step], final_mean: Any,
-                fixed_means: dict[int, Any] | None = None) -> None:
+    def _replay(
+        self,
+        p: Tensor,
+        steps: list[_Step],
+        final_mean: Any,
+        fixed_means: dict[int, Any] | None = None,
+    ) -> None:
         """Apply the recorded checks to the table, as compat mode's would have gone.
 
         ``fixed_means``: the means of :meth:`_fixed_steps`, if computed already.
@@ -225,7 +246,9 @@ class FastInitEngine(InitEngine):
         entry = self.table[p]
         if fixed_means is None:
             fixed = self._fixed_steps(steps, final_mean)
-            fixed_means = dict(zip(fixed, self._means([fixed_result(p, steps[i].spec) for i in fixed])))
+            fixed_means = dict(
+                zip(fixed, self._means([fixed_result(p, steps[i].spec) for i in fixed]))
+            )
         for i, step in enumerate(steps):
             if step.info is None:
                 continue
@@ -258,10 +281,12 @@ class FastInitEngine(InitEngine):
         # every mean the replays need, in one batch (one host transfer on a GPU); each
         # scratch tensor is freed once its mean is taken
         fixed = [(p, i) for p in due for i in self._fixed_steps(self._steps[id(p)], True)]
-        means = self._host_means([p.detach().mean() for p in due]
-                                 + [fixed_result(p, self._steps[id(p)][i].spec).detach().mean() for p, i in fixed])
+        means = self._host_means(
+            [p.detach().mean() for p in due]
+            + [fixed_result(p, self._steps[id(p)][i].spec).detach().mean() for p, i in fixed]
+        )
         fixed_means: dict[int, dict[int, Any]] = {id(p): {} for p in due}
-        for (p, i), mean in zip(fixed, means[len(due):]):
+        for (p, i), mean in zip(fixed, means[len(due) :]):
             fixed_means[id(p)][i] = mean
         for p, mean in zip(due, means):
             steps = self._steps.pop(id(p))
@@ -327,7 +352,8 @@ class FastInitEngine(InitEngine):
             return
         names = {id(m): name for name, m in root.named_modules()}
         listed = "; ".join(
-            f"{names.get(id(m), '?') or '(root)'} ({type(m).__name__}: {what})" for m, what in self.undriven
+            f"{names.get(id(m), '?') or '(root)'} ({type(m).__name__}: {what})"
+            for m, what in self.undriven
         )
         warnings.warn(
             f"mode='fast' could not drive {len(self.undriven)} module(s) of {type(root).__name__}; "
@@ -342,8 +368,11 @@ class FastInitEngine(InitEngine):
         """Warn about meta-materialised tensors that nothing wrote."""
         if self._meta_versions is None:
             return
-        untouched = [name for name, t in _named_tensors(root)
-                     if t._version == self._meta_versions.get(name) and id(t) not in self._written]
+        untouched = [
+            name
+            for name, t in _named_tensors(root)
+            if t._version == self._meta_versions.get(name) and id(t) not in self._written
+        ]
         if untouched:
             warnings.warn(
                 f"fast init materialised {type(root).__name__} from the meta device; "
@@ -354,7 +383,9 @@ class FastInitEngine(InitEngine):
             )
 
 
-_ENGINE_CLASS: ContextVar[type[FastInitEngine]] = ContextVar("mminit_fast_engine_class", default=FastInitEngine)
+_ENGINE_CLASS: ContextVar[type[FastInitEngine]] = ContextVar(
+    "mminit_fast_engine_class", default=FastInitEngine
+)
 
 
 def fast_engine_class() -> type[FastInitEngine]:

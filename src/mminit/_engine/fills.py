@@ -15,8 +15,15 @@ import torch
 from torch import Tensor, nn
 
 __all__ = [
-    "FillSpec", "apply_fill", "fill_module", "fixed_result", "is_fixed", "module_fills",
-    "trunc_normal_draw", "trunc_normal_transform", "validate_fill",
+    "FillSpec",
+    "apply_fill",
+    "fill_module",
+    "fixed_result",
+    "is_fixed",
+    "module_fills",
+    "trunc_normal_draw",
+    "trunc_normal_transform",
+    "validate_fill",
 ]
 
 
@@ -29,7 +36,9 @@ def _norm_cdf(x: float) -> float:
     return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
 
-def _trunc_normal_bounds(mean: float, std: float, a: float, b: float, warn: bool) -> tuple[float, float]:
+def _trunc_normal_bounds(
+    mean: float, std: float, a: float, b: float, warn: bool
+) -> tuple[float, float]:
     if warn and ((mean < a - 2 * std) or (mean > b + 2 * std)):
         warnings.warn(
             "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
@@ -42,7 +51,11 @@ def _trunc_normal_bounds(mean: float, std: float, a: float, b: float, warn: bool
 
 
 def trunc_normal_draw(
-    tensor: Tensor, mean: float, std: float, a: float, b: float,
+    tensor: Tensor,
+    mean: float,
+    std: float,
+    a: float,
+    b: float,
     generator: torch.Generator | None = None,
 ) -> None:
     """The random half of ``trunc_normal_``: warn as upstream, then the ``uniform_`` draw."""
@@ -96,8 +109,11 @@ def _degenerate_trunc_normal(spec: FillSpec) -> float | None:
 def is_fixed(spec: FillSpec) -> bool:
     """Whether ``spec`` writes values that do not depend on the random draws: a constant,
     a one-point uniform/normal, or a truncated normal whose bounds coincide."""
-    return (spec.kind == "constant" or _fixed_value(spec) is not None
-            or _degenerate_trunc_normal(spec) is not None)
+    return (
+        spec.kind == "constant"
+        or _fixed_value(spec) is not None
+        or _degenerate_trunc_normal(spec) is not None
+    )
 
 
 def fixed_result(tensor: Tensor, spec: FillSpec) -> Tensor:
@@ -177,8 +193,10 @@ def module_fills(module: nn.Module, weight: FillSpec, bias: float) -> list[tuple
     """What a ``*_init`` helper writes: ``weight`` into ``module.weight``, the constant
     ``bias`` into ``module.bias`` (each only where the module has one), in that order."""
     fills = []
-    for tensor, spec in ((getattr(module, "weight", None), weight),
-                         (getattr(module, "bias", None), FillSpec("constant", (bias,)))):
+    for tensor, spec in (
+        (getattr(module, "weight", None), weight),
+        (getattr(module, "bias", None), FillSpec("constant", (bias,))),
+    ):
         if tensor is not None:
             fills.append((tensor, spec))
     return fills

@@ -57,8 +57,18 @@ from torch import Tensor, nn
 from .._errors import check_known
 from .fills import FillSpec, apply_fill, trunc_normal_draw, trunc_normal_transform
 
-__all__ = ["EngineStats", "InitEngine", "LoadsParameters", "Undriven", "active_engine",
-           "eager_block", "in_eager_block", "stats", "subtree_modules", "subtree_params"]
+__all__ = [
+    "EngineStats",
+    "InitEngine",
+    "LoadsParameters",
+    "Undriven",
+    "active_engine",
+    "eager_block",
+    "in_eager_block",
+    "stats",
+    "subtree_modules",
+    "subtree_params",
+]
 
 _ACTIVE: ContextVar[InitEngine | None] = ContextVar("mminit_init_engine", default=None)
 
@@ -488,9 +498,13 @@ class InitEngine:
             for p in params:
                 self.table[p].setdefault("tmp_mean_value", math.nan)
             return
-        pending = [self._pending_baselines.pop(id(p)) for p in params if id(p) in self._pending_baselines]
+        pending = [
+            self._pending_baselines.pop(id(p)) for p in params if id(p) in self._pending_baselines
+        ]
         taken = {id(p) for p, _ in pending}
-        missing = [p for p in params if id(p) not in taken and "tmp_mean_value" not in self.table[p]]
+        missing = [
+            p for p in params if id(p) not in taken and "tmp_mean_value" not in self.table[p]
+        ]
         values = self._host_means([m for _, m in pending] + [p.detach().mean() for p in missing])
         for p, mean in zip([q for q, _ in pending] + missing, values):
             self.table[p]["tmp_mean_value"] = mean
@@ -545,7 +559,9 @@ class InitEngine:
         else:
             # Someone wrote over the raw draw; what they wrote stands.  Any
             # check that saw the draw needs its value regenerated.
-            st.observed = [_Observation(draw, o.info) if o.seen is CURRENT else o for o in st.observed]
+            st.observed = [
+                _Observation(draw, o.info) if o.seen is CURRENT else o for o in st.observed
+            ]
             st.dirty = True
 
     def _freeze(self, p: Tensor, st: _State) -> None:
@@ -558,8 +574,11 @@ class InitEngine:
             # the trailing same-info run ending at this value: one chain (see _Chain)
             last = observed[-1]
             start = len(observed) - 1
-            while (start > 0 and observed[start - 1].info == last.info
-                   and isinstance(observed[start - 1].seen, (_Draw, _Mean))):
+            while (
+                start > 0
+                and observed[start - 1].info == last.info
+                and isinstance(observed[start - 1].seen, (_Draw, _Mean))
+            ):
                 start -= 1
             if last.seen is mean and start < len(observed) - 1:
                 items = [o.seen for o in observed[start:-1] if isinstance(o.seen, (_Draw, _Mean))]
@@ -591,7 +610,11 @@ class InitEngine:
                     entry["init_info"], entry["tmp_mean_value"] = o.info, end
                     continue
                 for item in o.seen.items:  # the end equals the start: replay each check
-                    value = _scalar(item.value) if isinstance(item, _Mean) else self._regenerate_mean(p, item)
+                    value = (
+                        _scalar(item.value)
+                        if isinstance(item, _Mean)
+                        else self._regenerate_mean(p, item)
+                    )
                     if value != _scalar(entry["tmp_mean_value"]):
                         entry["init_info"], entry["tmp_mean_value"] = o.info, value
                 seen = end
@@ -615,17 +638,23 @@ class InitEngine:
             if st.observed:
                 todo.append((p, st))
         current = [p for p, st in todo if any(o.seen is CURRENT for o in st.observed)]
-        taken = [m for _, st in todo for o in st.observed for m in _means_in(o)
-                 if isinstance(m.value, Tensor)]
+        taken = [
+            m
+            for _, st in todo
+            for o in st.observed
+            for m in _means_in(o)
+            if isinstance(m.value, Tensor)
+        ]
         pending = self._pending_baselines
         base = [pending.pop(id(p)) for p, _ in todo if id(p) in pending]
         # one host transfer for all of them
-        values = self._host_means([p.detach().mean() for p in current] + [m.value for m in taken]
-                                  + [m for _, m in base])
+        values = self._host_means(
+            [p.detach().mean() for p in current] + [m.value for m in taken] + [m for _, m in base]
+        )
         means = dict(zip([id(p) for p in current], values))
-        for m, value in zip(taken, values[len(current):]):
+        for m, value in zip(taken, values[len(current) :]):
             m.value = value
-        for (p, _), value in zip(base, values[len(current) + len(taken):]):
+        for (p, _), value in zip(base, values[len(current) + len(taken) :]):
             self.table[p]["tmp_mean_value"] = value
         for p, st in todo:
             seen_now = [o.info for o in st.observed if o.seen is CURRENT]
@@ -656,7 +685,9 @@ class InitEngine:
                 dropped, st.lazy = st.lazy, None  # never observed: nothing depends on it
             elif seen[-1] == info and all(o.info == info for o in st.observed):
                 lazy = st.lazy
-                st.observed = [_Observation(lazy, o.info) if o.seen is CURRENT else o for o in st.observed]
+                st.observed = [
+                    _Observation(lazy, o.info) if o.seen is CURRENT else o for o in st.observed
+                ]
                 st.lazy = None
             else:
                 self._freeze(p, st)
@@ -678,7 +709,9 @@ class InitEngine:
         params, known = self._params_of(module)
         self._check_params(module, params, info, known)
 
-    def _check_params(self, module: nn.Module, params: Sequence[Tensor], info: str, known: bool = False) -> None:
+    def _check_params(
+        self, module: nn.Module, params: Sequence[Tensor], info: str, known: bool = False
+    ) -> None:
         states, table = self._states, self.table
         if not self.observes:  # nobody sees the strings: only upstream's assertion remains
             if not known:
@@ -767,6 +800,8 @@ class InitEngine:
             if not self.observes:  # the table outlives the call: real means, not NaNs
                 self.observes = True
                 for entry in self.table.values():
-                    if isinstance(entry.get("tmp_mean_value"), float) and math.isnan(entry["tmp_mean_value"]):
+                    if isinstance(entry.get("tmp_mean_value"), float) and math.isnan(
+                        entry["tmp_mean_value"]
+                    ):
                         del entry["tmp_mean_value"]
             self._ensure_baseline(list(self.table))

@@ -69,6 +69,7 @@ def _materialise_defaults(work: nn.Module) -> None:
 
 def _logger_maker(labels: list[str]) -> Callable[[], None]:
     """Create the loggers the copy's init run would create, so :func:`quiet_run` filters them."""
+
     def make() -> None:
         from .._logging import LOGGER_NAME
         from .._modules import native as _native
@@ -76,16 +77,26 @@ def _logger_maker(labels: list[str]) -> Callable[[], None]:
         logging.getLogger(LOGGER_NAME)
         if "mmengine (upstream)" in labels and "mmengine.logging.logger" in sys.modules:
             _native._mmengine_logger()  # print_log(logger='current') creates it
-        if any(label.startswith("mmcv1") for label in labels) and "mmcv.utils.logging" in sys.modules:
+        if (
+            any(label.startswith("mmcv1") for label in labels)
+            and "mmcv.utils.logging" in sys.modules
+        ):
             _native._mmcv_logger()
+
     return make
 
 
 def _dumps(model: nn.Module) -> bool:
     from .._modules.native import _KINDS
 
-    kind = next((k for k in (_KINDS.get(c.__dict__.get("init_weights")) for c in type(model).__mro__)
-                 if k is not None), None)  # the BaseModule under a user-defined init_weights
+    kind = next(
+        (
+            k
+            for k in (_KINDS.get(c.__dict__.get("init_weights")) for c in type(model).__mro__)
+            if k is not None
+        ),
+        None,
+    )  # the BaseModule under a user-defined init_weights
     cfg = getattr(model, "init_cfg", None)
     if kind is None or not kind.flavour.pretrained_dict_returns_early or not isinstance(cfg, dict):
         return True
@@ -113,10 +124,17 @@ def explain(model: nn.Module, lints: bool = True) -> InitPlan:
     if not isinstance(model, nn.Module):
         raise TypeError(f"explain(model) takes an nn.Module, got {type(model)!r}")
     if not callable(getattr(model, "init_weights", None)):
-        raise TypeError(f"{type(model).__name__} has no init_weights method; explain takes a BaseModule "
-                        "(mminit's, mmengine's or mmcv 1.x's) or a module defining init_weights")
-    devices = sorted({t.device.index or 0 for t in list(model.parameters()) + list(model.buffers())
-                      if t.device.type == "cuda"})
+        raise TypeError(
+            f"{type(model).__name__} has no init_weights method; explain takes a BaseModule "
+            "(mminit's, mmengine's or mmcv 1.x's) or a module defining init_weights"
+        )
+    devices = sorted(
+        {
+            t.device.index or 0
+            for t in list(model.parameters()) + list(model.buffers())
+            if t.device.type == "cuda"
+        }
+    )
     with torch.random.fork_rng(devices=devices):  # the caller's random streams stay as they are
         return _explain(model, lints)
 
@@ -131,7 +149,8 @@ def _explain(model: nn.Module, lints: bool) -> InitPlan:
             f"explain plans on a deep copy of the model (the model itself stays untouched), "
             f"and this {type(model).__name__} cannot be deep-copied: {type(exc).__name__}: "
             f"{exc}. Make it deep-copyable (drop or re-create the attribute that holds a lock, "
-            f"file or process handle, or define __deepcopy__), then explain again") from exc
+            f"file or process handle, or define __deepcopy__), then explain again"
+        ) from exc
     if any(t.is_meta for t in list(work.parameters()) + list(work.buffers())):
         _materialise_defaults(work)
     rec = Recorder(work)
@@ -154,35 +173,52 @@ def _explain(model: nn.Module, lints: bool) -> InitPlan:
     return plan
 
 
-def _tensor_plans(model: nn.Module, work: nn.Module, rec: Recorder,
-                  before: dict[str, Tensor]) -> list[TensorPlan]:
+def _tensor_plans(
+    model: nn.Module, work: nn.Module, rec: Recorder, before: dict[str, Tensor]
+) -> list[TensorPlan]:
     """The plans of ``work``'s parameters, then its buffers, after its init run."""
     plans: list[TensorPlan] = []
     if not rec.engines:  # the root's own init_weights never reaches BaseModule's
         for name, p in work.named_parameters():
-            plans.append(TensorPlan(
-                name, "parameter", None, "user_code",
-                f"{type(model).__name__}'s own init_weights (no BaseModule init_weights runs)",
-                uncovered=bool(torch.equal(before[name], p.detach()))))
+            plans.append(
+                TensorPlan(
+                    name,
+                    "parameter",
+                    None,
+                    "user_code",
+                    f"{type(model).__name__}'s own init_weights (no BaseModule init_weights runs)",
+                    uncovered=bool(torch.equal(before[name], p.detach())),
+                )
+            )
     else:
         table = rec.engines[0].table
         for name, p in work.named_parameters():
             info = table[p].get("init_info") if p in table else None
             if info is None:
-                plans.append(TensorPlan(name, "parameter", None, "default", "not in the init table"))
+                plans.append(
+                    TensorPlan(name, "parameter", None, "default", "not in the init table")
+                )
                 continue
             tp = plan_param(name, p, info, rec)
             if id(p) in rec.finished and p._version != rec.finished[id(p)]:
                 # the root's own init_weights wrote it after BaseModule's (and its dump)
                 tp.origin = "user_code"
-                tp.source = (f"{type(model).__name__}'s own init_weights after the init-info dump, "
-                             f"which records {tp.source}")
+                tp.source = (
+                    f"{type(model).__name__}'s own init_weights after the init-info dump, "
+                    f"which records {tp.source}"
+                )
             tp.uncovered = bool(torch.equal(before[name], p.detach()))  # what the values say
             plans.append(tp)
     for name, b in work.named_buffers():
         touched = not torch.equal(before[name], b.detach())
-        plans.append(TensorPlan(
-            name, "buffer", None, "written" if touched else "default",
-            "changed during init_weights" if touched else "not written: its value stays",
-            uncovered=not touched))
+        plans.append(
+            TensorPlan(
+                name,
+                "buffer",
+                None,
+                "written" if touched else "default",
+                "changed during init_weights" if touched else "not written: its value stays",
+                uncovered=not touched,
+            )
+        )
     return plans

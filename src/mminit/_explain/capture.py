@@ -98,7 +98,9 @@ def _quiet_logs(thread: int) -> Iterator[None]:
             for handler in list(logger.handlers):
                 handler.addFilter(flt)
                 filtered.append(handler)
-        if logging.lastResort is not None:  # records of a logger made in the run, no handler on the way
+        if (
+            logging.lastResort is not None
+        ):  # records of a logger made in the run, no handler on the way
             logging.lastResort.addFilter(flt)
             filtered.append(logging.lastResort)
         yield

@@ -19,11 +19,15 @@ def _line_of(t: TensorPlan) -> str:
     if t.kind == "buffer":
         what = "buffer, " + t.source
     else:
-        what = f"{t.info.strip() if t.info else '?'} (from {t.source})" if t.origin not in ("default", "unchanged") \
+        what = (
+            f"{t.info.strip() if t.info else '?'} (from {t.source})"
+            if t.origin not in ("default", "unchanged")
             else f"{t.source}"
+        )
     if t.shadowed:
         what += f"; shadows {len(t.shadowed)}: " + "; ".join(
-            f"{s.info.split(':')[0] if s.info else s.via} from {s.describe()}" for s in t.shadowed)
+            f"{s.info.split(':')[0] if s.info else s.via} from {s.describe()}" for s in t.shadowed
+        )
     return what
 
 
@@ -39,10 +43,12 @@ def _ranges(values: list[int]) -> str:
 
 
 def format_plan(plan: InitPlan, buffers: bool = False) -> str:
-    header = (f"{plan.model} ({', '.join(plan.flavours) or 'no BaseModule'}): "
-              f"{sum(t.kind == 'parameter' for t in plan.tensors)} parameters, "
-              f"{sum(t.kind == 'buffer' for t in plan.tensors)} buffers, "
-              f"{sum(t.uncovered for t in plan.tensors if t.kind == 'parameter')} parameters keep their value")
+    header = (
+        f"{plan.model} ({', '.join(plan.flavours) or 'no BaseModule'}): "
+        f"{sum(t.kind == 'parameter' for t in plan.tensors)} parameters, "
+        f"{sum(t.kind == 'buffer' for t in plan.tensors)} buffers, "
+        f"{sum(t.uncovered for t in plan.tensors if t.kind == 'parameter')} parameters keep their value"
+    )
     lines = [header]
     if plan.error:
         lines.append(f"init_weights would raise {plan.error}")
@@ -57,9 +63,9 @@ def format_plan(plan: InitPlan, buffers: bool = False) -> str:
             groups[(t.name, line)] = []
             continue
         # the first index made a placeholder, in the name and in module paths of the line
-        prefix = ".".join(parts[:pos + 1])
+        prefix = ".".join(parts[: pos + 1])
         key_line = line.replace(f"'{prefix}'", "'{#}'").replace(f"'{prefix}.", "'{#}.")
-        key = (".".join(parts[:pos] + ["{#}"] + parts[pos + 1:]), key_line)
+        key = (".".join(parts[:pos] + ["{#}"] + parts[pos + 1 :]), key_line)
         groups.setdefault(key, []).append(int(parts[pos]))
     for (name, line), indices in groups.items():
         if not indices:
@@ -67,8 +73,9 @@ def format_plan(plan: InitPlan, buffers: bool = False) -> str:
             continue
         span = _ranges(sorted(set(indices)))
         prefix_of = name.split("{#}")[0]
-        lines.append(f"  {name.replace('{#}', span)}: "
-                     + line.replace("'{#}", "'" + prefix_of + span))
+        lines.append(
+            f"  {name.replace('{#}', span)}: " + line.replace("'{#}", "'" + prefix_of + span)
+        )
     if plan.lints:
         lines.append(f"{len(plan.lints)} lint(s):")
         lines.extend(f"  {lint}" for lint in plan.lints)

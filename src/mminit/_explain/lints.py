@@ -128,8 +128,13 @@ def _static(model: nn.Module, lint: Any) -> list[Lint]:
     for path, module in model.named_modules():
         for i, cfg in _entries(module):
             entry = _Entry(path, module, i, cfg, lint)
-            for check in (_unmatched_layers, _missing_overrides, _unmatched_prefix, _fan_on_vectors,
-                          _early_return):
+            for check in (
+                _unmatched_layers,
+                _missing_overrides,
+                _unmatched_prefix,
+                _fan_on_vectors,
+                _early_return,
+            ):
                 found += check(entry)
     return found
 
@@ -143,21 +148,41 @@ def _unmatched_layers(e: _Entry) -> list[Lint]:  # MI001
             if not any(matches_layer(m, {name}) for m in e.module.modules()):
                 close = difflib.get_close_matches(name, sorted(present), n=3, cutoff=0.6)
                 hint = f"; close class names: {', '.join(close)}" if close else ""
-                found.append(e.lint("MI001", e.path, f"{e.key}.layer",
-                                    f"{e.cls}: {e.typ} layer={name!r} matches no module of its subtree "
-                                    f"(class name or direct base only){hint}"))
+                found.append(
+                    e.lint(
+                        "MI001",
+                        e.path,
+                        f"{e.key}.layer",
+                        f"{e.cls}: {e.typ} layer={name!r} matches no module of its subtree "
+                        f"(class name or direct base only){hint}",
+                    )
+                )
     return found
 
 
 def _missing_overrides(e: _Entry) -> list[Lint]:  # MI002
     found = []
     for ov in e.overrides:
-        if isinstance(ov, dict) and isinstance(ov.get("name"), str) and not hasattr(e.module, ov["name"]):
+        if (
+            isinstance(ov, dict)
+            and isinstance(ov.get("name"), str)
+            and not hasattr(e.module, ov["name"])
+        ):
             attrs = [n for n, _ in e.module.named_children()]
             close = difflib.get_close_matches(ov["name"], attrs, n=3, cutoff=0.5)
-            hint = f"; close attributes: {', '.join(close)}" if close else f"; children: {', '.join(attrs)}"
-            found.append(e.lint("MI002", e.path, f"{e.key}.override",
-                                f"{e.cls} has no attribute {ov['name']!r} named by a {e.typ} override{hint}"))
+            hint = (
+                f"; close attributes: {', '.join(close)}"
+                if close
+                else f"; children: {', '.join(attrs)}"
+            )
+            found.append(
+                e.lint(
+                    "MI002",
+                    e.path,
+                    f"{e.key}.override",
+                    f"{e.cls} has no attribute {ov['name']!r} named by a {e.typ} override{hint}",
+                )
+            )
     return found
 
 
@@ -169,19 +194,32 @@ def _unmatched_prefix(e: _Entry) -> list[Lint]:  # MI003
     prefix = prefix if prefix.endswith(".") else prefix + "."
     if keys is None or any(k.startswith((prefix, "module." + prefix)) for k in keys):
         return []
-    return [e.lint("MI003", e.path, f"{e.key}.prefix",
-                   f"{e.cls}: Pretrained prefix {e.cfg['prefix']!r} matches none of the "
-                   f"{len(keys)} keys of {e.cfg.get('checkpoint')}")]
+    return [
+        e.lint(
+            "MI003",
+            e.path,
+            f"{e.key}.prefix",
+            f"{e.cls}: Pretrained prefix {e.cfg['prefix']!r} matches none of the "
+            f"{len(keys)} keys of {e.cfg.get('checkpoint')}",
+        )
+    ]
 
 
 def _fan_on_vectors(e: _Entry) -> list[Lint]:  # MI004
     if e.typ not in _FAN:
         return []
     layers = _layers(e.cfg)
-    targets = [(n, m) for n, m in e.module.named_modules()
-               if layers and any(matches_layer(m, {x}) for x in layers)]
+    targets = [
+        (n, m)
+        for n, m in e.module.named_modules()
+        if layers and any(matches_layer(m, {x}) for x in layers)
+    ]
     for ov in e.overrides:
-        if isinstance(ov, dict) and isinstance(ov.get("name"), str) and hasattr(e.module, ov["name"]):
+        if (
+            isinstance(ov, dict)
+            and isinstance(ov.get("name"), str)
+            and hasattr(e.module, ov["name"])
+        ):
             sub = getattr(e.module, ov["name"])
             if isinstance(sub, nn.Module) and (ov.keys() == {"name"} or _type_name(ov) in _FAN):
                 targets.append((ov["name"], sub))
@@ -190,9 +228,15 @@ def _fan_on_vectors(e: _Entry) -> list[Lint]:  # MI004
         w = getattr(m, "weight", None)
         if w is not None and hasattr(w, "dim") and w.dim() < 2:
             full = ".".join(x for x in (e.path, sub_path) if x)
-            found.append(e.lint("MI004", e.path, e.key,
-                                f"{e.cls}: {e.typ} aimed at {full}.weight, which has {w.dim()} "
-                                "dimension(s) (fan in/out needs 2; init_weights raises)"))
+            found.append(
+                e.lint(
+                    "MI004",
+                    e.path,
+                    e.key,
+                    f"{e.cls}: {e.typ} aimed at {full}.weight, which has {w.dim()} "
+                    "dimension(s) (fan in/out needs 2; init_weights raises)",
+                )
+            )
     return found
 
 
@@ -200,18 +244,31 @@ def _early_return(e: _Entry) -> list[Lint]:  # MI007
     from .._modules import native_kind
 
     kind = native_kind(e.module)
-    if not (e.index == 0 and isinstance(e.module.init_cfg, dict)
-            and e.typ in ("Pretrained", "PretrainedInit")
-            and kind is not None and kind.flavour.pretrained_dict_returns_early):
+    if not (
+        e.index == 0
+        and isinstance(e.module.init_cfg, dict)
+        and e.typ in ("Pretrained", "PretrainedInit")
+        and kind is not None
+        and kind.flavour.pretrained_dict_returns_early
+    ):
         return []
-    kids = [n for n, c in e.module.named_children()
-            if hasattr(c, "init_weights") and any(True for _ in c.parameters())]
+    kids = [
+        n
+        for n, c in e.module.named_children()
+        if hasattr(c, "init_weights") and any(True for _ in c.parameters())
+    ]
     if not kids:
         return []
-    return [e.lint("MI007", e.path, e.key,
-                   f"{e.cls}: a dict Pretrained init_cfg returns early (mmcv 1.x): the "
-                   f"init_weights of {', '.join(kids)} never run; parameters the checkpoint "
-                   "does not hold keep PyTorch's default (use a list: [dict(type='Pretrained', ...)])")]
+    return [
+        e.lint(
+            "MI007",
+            e.path,
+            e.key,
+            f"{e.cls}: a dict Pretrained init_cfg returns early (mmcv 1.x): the "
+            f"init_weights of {', '.join(kids)} never run; parameters the checkpoint "
+            "does not hold keep PyTorch's default (use a list: [dict(type='Pretrained', ...)])",
+        )
+    ]
 
 
 def _dynamic(plan: InitPlan, lint: Any) -> list[Lint]:
@@ -223,23 +280,41 @@ def _dynamic(plan: InitPlan, lint: Any) -> list[Lint]:
             parents = [s for s in t.shadowed if s.info and s.owner_class]
             if parents:
                 s = parents[-1]
-                key = (s.owner, f"{s.owner_class}'s init_cfg ({s.info.split(':')[0]}, {s.via})", t.source)
+                key = (
+                    s.owner,
+                    f"{s.owner_class}'s init_cfg ({s.info.split(':')[0]}, {s.via})",
+                    t.source,
+                )
                 overwritten.setdefault(key, []).append(t.name)
     for (owner, what, by), names in overwritten.items():
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        found.append(lint("MI005", owner, names[0],
-                          f"{what} on {len(names)} parameter(s) ({shown}) is overwritten by {by}"))
+        found.append(
+            lint(
+                "MI005",
+                owner,
+                names[0],
+                f"{what} on {len(names)} parameter(s) ({shown}) is overwritten by {by}",
+            )
+        )
     by_module: dict[str, list[Any]] = {}
     for t in params:
         by_module.setdefault(t.name.rpartition(".")[0], []).append(t)
     for mod, ts in by_module.items():
         # siblings a declarative rule initialised (a module's own code chose its gaps itself)
-        covered = [t for t in ts if not t.uncovered and t.origin in ("init_cfg", "override", "pretrained")]
+        covered = [
+            t for t in ts if not t.uncovered and t.origin in ("init_cfg", "override", "pretrained")
+        ]
         for t in ts:
             if t.origin == "default" and covered:
-                found.append(lint("MI006", mod, t.name,
-                                  f"{t.name} keeps PyTorch's default while {covered[0].name} "
-                                  f"is initialised ({covered[0].info.strip() if covered[0].info else '?'})"))
+                found.append(
+                    lint(
+                        "MI006",
+                        mod,
+                        t.name,
+                        f"{t.name} keeps PyTorch's default while {covered[0].name} "
+                        f"is initialised ({covered[0].info.strip() if covered[0].info else '?'})",
+                    )
+                )
     return found
 
 

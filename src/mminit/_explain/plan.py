@@ -101,11 +101,18 @@ class InitPlan:
 
     def infos(self) -> dict[str, str]:
         """Parameter name -> the init-info string ``init_weights`` will record."""
-        return {t.name: t.info for t in self.tensors if t.kind == "parameter" and t.info is not None}
+        return {
+            t.name: t.info for t in self.tensors if t.kind == "parameter" and t.info is not None
+        }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "flavours": self.flavours, "error": self.error,
-                "tensors": [asdict(t) for t in self.tensors], "lints": [asdict(x) for x in self.lints]}
+        return {
+            "model": self.model,
+            "flavours": self.flavours,
+            "error": self.error,
+            "tensors": [asdict(t) for t in self.tensors],
+            "lints": [asdict(x) for x in self.lints],
+        }
 
     def format(self) -> str:
         """The plan as lines a person reads: runs of identical plans collapsed."""

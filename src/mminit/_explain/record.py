@@ -67,8 +67,9 @@ class _PlanEngine(FastInitEngine):
     def finish(self, keep_table: bool = False) -> None:
         super().finish(keep_table)
         if self.root is not None:  # what code after the top-level init writes shows against this
-            self.recorder.finished = {id(t): t._version for t in
-                                      list(self.root.parameters()) + list(self.root.buffers())}
+            self.recorder.finished = {
+                id(t): t._version for t in list(self.root.parameters()) + list(self.root.buffers())
+            }
 
 
 def plan_engine_class(recorder: Recorder) -> type[FastInitEngine]:
@@ -111,7 +112,8 @@ class Recorder:
     def fills(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
         for tensor, spec in items:
             self.steps.setdefault(id(tensor), []).append(
-                self._step(info, self.tensor_module.get(id(tensor)), spec.kind))
+                self._step(info, self.tensor_module.get(id(tensor)), spec.kind)
+            )
 
     def foreign(self, module: nn.Module, what: str) -> None:
         owner, cfg, _ = _provenance()
@@ -148,19 +150,30 @@ def plan_param(name: str, p: Tensor, info: str, rec: Recorder) -> TensorPlan:
     """The plan of parameter ``name`` whose init-info string ends as ``info``."""
     steps = rec.steps.get(id(p), [])
     if info.startswith(_USER_CODE):
-        cls_name = info[len(_USER_CODE):].strip()
+        cls_name = info[len(_USER_CODE) :].strip()
         where = _user_code_owner(rec, p, cls_name)
         at = f" at {where!r}" if where else ""
-        return TensorPlan(name, "parameter", info, "user_code",
-                          f"{cls_name}'s own init_weights{at} (code mminit does not plan)", list(steps))
+        return TensorPlan(
+            name,
+            "parameter",
+            info,
+            "user_code",
+            f"{cls_name}'s own init_weights{at} (code mminit does not plan)",
+            list(steps),
+        )
     if info.startswith(_UNCHANGED):
         origin = "unchanged" if steps else "default"
-        src = ("written, to the value it already had" if steps
-               else "no rule covers it: PyTorch's default stays")
+        src = (
+            "written, to the value it already had"
+            if steps
+            else "no rule covers it: PyTorch's default stays"
+        )
         return TensorPlan(name, "parameter", info, origin, src, list(steps), uncovered=True)
     final = None
     for i in range(len(steps) - 1, -1, -1):
-        if steps[i].info == info or (not steps[i].info and ": load from " in info and "Pretrained" in steps[i].via):
+        if steps[i].info == info or (
+            not steps[i].info and ": load from " in info and "Pretrained" in steps[i].via
+        ):
             final = i
             break
     if final is None:  # an initializer called by foreign code, or a custom one
@@ -175,4 +188,6 @@ def plan_param(name: str, p: Tensor, info: str, rec: Recorder) -> TensorPlan:
         origin = "custom"
     else:
         origin = "init_cfg"
-    return TensorPlan(name, "parameter", info, origin, step.describe(), steps[:final] + steps[final + 1:])
+    return TensorPlan(
+        name, "parameter", info, origin, step.describe(), steps[:final] + steps[final + 1 :]
+    )

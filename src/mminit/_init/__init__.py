@@ -29,8 +29,23 @@ from .initializers import (
 from .registry import Registry, build_from_cfg
 
 __all__ = [
-    "MminitInitInfo", "new_params_init_info", "update_init_info_for", "InitCfg",
-    "initialize_with", "BaseInit", "Caffe2XavierInit", "ConstantInit", "INITIALIZER_CLASSES",
-    "KaimingInit", "NormalInit", "PretrainedInit", "TruncNormalInit", "UniformInit",
-    "XavierInit", "flavoured_initializers", "matches_layer", "Registry", "build_from_cfg",
+    "MminitInitInfo",
+    "new_params_init_info",
+    "update_init_info_for",
+    "InitCfg",
+    "initialize_with",
+    "BaseInit",
+    "Caffe2XavierInit",
+    "ConstantInit",
+    "INITIALIZER_CLASSES",
+    "KaimingInit",
+    "NormalInit",
+    "PretrainedInit",
+    "TruncNormalInit",
+    "UniformInit",
+    "XavierInit",
+    "flavoured_initializers",
+    "matches_layer",
+    "Registry",
+    "build_from_cfg",
 ]

@@ -27,7 +27,9 @@ def _engine_native(func: Any) -> bool:
     return isinstance(func, BaseInit) and type(func).__call__ is BaseInit.__call__
 
 
-def _apply(module: nn.Module, cfg: dict[str, Any], registry: Registry, wholemodule: bool = False) -> None:
+def _apply(
+    module: nn.Module, cfg: dict[str, Any], registry: Registry, wholemodule: bool = False
+) -> None:
     func = build_from_cfg(cfg, registry)
     # Custom initializers written for upstream read this attribute in __call__.
     func.wholemodule = wholemodule
@@ -57,7 +59,9 @@ def _pop_override(cfg: Any, module: nn.Module) -> Any:
         ) from None
 
 
-def _apply_overrides(module: nn.Module, override: Any, cfg: dict[str, Any], registry: Registry) -> None:
+def _apply_overrides(
+    module: nn.Module, override: Any, cfg: dict[str, Any], registry: Registry
+) -> None:
     if not isinstance(override, (dict, list)):
         raise TypeError(f"override must be a dict or a list of dict, got {type(override)!r}")
     for entry in [override] if isinstance(override, dict) else override:
@@ -84,7 +88,9 @@ def _apply_overrides(module: nn.Module, override: Any, cfg: dict[str, Any], regi
 def initialize_with(module: nn.Module, init_cfg: InitCfg, registry: Registry) -> None:
     """Apply ``init_cfg`` to ``module``, looking initializer types up in ``registry``."""
     if not isinstance(init_cfg, (dict, list)):
-        exc = TypeError(f"init_cfg must be a dict or a list of dict, got {type(init_cfg)!r}: {init_cfg!r}")
+        exc = TypeError(
+            f"init_cfg must be a dict or a list of dict, got {type(init_cfg)!r}: {init_cfg!r}"
+        )
         add_init_note(exc, module, init_cfg)
         raise exc
     for cfg in [init_cfg] if isinstance(init_cfg, dict) else init_cfg:

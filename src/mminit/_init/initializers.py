@@ -152,7 +152,9 @@ class XavierInit(BaseInit):
 
     _INFO = "gain={gain}, distribution={distribution}, bias={bias}"
 
-    def __init__(self, gain: float = 1, distribution: F.Distribution = "normal", **kwargs: Any) -> None:
+    def __init__(
+        self, gain: float = 1, distribution: F.Distribution = "normal", **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.gain = gain
         self.distribution = distribution
@@ -214,8 +216,7 @@ class KaimingInit(BaseInit):
 
     # Upstream's info string has a space before "=" in "distribution =".
     _INFO = (
-        "a={a}, mode={mode}, nonlinearity={nonlinearity}, "
-        "distribution ={distribution}, bias={bias}"
+        "a={a}, mode={mode}, nonlinearity={nonlinearity}, distribution ={distribution}, bias={bias}"
     )
 
     def __init__(
@@ -276,8 +277,12 @@ class PretrainedInit:
         if self.prefix is None:
             logger.info(f"load model from: {self.checkpoint}")
             load_checkpoint(
-                module, self.checkpoint, map_location=self.map_location, strict=False,
-                logger=logger, flavour=flavour,
+                module,
+                self.checkpoint,
+                map_location=self.map_location,
+                strict=False,
+                logger=logger,
+                flavour=flavour,
             )
         else:
             logger.info(f"load {self.prefix} in model from: {self.checkpoint}")
@@ -317,7 +322,11 @@ def flavoured_initializers(flavour: Flavour, module_name: str) -> dict[str, type
         made[key] = type(
             cls.__name__,
             (cls,),
-            {"_flavour": flavour, "__module__": module_name, "__qualname__": cls.__name__,
-             "__doc__": cls.__doc__},
+            {
+                "_flavour": flavour,
+                "__module__": module_name,
+                "__qualname__": cls.__name__,
+                "__doc__": cls.__doc__,
+            },
         )
     return made

@@ -57,7 +57,9 @@ class Registry(NameTable):
         ... class MyInit: ...
     """
 
-    def __init__(self, name: str, flavour: Flavour, builtins: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, name: str, flavour: Flavour, builtins: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(name, flavour.registry_scope, builtins or {})
         self._flavour = flavour
         _REGISTRIES.append(self)
@@ -116,7 +118,9 @@ def build_from_cfg(
     if not isinstance(cfg, dict):
         raise TypeError(f"cfg must be a dict, got {type(cfg)!r}")
     if "type" not in cfg and (default_args is None or "type" not in default_args):
-        raise KeyError(f'cfg or default_args must contain the key "type", got {cfg} and {default_args}')
+        raise KeyError(
+            f'cfg or default_args must contain the key "type", got {cfg} and {default_args}'
+        )
     if not isinstance(registry, Registry):
         from ..bricks._registry import LayerRegistry
 
@@ -137,8 +141,11 @@ def build_from_cfg(
         obj_cls = registry.get(obj_type)
         if obj_cls is None:
             raise registry._unknown(obj_type)
-    elif (callable(obj_type) if flavour.build_scoped
-          else inspect.isclass(obj_type) or inspect.isfunction(obj_type)):
+    elif (
+        callable(obj_type)
+        if flavour.build_scoped
+        else inspect.isclass(obj_type) or inspect.isfunction(obj_type)
+    ):
         obj_cls = obj_type
     else:
         raise TypeError(f"type must be a str or a class, got {type(obj_type)!r}")

@@ -117,7 +117,9 @@ def dump_visible(flavour: Flavour) -> bool:
     logger = _peek_dump_logger(flavour)
     if logger is None:
         return True
-    return logger.isEnabledFor(logging.INFO) or any(isinstance(h, FileHandler) for h in logger.handlers)
+    return logger.isEnabledFor(logging.INFO) or any(
+        isinstance(h, FileHandler) for h in logger.handlers
+    )
 
 
 def _start_engine(root: nn.Module, flavour: Flavour, mode: InitMode | None) -> InitEngine | None:
@@ -134,8 +136,11 @@ def _start_engine(root: nn.Module, flavour: Flavour, mode: InitMode | None) -> I
     params = subtree_params(root)
     if any(p.is_meta for p in params):
         return None  # on the meta device upstream's sequence fails at its first mean
-    return InitEngine(new_params_init_info(root, flavour, with_means=False, params=params), root,
-                      observes=_observes(params, flavour))
+    return InitEngine(
+        new_params_init_info(root, flavour, with_means=False, params=params),
+        root,
+        observes=_observes(params, flavour),
+    )
 
 
 def _observes(params: list[Any], flavour: Flavour) -> bool:
@@ -173,8 +178,13 @@ def _plain_attr(sub: nn.Module) -> bool:
     """Whether ``sub._params_init_info = ...`` / ``del`` would reach ``object``'s own (nothing
     registered under that name, ``nn.Module``'s ``__setattr__``/``__delattr__``)."""
     cls = type(sub)
-    return (cls.__setattr__ is nn.Module.__setattr__ and cls.__delattr__ is nn.Module.__delattr__
-            and _INFO not in sub._parameters and _INFO not in sub._buffers and _INFO not in sub._modules)
+    return (
+        cls.__setattr__ is nn.Module.__setattr__
+        and cls.__delattr__ is nn.Module.__delattr__
+        and _INFO not in sub._parameters
+        and _INFO not in sub._buffers
+        and _INFO not in sub._modules
+    )
 
 
 def _share_table(module: nn.Module, table: Any) -> None:
@@ -217,11 +227,17 @@ class _InitRun:
         module, flavour = self.module, self.kind.flavour
         if self.top_level:
             self.engine = _start_engine(module, flavour, self.mode)
-            table = self.engine.table if self.engine is not None else new_params_init_info(module, flavour)
+            table = (
+                self.engine.table
+                if self.engine is not None
+                else new_params_init_info(module, flavour)
+            )
             _share_table(module, table)
             if self.engine is None:  # eager: upstream's literal sequence all the way down
                 self._active.enter_context(eager_block())
-        elif active_engine() is None and not in_eager_block() and resolve_mode(self.mode) != "eager":
+        elif (
+            active_engine() is None and not in_eager_block() and resolve_mode(self.mode) != "eager"
+        ):
             if resolve_mode(self.mode) == "fast":
                 _warn_fast_not_driven(module)
             self.engine = _nested_engine(module)
@@ -236,8 +252,12 @@ class _InitRun:
             self._active.enter_context(self.engine.activate())
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: types.TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
         self._active.close()  # deactivate the engine first
         engine = self.engine
         if engine is None:
@@ -339,8 +359,11 @@ def _init_children(module: nn.Module, kind: NativeKind) -> None:
     flavour = kind.flavour
     child: Any
     for child in module.children():
-        if (flavour.unwrap_model_wrappers and is_model_wrapper(child, flavour)
-                and not hasattr(child, "init_weights")):
+        if (
+            flavour.unwrap_model_wrappers
+            and is_model_wrapper(child, flavour)
+            and not hasattr(child, "init_weights")
+        ):
             child = child.module
         if not hasattr(child, "init_weights"):
             continue

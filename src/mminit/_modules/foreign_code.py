@@ -33,7 +33,9 @@ def runs_upstream_code(module: nn.Module) -> bool:
 def run_child_code(child: nn.Module, engine: InitEngine) -> None:
     """Run ``child.init_weights()``, user code the engine does not control."""
     eager = runs_upstream_code(child)
-    if not eager and starts_with_super(type(child), native_bases(include_upstream=routed(child) is not None)):
+    if not eager and starts_with_super(
+        type(child), native_bases(include_upstream=routed(child) is not None)
+    ):
         # Nothing runs before our own init_weights; resume_user_code settles the
         # subtree when control returns to the user's code after super().
         engine.expect_user_code(child)

@@ -103,8 +103,9 @@ class _SequentialBody:
 class _ModuleListBody:
     """``nn.ModuleList`` with its own ``init_cfg``."""
 
-    def __init__(self, modules: Iterable[nn.Module] | None = None,
-                 init_cfg: InitCfg | None = None) -> None:
+    def __init__(
+        self, modules: Iterable[nn.Module] | None = None, init_cfg: InitCfg | None = None
+    ) -> None:
         _flavour_base(__class__).__init__(self, init_cfg)  # type: ignore[name-defined]
         nn.ModuleList.__init__(self, modules)  # type: ignore[arg-type]
 
@@ -112,7 +113,9 @@ class _ModuleListBody:
 class _ModuleDictBody:
     """``nn.ModuleDict`` with its own ``init_cfg``."""
 
-    def __init__(self, modules: dict[str, Any] | None = None, init_cfg: InitCfg | None = None) -> None:
+    def __init__(
+        self, modules: dict[str, Any] | None = None, init_cfg: InitCfg | None = None
+    ) -> None:
         _flavour_base(__class__).__init__(self, init_cfg)  # type: ignore[name-defined]
         nn.ModuleDict.__init__(self, modules)  # type: ignore[arg-type]
 
@@ -123,15 +126,25 @@ def _make_class(body: type, bases: tuple[type, ...], module_name: str, **extra: 
     The copies share one ``__class__`` cell, which class creation fills with the
     new class (``__classcell__``), exactly as for a ``class`` statement.
     """
-    name = body.__name__[1:-len("Body")]
+    name = body.__name__[1 : -len("Body")]
     cell = types.CellType()
-    namespace: dict[str, Any] = {"__module__": module_name, "__qualname__": name,
-                                 "__doc__": body.__doc__, "__classcell__": cell, **extra}
+    namespace: dict[str, Any] = {
+        "__module__": module_name,
+        "__qualname__": name,
+        "__doc__": body.__doc__,
+        "__classcell__": cell,
+        **extra,
+    }
     for attr, value in vars(body).items():
         if isinstance(value, types.FunctionType):
             assert value.__code__.co_freevars in ((), ("__class__",)), value
-            method = types.FunctionType(value.__code__, value.__globals__, value.__name__,
-                                        value.__defaults__, (cell,) if value.__closure__ else None)
+            method = types.FunctionType(
+                value.__code__,
+                value.__globals__,
+                value.__name__,
+                value.__defaults__,
+                (cell,) if value.__closure__ else None,
+            )
             method.__kwdefaults__ = value.__kwdefaults__
             method.__annotations__ = value.__annotations__
             method.__doc__ = value.__doc__
@@ -157,9 +170,14 @@ def make_module_classes(
         pretrained_classes: classes that count as ``type='Pretrained'``.
         module_name: the public module the classes are exposed from.
     """
-    is_init = property(_get_is_init, _set_is_init if flavour.is_init_settable else None,
-                       doc="Whether init_weights has run on this module.")
-    base = _make_class(_BaseModuleBody, (nn.Module,), module_name, _flavour=flavour, is_init=is_init)
+    is_init = property(
+        _get_is_init,
+        _set_is_init if flavour.is_init_settable else None,
+        doc="Whether init_weights has run on this module.",
+    )
+    base = _make_class(
+        _BaseModuleBody, (nn.Module,), module_name, _flavour=flavour, is_init=is_init
+    )
     base._kind = mminit_kind(flavour, initialize, pretrained_classes, base)  # type: ignore[attr-defined]
     register_native(base.init_weights, base._kind)  # type: ignore[attr-defined]
     return ModuleClasses(

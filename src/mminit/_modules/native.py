@@ -28,8 +28,15 @@ from .._flavour import MMCV1, MMENGINE, Flavour
 from .._logging import get_logger
 
 __all__ = [
-    "ROUTED_ORIGINALS", "NativeKind", "UPSTREAM_BASE_MODULES", "discover_upstream",
-    "is_upstream_module", "native_bases", "native_kind", "original_init_weights", "register_native",
+    "ROUTED_ORIGINALS",
+    "NativeKind",
+    "UPSTREAM_BASE_MODULES",
+    "discover_upstream",
+    "is_upstream_module",
+    "native_bases",
+    "native_kind",
+    "original_init_weights",
+    "register_native",
     "upstream_base_classes",
 ]
 
@@ -120,7 +127,9 @@ def discover_upstream() -> None:
             continue
         api = _flavour_api(origin)
         logger = _mmengine_logger if origin == "mmengine" else _mmcv_logger
-        kind = NativeKind(flavour, api.initialize, (api.PretrainedInit,), origin, logger, logger, cls)
+        kind = NativeKind(
+            flavour, api.initialize, (api.PretrainedInit,), origin, logger, logger, cls
+        )
         # the router may have replaced it already; the original is recorded
         register_native(original_init_weights(cls), kind)
         _UPSTREAM_SEEN.add(mod_name)
@@ -150,8 +159,12 @@ def is_upstream_module(module: nn.Module) -> bool:
     return bool(bases) and isinstance(module, bases)
 
 
-def mminit_kind(flavour: Flavour, initialize: Callable[[nn.Module, Any], None],
-                pretrained_classes: tuple[type, ...], base: type) -> NativeKind:
+def mminit_kind(
+    flavour: Flavour,
+    initialize: Callable[[nn.Module, Any], None],
+    pretrained_classes: tuple[type, ...],
+    base: type,
+) -> NativeKind:
     """The kind of mminit's own ``BaseModule`` of ``flavour``."""
 
     def logger() -> logging.Logger:

@@ -105,9 +105,13 @@ def _unpatch() -> None:
 
 def _push(model: nn.Module | None, mode: str | None) -> _Route:
     if model is not None and not isinstance(model, nn.Module):
-        raise TypeError(f"route/enable take an nn.Module or None (every model), got {type(model)!r}")
-    r = _Route(None if model is None else {id(m) for m in subtree_modules(model)},
-               None if mode is None else resolve_mode(mode))
+        raise TypeError(
+            f"route/enable take an nn.Module or None (every model), got {type(model)!r}"
+        )
+    r = _Route(
+        None if model is None else {id(m) for m in subtree_modules(model)},
+        None if mode is None else resolve_mode(mode),
+    )
     with _LOCK:
         _ROUTES.append(r)
         _patch()

@@ -15,8 +15,14 @@ from typing import Any, Literal
 
 from torch import nn
 
-__all__ = ["InitMode", "init_mode", "possible_writes", "resolve_mode", "starts_with_super",
-           "writes_only_after_super"]
+__all__ = [
+    "InitMode",
+    "init_mode",
+    "possible_writes",
+    "resolve_mode",
+    "starts_with_super",
+    "writes_only_after_super",
+]
 
 InitMode = Literal["compat", "eager", "fast"]
 _MODES = ("compat", "eager", "fast")
@@ -100,10 +106,20 @@ def starts_with_super(cls: type, ours: tuple[type, ...]) -> bool:
 # loops over submodules, isinstance/attribute tests of configuration, and calls of
 # fill functions that overwrite the whole tensor they are given (through the
 # Parameter itself, so its version counter moves; never through ``.data``).
-_WRITE_ONLY_TORCH = frozenset({
-    "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "xavier_uniform_",
-    "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-})
+_WRITE_ONLY_TORCH = frozenset(
+    {
+        "uniform_",
+        "normal_",
+        "trunc_normal_",
+        "constant_",
+        "ones_",
+        "zeros_",
+        "xavier_uniform_",
+        "xavier_normal_",
+        "kaiming_uniform_",
+        "kaiming_normal_",
+    }
+)
 _WRITE_ONLY_MODULES = {  # module in sys.modules -> its write-only fill functions
     "torch.nn.init": _WRITE_ONLY_TORCH,
     "mmengine.model.weight_init": frozenset({"trunc_normal_"}),
@@ -161,8 +177,12 @@ def _safe_expr(node: ast.expr) -> bool:
         ops_ok = all(isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)) for op in node.ops)
         return ops_ok and _safe_expr(node.left) and all(_safe_expr(c) for c in node.comparators)
     if isinstance(node, ast.Call):
-        return (isinstance(node.func, ast.Name) and node.func.id in _SAFE_BUILTINS
-                and not node.keywords and all(_safe_expr(a) for a in node.args))
+        return (
+            isinstance(node.func, ast.Name)
+            and node.func.id in _SAFE_BUILTINS
+            and not node.keywords
+            and all(_safe_expr(a) for a in node.args)
+        )
     return False
 
 
@@ -176,14 +196,22 @@ def _write_only_stmt(stmt: ast.stmt, globs: dict[str, Any]) -> bool:
     if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Return) and stmt.value is None):
         return True
     if isinstance(stmt, ast.If):
-        return _safe_expr(stmt.test) and all(_write_only_stmt(s, globs) for s in stmt.body + stmt.orelse)
+        return _safe_expr(stmt.test) and all(
+            _write_only_stmt(s, globs) for s in stmt.body + stmt.orelse
+        )
     if isinstance(stmt, ast.For):
         it = stmt.iter
-        return (isinstance(stmt.target, ast.Name) and not stmt.orelse
-                and isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute)
-                and it.func.attr in _ITER_METHODS and not it.args and not it.keywords
-                and _plain_ref(it.func.value)
-                and all(_write_only_stmt(s, globs) for s in stmt.body))
+        return (
+            isinstance(stmt.target, ast.Name)
+            and not stmt.orelse
+            and isinstance(it, ast.Call)
+            and isinstance(it.func, ast.Attribute)
+            and it.func.attr in _ITER_METHODS
+            and not it.args
+            and not it.keywords
+            and _plain_ref(it.func.value)
+            and all(_write_only_stmt(s, globs) for s in stmt.body)
+        )
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         call = stmt.value
         fn = _resolve(call.func, globs)
@@ -221,8 +249,13 @@ def writes_only_after_super(cls: type, ours: tuple[type, ...]) -> bool:
     return False
 
 
-def _fill_targets(stmts: list[ast.stmt], self_name: str, loops: dict[str, list[str]],
-                  globs: dict[str, Any], out: list[tuple[str, list[str]]]) -> bool:
+def _fill_targets(
+    stmts: list[ast.stmt],
+    self_name: str,
+    loops: dict[str, list[str]],
+    globs: dict[str, Any],
+    out: list[tuple[str, list[str]]],
+) -> bool:
     """Collect what each fill call may write: ``("attr", chain)`` for ``self.a.b``,
     ``("tree", chain)`` for anything reached through a loop over ``self.chain.modules()``."""
     for stmt in stmts:
@@ -234,7 +267,9 @@ def _fill_targets(stmts: list[ast.stmt], self_name: str, loops: dict[str, list[s
             chain = _chain(stmt.iter.func.value, self_name)  # type: ignore[attr-defined]
             if chain is None:
                 return False
-            if not _fill_targets(stmt.body, self_name, {**loops, stmt.target.id: chain}, globs, out):
+            if not _fill_targets(
+                stmt.body, self_name, {**loops, stmt.target.id: chain}, globs, out
+            ):
                 return False
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             arg = stmt.value.args[0]
@@ -274,7 +309,9 @@ def _function_fill_targets(func: Any) -> tuple[tuple[str, tuple[str, ...]], ...]
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]
     out: list[tuple[str, list[str]]] = []
-    if not _fill_targets(body[1:], fdef.args.args[0].arg, {}, getattr(func, "__globals__", {}), out):
+    if not _fill_targets(
+        body[1:], fdef.args.args[0].arg, {}, getattr(func, "__globals__", {}), out
+    ):
         return None
     return tuple((kind, tuple(chain)) for kind, chain in out)
 

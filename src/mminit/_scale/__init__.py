@@ -13,6 +13,14 @@ from .meta import MaterializeWarning, construction_order, materialize
 from .sharded import sharded_init
 
 __all__ = [
-    "RANDOM_INPLACE", "NameKeyed", "RandomCall", "active_name_keyed", "name_keyed",
-    "random_call", "MaterializeWarning", "construction_order", "materialize", "sharded_init",
+    "RANDOM_INPLACE",
+    "NameKeyed",
+    "RandomCall",
+    "active_name_keyed",
+    "name_keyed",
+    "random_call",
+    "MaterializeWarning",
+    "construction_order",
+    "materialize",
+    "sharded_init",
 ]

@@ -39,21 +39,45 @@ import torch
 from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 
-__all__ = ["RANDOM_INPLACE", "NameKeyed", "RandomCall", "active_name_keyed", "name_keyed", "random_call"]
+__all__ = [
+    "RANDOM_INPLACE",
+    "NameKeyed",
+    "RandomCall",
+    "active_name_keyed",
+    "name_keyed",
+    "random_call",
+]
 
-RANDOM_INPLACE: frozenset[Callable[..., Any]] = frozenset({
-    Tensor.uniform_, Tensor.normal_, Tensor.bernoulli_, Tensor.random_, Tensor.exponential_,
-    Tensor.cauchy_, Tensor.log_normal_, Tensor.geometric_,
-})
+RANDOM_INPLACE: frozenset[Callable[..., Any]] = frozenset(
+    {
+        Tensor.uniform_,
+        Tensor.normal_,
+        Tensor.bernoulli_,
+        Tensor.random_,
+        Tensor.exponential_,
+        Tensor.cauchy_,
+        Tensor.log_normal_,
+        Tensor.geometric_,
+    }
+)
 
 
 # torch.nn.init's random fills.  torch >= 2.2 gives each a ``generator`` argument;
 # torch 2.1's have none, and some of them (``uniform_``, ``normal_``,
 # ``kaiming_uniform_``) reach a torch-function mode as themselves.
-_RANDOM_INIT_NAMES = frozenset({
-    "uniform_", "normal_", "trunc_normal_", "xavier_uniform_", "xavier_normal_",
-    "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_",
-})
+_RANDOM_INIT_NAMES = frozenset(
+    {
+        "uniform_",
+        "normal_",
+        "trunc_normal_",
+        "xavier_uniform_",
+        "xavier_normal_",
+        "kaiming_uniform_",
+        "kaiming_normal_",
+        "orthogonal_",
+        "sparse_",
+    }
+)
 
 
 def _init_functions() -> dict[Callable[..., Any], inspect.Signature]:
@@ -86,7 +110,8 @@ INIT_FUNCTIONS = _init_functions()
 def _default_generator(device: torch.device) -> torch.Generator:
     if device.type == "cuda":
         return torch.cuda.default_generators[
-            device.index if device.index is not None else torch.cuda.current_device()]
+            device.index if device.index is not None else torch.cuda.current_device()
+        ]
     if device.type != "cpu":
         raise NotImplementedError(
             f"name_keyed on torch {torch.__version__}: torch.nn.init's fills take no generator "
@@ -113,8 +138,14 @@ def _as_global_generator(generator: torch.Generator, device: torch.device) -> It
 class RandomCall:
     """One random fill seen by a torch-function mode: its target and how to call it again."""
 
-    def __init__(self, func: Callable[..., Any], target: Tensor, given: dict[str, Any], positional: bool,
-                 takes_generator: bool = True) -> None:
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        target: Tensor,
+        given: dict[str, Any],
+        positional: bool,
+        takes_generator: bool = True,
+    ) -> None:
         self.func = func
         self.target = target
         self._given = given  # every argument but the target, by name (or "0", "1"... for methods)
@@ -152,7 +183,9 @@ class RandomCall:
         return self.func(tensor=target, **given)
 
 
-def random_call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> RandomCall | None:
+def random_call(
+    func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> RandomCall | None:
     """``func(*args, **kwargs)`` as a :class:`RandomCall` if it is a random fill of a tensor."""
     if func in RANDOM_INPLACE:
         if not args or not isinstance(args[0], Tensor):
@@ -171,8 +204,14 @@ def random_call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
     target = bound.arguments.pop("tensor")
     if not isinstance(target, Tensor):
         return None
-    return RandomCall(func, target, dict(bound.arguments), positional=False,
-                      takes_generator="generator" in sig.parameters)
+    return RandomCall(
+        func,
+        target,
+        dict(bound.arguments),
+        positional=False,
+        takes_generator="generator" in sig.parameters,
+    )
+
 
 _ACTIVE: ContextVar[NameKeyed | None] = ContextVar("mminit_name_keyed", default=None)
 
@@ -231,7 +270,9 @@ class NameKeyed:
     def generator(self, name: str, call: RandomCall) -> torch.Generator:
         """The private generator of one fill of ``name`` (see the module docstring)."""
         t = call.target
-        text = f"{self.seed}|{name}|{tuple(t.shape)}|{t.dtype}|{call.func.__name__}|{call.key_text()}"
+        text = (
+            f"{self.seed}|{name}|{tuple(t.shape)}|{t.dtype}|{call.func.__name__}|{call.key_text()}"
+        )
         digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
         device = t.to_local().device if _is_dtensor(t) else t.device  # type: ignore[attr-defined]
         gen = torch.Generator(device=device)
@@ -254,8 +295,13 @@ class _KeyedMode(TorchFunctionMode):
         super().__init__()
         self.state = state
 
-    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
-                           kwargs: dict[str, Any] | None = None) -> Any:
+    def __torch_function__(
+        self,
+        func: Any,
+        types: Any,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> Any:
         kwargs = dict(kwargs or {})
         call = random_call(func, args, kwargs)
         if call is not None and not _is_dtensor(call.target):  # sharded_init keys DTensors

@@ -80,7 +80,9 @@ def _allocate(model: nn.Module, device: str | torch.device) -> None:
             for key, p in module._parameters.items():
                 if p is not None and p.is_meta:
                     if id(p) not in new:
-                        new[id(p)] = nn.Parameter(torch.empty_like(p, device=device), p.requires_grad)
+                        new[id(p)] = nn.Parameter(
+                            torch.empty_like(p, device=device), p.requires_grad
+                        )
                     module._parameters[key] = new[id(p)]  # type: ignore[assignment]
             for key, b in module._buffers.items():
                 if b is not None and b.is_meta:
@@ -90,7 +92,11 @@ def _allocate(model: nn.Module, device: str | torch.device) -> None:
 
 
 def _direct_tensors(module: nn.Module) -> list[Tensor]:
-    return [t for t in list(module._parameters.values()) + list(module._buffers.values()) if t is not None]
+    return [
+        t
+        for t in list(module._parameters.values()) + list(module._buffers.values())
+        if t is not None
+    ]
 
 
 def _first_holders(model: nn.Module) -> dict[int, nn.Module]:
@@ -144,7 +150,10 @@ def _replay(model: nn.Module, kept: set[int]) -> set[int]:
 
 
 def materialize(
-    model: nn.Module, device: str | torch.device | None = "cpu", *, warn: bool = True,
+    model: nn.Module,
+    device: str | torch.device | None = "cpu",
+    *,
+    warn: bool = True,
 ) -> tuple[str, ...]:
     """Allocate ``model``'s meta tensors on ``device`` and replay construction-time init.
 
@@ -195,13 +204,18 @@ def materialize(
     with torch.no_grad():
         written = _replay(model, kept)
     tensors = _named_tensors(model)
-    unwritten = tuple(name for name, t in tensors.items() if name in was_meta and id(t) not in written)
+    unwritten = tuple(
+        name for name, t in tensors.items() if name in was_meta and id(t) not in written
+    )
     if unwritten and warn:
-        shown = ", ".join(unwritten[:8]) + (f" and {len(unwritten) - 8} more" if len(unwritten) > 8 else "")
+        shown = ", ".join(unwritten[:8]) + (
+            f" and {len(unwritten) - 8} more" if len(unwritten) > 8 else ""
+        )
         warnings.warn(
             f"materialize({type(model).__name__}): {len(unwritten)} tensor(s) built on the meta device have "
             f"no default initialisation (reset_parameters) and hold uninitialised memory until "
             f"init_weights or a checkpoint writes them: {shown}",
-            MaterializeWarning, stacklevel=2,
+            MaterializeWarning,
+            stacklevel=2,
         )
     return unwritten

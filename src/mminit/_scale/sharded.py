@@ -96,17 +96,26 @@ def _local_piece(target: Any, full: Tensor) -> Any:
 
     shape = tuple(target.shape)
     local = target.to_local()
-    local_shape, offset = compute_local_shape_and_global_offset(shape, target.device_mesh, target.placements)
+    local_shape, offset = compute_local_shape_and_global_offset(
+        shape, target.device_mesh, target.placements
+    )
     if tuple(local_shape) != tuple(local.shape):
         raise RuntimeError(
             f"sharded_init: the local shard of a {shape} parameter is {tuple(local.shape)} "
             f"but placements {target.placements} give {tuple(local_shape)}; "
-            f"only shardings that DTensor describes by its placements are supported")
+            f"only shardings that DTensor describes by its placements are supported"
+        )
     piece = full[tuple(slice(o, o + n) for o, n in zip(offset, local_shape))]
     if piece.device != local.device:
         piece = piece.to(local.device)  # only the slice moves
-    return DTensor.from_local(piece, target.device_mesh, target.placements, run_check=False,
-                              shape=target.shape, stride=target.stride())
+    return DTensor.from_local(
+        piece,
+        target.device_mesh,
+        target.placements,
+        run_check=False,
+        shape=target.shape,
+        stride=target.stride(),
+    )
 
 
 def _copy_into_shard(target: Any, src: Tensor) -> None:
@@ -126,15 +135,25 @@ class _ShardedMode(TorchFunctionMode):
         super().__init__()
         self.scratch = _Scratch()
 
-    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
-                           kwargs: dict[str, Any] | None = None) -> Any:
+    def __torch_function__(
+        self,
+        func: Any,
+        types: Any,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> Any:
         kwargs = dict(kwargs or {})
         call = random_call(func, args, kwargs)
         if call is not None and _is_dtensor(call.target):
             _full_draw(call, self.scratch)
             return call.target
-        if func in _COPIES and len(args) >= 2 and _is_dtensor(args[0]) and isinstance(args[1], Tensor) \
-                and not _is_dtensor(args[1]):
+        if (
+            func in _COPIES
+            and len(args) >= 2
+            and _is_dtensor(args[0])
+            and isinstance(args[1], Tensor)
+            and not _is_dtensor(args[1])
+        ):
             _copy_into_shard(args[0], args[1])  # a checkpoint's full tensor into a shard
             return args[0]
         out = func(*args, **kwargs)
@@ -191,7 +210,9 @@ def sharded_init(model: nn.Module) -> Iterator[None]:
         TypeError: ``model`` is not an ``nn.Module``.
     """
     if not isinstance(model, nn.Module):
-        raise TypeError(f"sharded_init() expects the model (an nn.Module), got {type(model).__name__}")
+        raise TypeError(
+            f"sharded_init() expects the model (an nn.Module), got {type(model).__name__}"
+        )
     renamed = _fsdp_classes(model)
     originals = {cls: (cls.__name__, cls.__qualname__) for cls in renamed}
     logger = logging.getLogger("mminit")

@@ -32,8 +32,12 @@ def infer_abbr(class_type: Any) -> str:
         raise TypeError(f"class_type must be a type, but got {type(class_type)}")
     if hasattr(class_type, "_abbr_"):
         return class_type._abbr_  # type: ignore[no-any-return]
-    for base, abbr in ((_InstanceNorm, "in"), (_BatchNorm, "bn"), (nn.GroupNorm, "gn"),
-                       (nn.LayerNorm, "ln")):
+    for base, abbr in (
+        (_InstanceNorm, "in"),
+        (_BatchNorm, "bn"),
+        (nn.GroupNorm, "gn"),
+        (nn.LayerNorm, "ln"),
+    ):
         if issubclass(class_type, base):
             return abbr
     lowered = class_type.__name__.lower()
@@ -49,8 +53,10 @@ def is_norm(layer: nn.Module, exclude: type | tuple[Any, ...] | None = None) -> 
         if not isinstance(exclude, tuple):
             exclude = (exclude,)
         if not all(isinstance(t, type) for t in exclude):
-            raise TypeError(f'"exclude" must be either None or type or a tuple of types, '
-                            f"but got {type(exclude)}: {exclude}")
+            raise TypeError(
+                f'"exclude" must be either None or type or a tuple of types, '
+                f"but got {type(exclude)}: {exclude}"
+            )
     if exclude and isinstance(layer, exclude):
         return False
     return isinstance(layer, (_BatchNorm, _InstanceNorm, nn.GroupNorm, nn.LayerNorm))
@@ -58,7 +64,9 @@ def is_norm(layer: nn.Module, exclude: type | tuple[Any, ...] | None = None) -> 
 
 def _check_cfg(cfg: Any, builder: str) -> dict[str, Any]:
     if not isinstance(cfg, dict):
-        raise TypeError(f"{builder}: cfg must be a dict with a 'type' key, but got {type(cfg)}: {cfg!r}")
+        raise TypeError(
+            f"{builder}: cfg must be a dict with a 'type' key, but got {type(cfg)}: {cfg!r}"
+        )
     if "type" not in cfg:
         raise KeyError(f'{builder}: the cfg dict must contain the key "type", but got {cfg}')
     return dict(cfg)
@@ -86,8 +94,9 @@ class LayerBuilders:
             activation cfgs into one).
     """
 
-    def __init__(self, flavour: BricksFlavour, registries: dict[str, LayerRegistry],
-                 sequential: type) -> None:
+    def __init__(
+        self, flavour: BricksFlavour, registries: dict[str, LayerRegistry], sequential: type
+    ) -> None:
         self._flavour = flavour
         self._registries = registries
         self._sequential = sequential
@@ -102,19 +111,25 @@ class LayerBuilders:
             raise registry.unknown(f"{kind} layer", layer_type)
         return found
 
-    def conv(self, cfg: dict[str, Any] | None, args: tuple[Any, ...], kwargs: dict[str, Any]) -> nn.Module:
+    def conv(
+        self, cfg: dict[str, Any] | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> nn.Module:
         cfg_ = {"type": "Conv2d"} if cfg is None else _check_cfg(cfg, "build_conv_layer")
         layer_cls = self.resolve("conv", cfg_.pop("type"))
         return layer_cls(*args, **kwargs, **cfg_)  # type: ignore[no-any-return]
 
-    def norm(self, cfg: dict[str, Any], num_features: int, postfix: int | str) -> tuple[str, nn.Module]:
+    def norm(
+        self, cfg: dict[str, Any], num_features: int, postfix: int | str
+    ) -> tuple[str, nn.Module]:
         cfg_ = _check_cfg(cfg, "build_norm_layer")
         layer_type = cfg_.pop("type")
         norm_cls = self.resolve("norm", layer_type)
         abbr = infer_abbr(norm_cls)
         if not isinstance(postfix, (int, str)):
-            raise InvalidBrickArg(f"build_norm_layer: postfix must be an int or a str, "
-                                  f"got {postfix!r} of type {type(postfix).__name__}")
+            raise InvalidBrickArg(
+                f"build_norm_layer: postfix must be an int or a str, "
+                f"got {postfix!r} of type {type(postfix).__name__}"
+            )
         name = abbr + str(postfix)
         requires_grad = cfg_.pop("requires_grad", True)
         cfg_.setdefault("eps", 1e-5)
@@ -124,8 +139,9 @@ class LayerBuilders:
             is_group_norm = layer_type == "GN"
         if is_group_norm:
             if "num_groups" not in cfg_:
-                raise InvalidBrickArg(f"build_norm_layer: a GroupNorm cfg needs 'num_groups', "
-                                      f"got {cfg}")
+                raise InvalidBrickArg(
+                    f"build_norm_layer: a GroupNorm cfg needs 'num_groups', got {cfg}"
+                )
             layer = norm_cls(num_channels=num_features, **cfg_)
         else:
             layer = norm_cls(num_features, **cfg_)
@@ -145,11 +161,15 @@ class LayerBuilders:
         by_mmengine = self._flavour.activation_builder == "mmengine"
         if not isinstance(cfg, dict):
             if by_mmengine:
-                raise TypeError(f"build_activation_layer: cfg should be a dict (or a list of "
-                                f"dicts), but got {type(cfg)}")
+                raise TypeError(
+                    f"build_activation_layer: cfg should be a dict (or a list of "
+                    f"dicts), but got {type(cfg)}"
+                )
             raise TypeError(f"build_activation_layer: cfg must be a dict, but got {type(cfg)}")
         if "type" not in cfg:
-            raise KeyError(f'build_activation_layer: `cfg` must contain the key "type", but got {cfg}')
+            raise KeyError(
+                f'build_activation_layer: `cfg` must contain the key "type", but got {cfg}'
+            )
         args = dict(cfg)
         scope = args.pop("_scope_", None) if by_mmengine else None
         act_type = args.pop("type")
@@ -157,17 +177,23 @@ class LayerBuilders:
             act_cls = self._registries["activation"].get(act_type, scope)
             if act_cls is None:
                 raise self._registries["activation"].unknown("activation layer", act_type)
-        elif inspect.isclass(act_type) or inspect.isfunction(act_type) or (
-                by_mmengine and inspect.ismethod(act_type)):
+        elif (
+            inspect.isclass(act_type)
+            or inspect.isfunction(act_type)
+            or (by_mmengine and inspect.ismethod(act_type))
+        ):
             act_cls = act_type
         else:
-            raise TypeError(f"build_activation_layer: type must be a str or a class, "
-                            f"but got {type(act_type)}")
+            raise TypeError(
+                f"build_activation_layer: type must be a str or a class, but got {type(act_type)}"
+            )
         if by_mmengine:
             return act_cls(**args)  # type: ignore[no-any-return]
         return call_prefixing_errors(act_cls, args)  # type: ignore[no-any-return]
 
-    def upsample(self, cfg: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> nn.Module:
+    def upsample(
+        self, cfg: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> nn.Module:
         cfg_ = _check_cfg(cfg, "build_upsample_layer")
         layer_type = cfg_.pop("type")
         upsample_cls = self.resolve("upsample", layer_type)
@@ -175,14 +201,17 @@ class LayerBuilders:
             cfg_["mode"] = layer_type
         return upsample_cls(*args, **kwargs, **cfg_)  # type: ignore[no-any-return]
 
-    def padding(self, cfg: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> nn.Module:
+    def padding(
+        self, cfg: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> nn.Module:
         cfg_ = _check_cfg(cfg, "build_padding_layer")
         padding_cls = self.resolve("padding", cfg_.pop("type"))
         return padding_cls(*args, **kwargs, **cfg_)  # type: ignore[no-any-return]
 
 
-def make_builders(flavour: BricksFlavour, registries: dict[str, LayerRegistry],
-                  sequential: type, module_name: str) -> Builders:
+def make_builders(
+    flavour: BricksFlavour, registries: dict[str, LayerRegistry], sequential: type, module_name: str
+) -> Builders:
     """The five public ``build_*`` functions of ``flavour``, as ``module_name`` shows them:
     upstream's signatures, each calling :class:`LayerBuilders`.
 
@@ -202,8 +231,9 @@ def make_builders(flavour: BricksFlavour, registries: dict[str, LayerRegistry],
         """
         return impl.conv(cfg, args, kwargs)
 
-    def build_norm_layer(cfg: dict[str, Any], num_features: int,
-                         postfix: int | str = "") -> tuple[str, nn.Module]:
+    def build_norm_layer(
+        cfg: dict[str, Any], num_features: int, postfix: int | str = ""
+    ) -> tuple[str, nn.Module]:
         """Build the norm layer ``cfg['type']`` for ``num_features`` channels.
 
         Returns ``(name, layer)``: the name is :func:`infer_abbr` of the class plus
@@ -241,8 +271,13 @@ def make_builders(flavour: BricksFlavour, registries: dict[str, LayerRegistry],
         """
         return impl.padding(cfg, args, kwargs)
 
-    fns = (build_conv_layer, build_norm_layer, build_activation_layer, build_upsample_layer,
-           build_padding_layer)
+    fns = (
+        build_conv_layer,
+        build_norm_layer,
+        build_activation_layer,
+        build_upsample_layer,
+        build_padding_layer,
+    )
     for fn in fns:
         fn.__module__ = module_name
         fn.__qualname__ = fn.__name__

@@ -29,25 +29,50 @@ _RELU = {"type": "ReLU"}
 
 
 # -- DepthwiseSeparableConvModule ------------------------------------------------------
-def _dsc_init(self: Any, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-              padding: Any = 0, dilation: Any = 1, norm_cfg: dict[str, Any] | None = None,
-              act_cfg: dict[str, Any] = _RELU, dw_norm_cfg: dict[str, Any] | str = "default",
-              dw_act_cfg: dict[str, Any] | str = "default", pw_norm_cfg: dict[str, Any] | str = "default",
-              pw_act_cfg: dict[str, Any] | str = "default", **kwargs: Any) -> None:
+def _dsc_init(
+    self: Any,
+    in_channels: int,
+    out_channels: int,
+    kernel_size: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    norm_cfg: dict[str, Any] | None = None,
+    act_cfg: dict[str, Any] = _RELU,
+    dw_norm_cfg: dict[str, Any] | str = "default",
+    dw_act_cfg: dict[str, Any] | str = "default",
+    pw_norm_cfg: dict[str, Any] | str = "default",
+    pw_act_cfg: dict[str, Any] | str = "default",
+    **kwargs: Any,
+) -> None:
     nn.Module.__init__(self)
     if "groups" in kwargs:
-        raise InvalidBrickArg("DepthwiseSeparableConvModule: groups should not be specified "
-                              f"(the depthwise conv uses in_channels={in_channels}), got "
-                              f"groups={kwargs['groups']!r}")
+        raise InvalidBrickArg(
+            "DepthwiseSeparableConvModule: groups should not be specified "
+            f"(the depthwise conv uses in_channels={in_channels}), got "
+            f"groups={kwargs['groups']!r}"
+        )
     conv_module = self._conv_module
     self.depthwise_conv = conv_module(
-        in_channels, in_channels, kernel_size, stride=stride, padding=padding, dilation=dilation,
-        groups=in_channels, norm_cfg=norm_cfg if dw_norm_cfg == "default" else dw_norm_cfg,
-        act_cfg=act_cfg if dw_act_cfg == "default" else dw_act_cfg, **kwargs)
+        in_channels,
+        in_channels,
+        kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=in_channels,
+        norm_cfg=norm_cfg if dw_norm_cfg == "default" else dw_norm_cfg,
+        act_cfg=act_cfg if dw_act_cfg == "default" else dw_act_cfg,
+        **kwargs,
+    )
     self.pointwise_conv = conv_module(
-        in_channels, out_channels, 1,
+        in_channels,
+        out_channels,
+        1,
         norm_cfg=norm_cfg if pw_norm_cfg == "default" else pw_norm_cfg,
-        act_cfg=act_cfg if pw_act_cfg == "default" else pw_act_cfg, **kwargs)
+        act_cfg=act_cfg if pw_act_cfg == "default" else pw_act_cfg,
+        **kwargs,
+    )
 
 
 def _dsc_forward(self: Any, x: Tensor) -> Tensor:
@@ -67,9 +92,16 @@ Examples:
 
 
 # -- non-local blocks -------------------------------------------------------------------
-def _nonlocal_init(self: Any, in_channels: int, reduction: int = 2, use_scale: bool = True,
-                   conv_cfg: dict[str, Any] | None = None, norm_cfg: dict[str, Any] | None = None,
-                   mode: str = "embedded_gaussian", **kwargs: Any) -> None:
+def _nonlocal_init(
+    self: Any,
+    in_channels: int,
+    reduction: int = 2,
+    use_scale: bool = True,
+    conv_cfg: dict[str, Any] | None = None,
+    norm_cfg: dict[str, Any] | None = None,
+    mode: str = "embedded_gaussian",
+    **kwargs: Any,
+) -> None:
     nn.Module.__init__(self)
     self.in_channels = in_channels
     self.reduction = reduction
@@ -77,26 +109,30 @@ def _nonlocal_init(self: Any, in_channels: int, reduction: int = 2, use_scale: b
     self.inter_channels = max(in_channels // reduction, 1)
     self.mode = mode
     if mode not in _MODES:
-        raise ValueError("Mode should be in 'gaussian', 'concatenation', 'embedded_gaussian' "
-                         f"or 'dot_product', but got {mode} instead.")
+        raise ValueError(
+            "Mode should be in 'gaussian', 'concatenation', 'embedded_gaussian' "
+            f"or 'dot_product', but got {mode} instead."
+        )
     conv_module = self._conv_module
     inter = self.inter_channels
     self.g = conv_module(in_channels, inter, kernel_size=1, conv_cfg=conv_cfg, act_cfg=None)
-    self.conv_out = conv_module(inter, in_channels, kernel_size=1, conv_cfg=conv_cfg,
-                                norm_cfg=norm_cfg, act_cfg=None)
+    self.conv_out = conv_module(
+        inter, in_channels, kernel_size=1, conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=None
+    )
     if mode != "gaussian":
         self.theta = conv_module(in_channels, inter, kernel_size=1, conv_cfg=conv_cfg, act_cfg=None)
         self.phi = conv_module(in_channels, inter, kernel_size=1, conv_cfg=conv_cfg, act_cfg=None)
     if mode == "concatenation":
-        self.concat_project = conv_module(inter * 2, 1, kernel_size=1, stride=1, padding=0,
-                                          bias=False, act_cfg=dict(_RELU))
+        self.concat_project = conv_module(
+            inter * 2, 1, kernel_size=1, stride=1, padding=0, bias=False, act_cfg=dict(_RELU)
+        )
     self.init_weights(**kwargs)
 
 
 def _nonlocal_init_weights(self: Any, std: float = 0.01, zeros_init: bool = True) -> None:
     """Normal(std) for the g/theta/phi convs; the output (its norm if it has one, else its
     conv) zero when ``zeros_init``, else normal(std)."""
-    for block in ([self.g, self.theta, self.phi] if self.mode != "gaussian" else [self.g]):
+    for block in [self.g, self.theta, self.phi] if self.mode != "gaussian" else [self.g]:
         normal_init(block.conv, std=std)
     out = self.conv_out.conv if self.conv_out.norm_cfg is None else self.conv_out.norm
     if zeros_init:
@@ -155,14 +191,21 @@ def _nonlocal_subclass_init(conv_type: str, pool: Callable[[], nn.Module]) -> Ca
     """``__init__`` of ``NonLocal{1,2,3}d``: ``conv_cfg`` defaults to ``conv_type``;
     ``sub_sample`` max-pools the g and phi paths (in gaussian mode phi *is* the pool)."""
 
-    def __init__(self: Any, in_channels: int, sub_sample: bool = False,
-                 conv_cfg: dict[str, Any] = {"type": conv_type}, **kwargs: Any) -> None:  # noqa: B006
+    def __init__(
+        self: Any,
+        in_channels: int,
+        sub_sample: bool = False,
+        conv_cfg: dict[str, Any] = {"type": conv_type},  # noqa: B006
+        **kwargs: Any,
+    ) -> None:
         _nonlocal_init(self, in_channels, conv_cfg=conv_cfg, **kwargs)
         self.sub_sample = sub_sample
         if sub_sample:
             pool_layer = pool()
             self.g = nn.Sequential(self.g, pool_layer)
-            self.phi = pool_layer if self.mode == "gaussian" else nn.Sequential(self.phi, pool_layer)
+            self.phi = (
+                pool_layer if self.mode == "gaussian" else nn.Sequential(self.phi, pool_layer)
+            )
 
     return __init__
 
@@ -192,19 +235,25 @@ def _named(fn: Callable[..., Any], owner: str, name: str) -> Callable[..., Any]:
 
 def _make_nonlocal(conv_module: type, module_name: str, upstream: str) -> dict[str, type]:
     base_ns: dict[str, Any] = {
-        "__module__": module_name, "__qualname__": "_NonLocalNd", "_conv_module": conv_module,
+        "__module__": module_name,
+        "__qualname__": "_NonLocalNd",
+        "_conv_module": conv_module,
         "__doc__": "The non-local block of every dimension (see ``NonLocal2d``).",
         "__init__": _named(_nonlocal_init, "_NonLocalNd", "__init__"),
-        "init_weights": _nonlocal_init_weights, "gaussian": _gaussian,
-        "embedded_gaussian": _embedded_gaussian, "dot_product": _dot_product,
-        "concatenation": _concatenation, "forward": _nonlocal_forward,
+        "init_weights": _nonlocal_init_weights,
+        "gaussian": _gaussian,
+        "embedded_gaussian": _embedded_gaussian,
+        "dot_product": _dot_product,
+        "concatenation": _concatenation,
+        "forward": _nonlocal_forward,
     }
     base = ABCMeta("_NonLocalNd", (nn.Module,), base_ns)
     classes: dict[str, type] = {}
     for dims, pool in _POOLS.items():
         name = f"NonLocal{dims}d"
         ns: dict[str, Any] = {
-            "__module__": module_name, "__qualname__": name,
+            "__module__": module_name,
+            "__qualname__": name,
             "__doc__": _NONLOCAL_DOC.format(dims=dims, upstream=upstream),
             "__init__": _named(_nonlocal_subclass_init(f"Conv{dims}d", pool), name, "__init__"),
         }
@@ -222,10 +271,19 @@ def make_composites(conv_module: type, module_name: str, upstream: str) -> dict[
         module_name: the public module the classes are exposed from.
         upstream: ``'mmcv 1.7.2'`` or ``'mmcv 2.2.0'``, for the docstrings.
     """
-    dsc = type("DepthwiseSeparableConvModule", (nn.Module,), {
-        "__module__": module_name, "__qualname__": "DepthwiseSeparableConvModule",
-        "__doc__": _DSC_DOC.format(upstream=upstream), "_conv_module": conv_module,
-        "__init__": _named(_dsc_init, "DepthwiseSeparableConvModule", "__init__"),
-        "forward": _dsc_forward,
-    })
-    return {"DepthwiseSeparableConvModule": dsc, **_make_nonlocal(conv_module, module_name, upstream)}
+    dsc = type(
+        "DepthwiseSeparableConvModule",
+        (nn.Module,),
+        {
+            "__module__": module_name,
+            "__qualname__": "DepthwiseSeparableConvModule",
+            "__doc__": _DSC_DOC.format(upstream=upstream),
+            "_conv_module": conv_module,
+            "__init__": _named(_dsc_init, "DepthwiseSeparableConvModule", "__init__"),
+            "forward": _dsc_forward,
+        },
+    )
+    return {
+        "DepthwiseSeparableConvModule": dsc,
+        **_make_nonlocal(conv_module, module_name, upstream),
+    }

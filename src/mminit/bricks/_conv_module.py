@@ -36,7 +36,9 @@ _OFFICIAL_PADDING_MODES = ("zeros", "circular")
 _ORDER_PARTS = {"conv", "norm", "act"}
 
 
-def efficient_conv_bn_eval_forward(bn: _BatchNorm, conv: nn.modules.conv._ConvNd, x: Tensor) -> Tensor:
+def efficient_conv_bn_eval_forward(
+    bn: _BatchNorm, conv: nn.modules.conv._ConvNd, x: Tensor
+) -> Tensor:
     """Conv followed by an eval-mode batch norm in one conv: the norm's affine map is
     folded into the conv's weight and bias (arXiv:2305.11624), same arithmetic as mmcv 2.x."""
     running_var = bn.running_var
@@ -53,15 +55,18 @@ def efficient_conv_bn_eval_forward(bn: _BatchNorm, conv: nn.modules.conv._ConvNd
 
 def _check_cfg_arg(name: str, value: Any) -> None:
     if value is not None and not isinstance(value, dict):
-        raise InvalidBrickArg(f"ConvModule: {name} must be None or a dict, got {value!r} "
-                              f"of type {type(value).__name__}")
+        raise InvalidBrickArg(
+            f"ConvModule: {name} must be None or a dict, got {value!r} "
+            f"of type {type(value).__name__}"
+        )
 
 
 def _check_order(order: Any) -> None:
     if not (isinstance(order, tuple) and len(order) == 3 and set(order) == _ORDER_PARTS):
         raise InvalidBrickArg(
             "ConvModule: order must be a tuple of 'conv', 'norm' and 'act', each once "
-            f"(e.g. ('conv', 'norm', 'act')), got {order!r}")
+            f"(e.g. ('conv', 'norm', 'act')), got {order!r}"
+        )
 
 
 class _ConvModuleLogic:
@@ -72,9 +77,17 @@ class _ConvModuleLogic:
     _bricks_flavour: BricksFlavour
     _conv_base: type  # the flavour's BaseModule: its __init__ runs first
 
-    def _set_flags(self, conv_cfg: dict[str, Any] | None, norm_cfg: dict[str, Any] | None,
-                   act_cfg: dict[str, Any] | None, inplace: bool, with_spectral_norm: bool,
-                   padding_mode: str, order: tuple[Any, ...], bias: bool | str) -> bool | str:
+    def _set_flags(
+        self,
+        conv_cfg: dict[str, Any] | None,
+        norm_cfg: dict[str, Any] | None,
+        act_cfg: dict[str, Any] | None,
+        inplace: bool,
+        with_spectral_norm: bool,
+        padding_mode: str,
+        order: tuple[Any, ...],
+        bias: bool | str,
+    ) -> bool | str:
         """Check the cfg arguments and set upstream's attributes; the conv's ``bias``."""
         this: Any = self
         _check_cfg_arg("conv_cfg", conv_cfg)
@@ -95,22 +108,44 @@ class _ConvModuleLogic:
         this.with_bias = bias
         return bias
 
-    def _setup(self, in_channels: int, out_channels: int, kernel_size: _Size, stride: _Size,
-               padding: _Size, dilation: _Size, groups: int, bias: bool | str,
-               conv_cfg: dict[str, Any] | None, norm_cfg: dict[str, Any] | None, act_cfg: dict[str, Any] | None,
-               inplace: bool, with_spectral_norm: bool, padding_mode: str, order: tuple[Any, ...],
-               efficient_conv_bn_eval: bool | None) -> None:
+    def _setup(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: _Size,
+        stride: _Size,
+        padding: _Size,
+        dilation: _Size,
+        groups: int,
+        bias: bool | str,
+        conv_cfg: dict[str, Any] | None,
+        norm_cfg: dict[str, Any] | None,
+        act_cfg: dict[str, Any] | None,
+        inplace: bool,
+        with_spectral_norm: bool,
+        padding_mode: str,
+        order: tuple[Any, ...],
+        efficient_conv_bn_eval: bool | None,
+    ) -> None:
         this: Any = self
         b = self._builders
-        bias = self._set_flags(conv_cfg, norm_cfg, act_cfg, inplace, with_spectral_norm,
-                               padding_mode, order, bias)
+        bias = self._set_flags(
+            conv_cfg, norm_cfg, act_cfg, inplace, with_spectral_norm, padding_mode, order, bias
+        )
 
         if this.with_explicit_padding:
             this.padding_layer = b.build_padding_layer({"type": padding_mode}, padding)
         conv = b.build_conv_layer(
-            conv_cfg, in_channels, out_channels, kernel_size, stride=stride,
-            padding=0 if this.with_explicit_padding else padding, dilation=dilation,
-            groups=groups, bias=bias)
+            conv_cfg,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=0 if this.with_explicit_padding else padding,
+            dilation=dilation,
+            groups=groups,
+            bias=bias,
+        )
         this.conv = conv
         for attr in ("in_channels", "out_channels", "kernel_size", "stride"):
             setattr(this, attr, getattr(conv, attr))
@@ -122,7 +157,9 @@ class _ConvModuleLogic:
 
         if this.with_norm:
             norm_after_conv = order.index("norm") > order.index("conv")
-            norm_name, norm = b.build_norm_layer(norm_cfg, out_channels if norm_after_conv else in_channels)
+            norm_name, norm = b.build_norm_layer(
+                norm_cfg, out_channels if norm_after_conv else in_channels
+            )
             this.norm_name = norm_name
             this.add_module(norm_name, norm)
             if this.with_bias and isinstance(norm, (_BatchNorm, _InstanceNorm)):
@@ -167,8 +204,12 @@ class _ConvModuleLogic:
         the conv's forward (mmcv 2.x flavour only)."""
         this: Any = self
         norm = this.norm
-        if (efficient_conv_bn_eval and norm and isinstance(norm, _BatchNorm)
-                and norm.track_running_stats):
+        if (
+            efficient_conv_bn_eval
+            and norm
+            and isinstance(norm, _BatchNorm)
+            and norm.track_running_stats
+        ):
             this.efficient_conv_bn_eval_forward = efficient_conv_bn_eval_forward
         else:
             this.efficient_conv_bn_eval_forward = None
@@ -184,8 +225,14 @@ class _ConvModuleLogic:
             if layer == "conv":
                 if this.with_explicit_padding:
                     x = this.padding_layer(x)
-                if (fused is not None and index + 1 < len(order) and order[index + 1] == "norm"
-                        and norm and this.with_norm and not this.norm.training):
+                if (
+                    fused is not None
+                    and index + 1 < len(order)
+                    and order[index + 1] == "norm"
+                    and norm
+                    and this.with_norm
+                    and not this.norm.training
+                ):
                     # call the conv module itself so its hooks (spectral norm) still run
                     this.conv.forward = partial(fused, this.norm, this.conv)
                     try:
@@ -204,37 +251,95 @@ class _ConvModuleLogic:
 
 
 # ``__init__`` of each flavour's ConvModule: upstream's signature, then the shared set-up.
-def _init_mmcv1(self: Any, in_channels: int, out_channels: int, kernel_size: _Size,
-                stride: _Size = 1, padding: _Size = 0, dilation: _Size = 1, groups: int = 1,
-                bias: bool | str = "auto", conv_cfg: dict[str, Any] | None = None,
-                norm_cfg: dict[str, Any] | None = None, act_cfg: dict[str, Any] | None = dict(type="ReLU"),  # noqa: B006
-                inplace: bool = True, with_spectral_norm: bool = False,
-                padding_mode: str = "zeros", order: tuple[Any, ...] = ("conv", "norm", "act")) -> None:
+def _init_mmcv1(
+    self: Any,
+    in_channels: int,
+    out_channels: int,
+    kernel_size: _Size,
+    stride: _Size = 1,
+    padding: _Size = 0,
+    dilation: _Size = 1,
+    groups: int = 1,
+    bias: bool | str = "auto",
+    conv_cfg: dict[str, Any] | None = None,
+    norm_cfg: dict[str, Any] | None = None,
+    act_cfg: dict[str, Any] | None = dict(type="ReLU"),  # noqa: B006
+    inplace: bool = True,
+    with_spectral_norm: bool = False,
+    padding_mode: str = "zeros",
+    order: tuple[Any, ...] = ("conv", "norm", "act"),
+) -> None:
     self._conv_base.__init__(self)
-    self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                bias, conv_cfg, norm_cfg, act_cfg, inplace, with_spectral_norm,
-                padding_mode, order, None)
+    self._setup(
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        groups,
+        bias,
+        conv_cfg,
+        norm_cfg,
+        act_cfg,
+        inplace,
+        with_spectral_norm,
+        padding_mode,
+        order,
+        None,
+    )
 
 
-def _init_mmcv2(self: Any, in_channels: int, out_channels: int, kernel_size: _Size,
-                stride: _Size = 1, padding: _Size = 0, dilation: _Size = 1, groups: int = 1,
-                bias: bool | str = "auto", conv_cfg: dict[str, Any] | None = None,
-                norm_cfg: dict[str, Any] | None = None, act_cfg: dict[str, Any] | None = dict(type="ReLU"),  # noqa: B006
-                inplace: bool = True, with_spectral_norm: bool = False,
-                padding_mode: str = "zeros", order: tuple[Any, ...] = ("conv", "norm", "act"),
-                efficient_conv_bn_eval: bool = False) -> None:
+def _init_mmcv2(
+    self: Any,
+    in_channels: int,
+    out_channels: int,
+    kernel_size: _Size,
+    stride: _Size = 1,
+    padding: _Size = 0,
+    dilation: _Size = 1,
+    groups: int = 1,
+    bias: bool | str = "auto",
+    conv_cfg: dict[str, Any] | None = None,
+    norm_cfg: dict[str, Any] | None = None,
+    act_cfg: dict[str, Any] | None = dict(type="ReLU"),  # noqa: B006
+    inplace: bool = True,
+    with_spectral_norm: bool = False,
+    padding_mode: str = "zeros",
+    order: tuple[Any, ...] = ("conv", "norm", "act"),
+    efficient_conv_bn_eval: bool = False,
+) -> None:
     self._conv_base.__init__(self)
-    self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                bias, conv_cfg, norm_cfg, act_cfg, inplace, with_spectral_norm,
-                padding_mode, order, efficient_conv_bn_eval)
+    self._setup(
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        groups,
+        bias,
+        conv_cfg,
+        norm_cfg,
+        act_cfg,
+        inplace,
+        with_spectral_norm,
+        padding_mode,
+        order,
+        efficient_conv_bn_eval,
+    )
 
 
-for _init in (_init_mmcv1, _init_mmcv2):  # argument errors name ConvModule.__init__, as upstream's do
+for _init in (
+    _init_mmcv1,
+    _init_mmcv2,
+):  # argument errors name ConvModule.__init__, as upstream's do
     _init.__name__, _init.__qualname__ = "__init__", "ConvModule.__init__"
 
 
-def _from_conv_bn(cls: type, conv: nn.modules.conv._ConvNd, bn: _BatchNorm,
-                  efficient_conv_bn_eval: bool) -> Any:
+def _from_conv_bn(
+    cls: type, conv: nn.modules.conv._ConvNd, bn: _BatchNorm, efficient_conv_bn_eval: bool
+) -> Any:
     """``cls.create_from_conv_bn``: a ``cls`` around ``conv`` and ``bn``, no activation, no init."""
     self: Any = cls.__new__(cls)  # type: ignore[call-overload]
     self._conv_base.__init__(self)
@@ -247,8 +352,17 @@ def _from_conv_bn(cls: type, conv: nn.modules.conv._ConvNd, bn: _BatchNorm,
     self.with_activation = False
     self.with_bias = conv.bias is not None
     self.conv = conv
-    for attr in ("in_channels", "out_channels", "kernel_size", "stride", "padding",
-                 "dilation", "transposed", "output_padding", "groups"):
+    for attr in (
+        "in_channels",
+        "out_channels",
+        "kernel_size",
+        "stride",
+        "padding",
+        "dilation",
+        "transposed",
+        "output_padding",
+        "groups",
+    ):
         setattr(self, attr, getattr(conv, attr))
     self.norm_name = "bn"
     self.add_module("bn", bn)
@@ -268,18 +382,26 @@ _DOC = (
 )
 
 
-def make_conv_module(flavour: BricksFlavour, base: type, builders: Builders, module_name: str) -> type:
+def make_conv_module(
+    flavour: BricksFlavour, base: type, builders: Builders, module_name: str
+) -> type:
     """The flavour's ``ConvModule``: a subclass of ``base`` (its ``BaseModule``)."""
     namespace: dict[str, Any] = {
-        "__module__": module_name, "_builders": builders, "_bricks_flavour": flavour,
+        "__module__": module_name,
+        "_builders": builders,
+        "_bricks_flavour": flavour,
         "_conv_base": base,
         "__init__": _init_mmcv2 if flavour.efficient_conv_bn_eval else _init_mmcv1,
-        "__doc__": _DOC.format(upstream="mmcv 2.2.0" if flavour.efficient_conv_bn_eval else "mmcv 1.7.2"),
+        "__doc__": _DOC.format(
+            upstream="mmcv 2.2.0" if flavour.efficient_conv_bn_eval else "mmcv 1.7.2"
+        ),
     }
     cls = type("ConvModule", (_ConvModuleLogic, base), namespace)
     if flavour.efficient_conv_bn_eval:
-        def create_from_conv_bn(conv: nn.modules.conv._ConvNd, bn: _BatchNorm,
-                                efficient_conv_bn_eval: bool = True) -> Any:
+
+        def create_from_conv_bn(
+            conv: nn.modules.conv._ConvNd, bn: _BatchNorm, efficient_conv_bn_eval: bool = True
+        ) -> Any:
             """A ConvModule around an existing conv and batch norm (no activation, no init)."""
             return _from_conv_bn(cls, conv, bn, efficient_conv_bn_eval)
 

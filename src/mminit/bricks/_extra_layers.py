@@ -87,14 +87,19 @@ def _transform(channels: int, planes: int) -> nn.Sequential:
 
 def _check_context_args(pooling_type: str, fusion_types: Sequence[str]) -> None:
     if pooling_type not in _POOLING_TYPES:
-        raise InvalidBrickArg(f"ContextBlock: pooling_type must be one of {_POOLING_TYPES}, "
-                              f"got {pooling_type!r}")
+        raise InvalidBrickArg(
+            f"ContextBlock: pooling_type must be one of {_POOLING_TYPES}, got {pooling_type!r}"
+        )
     if not isinstance(fusion_types, (list, tuple)):
-        raise InvalidBrickArg(f"ContextBlock: fusion_types must be a list or tuple, got "
-                              f"{fusion_types!r} of type {type(fusion_types).__name__}")
+        raise InvalidBrickArg(
+            f"ContextBlock: fusion_types must be a list or tuple, got "
+            f"{fusion_types!r} of type {type(fusion_types).__name__}"
+        )
     if not all(f in _FUSION_TYPES for f in fusion_types):
-        raise InvalidBrickArg(f"ContextBlock: each fusion type must be one of {_FUSION_TYPES}, "
-                              f"got {list(fusion_types)!r}")
+        raise InvalidBrickArg(
+            f"ContextBlock: each fusion type must be one of {_FUSION_TYPES}, "
+            f"got {list(fusion_types)!r}"
+        )
     if len(fusion_types) == 0:
         raise InvalidBrickArg("ContextBlock: at least one fusion should be used, got none")
 
@@ -122,8 +127,13 @@ class ContextBlock(nn.Module):
 
     _abbr_ = "context_block"
 
-    def __init__(self, in_channels: int, ratio: float, pooling_type: str = "att",
-                 fusion_types: tuple[Any, ...] = ("channel_add",)) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        ratio: float,
+        pooling_type: str = "att",
+        fusion_types: tuple[Any, ...] = ("channel_add",),
+    ) -> None:
         super().__init__()
         _check_context_args(pooling_type, fusion_types)
         self.in_channels = in_channels
@@ -136,10 +146,12 @@ class ContextBlock(nn.Module):
             self.softmax = nn.Softmax(dim=2)
         else:
             self.avg_pool = nn.AdaptiveAvgPool2d(1)
-        self.channel_add_conv = (_transform(in_channels, self.planes)
-                                 if "channel_add" in fusion_types else None)
-        self.channel_mul_conv = (_transform(in_channels, self.planes)
-                                 if "channel_mul" in fusion_types else None)
+        self.channel_add_conv = (
+            _transform(in_channels, self.planes) if "channel_add" in fusion_types else None
+        )
+        self.channel_mul_conv = (
+            _transform(in_channels, self.planes) if "channel_mul" in fusion_types else None
+        )
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -19,17 +19,23 @@ def _merged_args(cfg: Any, default_args: Any, where: str) -> dict[str, Any]:
     if not isinstance(cfg, dict):
         raise TypeError(f"{where}: cfg must be a dict, but got {type(cfg)}")
     if "type" not in cfg and (default_args is None or "type" not in default_args):
-        raise KeyError(f'{where}: `cfg` or `default_args` must contain the key "type", but got '
-                       f"{cfg}\n{default_args}")
+        raise KeyError(
+            f'{where}: `cfg` or `default_args` must contain the key "type", but got '
+            f"{cfg}\n{default_args}"
+        )
     if not (default_args is None or isinstance(default_args, dict)):
-        raise TypeError(f"{where}: default_args must be a dict or None, but got {type(default_args)}")
+        raise TypeError(
+            f"{where}: default_args must be a dict or None, but got {type(default_args)}"
+        )
     args = cfg.copy()
     for name, value in (default_args or {}).items():
         args.setdefault(name, value)
     return args
 
 
-def build_like_mmcv1(cfg: Any, registry: LayerRegistry, default_args: dict[str, Any] | None = None) -> Any:
+def build_like_mmcv1(
+    cfg: Any, registry: LayerRegistry, default_args: dict[str, Any] | None = None
+) -> Any:
     """mmcv 1.x's ``build_from_cfg(cfg, registry, default_args)``: ``cfg['type']`` (a name,
     class or function) called with the rest; a constructor's error gets the class name in front."""
     args = _merged_args(cfg, default_args, f"{registry.public_name}.build")
@@ -41,12 +47,16 @@ def build_like_mmcv1(cfg: Any, registry: LayerRegistry, default_args: dict[str, 
     elif inspect.isclass(obj_type) or inspect.isfunction(obj_type):
         obj_cls = obj_type
     else:
-        raise TypeError(f"{registry.public_name}.build: type must be a str or valid type, "
-                        f"but got {type(obj_type)}")
+        raise TypeError(
+            f"{registry.public_name}.build: type must be a str or valid type, "
+            f"but got {type(obj_type)}"
+        )
     return call_prefixing_errors(obj_cls, args)
 
 
-def _build_one_like_mmengine(cfg: Any, registry: LayerRegistry, default_args: dict[str, Any] | None) -> Any:
+def _build_one_like_mmengine(
+    cfg: Any, registry: LayerRegistry, default_args: dict[str, Any] | None
+) -> Any:
     args = _merged_args(cfg, default_args, f"{registry.public_name}.build")
     scope = args.pop("_scope_", None)
     obj_type = args.pop("type")
@@ -57,13 +67,16 @@ def _build_one_like_mmengine(cfg: Any, registry: LayerRegistry, default_args: di
     elif inspect.isclass(obj_type) or inspect.isfunction(obj_type) or inspect.ismethod(obj_type):
         obj_cls = obj_type
     else:
-        raise TypeError(f"{registry.public_name}.build: type must be a str or valid type, "
-                        f"but got {type(obj_type)}")
+        raise TypeError(
+            f"{registry.public_name}.build: type must be a str or valid type, "
+            f"but got {type(obj_type)}"
+        )
     return obj_cls(**args)
 
 
-def build_like_mmengine(cfg: Any, registry: LayerRegistry, default_args: dict[str, Any] | None,
-                        sequential: type) -> Any:
+def build_like_mmengine(
+    cfg: Any, registry: LayerRegistry, default_args: dict[str, Any] | None, sequential: type
+) -> Any:
     """mmengine's ``MODELS.build(cfg, default_args=...)``: a list of cfgs builds each into
     one ``sequential``; no error prefix."""
     if isinstance(cfg, list):

@@ -34,17 +34,23 @@ def plugin_abbr(class_type: Any) -> str:
 
 
 class _PluginBuilders:
-    def __init__(self, flavour: BricksFlavour, plugins: LayerRegistry, dropouts: LayerRegistry) -> None:
+    def __init__(
+        self, flavour: BricksFlavour, plugins: LayerRegistry, dropouts: LayerRegistry
+    ) -> None:
         self._flavour = flavour
         self._plugins = plugins
         self._dropouts = dropouts
 
     def plugin(self, cfg: Any, postfix: Any, kwargs: dict[str, Any]) -> tuple[str, nn.Module]:
         if not isinstance(cfg, dict):
-            raise TypeError(f"build_plugin_layer: cfg must be a dict with a 'type' key, but got "
-                            f"{type(cfg)}: {cfg!r}")
+            raise TypeError(
+                f"build_plugin_layer: cfg must be a dict with a 'type' key, but got "
+                f"{type(cfg)}: {cfg!r}"
+            )
         if "type" not in cfg:
-            raise KeyError(f'build_plugin_layer: the cfg dict must contain the key "type", but got {cfg}')
+            raise KeyError(
+                f'build_plugin_layer: the cfg dict must contain the key "type", but got {cfg}'
+            )
         args = cfg.copy()
         layer_type = args.pop("type")
         plugin_cls: Any
@@ -56,8 +62,10 @@ class _PluginBuilders:
                 raise self._plugins.unknown("plugin layer", layer_type)
         abbr = plugin_abbr(plugin_cls)
         if not isinstance(postfix, (int, str)):
-            raise InvalidBrickArg(f"build_plugin_layer: postfix must be an int or a str, "
-                                  f"got {postfix!r} of type {type(postfix).__name__}")
+            raise InvalidBrickArg(
+                f"build_plugin_layer: postfix must be an int or a str, "
+                f"got {postfix!r} of type {type(postfix).__name__}"
+            )
         layer: nn.Module = plugin_cls(**kwargs, **args)
         return abbr + str(postfix), layer
 
@@ -65,12 +73,15 @@ class _PluginBuilders:
         return self._dropouts.build(cfg, default_args)
 
 
-def make_plugin_builders(flavour: BricksFlavour, plugins: LayerRegistry, dropouts: LayerRegistry,
-                         module_name: str) -> tuple[Callable[..., tuple[str, nn.Module]], Callable[..., Any]]:
+def make_plugin_builders(
+    flavour: BricksFlavour, plugins: LayerRegistry, dropouts: LayerRegistry, module_name: str
+) -> tuple[Callable[..., tuple[str, nn.Module]], Callable[..., Any]]:
     """``build_plugin_layer`` and ``build_dropout`` of ``flavour``, shown as ``module_name``'s."""
     impl = _PluginBuilders(flavour, plugins, dropouts)
 
-    def build_plugin_layer(cfg: dict[str, Any], postfix: int | str = "", **kwargs: Any) -> tuple[str, nn.Module]:
+    def build_plugin_layer(
+        cfg: dict[str, Any], postfix: int | str = "", **kwargs: Any
+    ) -> tuple[str, nn.Module]:
         """Build the plugin layer ``cfg['type']`` with the rest of ``cfg`` and ``kwargs``.
 
         Returns ``(name, layer)``: the name is the class's ``_abbr_`` (else its name in

@@ -27,9 +27,12 @@ from ._layer_build import build_like_mmcv1, build_like_mmengine
 __all__ = ["LayerRegistry"]
 
 _MMCV1_REGISTRY_ATTR = {
-    "conv layer": "CONV_LAYERS", "norm layer": "NORM_LAYERS",
-    "activation layer": "ACTIVATION_LAYERS", "upsample layer": "UPSAMPLE_LAYERS",
-    "padding layer": "PADDING_LAYERS", "plugin layer": "PLUGIN_LAYERS",
+    "conv layer": "CONV_LAYERS",
+    "norm layer": "NORM_LAYERS",
+    "activation layer": "ACTIVATION_LAYERS",
+    "upsample layer": "UPSAMPLE_LAYERS",
+    "padding layer": "PADDING_LAYERS",
+    "plugin layer": "PLUGIN_LAYERS",
     "dropout layer": "DROPOUT_LAYERS",
 }
 
@@ -56,8 +59,14 @@ class LayerRegistry(NameTable):
         ... class MyConv(nn.Conv2d): ...
     """
 
-    def __init__(self, name: str, flavour: BricksFlavour, builtins: Mapping[str, Any],
-                 public_name: str, sequential: type | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        flavour: BricksFlavour,
+        builtins: Mapping[str, Any],
+        public_name: str,
+        sequential: type | None = None,
+    ) -> None:
         super().__init__(name, flavour.registry_scope, builtins)
         self._flavour = flavour
         self._public_name = public_name
@@ -115,7 +124,8 @@ class LayerRegistry(NameTable):
             raise LayerTypeNotAName(
                 f"{self._public_name}: a layer type must be a registered name (str)"
                 + (" or a class" if self._flavour.class_as_type else "")
-                + f", got {key!r} of type {type(key).__name__}")
+                + f", got {key!r} of type {type(key).__name__}"
+            )
         if self._flavour.upstream == "mmengine_models":
             found = self._upstream(key, scope)
             return found if found is not None else self._own(key)
@@ -126,7 +136,10 @@ class LayerRegistry(NameTable):
         """The ``KeyError`` for a name nobody registered: registry, name, known names."""
         known = sorted(self.module_dict)
         by_lower = {name.lower(): name for name in known}
-        close = [by_lower[m] for m in difflib.get_close_matches(str(key).lower(), list(by_lower), n=3, cutoff=0.6)]
+        close = [
+            by_lower[m]
+            for m in difflib.get_close_matches(str(key).lower(), list(by_lower), n=3, cutoff=0.6)
+        ]
         where = f"{self._public_name} ({self._name} registry)"
         if self._flavour.upstream == "mmengine_models" and _mmengine_models() is not None:
             where += " nor in mmengine's MODELS under the current default scope"
@@ -137,10 +150,14 @@ class LayerRegistry(NameTable):
 
     # -- registration wording -----------------------------------------------------------
     def _not_registrable(self, module: Any) -> TypeError:
-        return TypeError(f"{self._public_name}.register_module: module must be a class or a "
-                         f"function, got {type(module)!r}")
+        return TypeError(
+            f"{self._public_name}.register_module: module must be a class or a "
+            f"function, got {type(module)!r}"
+        )
 
     def _already_registered(self, name: str, existing: Any) -> KeyError:
-        return KeyError(f"{name} is already registered in {self._public_name} "
-                        f"(as {existing.__module__}.{existing.__qualname__}); "
-                        "pass force=True to replace it")
+        return KeyError(
+            f"{name} is already registered in {self._public_name} "
+            f"(as {existing.__module__}.{existing.__qualname__}); "
+            "pass force=True to replace it"
+        )

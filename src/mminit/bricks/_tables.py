@@ -16,34 +16,67 @@ __all__ = ["BUILTIN", "KINDS", "NO_INPLACE_ACTIVATIONS", "merged_builtins"]
 KINDS = ("conv", "norm", "activation", "upsample", "padding")
 
 _CONV = {
-    "Conv1d": nn.Conv1d, "Conv2d": nn.Conv2d, "Conv3d": L.Conv3d, "Conv": L.Conv2d,
-    "Conv2dAdaptivePadding": L.Conv2dAdaptivePadding, "ConvWS": L.ConvWS2d,
-    "ConvAWS": L.ConvAWS2d, "deconv": L.ConvTranspose2d, "ConvTranspose2d": L.ConvTranspose2d,
-    "deconv3d": L.ConvTranspose3d, "ConvTranspose3d": L.ConvTranspose3d,
+    "Conv1d": nn.Conv1d,
+    "Conv2d": nn.Conv2d,
+    "Conv3d": L.Conv3d,
+    "Conv": L.Conv2d,
+    "Conv2dAdaptivePadding": L.Conv2dAdaptivePadding,
+    "ConvWS": L.ConvWS2d,
+    "ConvAWS": L.ConvAWS2d,
+    "deconv": L.ConvTranspose2d,
+    "ConvTranspose2d": L.ConvTranspose2d,
+    "deconv3d": L.ConvTranspose3d,
+    "ConvTranspose3d": L.ConvTranspose3d,
 }
 _NORM = {
-    "BN": nn.BatchNorm2d, "BN1d": nn.BatchNorm1d, "BN2d": nn.BatchNorm2d, "BN3d": nn.BatchNorm3d,
-    "SyncBN": L.SyncBatchNorm, "GN": nn.GroupNorm, "LN": nn.LayerNorm, "IN": nn.InstanceNorm2d,
-    "IN1d": nn.InstanceNorm1d, "IN2d": nn.InstanceNorm2d, "IN3d": nn.InstanceNorm3d,
+    "BN": nn.BatchNorm2d,
+    "BN1d": nn.BatchNorm1d,
+    "BN2d": nn.BatchNorm2d,
+    "BN3d": nn.BatchNorm3d,
+    "SyncBN": L.SyncBatchNorm,
+    "GN": nn.GroupNorm,
+    "LN": nn.LayerNorm,
+    "IN": nn.InstanceNorm2d,
+    "IN1d": nn.InstanceNorm1d,
+    "IN2d": nn.InstanceNorm2d,
+    "IN3d": nn.InstanceNorm3d,
 }
 _ACTIVATION = {
-    "ReLU": nn.ReLU, "LeakyReLU": nn.LeakyReLU, "PReLU": nn.PReLU, "RReLU": nn.RReLU,
-    "ReLU6": nn.ReLU6, "ELU": nn.ELU, "Sigmoid": nn.Sigmoid, "Tanh": nn.Tanh, "SiLU": nn.SiLU,
-    "Clamp": L.Clamp, "Clip": L.Clamp, "GELU": nn.GELU, "HSigmoid": L.HSigmoid,
-    "HSwish": nn.Hardswish, "Swish": L.Swish,
+    "ReLU": nn.ReLU,
+    "LeakyReLU": nn.LeakyReLU,
+    "PReLU": nn.PReLU,
+    "RReLU": nn.RReLU,
+    "ReLU6": nn.ReLU6,
+    "ELU": nn.ELU,
+    "Sigmoid": nn.Sigmoid,
+    "Tanh": nn.Tanh,
+    "SiLU": nn.SiLU,
+    "Clamp": L.Clamp,
+    "Clip": L.Clamp,
+    "GELU": nn.GELU,
+    "HSigmoid": L.HSigmoid,
+    "HSwish": nn.Hardswish,
+    "Swish": L.Swish,
 }
 _UPSAMPLE = {
-    "nearest": nn.Upsample, "bilinear": nn.Upsample, "pixel_shuffle": L.PixelShufflePack,
-    "deconv": L.ConvTranspose2d, "deconv3d": L.ConvTranspose3d,
+    "nearest": nn.Upsample,
+    "bilinear": nn.Upsample,
+    "pixel_shuffle": L.PixelShufflePack,
+    "deconv": L.ConvTranspose2d,
+    "deconv3d": L.ConvTranspose3d,
 }
 _PADDING = {"zero": nn.ZeroPad2d, "reflect": nn.ReflectionPad2d, "replicate": nn.ReplicationPad2d}
 
 #: kind -> name -> class, as mmcv 1.x's five registries hold them
-BUILTIN: Mapping[str, Mapping[str, Any]] = MappingProxyType({
-    "conv": MappingProxyType(_CONV), "norm": MappingProxyType(_NORM),
-    "activation": MappingProxyType(_ACTIVATION), "upsample": MappingProxyType(_UPSAMPLE),
-    "padding": MappingProxyType(_PADDING),
-})
+BUILTIN: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+    {
+        "conv": MappingProxyType(_CONV),
+        "norm": MappingProxyType(_NORM),
+        "activation": MappingProxyType(_ACTIVATION),
+        "upsample": MappingProxyType(_UPSAMPLE),
+        "padding": MappingProxyType(_PADDING),
+    }
+)
 
 #: ConvModule does not pass ``inplace`` to these activation types
 NO_INPLACE_ACTIVATIONS = ("Tanh", "PReLU", "Sigmoid", "HSigmoid", "Swish", "GELU")

@@ -28,8 +28,15 @@ from torch import Tensor, nn
 from ._errors import InvalidBrickArg
 from ._layers import Linear
 
-__all__ = ["AdaptivePadding", "LayerScale", "make_ffn", "make_multihead_attention", "make_patch_embed",
-           "make_patch_merging", "to_2tuple"]
+__all__ = [
+    "AdaptivePadding",
+    "LayerScale",
+    "make_ffn",
+    "make_multihead_attention",
+    "make_patch_embed",
+    "make_patch_merging",
+    "to_2tuple",
+]
 
 _DATA_FORMATS = ("channels_last", "channels_first")
 _PAD_MODES = ("same", "corner")
@@ -46,12 +53,19 @@ class LayerScale(nn.Module):
         scale: the initial factor (default ``1e-5``).
     """
 
-    def __init__(self, dim: int, inplace: bool = False, data_format: str = "channels_last",
-                 scale: float = 1e-5) -> None:
+    def __init__(
+        self,
+        dim: int,
+        inplace: bool = False,
+        data_format: str = "channels_last",
+        scale: float = 1e-5,
+    ) -> None:
         super().__init__()
         if data_format not in _DATA_FORMATS:
-            raise InvalidBrickArg("LayerScale: 'data_format' could only be channels_last or "
-                                  f"channels_first, got {data_format!r}")
+            raise InvalidBrickArg(
+                "LayerScale: 'data_format' could only be channels_last or "
+                f"channels_first, got {data_format!r}"
+            )
         self.inplace = inplace
         self.data_format = data_format
         self.weight = nn.Parameter(torch.ones(dim) * scale)
@@ -66,7 +80,9 @@ class LayerScale(nn.Module):
         return x * self.weight.view(*shape)
 
 
-def renaming_deprecated(names: dict[str, str], shown: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def renaming_deprecated(
+    names: dict[str, str], shown: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Upstream's ``deprecated_api_warning``: a deprecated keyword argument is renamed, with a
     ``DeprecationWarning`` naming the method ``shown`` (``'FFN.__init__'``); giving both
     names is an ``AssertionError``."""
@@ -79,9 +95,13 @@ def renaming_deprecated(names: dict[str, str], shown: str) -> Callable[[Callable
                     if new in kwargs:
                         raise InvalidBrickArg(
                             f"{shown}: got the deprecated {old!r} and its replacement {new!r} "
-                            f"together; pass only {new!r}")
-                    warnings.warn(f'"{old}" is deprecated in `{shown}`, please use "{new}" instead',
-                                  DeprecationWarning, stacklevel=2)
+                            f"together; pass only {new!r}"
+                        )
+                    warnings.warn(
+                        f'"{old}" is deprecated in `{shown}`, please use "{new}" instead',
+                        DeprecationWarning,
+                        stacklevel=2,
+                    )
                     kwargs[new] = kwargs.pop(old)
             return func(*args, **kwargs)
 
@@ -90,8 +110,16 @@ def renaming_deprecated(names: dict[str, str], shown: str) -> Callable[[Callable
     return wrap
 
 
-def _ffn_setup(self: Any, embed_dims: int, feedforward_channels: int, num_fcs: int, act_cfg: dict[str, Any],
-               ffn_drop: float, dropout_layer: dict[str, Any] | None, add_identity: bool) -> None:
+def _ffn_setup(
+    self: Any,
+    embed_dims: int,
+    feedforward_channels: int,
+    num_fcs: int,
+    act_cfg: dict[str, Any],
+    ffn_drop: float,
+    dropout_layer: dict[str, Any] | None,
+    add_identity: bool,
+) -> None:
     if not num_fcs >= 2:
         raise InvalidBrickArg(f"FFN: num_fcs should be no less than 2. got {num_fcs}.")
     self.embed_dims = embed_dims
@@ -112,7 +140,9 @@ def _ffn_setup(self: Any, embed_dims: int, feedforward_channels: int, num_fcs: i
     layers.append(Linear(feedforward_channels, embed_dims))
     layers.append(nn.Dropout(ffn_drop))
     self.layers = seq(*layers)
-    self.dropout_layer = self._ffn_build_dropout(dropout_layer) if dropout_layer else torch.nn.Identity()
+    self.dropout_layer = (
+        self._ffn_build_dropout(dropout_layer) if dropout_layer else torch.nn.Identity()
+    )
     self.add_identity = add_identity
 
 
@@ -120,22 +150,55 @@ _RELU = {"type": "ReLU", "inplace": True}
 
 
 @renaming_deprecated({"dropout": "ffn_drop", "add_residual": "add_identity"}, "FFN.__init__")
-def _ffn_init_mmcv1(self: Any, embed_dims: int = 256, feedforward_channels: int = 1024, num_fcs: int = 2,
-                    act_cfg: dict[str, Any] = _RELU, ffn_drop: float = 0.0, dropout_layer: dict[str, Any] | None = None,
-                    add_identity: bool = True, init_cfg: Any = None, **kwargs: Any) -> None:
+def _ffn_init_mmcv1(
+    self: Any,
+    embed_dims: int = 256,
+    feedforward_channels: int = 1024,
+    num_fcs: int = 2,
+    act_cfg: dict[str, Any] = _RELU,
+    ffn_drop: float = 0.0,
+    dropout_layer: dict[str, Any] | None = None,
+    add_identity: bool = True,
+    init_cfg: Any = None,
+    **kwargs: Any,
+) -> None:
     self._ffn_base.__init__(self, init_cfg)
-    _ffn_setup(self, embed_dims, feedforward_channels, num_fcs, act_cfg, ffn_drop, dropout_layer,
-               add_identity)
+    _ffn_setup(
+        self,
+        embed_dims,
+        feedforward_channels,
+        num_fcs,
+        act_cfg,
+        ffn_drop,
+        dropout_layer,
+        add_identity,
+    )
 
 
 @renaming_deprecated({"dropout": "ffn_drop", "add_residual": "add_identity"}, "FFN.__init__")
-def _ffn_init_mmcv2(self: Any, embed_dims: int = 256, feedforward_channels: int = 1024, num_fcs: int = 2,
-                    act_cfg: dict[str, Any] = _RELU, ffn_drop: float = 0.0, dropout_layer: dict[str, Any] | None = None,
-                    add_identity: bool = True, init_cfg: Any = None,
-                    layer_scale_init_value: float = 0.0) -> None:
+def _ffn_init_mmcv2(
+    self: Any,
+    embed_dims: int = 256,
+    feedforward_channels: int = 1024,
+    num_fcs: int = 2,
+    act_cfg: dict[str, Any] = _RELU,
+    ffn_drop: float = 0.0,
+    dropout_layer: dict[str, Any] | None = None,
+    add_identity: bool = True,
+    init_cfg: Any = None,
+    layer_scale_init_value: float = 0.0,
+) -> None:
     self._ffn_base.__init__(self, init_cfg)
-    _ffn_setup(self, embed_dims, feedforward_channels, num_fcs, act_cfg, ffn_drop, dropout_layer,
-               add_identity)
+    _ffn_setup(
+        self,
+        embed_dims,
+        feedforward_channels,
+        num_fcs,
+        act_cfg,
+        ffn_drop,
+        dropout_layer,
+        add_identity,
+    )
     if layer_scale_init_value > 0:
         self.gamma2 = LayerScale(embed_dims, scale=layer_scale_init_value)
     else:
@@ -156,7 +219,10 @@ def _ffn_forward(self: Any, x: Tensor, identity: Tensor | None = None) -> Tensor
     return identity + self.dropout_layer(out)  # type: ignore[no-any-return]
 
 
-for _fn in (_ffn_init_mmcv1, _ffn_init_mmcv2):  # argument errors name FFN.__init__, as upstream's do
+for _fn in (
+    _ffn_init_mmcv1,
+    _ffn_init_mmcv2,
+):  # argument errors name FFN.__init__, as upstream's do
     _fn.__name__ = _fn.__wrapped__.__name__ = "__init__"  # type: ignore[attr-defined]
     _fn.__qualname__ = _fn.__wrapped__.__qualname__ = "FFN.__init__"  # type: ignore[attr-defined]
 _ffn_forward.__qualname__ = _ffn_forward.__wrapped__.__qualname__ = "FFN.forward"  # type: ignore[attr-defined]
@@ -172,22 +238,35 @@ Examples:
 """
 
 
-def make_ffn(base_module: type, sequential: type, build_activation_layer: Callable[..., nn.Module],
-             build_dropout: Callable[..., Any], layer_scale: bool, module_name: str) -> type:
+def make_ffn(
+    base_module: type,
+    sequential: type,
+    build_activation_layer: Callable[..., nn.Module],
+    build_dropout: Callable[..., Any],
+    layer_scale: bool,
+    module_name: str,
+) -> type:
     """The flavour's ``FFN``: a subclass of ``base_module``.
 
     Args:
         layer_scale: mmcv 2.x (``layer_scale_init_value``, one activation per layer).
     """
-    return type("FFN", (base_module,), {
-        "__module__": module_name, "__qualname__": "FFN",
-        "__doc__": _DOC.format(upstream="mmcv 2.2.0" if layer_scale else "mmcv 1.7.2"),
-        "_ffn_base": base_module, "_ffn_layer_scale": layer_scale, "_ffn_sequential": sequential,
-        "_ffn_build_act": staticmethod(build_activation_layer),
-        "_ffn_build_dropout": staticmethod(build_dropout),
-        "__init__": _ffn_init_mmcv2 if layer_scale else _ffn_init_mmcv1,
-        "forward": _ffn_forward,
-    })
+    return type(
+        "FFN",
+        (base_module,),
+        {
+            "__module__": module_name,
+            "__qualname__": "FFN",
+            "__doc__": _DOC.format(upstream="mmcv 2.2.0" if layer_scale else "mmcv 1.7.2"),
+            "_ffn_base": base_module,
+            "_ffn_layer_scale": layer_scale,
+            "_ffn_sequential": sequential,
+            "_ffn_build_act": staticmethod(build_activation_layer),
+            "_ffn_build_dropout": staticmethod(build_dropout),
+            "__init__": _ffn_init_mmcv2 if layer_scale else _ffn_init_mmcv1,
+            "forward": _ffn_forward,
+        },
+    )
 
 
 def to_2tuple(value: Any) -> Any:
@@ -206,11 +285,14 @@ class AdaptivePadding(nn.Module):
         torch.Size([1, 3, 32, 32])
     """
 
-    def __init__(self, kernel_size: Any = 1, stride: Any = 1, dilation: Any = 1,
-                 padding: str = "corner") -> None:
+    def __init__(
+        self, kernel_size: Any = 1, stride: Any = 1, dilation: Any = 1, padding: str = "corner"
+    ) -> None:
         super().__init__()
         if padding not in _PAD_MODES:
-            raise InvalidBrickArg(f"AdaptivePadding: padding must be one of {_PAD_MODES}, got {padding!r}")
+            raise InvalidBrickArg(
+                f"AdaptivePadding: padding must be one of {_PAD_MODES}, got {padding!r}"
+            )
         self.padding = padding
         self.kernel_size = to_2tuple(kernel_size)
         self.stride = to_2tuple(stride)
@@ -237,21 +319,33 @@ class AdaptivePadding(nn.Module):
         return x
 
 
-def _padding(kernel_size: tuple[Any, ...], stride: tuple[Any, ...], dilation: tuple[Any, ...],
-             padding: Any) -> tuple[AdaptivePadding | None, tuple[Any, ...]]:
+def _padding(
+    kernel_size: tuple[Any, ...], stride: tuple[Any, ...], dilation: tuple[Any, ...], padding: Any
+) -> tuple[AdaptivePadding | None, tuple[Any, ...]]:
     """PatchEmbed's and PatchMerging's padding: a mode name ("corner", "same") pads
     adaptively in forward and the layer itself gets none; a number or pair is the
     layer's own padding."""
     if isinstance(padding, str):
-        return AdaptivePadding(kernel_size=kernel_size, stride=stride, dilation=dilation,
-                               padding=padding), to_2tuple(0)
+        return AdaptivePadding(
+            kernel_size=kernel_size, stride=stride, dilation=dilation, padding=padding
+        ), to_2tuple(0)
     return None, to_2tuple(padding)
 
 
-def _patch_embed_init(self: Any, in_channels: int = 3, embed_dims: int = 768, conv_type: str = "Conv2d",
-                      kernel_size: Any = 16, stride: Any = 16, padding: Any = "corner", dilation: Any = 1,
-                      bias: bool = True, norm_cfg: dict[str, Any] | None = None, input_size: Any = None,
-                      init_cfg: Any = None) -> None:
+def _patch_embed_init(
+    self: Any,
+    in_channels: int = 3,
+    embed_dims: int = 768,
+    conv_type: str = "Conv2d",
+    kernel_size: Any = 16,
+    stride: Any = 16,
+    padding: Any = "corner",
+    dilation: Any = 1,
+    bias: bool = True,
+    norm_cfg: dict[str, Any] | None = None,
+    input_size: Any = None,
+    init_cfg: Any = None,
+) -> None:
     self._pe_base.__init__(self, init_cfg=init_cfg)
     self.embed_dims = embed_dims
     if stride is None:
@@ -259,8 +353,15 @@ def _patch_embed_init(self: Any, in_channels: int = 3, embed_dims: int = 768, co
     kernel_size, stride, dilation = to_2tuple(kernel_size), to_2tuple(stride), to_2tuple(dilation)
     self.adaptive_padding, padding = _padding(kernel_size, stride, dilation, padding)
     self.projection = self._pe_build_conv(
-        {"type": conv_type}, in_channels=in_channels, out_channels=embed_dims,
-        kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, bias=bias)
+        {"type": conv_type},
+        in_channels=in_channels,
+        out_channels=embed_dims,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        bias=bias,
+    )
     self.norm = None if norm_cfg is None else self._pe_build_norm(norm_cfg, embed_dims)[1]
     self.init_input_size = self.init_out_size = None
     if input_size:
@@ -270,8 +371,10 @@ def _patch_embed_init(self: Any, in_channels: int = 3, embed_dims: int = 768, co
             pad_h, pad_w = self.adaptive_padding.get_pad_shape(input_size)
             input_size = (input_size[0] + pad_h, input_size[1] + pad_w)
         self.init_out_size = tuple(
-            (input_size[i] + 2 * padding[i] - dilation[i] * (kernel_size[i] - 1) - 1) // stride[i] + 1
-            for i in (0, 1))
+            (input_size[i] + 2 * padding[i] - dilation[i] * (kernel_size[i] - 1) - 1) // stride[i]
+            + 1
+            for i in (0, 1)
+        )
 
 
 def _patch_embed_forward(self: Any, x: Tensor) -> tuple[Tensor, tuple[int, int]]:
@@ -297,27 +400,51 @@ Examples:
 """
 
 
-def make_patch_embed(base_module: type, build_conv_layer: Callable[..., nn.Module],
-                     build_norm_layer: Callable[..., Any], upstream: str, module_name: str) -> type:
+def make_patch_embed(
+    base_module: type,
+    build_conv_layer: Callable[..., nn.Module],
+    build_norm_layer: Callable[..., Any],
+    upstream: str,
+    module_name: str,
+) -> type:
     """The flavour's ``PatchEmbed``: a subclass of ``base_module`` using its builders."""
-    return type("PatchEmbed", (base_module,), {
-        "__module__": module_name, "__qualname__": "PatchEmbed", "__doc__": _PE_DOC.format(upstream=upstream),
-        "_pe_base": base_module, "_pe_build_conv": staticmethod(build_conv_layer),
-        "_pe_build_norm": staticmethod(build_norm_layer),
-        "__init__": _patch_embed_init, "forward": _patch_embed_forward,
-    })
+    return type(
+        "PatchEmbed",
+        (base_module,),
+        {
+            "__module__": module_name,
+            "__qualname__": "PatchEmbed",
+            "__doc__": _PE_DOC.format(upstream=upstream),
+            "_pe_base": base_module,
+            "_pe_build_conv": staticmethod(build_conv_layer),
+            "_pe_build_norm": staticmethod(build_norm_layer),
+            "__init__": _patch_embed_init,
+            "forward": _patch_embed_forward,
+        },
+    )
 
 
-def _patch_merging_init(self: Any, in_channels: int, out_channels: int, kernel_size: Any = 2,
-                        stride: Any = None, padding: Any = "corner", dilation: Any = 1, bias: bool = False,
-                        norm_cfg: dict[str, Any] | None = _LN, init_cfg: Any = None) -> None:
+def _patch_merging_init(
+    self: Any,
+    in_channels: int,
+    out_channels: int,
+    kernel_size: Any = 2,
+    stride: Any = None,
+    padding: Any = "corner",
+    dilation: Any = 1,
+    bias: bool = False,
+    norm_cfg: dict[str, Any] | None = _LN,
+    init_cfg: Any = None,
+) -> None:
     self._pm_base.__init__(self, init_cfg=init_cfg)
     self.in_channels = in_channels
     self.out_channels = out_channels
     stride = stride if stride else kernel_size
     kernel_size, stride, dilation = to_2tuple(kernel_size), to_2tuple(stride), to_2tuple(dilation)
     self.adaptive_padding, padding = _padding(kernel_size, stride, dilation, padding)
-    self.sampler = nn.Unfold(kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride)
+    self.sampler = nn.Unfold(
+        kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride
+    )
     sample_dim = kernel_size[0] * kernel_size[1] * in_channels
     self.norm = None if norm_cfg is None else self._pm_build_norm(norm_cfg, sample_dim)[1]
     self.reduction = nn.Linear(sample_dim, out_channels, bias=bias)
@@ -331,8 +458,10 @@ def _patch_merging_forward(self: Any, x: Tensor, input_size: Any) -> tuple[Tenso
         raise InvalidBrickArg(f"PatchMerging: Expect input_size is `Sequence` but get {input_size}")
     h, w = input_size
     if length != h * w:
-        raise InvalidBrickArg(f"PatchMerging: input feature has wrong size: {length} tokens for "
-                              f"input_size {tuple(input_size)} ({h * w} expected)")
+        raise InvalidBrickArg(
+            f"PatchMerging: input feature has wrong size: {length} tokens for "
+            f"input_size {tuple(input_size)} ({h * w} expected)"
+        )
     x = x.view(batch, h, w, channels).permute([0, 3, 1, 2])
     if self.adaptive_padding:
         x = self.adaptive_padding(x)
@@ -354,14 +483,23 @@ optional norm, a Linear to ``out_channels``), as {upstream}'s.  A ``BaseModule``
 """
 
 
-def make_patch_merging(base_module: type, build_norm_layer: Callable[..., Any], upstream: str,
-                       module_name: str) -> type:
+def make_patch_merging(
+    base_module: type, build_norm_layer: Callable[..., Any], upstream: str, module_name: str
+) -> type:
     """The flavour's ``PatchMerging``: a subclass of ``base_module`` using its ``build_norm_layer``."""
-    return type("PatchMerging", (base_module,), {
-        "__module__": module_name, "__qualname__": "PatchMerging", "__doc__": _PM_DOC.format(upstream=upstream),
-        "_pm_base": base_module, "_pm_build_norm": staticmethod(build_norm_layer),
-        "__init__": _patch_merging_init, "forward": _patch_merging_forward,
-    })
+    return type(
+        "PatchMerging",
+        (base_module,),
+        {
+            "__module__": module_name,
+            "__qualname__": "PatchMerging",
+            "__doc__": _PM_DOC.format(upstream=upstream),
+            "_pm_base": base_module,
+            "_pm_build_norm": staticmethod(build_norm_layer),
+            "__init__": _patch_merging_init,
+            "forward": _patch_merging_forward,
+        },
+    )
 
 
 #: upstream's default ``dropout_layer``: one dict shared by every call, which a deprecated
@@ -369,14 +507,26 @@ def make_patch_merging(base_module: type, build_norm_layer: Callable[..., Any], 
 _MHA_DROPOUT_DEFAULT: dict[str, Any] = {"type": "Dropout", "drop_prob": 0.0}
 
 
-def _mha_init(self: Any, embed_dims: int, num_heads: int, attn_drop: float = 0.0, proj_drop: float = 0.0,
-              dropout_layer: dict[str, Any] | None = _MHA_DROPOUT_DEFAULT, init_cfg: Any = None,
-              batch_first: bool = False, **kwargs: Any) -> None:
+def _mha_init(
+    self: Any,
+    embed_dims: int,
+    num_heads: int,
+    attn_drop: float = 0.0,
+    proj_drop: float = 0.0,
+    dropout_layer: dict[str, Any] | None = _MHA_DROPOUT_DEFAULT,
+    init_cfg: Any = None,
+    batch_first: bool = False,
+    **kwargs: Any,
+) -> None:
     self._mha_base.__init__(self, init_cfg)
     if "dropout" in kwargs:
-        warnings.warn("The arguments `dropout` in MultiheadAttention has been deprecated, now you "
-                      "can separately set `attn_drop`(float), proj_drop(float), and "
-                      "`dropout_layer`(dict) ", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "The arguments `dropout` in MultiheadAttention has been deprecated, now you "
+            "can separately set `attn_drop`(float), proj_drop(float), and "
+            "`dropout_layer`(dict) ",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         attn_drop = kwargs["dropout"]
         dropout_layer["drop_prob"] = kwargs.pop("dropout")  # type: ignore[index]  # upstream's mutation
     self.embed_dims = embed_dims
@@ -388,10 +538,18 @@ def _mha_init(self: Any, embed_dims: int, num_heads: int, attn_drop: float = 0.0
 
 
 @renaming_deprecated({"residual": "identity"}, "MultiheadAttention.forward")
-def _mha_forward(self: Any, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,
-                 identity: Tensor | None = None, query_pos: Tensor | None = None,
-                 key_pos: Tensor | None = None, attn_mask: Tensor | None = None,
-                 key_padding_mask: Tensor | None = None, **kwargs: Any) -> Tensor:
+def _mha_forward(
+    self: Any,
+    query: Tensor,
+    key: Tensor | None = None,
+    value: Tensor | None = None,
+    identity: Tensor | None = None,
+    query_pos: Tensor | None = None,
+    key_pos: Tensor | None = None,
+    attn_mask: Tensor | None = None,
+    key_padding_mask: Tensor | None = None,
+    **kwargs: Any,
+) -> Tensor:
     """``identity`` (default ``query``) plus the projected-dropout attention output;
     ``key``/``value`` default to ``query``/``key``, positions are added first."""
     key = query if key is None else key
@@ -401,15 +559,18 @@ def _mha_forward(self: Any, query: Tensor, key: Tensor | None = None, value: Ten
         if query_pos.shape == key.shape:
             key_pos = query_pos
         else:  # upstream's text, missing space included
-            warnings.warn(f"position encoding of key ismissing in {self.__class__.__name__}.", stacklevel=2)
+            warnings.warn(
+                f"position encoding of key ismissing in {self.__class__.__name__}.", stacklevel=2
+            )
     if query_pos is not None:
         query = query + query_pos
     if key_pos is not None:
         key = key + key_pos
     if self.batch_first:
         query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
-    out = self.attn(query=query, key=key, value=value, attn_mask=attn_mask,
-                    key_padding_mask=key_padding_mask)[0]
+    out = self.attn(
+        query=query, key=key, value=value, attn_mask=attn_mask, key_padding_mask=key_padding_mask
+    )[0]
     if self.batch_first:
         out = out.transpose(0, 1)
     return identity + self.dropout_layer(self.proj_drop(out))  # type: ignore[no-any-return]
@@ -425,11 +586,20 @@ and, as upstream, the shared default ``dropout_layer``'s ``drop_prob``.
 """
 
 
-def make_multihead_attention(base_module: type, build_dropout: Callable[..., Any], upstream: str,
-                             module_name: str) -> type:
+def make_multihead_attention(
+    base_module: type, build_dropout: Callable[..., Any], upstream: str, module_name: str
+) -> type:
     """The flavour's ``MultiheadAttention``: a subclass of ``base_module``."""
-    return type("MultiheadAttention", (base_module,), {
-        "__module__": module_name, "__qualname__": "MultiheadAttention",
-        "__doc__": _MHA_DOC.format(upstream=upstream), "_mha_base": base_module,
-        "_mha_build_dropout": staticmethod(build_dropout), "__init__": _mha_init, "forward": _mha_forward,
-    })
+    return type(
+        "MultiheadAttention",
+        (base_module,),
+        {
+            "__module__": module_name,
+            "__qualname__": "MultiheadAttention",
+            "__doc__": _MHA_DOC.format(upstream=upstream),
+            "_mha_base": base_module,
+            "_mha_build_dropout": staticmethod(build_dropout),
+            "__init__": _mha_init,
+            "forward": _mha_forward,
+        },
+    )

@@ -73,7 +73,9 @@ class Collector(cst.CSTVisitor):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         self.enclosing[node] = tuple(self._stack)
         self._bind_import(node)
-        if not node.relative and is_source(get_full_name_for_node(node.module) if node.module else None):
+        if not node.relative and is_source(
+            get_full_name_for_node(node.module) if node.module else None
+        ):
             self.import_froms.append(node)
         return False
 

@@ -33,10 +33,20 @@ __all__ = ["DEFAULT_MAX_BYTES", "Discovery", "discover", "is_stale_temporary", "
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 
 VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", ".jj", "CVS"})
-CACHE_DIRS = frozenset({
-    "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis",
-    ".ipynb_checkpoints", ".cache", ".eggs", ".pytype", ".pyre",
-})
+CACHE_DIRS = frozenset(
+    {
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".hypothesis",
+        ".ipynb_checkpoints",
+        ".cache",
+        ".eggs",
+        ".pytype",
+        ".pyre",
+    }
+)
 ENV_DIRS = frozenset({"site-packages", "dist-packages", ".tox", ".nox", ".venv", "venv"})
 #: A folder holding one of these is a virtual environment (venv/virtualenv, conda), whatever its name.
 ENV_MARKERS = ("pyvenv.cfg", "conda-meta")
@@ -57,8 +67,9 @@ def skip_reason(directory: str, name: str) -> str | None:
         return CACHE
     if name == "node_modules":
         return NODE
-    if name in ENV_DIRS or any(os.path.exists(os.path.join(directory, name, marker))
-                               for marker in ENV_MARKERS):
+    if name in ENV_DIRS or any(
+        os.path.exists(os.path.join(directory, name, marker)) for marker in ENV_MARKERS
+    ):
         return ENV
     return None
 
@@ -117,8 +128,13 @@ def _within(path: str, roots: Sequence[str]) -> bool:
     return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def _walk(root: str, exclude: Sequence[str], out: Discovery, add: Callable[[str], None],
-          roots: Sequence[str]) -> None:
+def _walk(
+    root: str,
+    exclude: Sequence[str],
+    out: Discovery,
+    add: Callable[[str], None],
+    roots: Sequence[str],
+) -> None:
     for directory, dirs, files in os.walk(root):
         rel_dir = PurePosixPath(os.path.relpath(directory, root).replace(os.sep, "/"))
         kept = []
@@ -129,9 +145,14 @@ def _walk(root: str, exclude: Sequence[str], out: Discovery, add: Callable[[str]
             elif os.path.islink(path):
                 where = "inside" if _within(path, roots) else "outside"
                 problem = _link_problem(path)
-                out.skip(path, problem or f"symlinked directory, not followed (it points to "
-                         f"{os.path.realpath(path)}, {where} the given paths; pass that path "
-                         "to migrate it)", "symlinks, not followed")
+                out.skip(
+                    path,
+                    problem
+                    or f"symlinked directory, not followed (it points to "
+                    f"{os.path.realpath(path)}, {where} the given paths; pass that path "
+                    "to migrate it)",
+                    "symlinks, not followed",
+                )
             else:
                 reason = skip_reason(directory, name)
                 if reason is None:
@@ -156,12 +177,19 @@ def _walk(root: str, exclude: Sequence[str], out: Discovery, add: Callable[[str]
             if stat.S_ISLNK(mode):
                 where = "inside" if _within(path, roots) else "outside"
                 problem = _link_problem(path)
-                out.skip(path, problem or f"symlink to {os.path.realpath(path)} ({where} the "
-                         "given paths), not followed: its target is migrated where it lives",
-                         "symlinks, not followed")
+                out.skip(
+                    path,
+                    problem
+                    or f"symlink to {os.path.realpath(path)} ({where} the "
+                    "given paths), not followed: its target is migrated where it lives",
+                    "symlinks, not followed",
+                )
             elif not stat.S_ISREG(mode):
-                out.skip(path, "not a regular file (a FIFO, device or socket); not read",
-                         "not regular files")
+                out.skip(
+                    path,
+                    "not a regular file (a FIFO, device or socket); not read",
+                    "not regular files",
+                )
             else:
                 add(path)
 
@@ -187,9 +215,14 @@ def discover(paths: Sequence[str], exclude: Sequence[str]) -> Discovery:
                 out.failed.append((root, problem))
                 continue
             target = os.path.realpath(root)
-            out.notices.append(f"{root} is a symlink: following it to {target}"
-                               + (" (files there are written)" if os.path.isdir(root)
-                                  else " (that file is written)"))
+            out.notices.append(
+                f"{root} is a symlink: following it to {target}"
+                + (
+                    " (files there are written)"
+                    if os.path.isdir(root)
+                    else " (that file is written)"
+                )
+            )
             st = os.stat(root)
         if stat.S_ISDIR(st.st_mode):
             _walk(root, exclude, out, add, roots)

@@ -65,8 +65,11 @@ def _fix_last_comma(
         assert isinstance(last.comma, cst.Comma)
         after = last.comma.whitespace_after
         assert isinstance(after, cst.ParenthesizedWhitespace)
-        last = last.with_changes(comma=last.comma.with_changes(
-            whitespace_after=after.with_changes(indent=True, last_line=cst.SimpleWhitespace(""))))
+        last = last.with_changes(
+            comma=last.comma.with_changes(
+                whitespace_after=after.with_changes(indent=True, last_line=cst.SimpleWhitespace(""))
+            )
+        )
     return [*aliases[:-1], last]
 
 
@@ -100,14 +103,18 @@ def _realign(node: cst.ImportFrom, delta: int) -> cst.ImportFrom:
     names = node.names
     assert not isinstance(names, cst.ImportStar)
     aligned = [
-        a.with_changes(comma=a.comma.with_changes(whitespace_after=_shift(a.comma.whitespace_after, delta)))
-        if isinstance(a.comma, cst.Comma) else a
+        a.with_changes(
+            comma=a.comma.with_changes(whitespace_after=_shift(a.comma.whitespace_after, delta))
+        )
+        if isinstance(a.comma, cst.Comma)
+        else a
         for a in names
     ]
     rpar = node.rpar
     assert rpar is not None
     return node.with_changes(
-        names=aligned, rpar=rpar.with_changes(whitespace_before=_shift(rpar.whitespace_before, delta))
+        names=aligned,
+        rpar=rpar.with_changes(whitespace_before=_shift(rpar.whitespace_before, delta)),
     )
 
 
@@ -118,7 +125,12 @@ def unparenthesise_single(node: cst.ImportFrom) -> cst.ImportFrom:
     vertical ``(\\n    a,\\n)`` (black's magic trailing comma) or one with a comment stays.
     """
     names = node.names
-    if node.lpar is None or node.rpar is None or isinstance(names, cst.ImportStar) or len(names) != 1:
+    if (
+        node.lpar is None
+        or node.rpar is None
+        or isinstance(names, cst.ImportStar)
+        or len(names) != 1
+    ):
         return node
     alias = names[0]
     spaces = [node.lpar.whitespace_after, node.rpar.whitespace_before]
@@ -126,8 +138,9 @@ def unparenthesise_single(node: cst.ImportFrom) -> cst.ImportFrom:
         spaces += [alias.comma.whitespace_before, alias.comma.whitespace_after]
     if any(isinstance(ws, cst.ParenthesizedWhitespace) for ws in spaces):
         return node
-    return node.with_changes(lpar=None, rpar=None,
-                             names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+    return node.with_changes(
+        lpar=None, rpar=None, names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+    )
 
 
 def split_import_from(

@@ -106,8 +106,10 @@ def _syntax_failure(exc: SyntaxError, data: bytes) -> str:
     if newer is None:
         return message
     running = ".".join(map(str, sys.version_info[:2]))
-    return (f"{message}; the file uses syntax newer than the running Python {running} "
-            f"(it parses as Python {newer}): run mminit migrate with Python {newer} or newer")
+    return (
+        f"{message}; the file uses syntax newer than the running Python {running} "
+        f"(it parses as Python {newer}): run mminit migrate with Python {newer} or newer"
+    )
 
 
 def _encoding(data: bytes) -> str:
@@ -124,8 +126,9 @@ def _lossy_for_libcst(data: bytes) -> bool:
     return b"\x0c" in data or b"\r" in data.replace(b"\r\n", b"")
 
 
-def migrate_source(data: bytes, path: str = "<string>", bricks: bool = False,
-                   mmcv: int = 1) -> FileResult:
+def migrate_source(
+    data: bytes, path: str = "<string>", bricks: bool = False, mmcv: int = 1
+) -> FileResult:
     """Rewrite the source bytes of one file; never raises for bad input.
 
     ``bricks=True`` also moves the layer bricks (``mminit migrate --bricks``);
@@ -170,10 +173,17 @@ def _migrate_bytes(data: bytes, path: str, bricks: bool, mmcv: int) -> FileResul
             except Exception as exc:  # noqa: BLE001
                 return FileResult(path, "failed", notes=notes, error=_describe(exc))
             if _lossy_for_libcst(data) and tree.bytes != data:
-                return FileResult(path, "failed", notes=notes, leftovers=before, error=(
-                    "LibCST would not give back every byte of this file (e.g. a form feed "
-                    "at the start of a line, or mixed line endings); not changed: move the "
-                    "imports by hand or normalise the file first"))
+                return FileResult(
+                    path,
+                    "failed",
+                    notes=notes,
+                    leftovers=before,
+                    error=(
+                        "LibCST would not give back every byte of this file (e.g. a form feed "
+                        "at the start of a line, or mixed line endings); not changed: move the "
+                        "imports by hand or normalise the file first"
+                    ),
+                )
             new_tree, moves, notes = migrate_tree(tree, scan)
             if new_tree is None:
                 return FileResult(path, "unchanged", notes=notes, leftovers=before)
@@ -183,13 +193,28 @@ def _migrate_bytes(data: bytes, path: str, bricks: bool, mmcv: int) -> FileResul
         if placed != code:  # moved to where isort puts them: parse what is written
             code, new_ast = placed, ast.parse(placed, filename=path)
     except SyntaxError as exc:
-        return FileResult(path, "failed", notes=notes, leftovers=before,
-                          error=f"internal error: the rewritten file would not parse ({exc.msg})")
+        return FileResult(
+            path,
+            "failed",
+            notes=notes,
+            leftovers=before,
+            error=f"internal error: the rewritten file would not parse ({exc.msg})",
+        )
     except Exception as exc:  # noqa: BLE001
-        return FileResult(path, "failed", leftovers=before,
-                          error=f"internal error while rewriting: {_describe(exc)}")
-    return FileResult(path, "changed", moves=moves, notes=notes, new_data=code.encode(encoding),
-                      leftovers=upstream_imports(*import_statements(new_ast)))
+        return FileResult(
+            path,
+            "failed",
+            leftovers=before,
+            error=f"internal error while rewriting: {_describe(exc)}",
+        )
+    return FileResult(
+        path,
+        "changed",
+        moves=moves,
+        notes=notes,
+        new_data=code.encode(encoding),
+        leftovers=upstream_imports(*import_statements(new_ast)),
+    )
 
 
 def _unified_diff(path: str, old: bytes, new: bytes) -> str:
@@ -230,8 +255,9 @@ class ReadState:
     def differs(self, path: str) -> str | None:
         """How the file at ``path`` differs from what was read, or ``None``."""
         try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
-                         | getattr(os, "O_BINARY", 0))
+            fd = os.open(
+                path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+            )
         except OSError as exc:
             return f"it can no longer be opened ({exc.strerror or exc})"
         with os.fdopen(fd, "rb") as handle:
@@ -266,8 +292,10 @@ def _keep_owner(tmp: str, st: os.stat_result) -> str | None:
         kept = "group kept, "
     except PermissionError:
         kept = ""
-    return (f"owner {st.st_uid}:{st.st_gid} could not be kept ({kept}not permitted for "
-            f"uid {os.geteuid()}); the rewritten file belongs to uid {os.geteuid()}")
+    return (
+        f"owner {st.st_uid}:{st.st_gid} could not be kept ({kept}not permitted for "
+        f"uid {os.geteuid()}); the rewritten file belongs to uid {os.geteuid()}"
+    )
 
 
 def _create_temporary(directory: str, name: str) -> tuple[int, str]:
@@ -302,9 +330,11 @@ def write_atomic(path: str, data: bytes, read: ReadState | None = None) -> list[
     real = os.path.realpath(path)
     st = os.stat(real)
     if st.st_nlink > 1:
-        raise WriteRefused(f"not written: the file has {st.st_nlink} hard links, and "
-                           "replacing it would split them (the other names would keep "
-                           "the old text); apply the change with --diff by hand")
+        raise WriteRefused(
+            f"not written: the file has {st.st_nlink} hard links, and "
+            "replacing it would split them (the other names would keep "
+            "the old text); apply the change with --diff by hand"
+        )
     directory, name = os.path.split(real)
     fd, tmp = _create_temporary(directory, name)
     try:
@@ -316,7 +346,8 @@ def write_atomic(path: str, data: bytes, read: ReadState | None = None) -> list[
         if changed is not None:
             raise ChangedWhileMigrating(
                 f"changed during migrate, not rewritten ({changed} since it was read); "
-                "your version is kept: run mminit migrate on it again")
+                "your version is kept: run mminit migrate on it again"
+            )
         os.replace(tmp, real)
     except BaseException:
         if os.path.exists(tmp):
@@ -340,16 +371,24 @@ def _read_regular(path: str, max_bytes: int) -> ReadState | str:
         while chunk := handle.read(_CHUNK):
             window = tail + chunk
             if any(marker in window for marker in _MARKERS):
-                return (f"the file is {st.st_size / 2**20:.1f} MiB, above the --max-file-size "
-                        f"limit of {max_bytes / 2**20:.1f} MiB, and mentions mmcv/mmengine; "
-                        "not migrated (raise the limit, e.g. --max-file-size 20M; a full "
-                        "parse needs about 300 bytes of memory per byte of source)")
+                return (
+                    f"the file is {st.st_size / 2**20:.1f} MiB, above the --max-file-size "
+                    f"limit of {max_bytes / 2**20:.1f} MiB, and mentions mmcv/mmengine; "
+                    "not migrated (raise the limit, e.g. --max-file-size 20M; a full "
+                    "parse needs about 300 bytes of memory per byte of source)"
+                )
             tail = window[-8:]
         return ReadState.of(b"", st)  # large, but nothing to migrate
 
 
-def migrate_file(path: str, write: bool = True, diff: bool = False, bricks: bool = False,
-                 max_bytes: int = DEFAULT_MAX_BYTES, mmcv: int = 1) -> FileResult:
+def migrate_file(
+    path: str,
+    write: bool = True,
+    diff: bool = False,
+    bricks: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    mmcv: int = 1,
+) -> FileResult:
     """Migrate the file at ``path``; ``write=False`` only reports what would change."""
     try:
         read = _read_regular(path, max_bytes)

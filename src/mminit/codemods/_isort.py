@@ -36,8 +36,11 @@ class _Stmt:
 
     @property
     def ours(self) -> bool:
-        return isinstance(self.node, ast.ImportFrom) and self.node.module in _TARGETS \
+        return (
+            isinstance(self.node, ast.ImportFrom)
+            and self.node.module in _TARGETS
             and not self.node.level
+        )
 
     @property
     def key(self) -> tuple[int, str]:
@@ -71,8 +74,11 @@ def _blocks(tree: ast.Module, lines: Sequence[str]) -> list[list[ast.Import | as
     current: list[ast.Import | ast.ImportFrom] = []
     previous_end = -1
     for node in tree.body:
-        alone = (isinstance(node, (ast.Import, ast.ImportFrom)) and node.col_offset == 0
-                 and _ends_alone(node, lines))
+        alone = (
+            isinstance(node, (ast.Import, ast.ImportFrom))
+            and node.col_offset == 0
+            and _ends_alone(node, lines)
+        )
         if alone and current and node.lineno == previous_end + 1:
             current.append(node)  # type: ignore[arg-type]
         else:
@@ -88,7 +94,7 @@ def _blocks(tree: ast.Module, lines: Sequence[str]) -> list[list[ast.Import | as
 def _ends_alone(node: ast.stmt, lines: Sequence[str]) -> bool:
     """Nothing but a comment follows the statement on its last line (no ``; x = 1``)."""
     assert node.end_lineno is not None
-    tail = lines[node.end_lineno - 1].encode("utf-8")[node.end_col_offset or 0:].decode("utf-8")
+    tail = lines[node.end_lineno - 1].encode("utf-8")[node.end_col_offset or 0 :].decode("utf-8")
     tail = tail.strip(" \t\r\n")
     return not tail or tail.startswith("#")
 
@@ -107,7 +113,7 @@ def _merge(group: list[_Stmt]) -> list[tuple[_Stmt, list[_Stmt]]]:
     line = f"from {node0.module} import {', '.join(names)}"
     if len(line) > LINE_LENGTH:
         return unchanged
-    ending = group[0].text[len(group[0].text.rstrip("\r\n")):] or "\n"
+    ending = group[0].text[len(group[0].text.rstrip("\r\n")) :] or "\n"
     merged = ast.parse(line).body[0]
     assert isinstance(merged, ast.ImportFrom)
     return [(_Stmt(merged, line + ending), list(group))]
@@ -116,15 +122,19 @@ def _merge(group: list[_Stmt]) -> list[tuple[_Stmt, list[_Stmt]]]:
 def _one_line(stmt: _Stmt) -> _Stmt:
     """A wrapped ``from M import (a, b)`` that now fits on one line, written on one line."""
     node = stmt.node
-    if not isinstance(node, ast.ImportFrom) or "(" not in stmt.text or "#" in stmt.text \
-            or "\\" in stmt.text or node.level:
+    if (
+        not isinstance(node, ast.ImportFrom)
+        or "(" not in stmt.text
+        or "#" in stmt.text
+        or "\\" in stmt.text
+        or node.level
+    ):
         return stmt
-    names = ", ".join(a.name if a.asname is None else f"{a.name} as {a.asname}"
-                      for a in node.names)
+    names = ", ".join(a.name if a.asname is None else f"{a.name} as {a.asname}" for a in node.names)
     line = f"from {node.module} import {names}"
     if len(line) > LINE_LENGTH:
         return stmt
-    ending = stmt.text[len(stmt.text.rstrip("\r\n")):] or "\n"
+    ending = stmt.text[len(stmt.text.rstrip("\r\n")) :] or "\n"
     return _Stmt(node, line + ending)
 
 
@@ -151,9 +161,13 @@ def _reorder(stmts: list[_Stmt]) -> list[_Stmt] | None:
     after = {id(src): i for i, (_, sources) in enumerate(placed) for src in sources}
     for a in stmts:
         for b in stmts:
-            if before[id(a)] < before[id(b)] and after[id(a)] >= after[id(b)] \
-                    and a is not b and after[id(a)] != after[id(b)] \
-                    and (a.binds & b.binds or "*" in a.binds | b.binds):  # a star binds anything
+            if (
+                before[id(a)] < before[id(b)]
+                and after[id(a)] >= after[id(b)]
+                and a is not b
+                and after[id(a)] != after[id(b)]
+                and (a.binds & b.binds or "*" in a.binds | b.binds)
+            ):  # a star binds anything
                 return None
     return [_one_line(s) for s, _ in placed]
 
@@ -166,13 +180,18 @@ def place_mminit_imports(code: str, tree: ast.Module | None = None) -> str:
     tree = tree or ast.parse(code)
     edits: list[tuple[int, int, str]] = []
     for block in _blocks(tree, lines):
-        stmts = [_Stmt(n, "".join(lines[n.lineno - 1: n.end_lineno])) for n in block]
+        stmts = [_Stmt(n, "".join(lines[n.lineno - 1 : n.end_lineno])) for n in block]
         if not any(s.ours for s in stmts) or any("\x0c" in s.text for s in stmts):
             continue
         placed = _reorder(stmts)
         if placed is not None:
-            edits.append((block[0].lineno - 1, block[-1].end_lineno or block[-1].lineno,
-                          "".join(s.text for s in placed)))
+            edits.append(
+                (
+                    block[0].lineno - 1,
+                    block[-1].end_lineno or block[-1].lineno,
+                    "".join(s.text for s in placed),
+                )
+            )
     for first, end, text in reversed(edits):
         lines[first:end] = [text]
     return "".join(lines)

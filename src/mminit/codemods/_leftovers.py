@@ -36,18 +36,21 @@ def import_statements(tree: ast.Module) -> tuple[list[ast.ImportFrom], list[ast.
     return froms, imports
 
 
-def upstream_imports(import_froms: Iterable[ast.ImportFrom],
-                     imports: Iterable[ast.Import]) -> list[str]:
+def upstream_imports(
+    import_froms: Iterable[ast.ImportFrom], imports: Iterable[ast.Import]
+) -> list[str]:
     """The upstream names the given import statements bind, in source order."""
     found: list[tuple[int, int, str]] = []
     for node in import_froms:
         if node.level or not is_source(node.module):
             continue
-        found.extend((node.lineno, node.col_offset, f"{node.module}.{alias.name}")
-                     for alias in node.names)
+        found.extend(
+            (node.lineno, node.col_offset, f"{node.module}.{alias.name}") for alias in node.names
+        )
     for imp in imports:
-        found.extend((imp.lineno, imp.col_offset, alias.name)
-                     for alias in imp.names if is_source(alias.name))
+        found.extend(
+            (imp.lineno, imp.col_offset, alias.name) for alias in imp.names if is_source(alias.name)
+        )
     return [name for _, _, name in sorted(found)]
 
 

@@ -40,8 +40,11 @@ class MoveTable:
     source_modules: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        modules = frozenset(".".join(module.split(".")[: i + 1])
-                            for module, _ in self.rows for i in range(module.count(".") + 1))
+        modules = frozenset(
+            ".".join(module.split(".")[: i + 1])
+            for module, _ in self.rows
+            for i in range(module.count(".") + 1)
+        )
         object.__setattr__(self, "names", frozenset(name for _, name in self.rows))
         object.__setattr__(self, "use_dependent", self.registry_names | CONDITIONAL_NAMES)
         object.__setattr__(self, "source_modules", modules)
@@ -64,9 +67,14 @@ class MoveTable:
 
 def _for_mmcv2(rows: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
     """mmcv 2.x re-exports mmengine's objects and builds layers as mmcv 2.2.0: ``mminit``."""
-    return {key: (_table.MMENGINE if key[0].split(".")[0] == "mmcv"
-                  and key[1] not in _table.MMCV1_ONLY_NAMES else target)
-            for key, target in rows.items()}
+    return {
+        key: (
+            _table.MMENGINE
+            if key[0].split(".")[0] == "mmcv" and key[1] not in _table.MMCV1_ONLY_NAMES
+            else target
+        )
+        for key, target in rows.items()
+    }
 
 
 @cache

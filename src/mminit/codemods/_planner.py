@@ -91,7 +91,7 @@ class _Planner:
         if simple is not None:
             stmt, alias = simple
             text = get_full_name_for_node(node) or ""
-            rest = text[len(root.value):]
+            rest = text[len(root.value) :]
             if isinstance(stmt, cst.Import):
                 base = root.value if alias.asname is None else get_full_name_for_node(alias.name)
             elif stmt.relative:
@@ -145,34 +145,51 @@ class _Planner:
                 refs = self.references(stmt, local)
                 if any(self.is_parent_arg(r) for r in refs):
                     self.excluded_registries.update(refs)
-                    self.note(stmt, "registry-parent", f"{module}.{name} is the parent= of another "
-                              "Registry, which must stay an upstream registry")
+                    self.note(
+                        stmt,
+                        "registry-parent",
+                        f"{module}.{name} is the parent= of another "
+                        "Registry, which must stay an upstream registry",
+                    )
         for site, module, name, _ in sites:
             if name in self.table.registry_names and self.is_parent_arg(site):
                 self.excluded_registries.add(site)
-                self.note(site, "registry-parent", f"{module}.{name} is the parent= of another "
-                          "Registry, which must stay an upstream registry")
-        kept = {c for c in candidates
-                if c.name in CONDITIONAL_NAMES and self.keep_from(c.stmt, c.module, c.name, c.local)}
+                self.note(
+                    site,
+                    "registry-parent",
+                    f"{module}.{name} is the parent= of another "
+                    "Registry, which must stay an upstream registry",
+                )
+        kept = {
+            c
+            for c in candidates
+            if c.name in CONDITIONAL_NAMES and self.keep_from(c.stmt, c.module, c.name, c.local)
+        }
         for stmt, _, module, name, local, _ in kept:
             # An init registry handed to an upstream builder that stays must stay upstream too.
             for ref in self.references(stmt, local):
                 registry = self.registry_arg(ref)
                 if registry is not None and self.is_init_registry(registry):
                     self.excluded_registries.add(registry)
-                    self.note(stmt, "registry-with-upstream-builder", f"the init registry "
-                              f"{get_full_name_for_node(registry)} is passed to {module}.{name}, "
-                              "which stays, so it stays upstream too")
+                    self.note(
+                        stmt,
+                        "registry-with-upstream-builder",
+                        f"the init registry "
+                        f"{get_full_name_for_node(registry)} is passed to {module}.{name}, "
+                        "which stays, so it stays upstream too",
+                    )
         for candidate in candidates:
             stmt, index, module, name, local, target = candidate
-            if candidate in kept or (name in self.table.registry_names
-                                     and self.keep_from(stmt, module, name, local)):
+            if candidate in kept or (
+                name in self.table.registry_names and self.keep_from(stmt, module, name, local)
+            ):
                 continue
             self.plan.from_moves.setdefault(stmt, {})[index] = target
             alias = stmt.names[index]  # type: ignore[index]
             self.plan.moves.append(
-                PlannedMove(alias, name, None if local == name else local, module, target,
-                            "from-import")
+                PlannedMove(
+                    alias, name, None if local == name else local, module, target, "from-import"
+                )
             )
         kept_sites = [s for s in sites if not self.keep_site(*s[:3])]
         self.place_sites(kept_sites)
@@ -187,8 +204,16 @@ class _Planner:
             names = [get_full_name_for_node(alias.name) or "" for alias in stmt.names]
             for index, target in self.table.statement_moves(module, names).items():
                 alias = stmt.names[index]
-                out.append(Candidate(stmt, index, module, names[index],
-                                     alias.evaluated_alias or names[index], target))
+                out.append(
+                    Candidate(
+                        stmt,
+                        index,
+                        module,
+                        names[index],
+                        alias.evaluated_alias or names[index],
+                        target,
+                    )
+                )
         return out
 
     def keep_from(self, stmt: cst.ImportFrom, module: str, name: str, local: str) -> bool:
@@ -201,8 +226,12 @@ class _Planner:
             calls = [r for r in refs if not isinstance(r, cst.BaseString)]
             if calls and all(self.is_init_build_call(r) for r in calls):
                 return False
-            self.note(stmt, "general-builder", f"{module}.{name} is kept: it is upstream's builder "
-                      "for every registry and is not only called with an init registry here")
+            self.note(
+                stmt,
+                "general-builder",
+                f"{module}.{name} is kept: it is upstream's builder "
+                "for every registry and is not only called with an init registry here",
+            )
             return True
         return False
 
@@ -216,20 +245,26 @@ class _Planner:
             qualified = self.qualified(node)
             text = get_full_name_for_node(node)
             if qualified is None:
-                self.note(node, "ambiguous-binding", f"{text} may not refer to the upstream "
-                          "module on every path; left alone")
+                self.note(
+                    node,
+                    "ambiguous-binding",
+                    f"{text} may not refer to the upstream module on every path; left alone",
+                )
                 continue
             matches = {_split(q) for q in qualified if self.table.target(*_split(q))}
             if not matches:
                 continue
             if len(matches) != 1 or len(qualified) != 1:
-                self.note(node, "ambiguous-binding", f"{text} may not refer to the upstream "
-                          "module on every path; left alone")
+                self.note(
+                    node,
+                    "ambiguous-binding",
+                    f"{text} may not refer to the upstream module on every path; left alone",
+                )
                 continue
             if node in self.found.store_attrs:
                 self.note(node, "assignment-target", f"{text} is assigned to; left alone")
                 continue
-            (module, name), = matches
+            ((module, name),) = matches
             out.append((node, module, name, self.table.rows[(module, name)]))
         return out
 
@@ -237,8 +272,12 @@ class _Planner:
         if name in self.table.registry_names:
             return node in self.excluded_registries
         if name in CONDITIONAL_NAMES and not self.is_init_build_call(node):
-            self.note(node, "general-builder", f"{module}.{name} is kept: it is upstream's builder "
-                      "for every registry and is not called with an init registry here")
+            self.note(
+                node,
+                "general-builder",
+                f"{module}.{name} is kept: it is upstream's builder "
+                "for every registry and is not called with an init registry here",
+            )
             return True
         return False
 
@@ -262,8 +301,11 @@ class _Planner:
             for node, module, name, target in group:
                 stmt = self.binding_statement(node, binds.get(root, []))
                 if stmt is None:
-                    self.note(node, "ambiguous-binding", f"no import of {root} found for "
-                              f"{get_full_name_for_node(node)}; left alone")
+                    self.note(
+                        node,
+                        "ambiguous-binding",
+                        f"no import of {root} found for {get_full_name_for_node(node)}; left alone",
+                    )
                     continue
                 self.plan.attr_sites[node] = target
                 targets = pending.setdefault(stmt, [])
@@ -277,8 +319,12 @@ class _Planner:
                         self.plan.dropped.add(alias)
         self.add_imports(pending)
 
-    def rename_alias(self, root: str, group: list[tuple[cst.Attribute, str, str, str]],
-                     binds: dict[str, list[tuple[ImportStmt, cst.ImportAlias]]]) -> bool:
+    def rename_alias(
+        self,
+        root: str,
+        group: list[tuple[cst.Attribute, str, str, str]],
+        binds: dict[str, list[tuple[ImportStmt, cst.ImportAlias]]],
+    ) -> bool:
         """``import mmcv.cnn as cnn`` used only for moved names becomes ``import mminit.mmcv1 as cnn``."""
         bound = binds.get(root, [])
         if len(bound) != 1 or not isinstance(bound[0][0], cst.Import) or bound[0][1].asname is None:
@@ -304,8 +350,9 @@ class _Planner:
                     seen.add(key)
                     self.plan.additions.setdefault(stmt, []).append(target)
 
-    def binding_statement(self, node: cst.Attribute,
-                          bound: list[tuple[ImportStmt, cst.ImportAlias]]) -> ImportStmt | None:
+    def binding_statement(
+        self, node: cst.Attribute, bound: list[tuple[ImportStmt, cst.ImportAlias]]
+    ) -> ImportStmt | None:
         root = _root(node)
         simple = self.found.simple_binding(root.value) if root is not None else None
         if simple is not None:

@@ -43,9 +43,15 @@ def _string_note(node: ast.Constant, table: MoveTable) -> tuple[int, str, str] |
         module, name = ".".join(parts[:i]), parts[i]
         target = table.target(module, name)
         if target is not None:
-            return (node.lineno, "string-reference", (f"the string {value!r} names "
+            return (
+                node.lineno,
+                "string-reference",
+                (
+                    f"the string {value!r} names "
                     f"{module}.{name}, which moves to {target}; strings (e.g. "
-                    "mock.patch targets) are not rewritten"))
+                    "mock.patch targets) are not rewritten"
+                ),
+            )
     return None
 
 
@@ -54,8 +60,9 @@ def _attr_key(node: ast.Attribute) -> tuple[int, int, int, int]:
     return (node.lineno, node.col_offset, -(node.end_lineno or 0), -(node.end_col_offset or 0))
 
 
-def prescan(source: str | bytes, filename: str = "<unknown>",
-            table: MoveTable | None = None) -> Prescan:
+def prescan(
+    source: str | bytes, filename: str = "<unknown>", table: MoveTable | None = None
+) -> Prescan:
     """Scan ``source``; raises :class:`SyntaxError` (or ``ValueError``) when it is not Python.
 
     ``table`` is the set of rows in effect (default: :func:`move_table` without bricks).
@@ -74,8 +81,16 @@ def prescan(source: str | bytes, filename: str = "<unknown>",
             moving = table.statement_moves(module, [alias.name for alias in node.names])
             for index, alias in enumerate(node.names):
                 if alias.name == "*":
-                    scan.notes.append((node.lineno, "star-import", (f"'from {module} import *' "
-                                       "cannot be rewritten safely; import the names explicitly")))
+                    scan.notes.append(
+                        (
+                            node.lineno,
+                            "star-import",
+                            (
+                                f"'from {module} import *' "
+                                "cannot be rewritten safely; import the names explicitly"
+                            ),
+                        )
+                    )
                 elif index in moving:
                     scan.needs_cst = True
                     if alias.name in table.use_dependent:

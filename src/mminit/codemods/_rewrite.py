@@ -83,8 +83,12 @@ class Rewriter(cst.CSTTransformer):
         self._interesting: set[cst.CSTNode] | None = None
         if found is not None:
             # Only statements that contain something planned are visited at all.
-            alias_stmts = {stmt for binds in found.import_binds.values() for stmt, alias in binds
-                           if alias in plan.alias_renames or alias in plan.dropped}
+            alias_stmts = {
+                stmt
+                for binds in found.import_binds.values()
+                for stmt, alias in binds
+                if alias in plan.alias_renames or alias in plan.dropped
+            }
             nodes = [*plan.attr_sites, *plan.from_moves, *plan.additions, *alias_stmts]
             self._interesting = {s for n in nodes for s in found.enclosing.get(n, ())}
 
@@ -92,22 +96,33 @@ class Rewriter(cst.CSTTransformer):
         # Nothing inside an expression (or a simple line) changes unless the plan says so.
         if self._skip_expressions and isinstance(node, cst.BaseExpression):
             return False
-        if (self._interesting is not None and isinstance(node, cst.BaseStatement)
-                and node not in self._interesting):
+        if (
+            self._interesting is not None
+            and isinstance(node, cst.BaseStatement)
+            and node not in self._interesting
+        ):
             return False
-        if self._skip_lines and isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+        if self._skip_lines and isinstance(
+            node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)
+        ):
             return False
         return super().on_visit(node)
 
-    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
         target = self.plan.attr_sites.get(original_node)
         return updated_node if target is None else updated_node.with_changes(value=dotted(target))
 
-    def leave_ImportAlias(self, original_node: cst.ImportAlias, updated_node: cst.ImportAlias) -> cst.ImportAlias:
+    def leave_ImportAlias(
+        self, original_node: cst.ImportAlias, updated_node: cst.ImportAlias
+    ) -> cst.ImportAlias:
         target = self.plan.alias_renames.get(original_node)
         return updated_node if target is None else updated_node.with_changes(name=dotted(target))
 
-    def _edit_line(self, original: _Line, updated: _Line) -> tuple[_Line | None, list[str], list[cst.BaseSmallStatement]]:
+    def _edit_line(
+        self, original: _Line, updated: _Line
+    ) -> tuple[_Line | None, list[str], list[cst.BaseSmallStatement]]:
         """Edit the small statements of one line; return it, imports to add after it, new lines."""
         replacements: dict[int, list[cst.BaseSmallStatement]] = {}
         extra: list[cst.BaseSmallStatement] = []
@@ -120,7 +135,9 @@ class Rewriter(cst.CSTTransformer):
                 extra.extend(new if kept is not None else [])
             elif isinstance(orig, cst.Import) and any(a in self.plan.dropped for a in orig.names):
                 assert isinstance(upd, cst.Import)
-                rest = without_aliases(upd, {i for i, a in enumerate(orig.names) if a in self.plan.dropped})
+                rest = without_aliases(
+                    upd, {i for i, a in enumerate(orig.names) if a in self.plan.dropped}
+                )
                 replacements[index] = [] if rest is None else [rest]
             additions.extend(self.plan.additions.get(orig, []))
         if not replacements:
@@ -137,9 +154,12 @@ class Rewriter(cst.CSTTransformer):
         line, additions, extra = self._edit_line(original_node, updated_node)
         lines: list[cst.BaseStatement] = [] if line is None else [line]  # type: ignore[list-item]
         for stmt in extra:
-            lines.append(cst.SimpleStatementLine(
-                body=[stmt.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
-                trailing_whitespace=updated_node.trailing_whitespace))
+            lines.append(
+                cst.SimpleStatementLine(
+                    body=[stmt.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
+                    trailing_whitespace=updated_node.trailing_whitespace,
+                )
+            )
         lines.extend(import_line(target) for target in additions)
         if not lines:
             return cst.RemovalSentinel.REMOVE
@@ -160,8 +180,11 @@ class Rewriter(cst.CSTTransformer):
 
 def _line_map(found: Collector, scan: Prescan) -> dict[cst.CSTNode, int] | None:
     """Lines of the planner's nodes, matched in source order to the prescan's ``ast`` nodes."""
-    if not (len(found.import_froms) == len(scan.import_froms) and len(found.imports) == len(scan.imports)
-            and len(found.attributes) == len(scan.attributes)):
+    if not (
+        len(found.import_froms) == len(scan.import_froms)
+        and len(found.imports) == len(scan.imports)
+        and len(found.attributes) == len(scan.attributes)
+    ):
         return None
     lines: dict[cst.CSTNode, int] = {}
     for cst_node, ast_node in zip(found.import_froms, scan.import_froms):
@@ -176,7 +199,9 @@ def _line_map(found: Collector, scan: Prescan) -> dict[cst.CSTNode, int] | None:
     return lines
 
 
-def migrate_tree(tree: cst.Module, scan: Prescan) -> tuple[cst.Module | None, list[Move], list[Note]]:
+def migrate_tree(
+    tree: cst.Module, scan: Prescan
+) -> tuple[cst.Module | None, list[Move], list[Note]]:
     """Rewrite ``tree`` (whose prescan is ``scan``); None when nothing changes."""
     notes = [Note(*note) for note in scan.notes]
     if not scan.needs_cst:
@@ -193,8 +218,9 @@ def migrate_tree(tree: cst.Module, scan: Prescan) -> tuple[cst.Module | None, li
         return int(get(PositionProvider, node).start.line)  # slow path; not expected
 
     moves = [Move(line(m.node), m.name, m.asname, m.source, m.target, m.form) for m in plan.moves]
-    notes = sorted(notes + [Note(line(n.node), n.reason, n.detail) for n in plan.notes],
-                   key=lambda n: n.line)
+    notes = sorted(
+        notes + [Note(line(n.node), n.reason, n.detail) for n in plan.notes], key=lambda n: n.line
+    )
     if not plan.changes:
         return None, moves, notes
     return tree.visit(Rewriter(plan, found)), moves, notes

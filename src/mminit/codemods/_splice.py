@@ -27,7 +27,7 @@ _TAIL = re.compile(r"[ \t\f]*(#.*)?(\r\n|\r|\n)?")
 
 def _rewrite_statement(lines: list[str], moved: dict[int, str], indent: str) -> str | None:
     """Rewrite the statement's lines (indentation included); None if they are not one import."""
-    newline = lines[0][len(lines[0].rstrip("\r\n")):] or "\n"
+    newline = lines[0][len(lines[0].rstrip("\r\n")) :] or "\n"
     # An indented statement is parsed as the body of a block, so that LibCST knows
     # the indentation of any line it adds.
     opener = f"if True:{newline}" if indent else ""
@@ -43,7 +43,7 @@ def _rewrite_statement(lines: list[str], moved: dict[int, str], indent: str) -> 
     if len(line.body) != 1 or not isinstance(line.body[0], cst.ImportFrom):
         return None
     code = tree.visit(Rewriter(Plan(from_moves={line.body[0]: moved}))).code
-    return code[len(opener):]
+    return code[len(opener) :]
 
 
 def splice_imports(text: str, scan: Prescan) -> tuple[str, list[Move]] | None:
@@ -62,11 +62,11 @@ def splice_imports(text: str, scan: Prescan) -> tuple[str, list[Move]] | None:
         feed = lead.rfind("\f") + 1
         prefix, indent = lead[:feed], lead[feed:]
         end_line = lines[last].encode("utf-8")
-        tail = end_line[stmt.end_col_offset or 0:].decode("utf-8")
+        tail = end_line[stmt.end_col_offset or 0 :].decode("utf-8")
         joined = first > 0 and lines[first - 1].rstrip("\r\n").endswith("\\")
         if indent.strip() or joined or not _TAIL.fullmatch(tail):
             return None  # another statement shares these lines (or ``if x: \`` precedes it)
-        block = lines[first: last + 1]
+        block = lines[first : last + 1]
         block[0] = block[0][feed:]
         new = _rewrite_statement(block, moved, indent)
         if new is None:
@@ -74,8 +74,16 @@ def splice_imports(text: str, scan: Prescan) -> tuple[str, list[Move]] | None:
         edits.append((first, last, prefix + new))
         for index, target in moved.items():
             alias = stmt.names[index]
-            moves.append(Move(getattr(alias, "lineno", stmt.lineno), alias.name, alias.asname,
-                              stmt.module, target, "from-import"))
+            moves.append(
+                Move(
+                    getattr(alias, "lineno", stmt.lineno),
+                    alias.name,
+                    alias.asname,
+                    stmt.module,
+                    target,
+                    "from-import",
+                )
+            )
     for first, last, replacement in reversed(edits):
-        lines[first: last + 1] = [replacement]
+        lines[first : last + 1] = [replacement]
     return "".join(lines), moves

@@ -457,14 +457,28 @@ BRICK_MOVES: dict[tuple[str, str], str] = {
 
 #: Brick registries that behave as init registries do for the rules above (``parent=``
 #: keeps them upstream; ``build_from_cfg`` called with them moves) when --bricks is on.
-BRICK_REGISTRY_NAMES: frozenset[str] = frozenset({
-    "ACTIVATION_LAYERS", "CONV_LAYERS", "NORM_LAYERS", "PADDING_LAYERS", "UPSAMPLE_LAYERS",
-    "DROPOUT_LAYERS", "PLUGIN_LAYERS",
-})
+BRICK_REGISTRY_NAMES: frozenset[str] = frozenset(
+    {
+        "ACTIVATION_LAYERS",
+        "CONV_LAYERS",
+        "NORM_LAYERS",
+        "PADDING_LAYERS",
+        "UPSAMPLE_LAYERS",
+        "DROPOUT_LAYERS",
+        "PLUGIN_LAYERS",
+    }
+)
 
 #: ``mmcv.*`` names that exist only in the mmcv 1.x flavour (mmcv 2.x replaced these
 #: registries by mmengine's MODELS); checked against ``mminit`` by test_table.py.
-MMCV1_ONLY_NAMES: frozenset[str] = frozenset({
-    "ACTIVATION_LAYERS", "CONV_LAYERS", "NORM_LAYERS", "PADDING_LAYERS", "UPSAMPLE_LAYERS",
-    "DROPOUT_LAYERS", "PLUGIN_LAYERS",
-})
+MMCV1_ONLY_NAMES: frozenset[str] = frozenset(
+    {
+        "ACTIVATION_LAYERS",
+        "CONV_LAYERS",
+        "NORM_LAYERS",
+        "PADDING_LAYERS",
+        "UPSAMPLE_LAYERS",
+        "DROPOUT_LAYERS",
+        "PLUGIN_LAYERS",
+    }
+)

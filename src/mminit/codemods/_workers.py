@@ -28,8 +28,14 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import Any
 
-__all__ = ["CPU_FACTOR", "MAX_JOBS", "cpu_count", "death_reason", "effective_jobs",
-           "run_in_workers"]
+__all__ = [
+    "CPU_FACTOR",
+    "MAX_JOBS",
+    "cpu_count",
+    "death_reason",
+    "effective_jobs",
+    "run_in_workers",
+]
 
 #: ``--jobs`` above this is a usage error; below it, the number is capped (see
 #: :func:`effective_jobs`).
@@ -55,8 +61,10 @@ def effective_jobs(requested: int, files: int) -> tuple[int, str | None]:
     jobs = max(1, min(requested, files, cap))
     note = None
     if requested > cap and files > cap:
-        note = (f"--jobs {requested} lowered to {cap} ({CPU_FACTOR} per CPU, "
-                f"{cores} CPU{'' if cores == 1 else 's'})")
+        note = (
+            f"--jobs {requested} lowered to {cap} ({CPU_FACTOR} per CPU, "
+            f"{cores} CPU{'' if cores == 1 else 's'})"
+        )
     return jobs, note
 
 
@@ -146,7 +154,9 @@ def _context() -> BaseContext:
 
 
 def run_in_workers(
-    tasks: Sequence[Any], jobs: int, work: Callable[[Any], Any],
+    tasks: Sequence[Any],
+    jobs: int,
+    work: Callable[[Any], Any],
     failed: Callable[[Any, str], Any],
 ) -> Iterator[Any]:
     """Yield ``work(task)`` for every task, in order, computed in ``jobs`` worker processes.
@@ -164,8 +174,12 @@ def run_in_workers(
 
     def start() -> _Worker:
         ours, theirs = ctx.Pipe()
-        process = ctx.Process(target=_worker_main, args=(theirs, parent, work), daemon=True,  # type: ignore[attr-defined]
-                              name="mminit-migrate-worker")
+        process = ctx.Process(  # type: ignore[attr-defined]
+            target=_worker_main,
+            args=(theirs, parent, work),
+            daemon=True,
+            name="mminit-migrate-worker",
+        )
         process.start()
         theirs.close()  # only the worker holds its end: its death is an EOF here
         return _Worker(process, ours)
@@ -200,8 +214,12 @@ def run_in_workers(
         _shut_down(workers)
 
 
-def _collect(workers: list[_Worker], tasks: Sequence[Any], done: dict[int, Any],
-             failed: Callable[[Any, str], Any]) -> None:
+def _collect(
+    workers: list[_Worker],
+    tasks: Sequence[Any],
+    done: dict[int, Any],
+    failed: Callable[[Any, str], Any],
+) -> None:
     """Wait for a busy worker to answer or die; put its task's result in ``done``."""
     busy = [w for w in workers if w.task is not None]
     waitables: list[Any] = [w.conn for w in busy] + [w.process.sentinel for w in busy]
@@ -220,9 +238,12 @@ def _collect(workers: list[_Worker], tasks: Sequence[Any], done: dict[int, Any],
         except (EOFError, OSError):
             _reap(worker)
             workers.remove(worker)
-            done[index] = failed(tasks[index], "the worker process migrating this file "
-                                 f"died {death_reason(worker.process.exitcode)}; "
-                                 "not rewritten")
+            done[index] = failed(
+                tasks[index],
+                "the worker process migrating this file "
+                f"died {death_reason(worker.process.exitcode)}; "
+                "not rewritten",
+            )
 
 
 def _shut_down(workers: list[_Worker]) -> None:

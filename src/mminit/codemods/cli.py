@@ -42,7 +42,8 @@ def _jobs(text: str) -> int:
     if value > MAX_JOBS:
         raise argparse.ArgumentTypeError(
             f"--jobs must be at most {MAX_JOBS}, got {value} (the run uses at most "
-            f"{CPU_FACTOR} workers per CPU and one per file anyway)")
+            f"{CPU_FACTOR} workers per CPU and one per file anyway)"
+        )
     return value
 
 
@@ -50,7 +51,8 @@ def _size(text: str) -> int:
     match = _SIZE.fullmatch(text.strip())
     if match is None or float(match.group(1)) <= 0:
         raise argparse.ArgumentTypeError(
-            f"--max-file-size must be a positive size such as 2M, 500K or 3000000, got {text!r}")
+            f"--max-file-size must be a positive size such as 2M, 500K or 3000000, got {text!r}"
+        )
     factor = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[match.group(2).upper()]
     return int(float(match.group(1)) * factor)
 
@@ -67,32 +69,68 @@ def _parser() -> argparse.ArgumentParser:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``mminit migrate``'s arguments (the ``mminit`` command table adds them to its parser)."""
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
-    parser.add_argument("--check", action="store_true",
-                        help="change nothing; exit 1 if any file would change or anything is "
-                        "left to migrate that cannot be rewritten safely")
-    parser.add_argument("--diff", action="store_true",
-                        help="print unified diffs instead of writing files")
-    parser.add_argument("--bricks", action="store_true",
-                        help="also move the layer bricks (ConvModule, build_*_layer and their "
-                        "registries) to mminit; off by default")
-    parser.add_argument("--mmcv", type=int, choices=(1, 2), default=1,
-                        help="the mmcv major version the code runs on: names from mmcv.* move "
-                        "to mminit.mmcv1 (1, default) or to mminit (2: mmcv 2.x with mmengine)")
-    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
-                        help="skip paths matching GLOB (relative path, file or directory "
-                        "name); repeatable; wins over everything")
-    parser.add_argument("--jobs", "-j", type=_jobs, default=os.cpu_count() or 1, metavar="N",
-                        help="worker processes (default: number of CPUs; at most one per file and "
-                        f"{CPU_FACTOR} per CPU; 1 to {MAX_JOBS})")
-    parser.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_BYTES, metavar="SIZE",
-                        help="refuse to parse files larger than SIZE (e.g. 2M, 500K; default: "
-                        "2M); larger files are only scanned for a mention of mmcv/mmengine")
-    parser.add_argument("--report", metavar="FILE.json",
-                        help="write a JSON report of every change, note, skip and failure")
-    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                        help="show a progress bar (default: when stderr is a terminal)")
-    parser.add_argument("--quiet", "-q", action="store_true",
-                        help="print only the summary and failures")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 if any file would change or anything is "
+        "left to migrate that cannot be rewritten safely",
+    )
+    parser.add_argument(
+        "--diff", action="store_true", help="print unified diffs instead of writing files"
+    )
+    parser.add_argument(
+        "--bricks",
+        action="store_true",
+        help="also move the layer bricks (ConvModule, build_*_layer and their "
+        "registries) to mminit; off by default",
+    )
+    parser.add_argument(
+        "--mmcv",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="the mmcv major version the code runs on: names from mmcv.* move "
+        "to mminit.mmcv1 (1, default) or to mminit (2: mmcv 2.x with mmengine)",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip paths matching GLOB (relative path, file or directory "
+        "name); repeatable; wins over everything",
+    )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="worker processes (default: number of CPUs; at most one per file and "
+        f"{CPU_FACTOR} per CPU; 1 to {MAX_JOBS})",
+    )
+    parser.add_argument(
+        "--max-file-size",
+        type=_size,
+        default=DEFAULT_MAX_BYTES,
+        metavar="SIZE",
+        help="refuse to parse files larger than SIZE (e.g. 2M, 500K; default: "
+        "2M); larger files are only scanned for a mention of mmcv/mmengine",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="FILE.json",
+        help="write a JSON report of every change, note, skip and failure",
+    )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar (default: when stderr is a terminal)",
+    )
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="print only the summary and failures"
+    )
 
 
 # -- workers --------------------------------------------------------------------------
@@ -108,18 +146,19 @@ def _failed(task: tuple[str, bool, bool, bool, int, int], reason: str) -> FileRe
     return FileResult(task[0], "failed", error=reason)
 
 
-def _run(files: list[str], args: argparse.Namespace, write: bool,
-         progress: bool) -> Iterator[FileResult]:
+def _run(
+    files: list[str], args: argparse.Namespace, write: bool, progress: bool
+) -> Iterator[FileResult]:
     """Migrate ``files`` in worker processes (see ``_workers``), in order."""
     from tqdm import tqdm
 
-    tasks = [(path, write, args.diff, args.bricks, args.max_file_size, args.mmcv)
-             for path in files]
+    tasks = [(path, write, args.diff, args.bricks, args.max_file_size, args.mmcv) for path in files]
     jobs, note = effective_jobs(args.jobs, len(tasks))
     if note is not None and not args.quiet:
         print(f"note: {note}", file=sys.stderr)
-    with tqdm(total=len(tasks), file=sys.stderr, disable=not progress, unit="file",
-              desc="mminit migrate") as bar:
+    with tqdm(
+        total=len(tasks), file=sys.stderr, disable=not progress, unit="file", desc="mminit migrate"
+    ) as bar:
         for result in run_in_workers(tasks, jobs, _work, _failed):
             yield result
             bar.update()
@@ -137,8 +176,10 @@ def _stale_temporaries(found: Discovery, write: bool, err: TextIO) -> list[dict[
                 action = f"could not be removed: {exc.strerror or exc}"
         else:
             action = "left (run without --check/--diff to remove it)"
-        print(f"{path}: stale temporary file from an interrupted mminit migrate run: {action}",
-              file=err)
+        print(
+            f"{path}: stale temporary file from an interrupted mminit migrate run: {action}",
+            file=err,
+        )
         out.append({"path": path, "action": action})
     return out
 
@@ -170,8 +211,11 @@ def _migrate(args: argparse.Namespace) -> int:
     if args.report:
         problem = report_problem(args.report)
         if problem is not None:
-            print(f"mminit migrate: error: cannot write --report {args.report}: {problem}; "
-                  "nothing was changed", file=sys.stderr)
+            print(
+                f"mminit migrate: error: cannot write --report {args.report}: {problem}; "
+                "nothing was changed",
+                file=sys.stderr,
+            )
             return 2
     err = sys.stderr
     found = discover(args.paths, args.exclude)
@@ -196,8 +240,11 @@ def _migrate(args: argparse.Namespace) -> int:
         try:
             write_report(args.report, report)
         except OSError as exc:
-            print(f"mminit migrate: error: cannot write --report {args.report}: "
-                  f"{exc.strerror or exc}", file=err)
+            print(
+                f"mminit migrate: error: cannot write --report {args.report}: "
+                f"{exc.strerror or exc}",
+                file=err,
+            )
             return 2
     if any(r.status == "failed" for r in results):
         return 2
@@ -217,8 +264,10 @@ def run(args: argparse.Namespace) -> int:
         import libcst  # noqa: F401
         import tqdm  # noqa: F401
     except ImportError as exc:
-        print(f"mminit migrate needs the codemods extra: pip install 'mminit[codemods]' ({exc})",
-              file=sys.stderr)
+        print(
+            f"mminit migrate needs the codemods extra: pip install 'mminit[codemods]' ({exc})",
+            file=sys.stderr,
+        )
         return 2
     try:
         return _migrate(args)
@@ -230,10 +279,16 @@ def run(args: argparse.Namespace) -> int:
             pass
         return EXIT_PIPE
     except KeyboardInterrupt:
-        print("mminit migrate: interrupted; files already rewritten stay rewritten, the "
-              "others are unchanged", file=sys.stderr)
+        print(
+            "mminit migrate: interrupted; files already rewritten stay rewritten, the "
+            "others are unchanged",
+            file=sys.stderr,
+        )
         return 130
     except Exception as exc:  # noqa: BLE001 - an error report, not a traceback
-        print(f"mminit migrate: internal error: {type(exc).__name__}: {exc} (please report "
-              "it with the command line)", file=sys.stderr)
+        print(
+            f"mminit migrate: internal error: {type(exc).__name__}: {exc} (please report "
+            "it with the command line)",
+            file=sys.stderr,
+        )
         return 2

@@ -43,11 +43,20 @@ class ReplaceImportsCodemod(CodemodCommand):
 
     @staticmethod
     def add_args(arg_parser: argparse.ArgumentParser) -> None:
-        arg_parser.add_argument("--bricks", action="store_true", default=False,
-                                help="also move the layer bricks (ConvModule, build_*_layer, ...)")
-        arg_parser.add_argument("--mmcv", type=int, choices=(1, 2), default=1,
-                                help="mmcv major version the code runs on (2: mmcv.* names "
-                                "move to mminit instead of mminit.mmcv1)")
+        arg_parser.add_argument(
+            "--bricks",
+            action="store_true",
+            default=False,
+            help="also move the layer bricks (ConvModule, build_*_layer, ...)",
+        )
+        arg_parser.add_argument(
+            "--mmcv",
+            type=int,
+            choices=(1, 2),
+            default=1,
+            help="mmcv major version the code runs on (2: mmcv.* names "
+            "move to mminit instead of mminit.mmcv1)",
+        )
 
     def __init__(self, context: CodemodContext, bricks: bool = False, mmcv: int = 1) -> None:
         super().__init__(context)
@@ -62,7 +71,9 @@ class ReplaceImportsCodemod(CodemodCommand):
         return self.transform_module_impl(tree)
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        scan = prescan(tree.code, self.context.filename or "<unknown>", move_table(self.bricks, self.mmcv))
+        scan = prescan(
+            tree.code, self.context.filename or "<unknown>", move_table(self.bricks, self.mmcv)
+        )
         new_tree, self.moves, self.notes = migrate_tree(tree, scan)
         for note in self.notes:
             self.warn(f"line {note.line}: {note.detail}")

@@ -29,8 +29,9 @@ class _Blocker(importlib.abc.MetaPathFinder):
             if os.environ.get("CHECK_BLOCK_LOG"):
                 with open(os.environ["CHECK_BLOCK_LOG"], "a", encoding="utf-8") as log:
                     log.write(line)
-            raise ModuleNotFoundError(f"No module named {fullname!r} (blocked by tests/check/shim)",
-                                      name=fullname)
+            raise ModuleNotFoundError(
+                f"No module named {fullname!r} (blocked by tests/check/shim)", name=fullname
+            )
 
 
 if os.environ.get("CHECK_BLOCK"):
