@@ -1,5 +1,5 @@
-"""The project's pre-commit checks hold on the whole tree: ruff (rules in
-pyproject.toml), typos (``_typos.toml``) and mypy (strict, ``src/mminit``).
+"""The project's pre-commit checks hold on the whole tree: ruff check (rules in
+pyproject.toml), ruff format, typos (``_typos.toml``) and mypy (strict, ``src/mminit``).
 
 The test runs ``pre-commit run --all-files`` with ``.pre-commit-config.yaml``, exactly what a
 contributor's ``pre-commit`` runs, so the two cannot drift apart.  pre-commit installs the
