@@ -102,7 +102,7 @@ def print_goals(results: dict[str, Any]) -> None:
     meta = results["meta"]
     by_model = {m["model"]: m for m in results["models"] if m["size"] == "full"}
     print(
-        "\n## Issue 6 goals"
+        "\n## Performance goals"
         + ("" if meta["size"] == "full" else " (small configs: not meaningful)")
     )
     cuda = meta["device"].startswith("cuda")
