@@ -6,6 +6,6 @@ from sample_repo.mmengine_style.models import TinyViT
 
 model = dict(
     type=TinyViT,
-    init_cfg=dict(type=PretrainedInit, checkpoint="checkpoints/tiny_vit.pth"),
+    init_cfg=dict(type=PretrainedInit, checkpoint='checkpoints/tiny_vit.pth'),
 )
-head_init_cfg = dict(type=TruncNormalInit, layer="Linear", std=0.02)
+head_init_cfg = dict(type=TruncNormalInit, layer='Linear', std=0.02)

@@ -1,16 +1,9 @@
 """A small conv net built from mmcv 1.x layer bricks (ConvModule, build_*_layer, a
 custom conv registered in CONV_LAYERS) and loaded with load_checkpoint."""
-
 import torch.nn as nn
-from mmcv.cnn import (
-    CONV_LAYERS,
-    ConvModule,
-    build_activation_layer,
-    build_conv_layer,
-    build_norm_layer,
-    build_padding_layer,
-    build_upsample_layer,
-)
+from mmcv.cnn import (CONV_LAYERS, ConvModule, build_activation_layer,
+                      build_conv_layer, build_norm_layer, build_padding_layer,
+                      build_upsample_layer)
 from mmcv.runner import BaseModule, load_checkpoint
 
 
@@ -25,44 +18,37 @@ class SampleConv(nn.Conv2d):
 
 
 class ConvNet(BaseModule):
-    def __init__(self, in_channels=3, width=8, num_classes=5, pretrained=None, init_cfg=None):
+
+    def __init__(self, in_channels=3, width=8, num_classes=5, pretrained=None,
+                 init_cfg=None):
         if init_cfg is None:
             # ConvModule re-initialises its own conv and norm after this runs (mmcv's
             # behaviour): the Constant reaches only the plain convs below.
             init_cfg = [
-                dict(type="Normal", layer="Linear", std=0.01),
-                dict(type="Constant", layer="Conv2d", val=0.05, bias=0.0),
+                dict(type='Normal', layer='Linear', std=0.01),
+                dict(type='Constant', layer='Conv2d', val=0.05, bias=0.0),
             ]
         super().__init__(init_cfg)
         self.pretrained = pretrained
-        self.pad = build_padding_layer(dict(type="reflect"), 1)
-        self.stem = ConvModule(
-            in_channels,
-            width,
-            3,
-            stride=2,
-            norm_cfg=dict(type="BN"),
-            act_cfg=dict(type="LeakyReLU", negative_slope=0.1),
-        )
-        self.block = ConvModule(
-            width,
-            width,
-            3,
-            padding=1,
-            conv_cfg=dict(type="SampleConv"),
-            norm_cfg=dict(type="GN", num_groups=2),
-            act_cfg=dict(type="HSwish"),
-            order=("conv", "act", "norm"),
-            padding_mode="reflect",
-        )
-        self.mix = ConvModule(
-            width, width, 1, with_spectral_norm=True, act_cfg=dict(type="Swish"), bias=True
-        )
-        self.norm_name, norm = build_norm_layer(dict(type="BN"), width, postfix=1)
+        self.pad = build_padding_layer(dict(type='reflect'), 1)
+        self.stem = ConvModule(in_channels, width, 3, stride=2,
+                               norm_cfg=dict(type='BN'),
+                               act_cfg=dict(type='LeakyReLU', negative_slope=0.1))
+        self.block = ConvModule(width, width, 3, padding=1,
+                                conv_cfg=dict(type='SampleConv'),
+                                norm_cfg=dict(type='GN', num_groups=2),
+                                act_cfg=dict(type='HSwish'),
+                                order=('conv', 'act', 'norm'),
+                                padding_mode='reflect')
+        self.mix = ConvModule(width, width, 1, with_spectral_norm=True,
+                              act_cfg=dict(type='Swish'), bias=True)
+        self.norm_name, norm = build_norm_layer(dict(type='BN'), width, postfix=1)
         self.add_module(self.norm_name, norm)
-        self.clamp = build_activation_layer(dict(type="Clamp", min=-3.0, max=3.0))
-        self.up = build_upsample_layer(dict(type="deconv"), width, width, kernel_size=2, stride=2)
-        self.down = build_conv_layer(dict(type="Conv"), width, width, 3, stride=2, padding=1)
+        self.clamp = build_activation_layer(dict(type='Clamp', min=-3.0, max=3.0))
+        self.up = build_upsample_layer(dict(type='deconv'), width, width,
+                                       kernel_size=2, stride=2)
+        self.down = build_conv_layer(dict(type='Conv'), width, width, 3,
+                                     stride=2, padding=1)
         self.fc = nn.Linear(width, num_classes)
 
     @property
@@ -72,7 +58,7 @@ class ConvNet(BaseModule):
     def init_weights(self):
         super().init_weights()
         if self.pretrained is not None:
-            load_checkpoint(self, self.pretrained, map_location="cpu", strict=False)
+            load_checkpoint(self, self.pretrained, map_location='cpu', strict=False)
 
     def forward(self, x):
         x = self.stem(self.pad(x))

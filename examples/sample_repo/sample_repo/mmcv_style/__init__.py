@@ -1,3 +1,3 @@
 from .models import TinyResNet, build_model
 
-__all__ = ["TinyResNet", "build_model"]
+__all__ = ['TinyResNet', 'build_model']

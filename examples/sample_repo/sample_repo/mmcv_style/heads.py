@@ -1,5 +1,4 @@
 """Heads written the mmcv 1.x way: ``import mmcv`` attribute uses and an import fallback."""
-
 import torch.nn as nn
 
 import mmcv
@@ -21,16 +20,16 @@ class Neck(mmcv.runner.BaseModule):
 
     def init_weights(self):
         super().init_weights()
-        mmcv.cnn.kaiming_init(self.reduce, mode="fan_in", nonlinearity="relu")
+        mmcv.cnn.kaiming_init(self.reduce, mode='fan_in', nonlinearity='relu')
 
     def forward(self, x):
         return self.reduce(x)
 
 
 class ClsHead(BaseModule):
-    def __init__(
-        self, in_channels, num_classes, init_cfg=dict(type="Normal", layer="Linear", std=0.01)
-    ):
+
+    def __init__(self, in_channels, num_classes,
+                 init_cfg=dict(type='Normal', layer='Linear', std=0.01)):
         super().__init__(init_cfg=init_cfg)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(in_channels, num_classes)

@@ -1,5 +1,4 @@
 """A small ViT-like model written against mmengine."""
-
 import torch
 import torch.nn as nn
 import mmengine.model as mmodel
@@ -8,6 +7,7 @@ from mmengine.model.weight_init import trunc_normal_
 
 
 class MLP(BaseModule):
+
     def __init__(self, dim, hidden, init_cfg=None):
         super().__init__(init_cfg)
         self.fc1 = nn.Linear(dim, hidden)
@@ -19,14 +19,14 @@ class MLP(BaseModule):
 
 
 class Block(BaseModule):
+
     def __init__(self, dim, heads, init_cfg=None):
         super().__init__(init_cfg)
         self.norm1 = nn.LayerNorm(dim)
         self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
         self.norm2 = nn.LayerNorm(dim)
-        self.mlp = MLP(
-            dim, dim * 2, init_cfg=dict(type="Xavier", layer="Linear", distribution="uniform")
-        )
+        self.mlp = MLP(dim, dim * 2, init_cfg=dict(type='Xavier', layer='Linear',
+                                                    distribution='uniform'))
 
     def forward(self, x):
         y = self.norm1(x)
@@ -35,13 +35,13 @@ class Block(BaseModule):
 
 
 class TinyViT(BaseModule):
-    def __init__(
-        self, img_size=16, patch=4, dim=32, depth=2, heads=2, num_classes=10, init_cfg=None
-    ):
+
+    def __init__(self, img_size=16, patch=4, dim=32, depth=2, heads=2, num_classes=10,
+                 init_cfg=None):
         if init_cfg is None:
             init_cfg = [
-                dict(type="TruncNormal", layer="Linear", std=0.02, bias=0.0),
-                dict(type="Constant", layer="LayerNorm", val=1.0, bias=0.0),
+                dict(type='TruncNormal', layer='Linear', std=0.02, bias=0.),
+                dict(type='Constant', layer='LayerNorm', val=1., bias=0.),
             ]
         super().__init__(init_cfg)
         self.patch_embed = nn.Conv2d(3, dim, patch, stride=patch)
@@ -54,7 +54,7 @@ class TinyViT(BaseModule):
 
     def init_weights(self):
         super().init_weights()
-        if isinstance(self.init_cfg, dict) and self.init_cfg.get("type") == "Pretrained":
+        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
             return
         trunc_normal_(self.pos_embed, std=0.02)
         trunc_normal_(self.cls_token, std=0.02)
@@ -76,7 +76,7 @@ class Classifier(BaseModel):
         super().__init__()
         self.backbone = TinyViT()
 
-    def forward(self, inputs, data_samples=None, mode="tensor"):
+    def forward(self, inputs, data_samples=None, mode='tensor'):
         return self.backbone(inputs)
 
 
