@@ -34,11 +34,23 @@ __all__ = ["bench_model", "main"]
 # replay is compared with mmengine too.  The work model's state before mminit's
 # run is then random (floor's, from the previous repetition), as the upstream
 # model's is.
-ORDER = ("mmengine", "mminit", "mminit-seen", "replay", "ceiling", "mminit-fast", "floor")
-CHECKED = ("mminit", "mminit-seen", "replay", "ceiling")
+ORDER = (
+    "mmengine",
+    "mminit",
+    "mminit-seen",
+    "mminit-cold",
+    "mminit-seen-cold",
+    "replay",
+    "ceiling",
+    "mminit-fast",
+    "floor",
+)
+CHECKED = ("mminit", "mminit-seen", "mminit-cold", "mminit-seen-cold", "replay", "ceiling")
 RATIOS = {
     "mmengine/mminit": ("mmengine", "mminit"),
     "mmengine/seen": ("mmengine", "mminit-seen"),
+    "mmengine/cold": ("mmengine", "mminit-cold"),
+    "mmengine/seen-cold": ("mmengine", "mminit-seen-cold"),
     "mminit/floor": ("mminit", "floor"),
     "fast/floor": ("mminit-fast", "floor"),
     "mmengine/fast": ("mmengine", "mminit-fast"),
@@ -70,6 +82,7 @@ def bench_model(
     model = bench.work if bench.work is not None else bench.upstream
     assert model is not None
     times: dict[str, list[float]] = {v: [] for v in bench.variants}
+    bench.warm()
     mismatches: list[dict[str, Any]] = []
     compare = bench.upstream is not None and bench.work is not None
     for k in range(repeats):

@@ -7,6 +7,10 @@
   INFO (the records are made and dropped by the handlers' WARNING level), so
   the engine takes the means the strings need; ``mminit`` runs with the
   benchmark's quiet loggers, where nobody can see the dump and it takes none.
+* ``mminit-cold`` / ``mminit-seen-cold``: as ``mminit`` / ``mminit-seen`` with the
+  plan cache emptied first (``mminit.clear_plan_cache``): the first init of an
+  architecture, planning included; ``mminit`` and ``mminit-seen`` are the later
+  ones (the benchmark makes one untimed init first, so every timed one is cached).
 * ``mminit-fast``: ``init_weights(mode="fast")`` on the same model, where
   mminit's ``BaseModule.init_weights`` accepts ``mode``.
 * ``floor`` / ``replay`` / ``ceiling``: the references of ``plan.py`` on the
@@ -18,6 +22,7 @@ model can be compared with it after each contender.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 import torch
@@ -33,6 +38,8 @@ VARIANTS: tuple[str, ...] = (
     "mmengine",
     "mminit",
     "mminit-seen",
+    "mminit-cold",
+    "mminit-seen-cold",
     "mminit-fast",
     "floor",
     "replay",
@@ -64,7 +71,7 @@ class ModelBench:
             self.notes.append(f"skipping mmengine: {libs['mmengine']}")
             variants.remove("mmengine")
         if libs["mminit"]:
-            for v in ("mminit", "mminit-seen", "mminit-fast"):
+            for v in ("mminit", "mminit-seen", "mminit-cold", "mminit-seen-cold", "mminit-fast"):
                 if v in variants:
                     self.notes.append(f"skipping {v}: {libs['mminit']}")
                     variants.remove(v)
@@ -88,6 +95,8 @@ class ModelBench:
             "mmengine": self._init_weights(self.upstream),
             "mminit": self._init_weights(self.work),
             "mminit-seen": self._seen(self._init_weights(self.work)),
+            "mminit-cold": self._cold(self._init_weights(self.work)),
+            "mminit-seen-cold": self._cold(self._seen(self._init_weights(self.work))),
             "mminit-fast": self._init_weights(self.work, mode="fast"),
             "floor": lambda: floor(self._finals),
             "replay": lambda: replay(self._plan),
@@ -106,6 +115,23 @@ class ModelBench:
             model.init_weights(**kwargs)  # type: ignore[operator]
 
         return run
+
+    def warm(self) -> None:
+        """One untimed init of each cached contender, so that its plan is in the cache."""
+        for v in ("mminit", "mminit-seen"):
+            if v in self.variants:
+                self._runners[v]()
+
+    @staticmethod
+    def _cold(run: Callable[[], None]) -> Callable[[], None]:
+        clear = getattr(importlib.import_module("mminit"), "clear_plan_cache", None)
+
+        def cold() -> None:
+            if clear is not None:
+                clear()
+            run()
+
+        return cold
 
     @staticmethod
     def _seen(run: Callable[[], None]) -> Callable[[], None]:

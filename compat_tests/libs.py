@@ -213,8 +213,11 @@ def _target_loggers() -> list[logging.Logger]:
 class LogCapture:
     """Collect ``(levelname, message)`` of every record sent to the loggers."""
 
-    def __init__(self) -> None:
+    def __init__(self, level: int = logging.DEBUG) -> None:
         self.handler = Records(keep=_not_registry_chatter)
+        #: the level the loggers are set to while capturing (above INFO: the init-info
+        #: dump reaches nobody, so mminit takes no means)
+        self.level = level
 
     @property
     def records(self) -> list[tuple[str, str]]:
@@ -230,7 +233,7 @@ class LogCapture:
             for h, _ in muted:
                 h.setLevel(logging.CRITICAL + 10)
             logger.propagate = False
-            logger.setLevel(logging.DEBUG)
+            logger.setLevel(self.level)
             logger.addHandler(self.handler)
         try:
             yield self.handler.records

@@ -133,6 +133,7 @@ ROWS: Final[tuple[tuple[str, frozenset[str], str], ...]] = (
     ("disable", BOTH, "engine"),
     ("InitMode", BOTH, "engine"),
     ("init_mode", BOTH, "engine"),
+    ("clear_plan_cache", BOTH, "engine"),
     ("explain", BOTH, "engine"),
     ("InitPlan", BOTH, "engine"),
     ("materialize", BOTH, "engine"),

@@ -59,6 +59,7 @@ from mminit._init import (
 )
 from mminit._modules import (
     InitMode as InitMode,
+    clear_plan_cache as clear_plan_cache,
     disable as disable,
     enable as enable,
     init_mode as init_mode,

@@ -47,6 +47,7 @@ from ._functional import (
 from ._init import BaseInit as BaseInit, Registry as Registry, build_from_cfg as build_from_cfg
 from ._modules import (
     InitMode as InitMode,
+    clear_plan_cache as clear_plan_cache,
     disable as disable,
     enable as enable,
     init_mode as init_mode,

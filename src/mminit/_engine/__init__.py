@@ -1,8 +1,9 @@
 """The init engine: how ``BaseModule.init_weights`` fills parameters.
 
 ``state`` is the compat engine (upstream's sequence, minus the work nobody can
-observe), ``fills`` the weight fills as data that both engines apply, and
-``fast`` the fast-mode engine (each parameter filled once).  The engine knows
+observe), ``fills`` the weight fills as data that both engines apply,
+``fast`` the fast-mode engine (each parameter filled once), and ``plan`` the
+recorded plans that a compat init of a known architecture replays.  The engine knows
 nothing of modules, flavours or configs: :mod:`mminit._init` and
 :mod:`mminit._modules` sit above it and talk to it through the names below.
 """
@@ -27,6 +28,7 @@ from .fills import (
     trunc_normal_transform,
     validate_fill,
 )
+from .plan import Plan, PlanCache, PlanRecorder, Program, plan_cache, replay, resume_replay
 from .state import (
     EngineStats,
     InitEngine,
@@ -35,6 +37,7 @@ from .state import (
     active_engine,
     eager_block,
     in_eager_block,
+    plain_walk,
     stats,
     subtree_modules,
     subtree_params,
@@ -55,6 +58,13 @@ __all__ = [
     "trunc_normal_draw",
     "trunc_normal_transform",
     "validate_fill",
+    "Plan",
+    "PlanCache",
+    "PlanRecorder",
+    "Program",
+    "plan_cache",
+    "replay",
+    "resume_replay",
     "EngineStats",
     "InitEngine",
     "LoadsParameters",
@@ -62,6 +72,7 @@ __all__ = [
     "active_engine",
     "eager_block",
     "in_eager_block",
+    "plain_walk",
     "stats",
     "subtree_modules",
     "subtree_params",

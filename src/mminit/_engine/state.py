@@ -41,7 +41,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import (
@@ -65,6 +65,7 @@ __all__ = [
     "active_engine",
     "eager_block",
     "in_eager_block",
+    "plain_walk",
     "stats",
     "subtree_modules",
     "subtree_params",
@@ -104,12 +105,14 @@ class EngineStats:
         upstream_driven: upstream ``BaseModule``s whose ``init_weights`` the engine ran.
         eager_subtrees: subtrees left to upstream's own code, run eagerly.
         unseen: engines that took no means (nobody could see the init-info dump).
+        replayed: inits that replayed a cached plan instead of walking the tree.
     """
 
     engines: int = 0
     upstream_driven: int = 0
     eager_subtrees: int = 0
     unseen: int = 0
+    replayed: int = 0
 
 
 stats = EngineStats()
@@ -210,7 +213,8 @@ _WALK_METHODS = ("named_parameters", "_named_members", "named_modules")
 _PLAIN_WALK: set[type] = set()
 
 
-def _plain_walk(cls: type) -> bool:
+def plain_walk(cls: type) -> bool:
+    """Whether ``cls`` walks its children as ``nn.Module`` does (``named_modules`` ...)."""
     if cls in _PLAIN_WALK:
         return True
     if any(getattr(cls, n) is not getattr(nn.Module, n) for n in _WALK_METHODS):
@@ -244,7 +248,7 @@ def _tree_index(root: nn.Module, table: Any) -> _TreeIndex | None:
     open_: set[int] = set()  # modules being visited (one met again inside itself: a cycle)
 
     def visit(m: nn.Module) -> None:
-        if type(m) not in _PLAIN_WALK and not _plain_walk(type(m)):
+        if type(m) not in _PLAIN_WALK and not plain_walk(type(m)):
             raise _NotATree
         if id(m) in spans:
             _, start, end = spans[id(m)]
@@ -285,7 +289,7 @@ def _subtree_params(module: nn.Module) -> list[Tensor] | None:
         m = stack.pop()
         if m is None or id(m) in seen_modules:
             continue
-        if type(m) not in _PLAIN_WALK and not _plain_walk(type(m)):
+        if type(m) not in _PLAIN_WALK and not plain_walk(type(m)):
             return None
         seen_modules.add(id(m))
         for p in m._parameters.values():
@@ -314,7 +318,7 @@ def subtree_modules(module: nn.Module) -> list[nn.Module]:
             m = stack.pop()
             if m is None or id(m) in seen:
                 continue
-            if type(m) not in _PLAIN_WALK and not _plain_walk(type(m)):
+            if type(m) not in _PLAIN_WALK and not plain_walk(type(m)):
                 break
             seen.add(id(m))
             out.append(m)
@@ -461,6 +465,18 @@ class InitEngine:
         Nothing to do here (it runs inside :meth:`foreign`); fast mode drops the
         pending fills of what a :class:`LoadsParameters` initializer loads.
         """
+
+    def cannot_replay(self) -> None:
+        """Something ran that a recorded plan could not stand for (a warning the walk
+        issued, say); only :class:`~mminit._engine.plan.PlanRecorder` keeps note."""
+
+    def effect(self, emit: Callable[[], None]) -> None:
+        """The walk makes a record (a log line): ``emit`` makes it."""
+        emit()
+
+    def initialised(self, module: nn.Module) -> None:
+        """The walk finished ``module``'s own ``init_cfg`` and children."""
+        module._is_init = True  # type: ignore[assignment]
 
     def drove(self, module: nn.Module) -> None:
         """The engine runs ``module``, an upstream ``BaseModule``."""

@@ -88,6 +88,10 @@ class BaseInit:
             layer = []
         elif not isinstance(layer, (str, list)):
             raise TypeError(f"layer must be a str or a list of str, got {type(layer)!r}")
+        if bias_prob is not None and not 0.0 < bias_prob < 1.0:
+            engine = active_engine()
+            if engine is not None:
+                engine.cannot_replay()  # the log's warning: a plan would not make it
         self.bias = F.bias_init_with_prob(bias_prob) if bias_prob is not None else bias
         self.layer = [layer] if isinstance(layer, str) else layer
 

@@ -4,10 +4,11 @@
 ``module_classes`` makes each flavour's ``BaseModule``/``Sequential``/
 ``ModuleList``/``ModuleDict``, ``native`` says which modules the engine may
 drive (mminit's own and upstream's), ``routing`` runs upstream classes through
-mminit (``route``/``enable``/``init_weights``), and ``foreign_code`` and
-``user_code`` handle code the engine does not control.  Imports point down:
-``user_code`` < ``native`` < ``routing`` < ``foreign_code`` < ``base_module``
-< ``module_classes``; the router reaches the engine entry point through
+mminit (``route``/``enable``/``init_weights``), ``foreign_code`` and
+``user_code`` handle code the engine does not control, and ``planned`` decides
+which inits replay a cached plan.  Imports point down:
+``user_code`` < ``native`` < ``planned`` < ``routing`` < ``foreign_code`` <
+``base_module`` < ``module_classes``; the router reaches the engine entry point through
 :func:`register_engine_entry`, which ``base_module`` calls when imported.
 """
 
@@ -28,6 +29,7 @@ from .native import (
     register_native,
     upstream_base_classes,
 )
+from .planned import CACHE_ENV, cache_enabled, clear_plan_cache
 from .routing import disable, enable, init_weights, register_engine_entry, route, routed
 from .user_code import (
     InitMode,
@@ -56,6 +58,9 @@ __all__ = [
     "original_init_weights",
     "register_native",
     "upstream_base_classes",
+    "CACHE_ENV",
+    "cache_enabled",
+    "clear_plan_cache",
     "disable",
     "enable",
     "init_weights",

@@ -20,11 +20,14 @@ from torch import nn
 
 from .._engine import (
     InitEngine,
+    PlanRecorder,
     active_engine,
     eager_block,
     fast_engine_class,
     in_eager_block,
     materialise_meta,
+    plan_cache,
+    resume_replay,
     subtree_modules,
     subtree_params,
 )
@@ -40,6 +43,7 @@ from .._parallel import is_model_wrapper, is_rank_zero
 from .._scale.keyed import _is_dtensor
 from .foreign_code import resume_user_code, run_child_code, runs_upstream_code
 from .native import NativeKind, discover_upstream, native_kind
+from .planned import TreeShape, planned_shape, remove_table, replay_cached
 from .routing import register_engine_entry, route
 from .user_code import InitMode, resolve_mode
 
@@ -122,8 +126,11 @@ def dump_visible(flavour: Flavour) -> bool:
     )
 
 
-def _start_engine(root: nn.Module, flavour: Flavour, mode: InitMode | None) -> InitEngine | None:
-    """The engine for ``root``'s init, or ``None`` to run upstream's sequence literally."""
+def _start_engine(
+    root: nn.Module, flavour: Flavour, mode: InitMode | None, shape: TreeShape | None = None
+) -> InitEngine | None:
+    """The engine for ``root``'s init, or ``None`` to run upstream's sequence literally
+    (``shape``: the tree's plan-cache key, which a compat engine records a plan for)."""
     resolved = resolve_mode(mode)
     discover_upstream()  # upstream classes imported since the last init
     if resolved == "eager":
@@ -133,6 +140,10 @@ def _start_engine(root: nn.Module, flavour: Flavour, mode: InitMode | None) -> I
         params = subtree_params(root)
         table = new_params_init_info(root, flavour, with_means=False, params=params)
         return fast_engine_class()(table, versions, root, observes=_observes(params, flavour))
+    if shape is not None:  # a compat init the cache has no plan for: record one
+        table = new_params_init_info(root, flavour, with_means=False, params=shape.params)
+        observes = _observes(shape.params, flavour)
+        return PlanRecorder(table, root, observes, shape.params, shape.modules)
     params = subtree_params(root)
     if any(p.is_meta for p in params):
         return None  # on the meta device upstream's sequence fails at its first mean
@@ -214,10 +225,13 @@ class _InitRun:
     sets :attr:`outcome`; until it does, the call counts as raised.
     """
 
-    def __init__(self, module: Any, kind: NativeKind, mode: InitMode | None) -> None:
+    def __init__(
+        self, module: Any, kind: NativeKind, mode: InitMode | None, shape: TreeShape | None = None
+    ) -> None:
         self.module = module
         self.kind = kind
         self.mode = mode
+        self.shape = shape
         self.top_level = not hasattr(module, "_params_init_info")
         self.engine: InitEngine | None = None
         self.outcome = Outcome.RAISED
@@ -226,7 +240,7 @@ class _InitRun:
     def __enter__(self) -> Self:
         module, flavour = self.module, self.kind.flavour
         if self.top_level:
-            self.engine = _start_engine(module, flavour, self.mode)
+            self.engine = _start_engine(module, flavour, self.mode, self.shape)
             table = (
                 self.engine.table
                 if self.engine is not None
@@ -267,14 +281,42 @@ class _InitRun:
                 engine.failed()
             # after an exception or mmcv's early return the table stays behind
             engine.finish(keep_table=self.outcome is not Outcome.COMPLETED)
+            if (
+                isinstance(engine, PlanRecorder)
+                and self.shape is not None
+                and exc_type is None
+                and self.outcome is Outcome.COMPLETED
+            ):
+                plan = engine.plan()
+                if plan is not None:
+                    plan_cache.put(self.shape.key, plan)
         if self.top_level and self.outcome is Outcome.COMPLETED:
             _dump_init_info(self.module, self.kind)
             _drop_table(self.module)
 
 
 def run_init_weights(module: Any, kind: NativeKind, mode: InitMode | None) -> None:
-    """``BaseModule.init_weights`` of a native ``module`` (mminit's class or upstream's)."""
-    with _InitRun(module, kind, mode) as run:
+    """``BaseModule.init_weights`` of a native ``module`` (mminit's class or upstream's).
+
+    A top-level compat init replays the cached plan of its tree's architecture if
+    there is one (see :mod:`mminit._modules.planned`), and records one if not.
+    """
+    if resume_replay(module):
+        # the super() of a user's init_weights inside a replay ran the plan's part of it;
+        # the user's code goes on as after the walk's
+        resume_user_code(module)
+        return
+    shape = None
+    if not hasattr(module, _INFO):
+        shape = planned_shape(module, kind, mode)
+        if shape is not None:
+            observes = dump_visible(kind.flavour)
+            if replay_cached(module, kind, shape, observes):
+                if observes:  # else every entry is known to be there, nobody to tell
+                    _dump_init_info(module, kind)
+                remove_table(shape)
+                return
+    with _InitRun(module, kind, mode, shape) as run:
         run.outcome = _init_self_and_children(module, kind)
 
 
@@ -305,8 +347,16 @@ def _init_self_and_children(module: Any, kind: NativeKind) -> Outcome:
             _init_pretrained_last(module, kind)
         elif _init_in_order(module, kind) is Outcome.RETURNED_EARLY:
             return Outcome.RETURNED_EARLY
-        module._is_init = True
-    elif flavour.repeat_warning == "log":
+        engine = active_engine()
+        if engine is None:
+            module._is_init = True
+        else:
+            engine.initialised(module)
+        return Outcome.COMPLETED
+    engine = active_engine()
+    if engine is not None:
+        engine.cannot_replay()  # a warning or record a plan does not make
+    if flavour.repeat_warning == "log":
         kind.init_cfg_logger().warning(
             f"init_weights of {module.__class__.__name__} has been called more than once."
         )
@@ -318,10 +368,17 @@ def _init_self_and_children(module: Any, kind: NativeKind) -> Outcome:
 
 
 def _log_init_cfg(module: Any, kind: NativeKind) -> None:
-    kind.init_cfg_logger().log(
-        kind.flavour.init_cfg_log_level,
-        f"initialize {module.__class__.__name__} with init_cfg {module.init_cfg}",
-    )
+    level = kind.flavour.init_cfg_log_level
+    message = f"initialize {module.__class__.__name__} with init_cfg {module.init_cfg}"
+
+    def emit() -> None:
+        kind.init_cfg_logger().log(level, message)
+
+    engine = active_engine()
+    if engine is None:
+        emit()
+    else:
+        engine.effect(emit)  # a recorded plan makes the same record
 
 
 def _init_pretrained_last(module: Any, kind: NativeKind) -> None:

@@ -34,6 +34,7 @@ __all__ = [
     "discover_upstream",
     "is_upstream_module",
     "native_bases",
+    "native_generation",
     "native_kind",
     "original_init_weights",
     "register_native",
@@ -95,6 +96,15 @@ def register_native(func: Any, kind: NativeKind) -> None:
     """
     _KINDS[func] = kind
     _BASES.setdefault(kind.base, kind)
+    _GENERATION[0] += 1
+
+
+_GENERATION = [0]
+
+
+def native_generation() -> int:
+    """How many ``register_native`` calls so far (a cached plan names the one it saw)."""
+    return _GENERATION[0]
 
 
 def _mmengine_logger() -> logging.Logger:

@@ -1,0 +1,73 @@
+"""Generated cases through the plan cache: the second init of each tree replays its plan.
+
+Each generated case (the cases of ``test_generated.py``) is run twice on the mminit side,
+each time on a freshly built model: the first init walks the tree and records a plan,
+the second replays it.  Both are compared with upstream (tensors, the random stream's
+effect on them, init-info strings, log records, warnings, ``is_init``, what is left on
+the modules), once with the init-info dump visible (means taken) and once with it
+unseen (loggers above INFO: no means at all).
+
+Environment: ``MMINIT_PLAN_CASES`` (cases per flavour and visibility, default 400),
+``MMINIT_COMPAT_SEED`` as in ``test_generated.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+
+import pytest
+import torch
+
+from compat_tests.differential import run_case
+from compat_tests.generator import generate_case
+from compat_tests.libs import (
+    MMINIT_OF,
+    UPSTREAM_OF,
+    LogCapture,
+    load_lib,
+    requested_flavours,
+    upstream_available,
+)
+from compat_tests.suite import default_seed
+
+SEED = default_seed()
+CASES = int(os.environ.get("MMINIT_PLAN_CASES", "400"))
+
+
+@pytest.mark.parametrize("visible", [True, False], ids=["dump-seen", "dump-unseen"])
+@pytest.mark.parametrize("flavour", requested_flavours())
+def test_second_init_replays_the_plan_as_upstream(flavour: str, visible: bool) -> None:
+    if upstream_available(flavour) is not None:
+        pytest.fail(f"upstream for {flavour!r} is not importable: {upstream_available(flavour)}")
+    from mminit._engine import plan_cache, stats
+
+    ref, test = load_lib(UPSTREAM_OF[flavour]), load_lib(MMINIT_OF[flavour])
+    capture = LogCapture(logging.DEBUG if visible else logging.WARNING)
+    failures: list[str] = []
+    replayed = 0
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with tempfile.TemporaryDirectory(prefix="mminit-plans-") as ckpt_dir:
+            for index in range(CASES):
+                case = generate_case(SEED, index)
+                plan_cache.clear()
+                for attempt in ("walk", "replay"):
+                    before = stats.replayed
+                    diffs = run_case(case, ref, test, capture, ckpt_dir, f"p{index}")
+                    if attempt == "replay":
+                        replayed += stats.replayed > before
+                    if diffs:
+                        failures.append(f"case {index} ({attempt}): {diffs[:3]}")
+    finally:
+        torch.set_num_threads(threads)
+        plan_cache.clear()
+    print(f"\nplans {flavour} seen={visible}: seed {SEED}, {CASES} cases, {replayed} replayed")
+    assert not failures, (
+        f"{len(failures)} differ (seed {SEED}, MMINIT_COMPAT_SEED={SEED} to rerun):\n"
+        + "\n".join(failures[:5])
+    )
+    # the suite proves the replay only if replays happen: most generated trees are pure
+    assert replayed >= CASES // 10, f"only {replayed} of {CASES} second inits replayed a plan"

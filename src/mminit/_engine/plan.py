@@ -1,0 +1,588 @@
+"""Plans: one compat init recorded as flat steps, replayed on any tree of the same shape.
+
+The first compat ``init_weights`` of an architecture runs the compat engine
+(:class:`~mminit._engine.state.InitEngine`) with a :class:`PlanRecorder`: it
+does everything the engine does and also writes down, in order, what the walk
+asked of it, by position in the tree's pre-order (the ``i``-th parameter of
+``named_parameters()``, the ``j``-th module of ``modules()``):
+
+* ``write``: a fill of a parameter (:class:`~mminit._engine.fills.FillSpec`);
+* ``check``: an ``update_init_info`` of a module (its parameters, the info string);
+* ``effect``: a log record the walk made (replayed by calling the same function);
+* ``initialised``: a module's ``_is_init`` set; ``drove``: an upstream module run.
+
+If anything the engine does not control ran (a user ``init_weights``, a custom
+initializer, ``Pretrained``, a warning, an error), the recording is *impure* and
+nothing is kept: such inits always run the walk.  A pure recording becomes a
+:class:`Plan`, compiled once per visibility of the init-info dump into a
+:class:`Program`, a flat list of operations:
+
+* every fill whose value survives (the last one of its parameter, or one a
+  visible check reads) runs in full, as upstream's;
+* a random fill overwritten before anyone reads it only draws its numbers
+  (``trunc_normal``: the ``uniform_`` draw without the transform), so the
+  random stream, and every surviving value, stays upstream's; an overwritten
+  constant fill is skipped;
+* with the dump visible, a check takes the mean of each parameter written
+  since its last check (a constant fill's mean is known from the recording),
+  every baseline mean is taken before the first fill, all of them are read on
+  the host at the end, one transfer per dtype and device, and the strings are
+  resolved with ``update_init_info``'s rule ("the mean changed").  With the dump
+  unseen no mean is taken at all.
+
+:func:`replay` runs a program on a tree; what decides whether two trees share a
+plan is the cache key, built by :mod:`mminit._modules.planned`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from .fills import FillSpec, _trunc_normal_bounds, apply_fill, fixed_result
+from .state import InitEngine, stats
+
+__all__ = [
+    "Plan",
+    "PlanCache",
+    "PlanRecorder",
+    "Program",
+    "plan_cache",
+    "replay",
+    "resume_replay",
+]
+
+# step tags (tuples, not objects: a replay touches each once)
+WRITE, CHECK, EFFECT, INITIALISED, DROVE, USER_CODE, SUPER_DONE = range(7)
+# program operation tags
+FULL, DRAW, RUN_EFFECT, SET_INIT, COUNT_DROVE, MEAN, CALL_USER, RETURN_TO_USER = range(8)
+
+
+class PlanRecorder(InitEngine):
+    """The compat engine, writing down what the walk asks of it (see the module docstring).
+
+    A child's own ``init_weights`` that starts with ``super().init_weights()`` is a
+    *barrier*: what its ``super()`` walk asks is recorded (the replay runs it when the
+    user's code calls ``super()``), what the rest of the user's code does is not (it
+    runs again, as the user's code, at every replay).
+
+    Args:
+        params: the tree's parameters in ``named_parameters()`` order.
+        modules: the tree's modules in ``modules()`` order.
+    """
+
+    def __init__(
+        self,
+        table: Any,
+        root: nn.Module,
+        observes: bool,
+        params: Sequence[Tensor],
+        modules: Sequence[nn.Module],
+    ) -> None:
+        super().__init__(table, root, observes)
+        self.params = list(params)
+        self.modules = list(modules)
+        self._pidx = {id(p): i for i, p in enumerate(self.params)}
+        self._midx = {id(m): i for i, m in enumerate(self.modules)}
+        self.steps: list[tuple[Any, ...]] = []
+        #: nothing the engine does not control ran: the steps are the whole init
+        self.pure = True
+        #: the barriers open now: (module id, whether its super() walk returned)
+        self._frames: list[list[Any]] = []
+        self._closing: int | None = None  # the barrier whose bookkeeping now runs
+        self._after = 0  # open barriers whose super() walk returned (the user's code runs)
+
+    @property
+    def _recording(self) -> bool:
+        """Steps are the plan's (not the rest of a user's ``init_weights``)."""
+        return self.pure and not self._after
+
+    def cannot_replay(self) -> None:
+        if self._recording:
+            self.pure = False
+
+    def _step(self, step: tuple[Any, ...]) -> None:
+        self._closing = None
+        self.steps.append(step)
+
+    # -- what the walk asks -------------------------------------------------
+    def write_all(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
+        if self._recording and not all(id(t) in self._pidx for t, _ in items):
+            self.pure = False  # a tensor that is not one of the tree's parameters
+        super().write_all(items, info)
+
+    def write(self, p: Tensor, spec: FillSpec, info: str) -> None:
+        if self._recording:
+            i = self._pidx.get(id(p))
+            if i is None or p.numel() == 0 or _warns(spec):
+                self.pure = False  # torch / upstream warn here: leave it to the walk
+            else:
+                self._step((WRITE, i, spec))
+        super().write(p, spec, info)
+
+    def check(self, module: nn.Module, info: str) -> None:
+        if self._recording:
+            found = self._param_indices(module)
+            if found is not None:
+                self._step((CHECK, found, info))
+        super().check(module, info)
+
+    def _param_indices(self, module: nn.Module) -> tuple[int, ...] | None:
+        pidx = self._pidx
+        found = [pidx.get(id(p)) for p in self._params_of(module)[0]]
+        if any(i is None for i in found):
+            self.pure = False
+            return None
+        return tuple(found)  # type: ignore[arg-type]
+
+    def effect(self, emit: Callable[[], None]) -> None:
+        if self._recording:
+            self._step((EFFECT, emit))
+        emit()
+
+    def initialised(self, module: nn.Module) -> None:
+        if self._recording:
+            i = self._midx.get(id(module))
+            if i is None:
+                self.pure = False
+            else:
+                self._step((INITIALISED, i))
+        super().initialised(module)
+
+    def drove(self, module: nn.Module) -> None:
+        if self._recording:
+            self._step((DROVE,))
+        super().drove(module)
+
+    # -- a child's own init_weights (a barrier) -----------------------------
+    def expect_user_code(self, module: nn.Module) -> None:
+        if self._recording:
+            i = self._midx.get(id(module))
+            if i is None:
+                self.pure = False
+            else:
+                self._step((USER_CODE, i))
+        self._frames.append([id(module), False])
+        super().expect_user_code(module)
+
+    def _super_done(self, module: nn.Module) -> bool:
+        """``module``'s ``super().init_weights()`` returned to the user's code: ``True`` if
+        that is what the engine is told now (else it is code a plan cannot stand for)."""
+        if not self._frames or self._frames[-1] != [id(module), False]:
+            return False
+        if self._recording:
+            found = self._param_indices(module)
+            if found is not None:
+                self._step((SUPER_DONE, found))
+        self._frames[-1][1] = True
+        self._after += 1
+        return True
+
+    def before_write_only_code(self, module: nn.Module, params: list[Tensor] | None) -> None:
+        if not self._super_done(module):
+            self.cannot_replay()
+        super().before_write_only_code(module, params)
+
+    def settle(self, module: nn.Module) -> None:
+        if not self._super_done(module):
+            self.cannot_replay()
+        super().settle(module)
+
+    def user_code_done(self, module: nn.Module) -> bool:
+        if self._frames and self._frames[-1][0] == id(module):
+            if self._frames.pop()[1]:
+                self._after -= 1
+        elif self._recording:
+            self.pure = False
+        self._closing = id(module)
+        try:
+            return super().user_code_done(module)
+        finally:
+            self._closing = id(module)
+
+    def wrote(self, params: Sequence[Tensor]) -> None:
+        if self._closing is None:
+            self.cannot_replay()
+        super().wrote(params)
+
+    def foreign_wrote(self, module: nn.Module) -> None:
+        if self._closing != id(module) and not (
+            self._frames and self._frames[-1] == [id(module), True]
+        ):
+            self.cannot_replay()
+        super().foreign_wrote(module)
+
+    # -- code the engine does not control: the recording cannot stand for the init
+    def before_initializer(self, module: nn.Module, initializer: object) -> None:
+        self.cannot_replay()
+        super().before_initializer(module, initializer)
+
+    @contextlib.contextmanager
+    def foreign(self, module: nn.Module, eager: bool = False, what: str = "") -> Iterator[None]:
+        self.cannot_replay()
+        with super().foreign(module, eager, what):
+            yield
+
+    def failed(self) -> None:
+        self.pure = False
+        super().failed()
+
+    def plan(self) -> Plan | None:
+        """The plan of this init, if it was pure."""
+        if not self.pure or self._frames:
+            return None
+        return Plan(self.steps, len(self.params))
+
+
+def _warns(spec: FillSpec) -> bool:
+    """Whether the fill warns (a truncated normal far from its bounds)."""
+    if spec.kind != "trunc_normal":
+        return False
+    mean, std, a, b = spec.args
+    try:
+        return bool((mean < a - 2 * std) or (mean > b + 2 * std))
+    except TypeError:
+        return True
+
+
+def _known_mean(p: Tensor, spec: FillSpec) -> Any:
+    """The mean upstream's check reads after the constant fill ``spec`` of ``p``: computed
+    once, on a tensor like ``p`` (same shape, dtype, device and strides)."""
+    return fixed_result(p.detach(), spec).mean().item()
+
+
+@dataclass
+class Program:
+    """A plan compiled for one visibility of the dump (see the module docstring)."""
+
+    ops: list[tuple[Any, ...]]
+    #: the visible checks in order: ``(parameter, mean slot, None, info)`` for a mean
+    #: taken at replay, ``(parameter, None, mean, info)`` for a constant fill's
+    checks: list[tuple[int, int | None, Any, str]]
+    #: per parameter with visible checks, the slot of its baseline mean (taken first)
+    baselines: dict[int, int]
+    n_means: int
+
+
+@dataclass
+class Plan:
+    """A pure recorded init: its steps, compiled on demand (see the module docstring)."""
+
+    steps: list[tuple[Any, ...]]
+    n_params: int
+    _programs: dict[bool, Program] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        #: a user's ``init_weights`` runs inside (see :class:`PlanRecorder`)
+        self.has_barriers = any(step[0] == USER_CODE for step in self.steps)
+
+    def program(self, observes: bool, params: Sequence[Tensor]) -> Program:
+        """The program for a dump that is (not) visible; ``params``: a tree of the
+        plan's shape, to compute constant fills' means on."""
+        prog = self._programs.get(observes)
+        if prog is None:
+            prog = self._programs[observes] = _compile(self, observes, params)
+        return prog
+
+
+_UNKNOWN = (None, None)  # a parameter the user's code may have written: its mean is read
+
+
+def _compile(plan: Plan, observes: bool, params: Sequence[Tensor]) -> Program:
+    steps = plan.steps
+    ops: list[tuple[Any, ...]] = []
+    # parameter -> (op index, spec) of its latest write (_UNKNOWN after user code)
+    last: dict[int, tuple[int | None, FillSpec | None]] = {}
+    seen: set[int] = set()  # op indices of writes someone reads
+    dirty: set[int] = set()
+    checks: list[tuple[int, int | None, Any, str]] = []
+    n_means = 0
+    for step in steps:
+        tag = step[0]
+        if tag == WRITE:
+            i, spec = step[1], step[2]
+            last[i] = (len(ops), spec)
+            ops.append((FULL, i, spec))
+            dirty.add(i)
+        elif tag == CHECK:
+            if not observes:
+                continue
+            info = step[2]
+            for i in step[1]:
+                if i not in dirty:
+                    continue
+                dirty.discard(i)
+                j, spec = last[i]
+                if spec is not None and spec.kind == "constant":
+                    checks.append((i, None, _known_mean(params[i], spec), info))
+                    continue
+                if j is not None:
+                    seen.add(j)
+                ops.append((MEAN, n_means, i))
+                checks.append((i, n_means, None, info))
+                n_means += 1
+        elif tag == EFFECT:
+            ops.append((RUN_EFFECT, step[1]))
+        elif tag == INITIALISED:
+            ops.append((SET_INIT, step[1]))
+        elif tag == DROVE:
+            ops.append((COUNT_DROVE,))
+        elif tag == USER_CODE:
+            ops.append((CALL_USER, step[1], len(checks)))
+        else:  # SUPER_DONE: the user's code may read, and write, every parameter below
+            for i in step[1]:
+                j, _ = last.get(i, _UNKNOWN)
+                if j is not None:
+                    seen.add(j)
+                last[i] = _UNKNOWN
+                dirty.add(i)
+            ops.append((RETURN_TO_USER, len(checks)))
+    final = {j for j, _ in last.values() if j is not None}
+    out: list[tuple[Any, ...]] = []
+    for j, op in enumerate(ops):
+        if op[0] == FULL and j not in final and j not in seen:
+            spec = op[2]
+            if spec.kind == "constant":
+                continue  # overwritten unread (or read through its known mean): no draw
+            if spec.kind == "trunc_normal":
+                op = (DRAW, op[1], spec)  # the draw alone: the transform is overwritten
+        out.append(op)
+    # a baseline for each parameter a visible check compares, taken before any fill
+    baselines: dict[int, int] = {}
+    for i, *_ in checks:
+        if i not in baselines:
+            baselines[i] = n_means + len(baselines)
+    return Program(out, checks, baselines, n_means + len(baselines))
+
+
+def _fill(p: Tensor, spec: FillSpec) -> None:
+    """:func:`apply_fill` under ``no_grad`` already: the same tensor calls ``nn.init``
+    makes for the plain fills (a plan's parameters are plain ``nn.Parameter`` objects, so
+    no ``__torch_function__`` is involved), the others through ``apply_fill``."""
+    kind, args = spec
+    if kind == "constant":
+        p.fill_(args[0])
+    elif kind == "normal":
+        p.normal_(args[0], args[1])
+    elif kind == "uniform":
+        p.uniform_(args[0], args[1])
+    elif kind == "trunc_normal":
+        mean, std, a, b = args
+        low, high = _trunc_normal_bounds(mean, std, a, b, warn=False)
+        p.uniform_(low, high)
+        p.erfinv_()
+        p.mul_(std * math.sqrt(2.0))
+        p.add_(mean)
+        p.clamp_(min=a, max=b)
+    else:
+        apply_fill(p, spec)
+
+
+class _Replay:
+    """One replay of a program on a tree (see :func:`replay`)."""
+
+    def __init__(
+        self,
+        prog: Program,
+        params: Sequence[Tensor],
+        modules: Sequence[nn.Module],
+        table: Any,
+        observes: bool,
+    ) -> None:
+        self.ops = prog.ops
+        self.prog = prog
+        self.params = params
+        self.modules = modules
+        self.table = table
+        self.observes = observes
+        self.means: list[Any] = [None] * prog.n_means
+        self.values: list[Any] | None = None  # the means read on the host so far
+        self.resolved = 0  # checks already applied to the table
+        self.pos = 0
+        self.grad = torch.is_grad_enabled()  # the caller's, for the user's code
+        self.waiting: list[int] = []  # ids of the modules whose super() the replay awaits
+
+    def run(self) -> None:
+        """Run operations until the end, or until a barrier's ``super()`` part ends."""
+        ops, params, means = self.ops, self.params, self.means
+        n = len(ops)
+        with torch.no_grad():
+            while self.pos < n:
+                op = ops[self.pos]
+                self.pos += 1
+                tag = op[0]
+                if tag == FULL:
+                    _fill(params[op[1]], op[2])
+                elif tag == DRAW:
+                    mean, std, a, b = op[2].args
+                    low, high = _trunc_normal_bounds(mean, std, a, b, warn=False)
+                    params[op[1]].uniform_(low, high)
+                elif tag == MEAN:
+                    means[op[1]] = params[op[2]].detach().mean()
+                elif tag == RUN_EFFECT:
+                    op[1]()
+                elif tag == SET_INIT:
+                    self.modules[op[1]]._is_init = True
+                elif tag == COUNT_DROVE:
+                    stats.upstream_driven += 1
+                elif tag == CALL_USER:
+                    self.resolve(op[2])
+                    self._call_user(self.modules[op[1]])
+                else:  # RETURN_TO_USER
+                    self.resolve(op[1])
+                    return
+
+    def resolve(self, upto: int) -> None:
+        """Apply the visible checks made so far to the table (``update_init_info``'s rule:
+        a new string where the mean changed), as the walk's table is at this point; the
+        means they need are read on the host now, one transfer per dtype and device."""
+        todo = self.prog.checks[self.resolved : upto]
+        if not todo:
+            return
+        self.resolved = upto
+        baselines, means = self.prog.baselines, self.means
+        slots = sorted(
+            {s for _, s, _, _ in todo if s is not None} | {baselines[i] for i, *_ in todo}
+        )
+        values = dict(zip(slots, _host_values([means[s] for s in slots])))
+        table, params = self.table, self.params
+        for i, slot, known, info in todo:
+            entry = table[params[i]]
+            before = entry.get("tmp_mean_value", _ABSENT)
+            before = values[baselines[i]] if before is _ABSENT else _host(before)
+            value = values[slot] if slot is not None else known
+            if value != before:
+                entry["init_info"], entry["tmp_mean_value"] = info, value
+            else:
+                entry["tmp_mean_value"] = before
+
+    def _call_user(self, module: nn.Module) -> None:
+        """Run ``module``'s own ``init_weights`` as the walk does, under a compat engine of
+        its own (the user's code may call mminit's helpers and ``update_init_info``); its
+        ``super()`` call resumes the replay (:func:`resume_replay`)."""
+        engine = InitEngine(self.table, module, self.observes)
+        self.waiting.append(id(module))
+        token = _REPLAYING.set(self)
+        try:
+            with torch.set_grad_enabled(self.grad), engine.activate():
+                engine.expect_user_code(module)
+                try:
+                    module.init_weights()  # type: ignore[operator]
+                finally:
+                    watched = engine.user_code_done(module)
+                if not watched:
+                    engine.foreign_wrote(module)
+        finally:
+            _REPLAYING.reset(token)
+        engine.finish()  # its checks' strings are in the table before the replay goes on
+        if self.waiting and self.waiting[-1] == id(module):
+            raise RuntimeError(
+                f"{type(module).__name__}.init_weights did not call super().init_weights() "
+                "this time, unlike when its plan was recorded; set MMINIT_PLAN_CACHE=0"
+            )
+
+
+_ABSENT = object()
+
+
+def _host(x: Any) -> Any:
+    return x.item() if isinstance(x, Tensor) else x
+
+
+_REPLAYING: ContextVar[_Replay | None] = ContextVar("mminit_replaying", default=None)
+
+
+def resume_replay(module: nn.Module) -> bool:
+    """If a replay awaits ``module``'s ``super().init_weights()``, run that part of the
+    plan now and return ``True`` (the caller then hands back to the user's code as the
+    walk does); ``False``: walk as usual."""
+    rep = _REPLAYING.get()
+    if rep is None or not rep.waiting or rep.waiting[-1] != id(module):
+        return False
+    rep.waiting.pop()
+    token = _REPLAYING.set(None)  # code in this part is the plan's, not the user's
+    try:
+        rep.run()
+    finally:
+        _REPLAYING.reset(token)
+    return True
+
+
+def replay(
+    plan: Plan,
+    params: Sequence[Tensor],
+    modules: Sequence[nn.Module],
+    table: Any,
+    observes: bool,
+) -> None:
+    """Run ``plan`` on a tree of its shape: the same fills, random draws, records and
+    (where the dump is visible) the same ``table`` entries as the recorded init."""
+    prog = plan.program(observes, params)
+    rep = _Replay(prog, params, modules, table, observes)
+    for i, slot in prog.baselines.items():
+        rep.means[slot] = params[i].detach().mean()
+    rep.run()
+    rep.resolve(len(prog.checks))
+
+
+def _host_values(means: Sequence[Any]) -> list[Any]:
+    """What ``.item()`` gives for each 0-d tensor (``None`` kept), one transfer per
+    dtype and device."""
+    out: list[Any] = [None] * len(means)
+    groups: dict[tuple[torch.dtype, torch.device], list[int]] = {}
+    for i, m in enumerate(means):
+        if m is not None:
+            groups.setdefault((m.dtype, m.device), []).append(i)
+    for idx in groups.values():
+        for i, value in zip(idx, torch.stack([means[i] for i in idx]).tolist()):
+            out[i] = value
+    return out
+
+
+class PlanCache:
+    """The plans of the architectures met so far, least recently used dropped first."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._plans: OrderedDict[Hashable, Plan] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable) -> Plan | None:
+        plan = self._plans.get(key)
+        if plan is None:
+            self.misses += 1
+            return None
+        self._plans.move_to_end(key)
+        self.hits += 1
+        return plan
+
+    def peek(self, key: Hashable) -> Plan | None:
+        return self._plans.get(key)
+
+    def put(self, key: Hashable, plan: Plan) -> None:
+        self._plans[key] = plan
+        self._plans.move_to_end(key)
+        while len(self._plans) > self.size:
+            self._plans.popitem(last=False)
+
+    def clear(self) -> None:
+        self._plans.clear()
+
+    def __len__(self) -> int:
+        return len(self._plans)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._plans)
+
+
+#: the process's plan cache (see :mod:`mminit._modules.planned`)
+plan_cache = PlanCache()

@@ -1,0 +1,246 @@
+"""Which ``init_weights`` calls replay a cached plan, and what says two trees share one.
+
+A top-level compat ``init_weights`` (mminit's ``BaseModule``, or an upstream one
+mminit drives) looks its tree up in :data:`~mminit._engine.plan.plan_cache` by a
+key of everything that decides the walk (see :func:`tree_shape`):
+
+* per module, in ``modules()`` order: its class and that class's ``init_weights``
+  (a route or a patch changes it), its children by name and position, its
+  parameters by name with shape, dtype, device, strides and ``requires_grad``
+  (and which ones are shared), its buffer names, and its ``init_cfg`` as data
+  (every dict, list, number and string with its type, so ``0`` and ``0.0``,
+  which upstream prints differently, are different keys);
+* the flavour (the root's kind), the registry and native-class generations (a
+  new registration may change what a name means), and torch's thread count (a
+  constant fill's mean, read from the plan, is the one computed with it).
+
+A tree the key cannot describe is never replayed: a module already initialised
+(upstream warns), an instance with its own ``init_weights``, a class that walks
+its children its own way or computes ``init_cfg``, a parameter that is not a
+plain ``nn.Parameter`` (sharded, a subclass) or is on the meta device, an
+``init_cfg`` holding anything but dicts, lists, tuples, scalars, strings, types
+and functions.  On a miss the walk runs with a recorder (:class:`PlanRecorder`)
+and its plan is kept if nothing outside the engine's control ran.
+
+``MMINIT_PLAN_CACHE=0`` in the environment turns the cache off (every init
+walks); :func:`clear_plan_cache` empties it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable
+from typing import Any, NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from .._engine import active_engine, in_eager_block, plain_walk, plan_cache, replay, stats
+from .._engine.plan import Plan
+from .._init.init_info import new_params_init_info
+from .._name_table import registrations
+from .native import NativeKind, discover_upstream, native_generation
+from .user_code import InitMode, resolve_mode
+
+__all__ = [
+    "CACHE_ENV",
+    "TreeShape",
+    "cache_enabled",
+    "clear_plan_cache",
+    "planned_shape",
+    "remove_table",
+    "replay_cached",
+    "tree_shape",
+]
+
+#: the environment variable that turns the plan cache off (``0``)
+CACHE_ENV = "MMINIT_PLAN_CACHE"
+
+
+def cache_enabled() -> bool:
+    """Whether compat inits look their tree up in the plan cache (``MMINIT_PLAN_CACHE``)."""
+    return os.environ.get(CACHE_ENV, "1") != "0"
+
+
+def clear_plan_cache() -> None:
+    """Forget every cached plan: the next compat init of each architecture walks its tree.
+
+    Examples:
+        >>> import mminit
+        >>> mminit.clear_plan_cache()
+    """
+    plan_cache.clear()
+
+
+class TreeShape(NamedTuple):
+    """A tree's cache key, and its modules and parameters in pre-order."""
+
+    key: Hashable
+    modules: list[nn.Module]
+    params: list[Tensor]
+
+
+class _Unkeyable(Exception):
+    """The tree holds something the key cannot describe."""
+
+
+_MISSING = object()
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def _freeze(x: Any) -> Hashable:
+    """``x`` as hashable data that tells apart every value upstream prints differently."""
+    t = type(x)
+    if t is float:
+        return (t, repr(x))  # -0.0 and 0.0 compare equal but print apart
+    if t in _ATOMS:
+        return (t, x)
+    if isinstance(x, dict):
+        return (t, tuple((_freeze(k), _freeze(v)) for k, v in x.items()))
+    if isinstance(x, (list, tuple)):
+        return (t, tuple(_freeze(v) for v in x))
+    if isinstance(x, type) or t is type(_freeze):
+        return x  # type: ignore[no-any-return]  # a class or a function: by identity
+    raise _Unkeyable
+
+
+#: class -> whether ``init_cfg`` is read from the instance dict (or a plain class attribute)
+_PLAIN_CFG: dict[type, bool] = {}
+
+
+def _plain_cfg(cls: type) -> bool:
+    known = _PLAIN_CFG.get(cls)
+    if known is None:
+        attr = getattr(cls, "init_cfg", None)
+        known = _PLAIN_CFG[cls] = not hasattr(type(attr), "__get__")  # no property
+    return known
+
+
+def tree_shape(root: nn.Module, kind: NativeKind) -> TreeShape | None:
+    """The cache key of ``root``'s tree (``None`` where it cannot have one)."""
+    modules: list[nn.Module] = []
+    midx: dict[int, int] = {}
+    stack: list[nn.Module | None] = [root]
+    while stack:
+        m = stack.pop()
+        if m is None or id(m) in midx:
+            continue
+        if not plain_walk(type(m)):
+            return None
+        midx[id(m)] = len(modules)
+        modules.append(m)
+        stack.extend(reversed(m._modules.values()))
+    params: list[Tensor] = []
+    pidx: dict[int, int] = {}
+    parts: list[Hashable] = [
+        kind,
+        registrations(),
+        native_generation(),
+        torch.get_num_threads(),
+    ]
+    try:
+        for m in modules:
+            parts.append(_module_key(m, midx, params, pidx))
+    except _Unkeyable:
+        return None
+    return TreeShape(tuple(parts), modules, params)
+
+
+def _module_key(
+    m: nn.Module, midx: dict[int, int], params: list[Tensor], pidx: dict[int, int]
+) -> Hashable:
+    d = m.__dict__
+    cls = type(m)
+    if d.get("_is_init") or "init_weights" in d or not _plain_cfg(cls):
+        raise _Unkeyable
+    cfg = d.get("init_cfg", _MISSING)
+    if cfg is _MISSING:
+        cfg = getattr(cls, "init_cfg", None)
+    slots: list[Hashable] = []
+    for name, p in m._parameters.items():
+        if p is None:
+            slots.append((name, -1))
+            continue
+        i = pidx.get(id(p))
+        if i is None:
+            if type(p) is not nn.Parameter or p.is_meta:
+                raise _Unkeyable
+            i = pidx[id(p)] = len(params)
+            params.append(p)
+            slots.append((name, i, p.shape, p.dtype, p.device, p.stride(), p.requires_grad))
+        else:
+            slots.append((name, i))
+    children = tuple((name, -1 if c is None else midx[id(c)]) for name, c in m._modules.items())
+    return (
+        cls,
+        getattr(cls, "init_weights", None),
+        children,
+        tuple(slots),
+        tuple(m._buffers),
+        _freeze(cfg),
+    )
+
+
+def planned_shape(module: nn.Module, kind: NativeKind, mode: InitMode | None) -> TreeShape | None:
+    """The shape of a top-level ``init_weights`` that the plan cache serves (compat mode,
+    no engine running, the cache on), else ``None``."""
+    if not cache_enabled() or active_engine() is not None or in_eager_block():
+        return None
+    if resolve_mode(mode) != "compat":
+        return None
+    discover_upstream()  # upstream classes imported since the last init change the key
+    return tree_shape(module, kind)
+
+
+_INFO = "_params_init_info"
+
+
+def replay_cached(module: nn.Module, kind: NativeKind, shape: TreeShape, observes: bool) -> bool:
+    """Replay the cached plan of ``shape`` on ``module`` if there is one (``True``), with
+    the table on the modules while it runs; ``False``: nothing done, walk instead."""
+    plan = plan_cache.get(shape.key)
+    if plan is None:
+        return False
+    table = new_params_init_info(module, kind.flavour, with_means=False, params=shape.params)
+    stats.engines += 1
+    stats.replayed += 1
+    if not observes:
+        stats.unseen += 1
+    for m in _table_holders(shape, plan):
+        if _plain(m):
+            object.__setattr__(m, _INFO, table)
+        else:
+            setattr(m, _INFO, table)
+    try:
+        replay(plan, shape.params, shape.modules, table, observes)
+    except BaseException:
+        remove_table(shape)
+        raise
+    return True
+
+
+def _plain(module: nn.Module) -> bool:
+    cls = type(module)
+    return (
+        cls.__setattr__ is nn.Module.__setattr__
+        and cls.__delattr__ is nn.Module.__delattr__
+        and _INFO not in module._parameters
+        and _INFO not in module._buffers
+        and _INFO not in module._modules
+    )
+
+
+def _table_holders(shape: TreeShape, plan: Plan) -> list[nn.Module]:
+    """The modules that get the table: all of them, as in the walk, where a user's
+    ``init_weights`` runs (it may read it); else the root, whose dump reads it."""
+    return shape.modules if plan.has_barriers else shape.modules[:1]
+
+
+def remove_table(shape: TreeShape) -> None:
+    """Take the table :func:`replay_cached` put on the modules off again."""
+    for m in shape.modules:
+        if _plain(m):
+            if _INFO in m.__dict__:
+                object.__delattr__(m, _INFO)
+        else:
+            delattr(m, _INFO)
