@@ -156,6 +156,7 @@ def test_names_without_upstream_counterpart_are_the_engine_and_the_errors() -> N
     assert without_counterpart() == {
         "InitMode",
         "init_mode",
+        "clear_plan_cache",
         "disable",
         "enable",
         "init_weights",

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextvars import ContextVar
@@ -200,6 +201,10 @@ class PlanRecorder(InitEngine):
         if self._frames and self._frames[-1][0] == id(module):
             if self._frames.pop()[1]:
                 self._after -= 1
+            elif self._recording:
+                # its super() never reached BaseModule.init_weights (a mixin's init_weights
+                # in between, say): what ran inside is the user's, not the plan's
+                self.pure = False
         elif self._recording:
             self.pure = False
         self._closing = id(module)
@@ -468,7 +473,7 @@ class _Replay:
         """Run ``module``'s own ``init_weights`` as the walk does, under a compat engine of
         its own (the user's code may call mminit's helpers and ``update_init_info``); its
         ``super()`` call resumes the replay (:func:`resume_replay`)."""
-        engine = InitEngine(self.table, module, self.observes)
+        engine = InitEngine(self.table, module, self.observes, counted=False)
         self.waiting.append(id(module))
         token = _REPLAYING.set(self)
         try:
@@ -553,29 +558,30 @@ class PlanCache:
     def __init__(self, size: int = 64) -> None:
         self.size = size
         self._plans: OrderedDict[Hashable, Plan] = OrderedDict()
+        self._lock = threading.Lock()  # inits in several threads share the cache
         self.hits = 0
         self.misses = 0
 
     def get(self, key: Hashable) -> Plan | None:
-        plan = self._plans.get(key)
-        if plan is None:
-            self.misses += 1
-            return None
-        self._plans.move_to_end(key)
-        self.hits += 1
-        return plan
-
-    def peek(self, key: Hashable) -> Plan | None:
-        return self._plans.get(key)
+        with self._lock:
+            plan = self._plans.get(key)
+            if plan is None:
+                self.misses += 1
+                return None
+            self._plans.move_to_end(key)
+            self.hits += 1
+            return plan
 
     def put(self, key: Hashable, plan: Plan) -> None:
-        self._plans[key] = plan
-        self._plans.move_to_end(key)
-        while len(self._plans) > self.size:
-            self._plans.popitem(last=False)
+        with self._lock:
+            self._plans[key] = plan
+            self._plans.move_to_end(key)
+            while len(self._plans) > self.size:
+                self._plans.popitem(last=False)
 
     def clear(self) -> None:
-        self._plans.clear()
+        with self._lock:
+            self._plans.clear()
 
     def __len__(self) -> int:
         return len(self._plans)

@@ -335,13 +335,19 @@ class InitEngine:
     #: replays its own steps over the table, so its checks resolve at once)
     defers_check_means: bool = True
 
-    def __init__(self, table: Any, root: nn.Module | None = None, observes: bool = True) -> None:
+    def __init__(
+        self,
+        table: Any,
+        root: nn.Module | None = None,
+        observes: bool = True,
+        counted: bool = True,
+    ) -> None:
         self.table = table
         self.root = root
         #: whether anyone can see the init-info strings (the dump is emitted somewhere):
         #: if not, no mean is taken at all (a check only asserts its parameters are known)
         self.observes = observes
-        if not observes:
+        if not observes and counted:
             stats.unseen += 1
         self._states: dict[int, _State] = {}
         self._params: dict[int, Tensor] = {}
@@ -360,7 +366,8 @@ class InitEngine:
         self._index: _TreeIndex | None = None
         self._index_epoch = -1
         self._indexing = True  # until a subtree turns out not to be a tree
-        stats.engines += 1
+        if counted:  # (not: a replay's engine for one user's init_weights)
+            stats.engines += 1
 
     def _outside(self) -> None:
         """Code outside the engine may run (or has run): it may have changed the tree."""
