@@ -166,7 +166,7 @@ class HalfInit:
 
 
 def test_a_custom_initializer_is_never_replayed() -> None:
-    build = lambda: Model(cfg=dict(type="HalfInit"))  # noqa: E731
+    build = lambda: Model(cfg=dict(type="HalfInit"))
     eager = _init(build, "eager", None)
     before = stats.replayed
     _init(build, None, None)
