@@ -238,3 +238,39 @@ def test_a_super_that_never_reaches_base_module_is_walked_every_time(tmp_path: P
     got = _init(OuterMixin, None, tmp_path / "second")
     assert stats.replayed == before
     _same(eager, got)
+
+
+class Leaf(mminit.BaseModule):
+    def __init__(self) -> None:
+        super().__init__(TN)
+        self.fc = nn.Linear(4, 4)
+
+
+class Top(mminit.BaseModule):
+    def __init__(self) -> None:
+        super().__init__(TN)  # fills leaf.fc first; Leaf's own TN (same string) overwrites it
+        self.leaf = Leaf()
+
+
+def test_a_run_whose_last_mean_is_the_first_regenerates_the_draws(tmp_path: Path) -> None:
+    # The parent's TruncNormal on leaf.fc.weight is checked, then overwritten by the leaf's
+    # with the same info string: the replay only draws the first (no transform, no mean).
+    # Its mean is needed only where the run ends on the mean it started from: built here by
+    # starting from the very values the init ends with.
+    final = _init(Top, "eager", None)[0]["leaf.fc.weight"]
+
+    def build() -> nn.Module:
+        top = Top()
+        with torch.no_grad():
+            top.leaf.fc.weight.copy_(final)
+        return top
+
+    eager = _init(build, "eager", tmp_path / "eager")
+    _init(build, None, tmp_path / "first")
+    before = stats.replayed
+    got = _init(build, None, tmp_path / "second")
+    assert stats.replayed == before + 1
+    (plan,) = [plan_cache.get(key) for key in plan_cache]
+    assert plan is not None and plan.program(True, []).n_saves == 1
+    _same(eager, got)
+    assert "leaf.fc.weight - torch.Size([4, 4]): \nTruncNormalInit" in got[2]

@@ -48,8 +48,15 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from .fills import FillSpec, _trunc_normal_bounds, apply_fill, fixed_result
-from .state import InitEngine, stats
+from .fills import (
+    FillSpec,
+    _trunc_normal_bounds,
+    apply_fill,
+    fixed_result,
+    trunc_normal_draw,
+    trunc_normal_transform,
+)
+from .state import InitEngine, _generator_for, stats
 
 __all__ = [
     "Plan",
@@ -64,7 +71,7 @@ __all__ = [
 # step tags (tuples, not objects: a replay touches each once)
 WRITE, CHECK, EFFECT, INITIALISED, DROVE, USER_CODE, SUPER_DONE = range(7)
 # program operation tags
-FULL, DRAW, RUN_EFFECT, SET_INIT, COUNT_DROVE, MEAN, CALL_USER, RETURN_TO_USER = range(8)
+FULL, DRAW, RUN_EFFECT, SET_INIT, COUNT_DROVE, MEAN, CALL_USER, RETURN_TO_USER, DRAW_SAVE = range(9)
 
 
 class PlanRecorder(InitEngine):
@@ -269,12 +276,18 @@ class Program:
     """A plan compiled for one visibility of the dump (see the module docstring)."""
 
     ops: list[tuple[Any, ...]]
-    #: the visible checks in order: ``(parameter, mean slot, None, info)`` for a mean
-    #: taken at replay, ``(parameter, None, mean, info)`` for a constant fill's
-    checks: list[tuple[int, int | None, Any, str]]
+    #: the visible checks, a record per run of one parameter's consecutive checks with
+    #: one info string: ``(parameter, info, last, earlier)``, each a value source:
+    #: ``("m", slot)`` a mean taken at replay, ``("k", mean)`` a constant fill's, or
+    #: ``("r", save, spec)`` a truncated normal drawn only (its mean regenerated from the
+    #: generator state saved before its draw, if ever needed)
+    records: list[tuple[int, str, tuple[Any, ...], tuple[tuple[Any, ...], ...]]]
+    #: per flush (a barrier's start and end), how many records it applies
+    flush_upto: list[int]
     #: per parameter with visible checks, the slot of its baseline mean (taken first)
     baselines: dict[int, int]
     n_means: int
+    n_saves: int
 
 
 @dataclass
@@ -306,9 +319,11 @@ def _compile(plan: Plan, observes: bool, params: Sequence[Tensor]) -> Program:
     ops: list[tuple[Any, ...]] = []
     # parameter -> (op index, spec) of its latest write (_UNKNOWN after user code)
     last: dict[int, tuple[int | None, FillSpec | None]] = {}
-    seen: set[int] = set()  # op indices of writes someone reads
+    readers: dict[int, int] = {}  # write op index -> how many read it (checks, user code)
     dirty: set[int] = set()
-    checks: list[tuple[int, int | None, Any, str]] = []
+    # per visible check: (parameter, info, source, write op read, MEAN op index, flush no.)
+    checks: list[tuple[int, str, tuple[Any, ...], int | None, int | None, int]] = []
+    flushes = 0
     n_means = 0
     for step in steps:
         tag = step[0]
@@ -327,12 +342,13 @@ def _compile(plan: Plan, observes: bool, params: Sequence[Tensor]) -> Program:
                 dirty.discard(i)
                 j, spec = last[i]
                 if spec is not None and spec.kind == "constant":
-                    checks.append((i, None, _known_mean(params[i], spec), info))
+                    known = ("k", _known_mean(params[i], spec))
+                    checks.append((i, info, known, None, None, flushes))
                     continue
                 if j is not None:
-                    seen.add(j)
+                    readers[j] = readers.get(j, 0) + 1
+                checks.append((i, info, ("m", n_means), j, len(ops), flushes))
                 ops.append((MEAN, n_means, i))
-                checks.append((i, n_means, None, info))
                 n_means += 1
         elif tag == EFFECT:
             ops.append((RUN_EFFECT, step[1]))
@@ -341,31 +357,94 @@ def _compile(plan: Plan, observes: bool, params: Sequence[Tensor]) -> Program:
         elif tag == DROVE:
             ops.append((COUNT_DROVE,))
         elif tag == USER_CODE:
-            ops.append((CALL_USER, step[1], len(checks)))
+            ops.append((CALL_USER, step[1], flushes))
+            flushes += 1
         else:  # SUPER_DONE: the user's code may read, and write, every parameter below
             for i in step[1]:
                 j, _ = last.get(i, _UNKNOWN)
                 if j is not None:
-                    seen.add(j)
+                    readers[j] = readers.get(j, 0) + 1
                 last[i] = _UNKNOWN
                 dirty.add(i)
-            ops.append((RETURN_TO_USER, len(checks)))
+            ops.append((RETURN_TO_USER, flushes))
+            flushes += 1
     final = {j for j, _ in last.values() if j is not None}
+    records, dropped, n_saves = _runs(checks, ops, readers, final)
     out: list[tuple[Any, ...]] = []
     for j, op in enumerate(ops):
-        if op[0] == FULL and j not in final and j not in seen:
+        if j in dropped:
+            continue
+        if op[0] == FULL and j not in final and not readers.get(j):
             spec = op[2]
             if spec.kind == "constant":
                 continue  # overwritten unread (or read through its known mean): no draw
             if spec.kind == "trunc_normal":
                 op = (DRAW, op[1], spec)  # the draw alone: the transform is overwritten
         out.append(op)
+    flush_upto = [0] * flushes
+    for rec_no, (_, _, _, _, seg) in enumerate(records):
+        for f in range(seg, flushes):
+            flush_upto[f] = rec_no + 1
     # a baseline for each parameter a visible check compares, taken before any fill
     baselines: dict[int, int] = {}
-    for i, *_ in checks:
+    for i, *_ in records:
         if i not in baselines:
             baselines[i] = n_means + len(baselines)
-    return Program(out, checks, baselines, n_means + len(baselines))
+    return Program(
+        out,
+        [rec[:4] for rec in records],
+        flush_upto,
+        baselines,
+        n_means + len(baselines),
+        n_saves,
+    )
+
+
+def _runs(
+    checks: list[tuple[int, str, tuple[Any, ...], int | None, int | None, int]],
+    ops: list[tuple[Any, ...]],
+    readers: dict[int, int],
+    final: set[int],
+) -> tuple[list[tuple[Any, ...]], set[int], int]:
+    """Fold each parameter's consecutive checks with one info string (between two
+    flushes) into one record.  Whatever the earlier checks of such a run saw, the run ends
+    with its info string and its last mean if any of its means differs from the one before
+    the run; so the earlier means are needed only when the last equals that one.  An
+    earlier check that read a truncated normal nobody else reads and that is overwritten
+    later no longer reads it: the fill only draws (its generator state saved first), and
+    its mean is regenerated in that rare case.  Returns the records, the MEAN operations
+    no longer needed, and the number of saved generator states."""
+    runs: list[list[Any]] = []
+    open_run: dict[int, list[Any]] = {}  # parameter -> its run still open
+    for i, info, source, j, mean_op, seg in checks:
+        run = open_run.get(i)
+        if run is None or run[1] != info or run[4] != seg:
+            run = open_run[i] = [i, info, [], [], seg]
+            runs.append(run)
+        run[2].append((source, j, mean_op))
+    dropped: set[int] = set()
+    n_saves = 0
+    records: list[tuple[Any, ...]] = []
+    for i, info, members, _, seg in runs:
+        earlier: list[tuple[Any, ...]] = []
+        for source, j, mean_op in members[:-1]:
+            if (
+                source[0] == "m"
+                and j is not None
+                and j not in final
+                and readers.get(j) == 1
+                and ops[j][0] == FULL
+                and ops[j][2].kind == "trunc_normal"
+            ):
+                readers[j] = 0
+                dropped.add(mean_op)
+                ops[j] = (DRAW_SAVE, i, ops[j][2], n_saves)
+                earlier.append(("r", n_saves, ops[j][2]))
+                n_saves += 1
+            else:
+                earlier.append(source)
+        records.append((i, info, members[-1][0], tuple(earlier), seg))
+    return records, dropped, n_saves
 
 
 def _fill(p: Tensor, spec: FillSpec) -> None:
@@ -409,8 +488,8 @@ class _Replay:
         self.table = table
         self.observes = observes
         self.means: list[Any] = [None] * prog.n_means
-        self.values: list[Any] | None = None  # the means read on the host so far
-        self.resolved = 0  # checks already applied to the table
+        self.saves: list[Any] = [None] * prog.n_saves  # generator states before draws
+        self.resolved = 0  # records already applied to the table
         self.pos = 0
         self.grad = torch.is_grad_enabled()  # the caller's, for the user's code
         self.waiting: list[int] = []  # ids of the modules whose super() the replay awaits
@@ -432,6 +511,12 @@ class _Replay:
                     params[op[1]].uniform_(low, high)
                 elif tag == MEAN:
                     means[op[1]] = params[op[2]].detach().mean()
+                elif tag == DRAW_SAVE:
+                    p = params[op[1]]
+                    self.saves[op[3]] = _generator_for(p).get_state()
+                    mean, std, a, b = op[2].args
+                    low, high = _trunc_normal_bounds(mean, std, a, b, warn=False)
+                    p.uniform_(low, high)
                 elif tag == RUN_EFFECT:
                     op[1]()
                 elif tag == SET_INIT:
@@ -439,35 +524,51 @@ class _Replay:
                 elif tag == COUNT_DROVE:
                     stats.upstream_driven += 1
                 elif tag == CALL_USER:
-                    self.resolve(op[2])
+                    self.resolve(self.prog.flush_upto[op[2]])
                     self._call_user(self.modules[op[1]])
                 else:  # RETURN_TO_USER
-                    self.resolve(op[1])
+                    self.resolve(self.prog.flush_upto[op[1]])
                     return
 
     def resolve(self, upto: int) -> None:
         """Apply the visible checks made so far to the table (``update_init_info``'s rule:
         a new string where the mean changed), as the walk's table is at this point; the
         means they need are read on the host now, one transfer per dtype and device."""
-        todo = self.prog.checks[self.resolved : upto]
+        todo = self.prog.records[self.resolved : upto]
         if not todo:
             return
         self.resolved = upto
         baselines, means = self.prog.baselines, self.means
-        slots = sorted(
-            {s for _, s, _, _ in todo if s is not None} | {baselines[i] for i, *_ in todo}
-        )
-        values = dict(zip(slots, _host_values([means[s] for s in slots])))
+        slots = {baselines[i] for i, *_ in todo}
+        for _, _, last, earlier in todo:
+            slots.update(src[1] for src in (last, *earlier) if src[0] == "m")
+        order = sorted(slots)
+        values = dict(zip(order, _host_values([means[s] for s in order])))
         table, params = self.table, self.params
-        for i, slot, known, info in todo:
+        for i, info, last, earlier in todo:
             entry = table[params[i]]
             before = entry.get("tmp_mean_value", _ABSENT)
             before = values[baselines[i]] if before is _ABSENT else _host(before)
-            value = values[slot] if slot is not None else known
-            if value != before:
-                entry["init_info"], entry["tmp_mean_value"] = info, value
+            end = self._value(last, i, values)
+            if end != before or any(self._value(src, i, values) != before for src in earlier):
+                entry["init_info"], entry["tmp_mean_value"] = info, end
             else:
                 entry["tmp_mean_value"] = before
+
+    def _value(self, src: tuple[Any, ...], i: int, values: dict[int, Any]) -> Any:
+        """The mean a check saw (regenerated for a truncated normal that was only drawn)."""
+        if src[0] == "m":
+            return values[src[1]]
+        if src[0] == "k":
+            return src[1]
+        p = self.params[i]
+        gen = torch.Generator(device=p.device)
+        gen.set_state(self.saves[src[1]])
+        scratch = torch.empty_like(p.detach())
+        mean, std, a, b = src[2].args
+        trunc_normal_draw(scratch, mean, std, a, b, generator=gen)
+        trunc_normal_transform(scratch, mean, std, a, b)
+        return scratch.mean().item()
 
     def _call_user(self, module: nn.Module) -> None:
         """Run ``module``'s own ``init_weights`` as the walk does, under a compat engine of
@@ -535,7 +636,7 @@ def replay(
     for i, slot in prog.baselines.items():
         rep.means[slot] = params[i].detach().mean()
     rep.run()
-    rep.resolve(len(prog.checks))
+    rep.resolve(len(prog.records))
 
 
 def _host_values(means: Sequence[Any]) -> list[Any]:
