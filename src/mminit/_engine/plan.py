@@ -571,24 +571,32 @@ class _Replay:
         return scratch.mean().item()
 
     def _call_user(self, module: nn.Module) -> None:
-        """Run ``module``'s own ``init_weights`` as the walk does, under a compat engine of
-        its own (the user's code may call mminit's helpers and ``update_init_info``); its
-        ``super()`` call resumes the replay (:func:`resume_replay`)."""
-        engine = InitEngine(self.table, module, self.observes, counted=False)
+        """Run ``module``'s own ``init_weights``; its ``super()`` call resumes the replay
+        (:func:`resume_replay`).  Where the dump is seen, under a compat engine of its own,
+        as in the walk (its checks are the dump's); where it is not, as plain code: the
+        values, and the random stream, are upstream's either way."""
+        engine = (
+            InitEngine(self.table, module, observes=True, counted=False) if self.observes else None
+        )
         self.waiting.append(id(module))
         token = _REPLAYING.set(self)
         try:
-            with torch.set_grad_enabled(self.grad), engine.activate():
-                engine.expect_user_code(module)
-                try:
+            with torch.set_grad_enabled(self.grad):
+                if engine is None:
                     module.init_weights()  # type: ignore[operator]
-                finally:
-                    watched = engine.user_code_done(module)
-                if not watched:
-                    engine.foreign_wrote(module)
+                else:
+                    with engine.activate():
+                        engine.expect_user_code(module)
+                        try:
+                            module.init_weights()  # type: ignore[operator]
+                        finally:
+                            watched = engine.user_code_done(module)
+                        if not watched:
+                            engine.foreign_wrote(module)
         finally:
             _REPLAYING.reset(token)
-        engine.finish()  # its checks' strings are in the table before the replay goes on
+        if engine is not None:
+            engine.finish()  # its checks' strings are in the table before the replay goes on
         if self.waiting and self.waiting[-1] == id(module):
             raise RuntimeError(
                 f"{type(module).__name__}.init_weights did not call super().init_weights() "
@@ -633,6 +641,10 @@ def replay(
     (where the dump is visible) the same ``table`` entries as the recorded init."""
     prog = plan.program(observes, params)
     rep = _Replay(prog, params, modules, table, observes)
+    if plan.has_barriers and not observes:
+        # a user's code may call update_init_info, which compares with this (unseen)
+        for p in params:
+            table[p].setdefault("tmp_mean_value", math.nan)
     for i, slot in prog.baselines.items():
         rep.means[slot] = params[i].detach().mean()
     rep.run()

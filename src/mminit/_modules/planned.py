@@ -219,11 +219,19 @@ def replay_cached(module: nn.Module, kind: NativeKind, shape: TreeShape, observe
     return True
 
 
+_PLAIN_ATTRS: dict[type, bool] = {}
+
+
 def _plain(module: nn.Module) -> bool:
+    """Whether the table can be put on ``module`` as a plain attribute (see base_module)."""
     cls = type(module)
+    plain = _PLAIN_ATTRS.get(cls)
+    if plain is None:
+        plain = _PLAIN_ATTRS[cls] = (
+            cls.__setattr__ is nn.Module.__setattr__ and cls.__delattr__ is nn.Module.__delattr__
+        )
     return (
-        cls.__setattr__ is nn.Module.__setattr__
-        and cls.__delattr__ is nn.Module.__delattr__
+        plain
         and _INFO not in module._parameters
         and _INFO not in module._buffers
         and _INFO not in module._modules
