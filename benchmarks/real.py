@@ -14,6 +14,10 @@ of every contender starts from ``torch.manual_seed(k)``), 1 torch thread:
   mminit's compat engine driving the upstream tree (its upstream ``BaseModule``s
   without their own ``init_weights``; modules with their own run their code).
   Checked bit-identical to ``upstream`` after every repetition.
+  One untimed ``mminit.init_weights`` first records the model's plan, so every timed
+  one replays it (the plan cache).
+* ``mminit-cold``: the same with the plan cache emptied first (the first init of the
+  architecture: the walk, recording its plan).  Checked bit-identical too.
 * ``mminit-fast``: ``mminit.init_weights(model, mode="fast")``; its warnings are counted.
 * with ``--migrated``: ``migrated`` (``model.init_weights()``: the upstream root runs
   upstream's code, the migrated modules inside run mminit's) and ``migrated-mminit``
@@ -68,8 +72,8 @@ MODELS: dict[str, tuple[str, str]] = {
     "pspnet": ("mmseg", "pspnet/pspnet_r50-d8_512x1024_40k_cityscapes.py"),
     "segformer-b0": ("mmseg", "segformer/segformer_mit-b0_512x512_160k_ade20k.py"),
 }
-ORDER = ("upstream", "mminit", "replay", "ceiling", "mminit-fast", "floor")
-CHECKED = ("mminit", "replay", "ceiling")
+ORDER = ("upstream", "mminit", "mminit-cold", "replay", "ceiling", "mminit-fast", "floor")
+CHECKED = ("mminit", "mminit-cold", "replay", "ceiling")
 MIGRATED = ("migrated", "migrated-mminit")  # with --migrated
 
 
@@ -197,6 +201,12 @@ def bench_real_model(
         reset_init_flags(work)
         mminit.init_weights(work)  # type: ignore[attr-defined]
 
+    def run_mminit_cold() -> None:
+        clear = getattr(mminit, "clear_plan_cache", None)
+        if clear is not None:
+            clear()
+        run_mminit()
+
     torch.manual_seed(0)
     trace = record(upstream, run_upstream)
 
@@ -224,6 +234,7 @@ def bench_real_model(
     runners: dict[str, Callable[[], None]] = {
         "upstream": run_upstream,
         "mminit": run_mminit,
+        "mminit-cold": run_mminit_cold,
         "migrated": run_migrated,
         "migrated-mminit": run_migrated_mminit,
         "mminit-fast": run_fast,
@@ -233,6 +244,7 @@ def bench_real_model(
     }
     targets = {
         "mminit": work,
+        "mminit-cold": work,
         "replay": upstream,
         "ceiling": upstream,
         "migrated": moved,
@@ -240,6 +252,7 @@ def bench_real_model(
     }
     times: dict[str, list[float]] = {v: [] for v in order}
     mismatches: dict[str, int] = {v: 0 for v in checked}
+    run_mminit()  # untimed: records the plan the timed mminit inits replay
     for k in range(repeats):
         reference: dict[str, torch.Tensor] = {}
         for variant in order:
