@@ -152,8 +152,13 @@ def migrated_copy(package: str, base: Path, *, bricks: bool = False) -> Path:
     return root
 
 
-#: the migrated sides: ``{name: (copy migrated with --bricks?, init by mminit.init_weights?)}``
-ENGINES = {"upstream": (False, False), "mminit": (False, True), "bricks": (True, False)}
+#: the migrated sides: ``{name: (copy migrated with --bricks?, how side.py inits it)}``
+ENGINES = {
+    "upstream": (False, "upstream"),
+    "mminit": (False, "mminit"),
+    "replay": (False, "mminit-replay"),
+    "bricks": (True, "upstream"),
+}
 
 
 def run_sides(
@@ -161,10 +166,12 @@ def run_sides(
 ) -> dict[str, dict[str, Any]]:
     """Summaries of original vs migrated for every config of *package*, per engine.
 
-    Four interpreters run :mod:`side` at once: the installed package with upstream's
+    Five interpreters run :mod:`side` at once: the installed package with upstream's
     ``init_weights()``, the migrated copy (``roots[False]``, from :func:`migrated_copy`)
-    initialised by ``init_weights()`` (engine ``"upstream"``) and by
-    ``mminit.init_weights(model)`` (engine ``"mminit"``), and the copy migrated with
+    initialised by ``init_weights()`` (engine ``"upstream"``), by
+    ``mminit.init_weights(model)`` (engine ``"mminit"``), and by a second
+    ``mminit.init_weights`` of the architecture, which replays the plan the first one
+    recorded (engine ``"replay"``), and the copy migrated with
     ``--bricks`` (``roots[True]``) initialised by ``init_weights()`` (engine
     ``"bricks"``: mminit's layer bricks in place of mmcv's).  *work* holds outputs and
     checkpoints.  Returns ``{engine: {model: summary}}`` (see :func:`summary`); the sides
@@ -183,9 +190,9 @@ def run_sides(
                 "--root",
                 str(roots[bricks]),
                 "--engine",
-                "mminit" if by_mminit else "upstream",
+                how,
             ]
-            for name, (bricks, by_mminit) in ENGINES.items()
+            for name, (bricks, how) in ENGINES.items()
         },
     }
     procs = {}
@@ -232,6 +239,7 @@ def summary(original: dict[str, Any], migrated: dict[str, Any]) -> dict[str, Any
         "original_bases": original["bases"],
         "migrated_bases": migrated["bases"],
         "mminit_classes": migrated["mminit_classes"],
+        "replayed": migrated.get("replayed", False),
     }
 
 

@@ -53,6 +53,28 @@ def test_original_vs_mminit_init_weights(package: str, model: str, real_models: 
 
 
 @pytest.mark.parametrize(("package", "model"), CASES)
+def test_original_vs_mminit_init_weights_replayed(
+    package: str, model: str, real_models: Any
+) -> None:
+    """As above, on the second ``mminit.init_weights`` of the architecture in the process:
+    the replay of the plan the first one recorded (where the model's init is one a plan can
+    stand for; a ``Pretrained`` entry, say, walks every time)."""
+    _check(real_models.results(package, "replay")[model], package)
+
+
+def test_real_models_replay_their_plans(real_models: Any) -> None:
+    """The replay side is not vacuous: models whose init a plan can stand for replayed
+    (a model with a ``Pretrained`` entry, which these configs load from a local file,
+    walks every time, as do the detectors whose backbones load one)."""
+    replayed, walked = [], []
+    for package in sorted({p for p, _ in CASES}):
+        for model, result in real_models.results(package, "replay").items():
+            (replayed if result["replayed"] else walked).append(f"{package}/{model}")
+    print(f"\nreplayed {len(replayed)}: {replayed}\nwalked {len(walked)}: {walked}")
+    assert len(replayed) * 3 >= len(replayed) + len(walked), f"only {replayed} replayed"
+
+
+@pytest.mark.parametrize(("package", "model"), CASES)
 def test_original_vs_bricks_migrated(package: str, model: str, real_models: Any) -> None:
     """The copy migrated with ``--bricks`` (mminit's ConvModule, FFN, PatchEmbed... in place
     of mmcv's) initialised by its own ``init_weights()`` against the original."""

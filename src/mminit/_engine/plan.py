@@ -56,7 +56,7 @@ from .fills import (
     trunc_normal_draw,
     trunc_normal_transform,
 )
-from .state import InitEngine, _generator_for, stats
+from .state import InitEngine, _generator_for, eager_block, stats
 
 __all__ = [
     "Plan",
@@ -69,9 +69,10 @@ __all__ = [
 ]
 
 # step tags (tuples, not objects: a replay touches each once)
-WRITE, CHECK, EFFECT, INITIALISED, DROVE, USER_CODE, SUPER_DONE = range(7)
+WRITE, CHECK, EFFECT, INITIALISED, DROVE, USER_CODE, SUPER_DONE, FOREIGN = range(8)
 # program operation tags
-FULL, DRAW, RUN_EFFECT, SET_INIT, COUNT_DROVE, MEAN, CALL_USER, RETURN_TO_USER, DRAW_SAVE = range(9)
+FULL, DRAW, RUN_EFFECT, SET_INIT, COUNT_DROVE, MEAN = range(6)
+CALL_USER, RETURN_TO_USER, DRAW_SAVE, CALL_FOREIGN = range(6, 10)
 
 
 class PlanRecorder(InitEngine):
@@ -232,6 +233,24 @@ class PlanRecorder(InitEngine):
             self.cannot_replay()
         super().foreign_wrote(module)
 
+    @contextlib.contextmanager
+    def foreign_child(self, child: nn.Module, eager: bool) -> Iterator[None]:
+        """A child's own ``init_weights`` that does not start with ``super()``: a barrier
+        the replay runs whole, as the user's code (nothing inside is the plan's)."""
+        if self._recording:
+            i = self._midx.get(id(child))
+            found = self._param_indices(child)
+            if i is None or found is None:
+                self.pure = False
+            else:
+                self._step((FOREIGN, i, eager, found))
+        self._after += 1
+        try:
+            with self.foreign(child, eager=eager, what="its own init_weights"):
+                yield
+        finally:
+            self._after -= 1
+
     # -- code the engine does not control: the recording cannot stand for the init
     def before_initializer(self, module: nn.Module, initializer: object) -> None:
         self.cannot_replay()
@@ -300,7 +319,7 @@ class Plan:
 
     def __post_init__(self) -> None:
         #: a user's ``init_weights`` runs inside (see :class:`PlanRecorder`)
-        self.has_barriers = any(step[0] == USER_CODE for step in self.steps)
+        self.has_barriers = any(step[0] in (USER_CODE, FOREIGN) for step in self.steps)
 
     def program(self, observes: bool, params: Sequence[Tensor]) -> Program:
         """The program for a dump that is (not) visible; ``params``: a tree of the
@@ -358,6 +377,15 @@ def _compile(plan: Plan, observes: bool, params: Sequence[Tensor]) -> Program:
             ops.append((COUNT_DROVE,))
         elif tag == USER_CODE:
             ops.append((CALL_USER, step[1], flushes))
+            flushes += 1
+        elif tag == FOREIGN:  # the child's code may read, and write, every parameter below
+            for i in step[3]:
+                j, _ = last.get(i, _UNKNOWN)
+                if j is not None:
+                    readers[j] = readers.get(j, 0) + 1
+                last[i] = _UNKNOWN
+                dirty.add(i)
+            ops.append((CALL_FOREIGN, step[1], step[2], flushes))
             flushes += 1
         else:  # SUPER_DONE: the user's code may read, and write, every parameter below
             for i in step[1]:
@@ -526,6 +554,9 @@ class _Replay:
                 elif tag == CALL_USER:
                     self.resolve(self.prog.flush_upto[op[2]])
                     self._call_user(self.modules[op[1]])
+                elif tag == CALL_FOREIGN:
+                    self.resolve(self.prog.flush_upto[op[3]])
+                    self._call_foreign(self.modules[op[1]], op[2])
                 else:  # RETURN_TO_USER
                     self.resolve(self.prog.flush_upto[op[1]])
                     return
@@ -569,6 +600,20 @@ class _Replay:
         trunc_normal_draw(scratch, mean, std, a, b, generator=gen)
         trunc_normal_transform(scratch, mean, std, a, b)
         return scratch.mean().item()
+
+    def _call_foreign(self, module: nn.Module, eager: bool) -> None:
+        """Run ``module``'s own ``init_weights`` whole, as the walk's
+        :meth:`~mminit._engine.state.InitEngine.foreign_child` does (where the dump is
+        seen, under a compat engine of its own; else as plain code)."""
+        with torch.set_grad_enabled(self.grad):
+            if not self.observes:
+                with eager_block() if eager else contextlib.nullcontext():
+                    module.init_weights()  # type: ignore[operator]
+                return
+            engine = InitEngine(self.table, module, observes=True, counted=False)
+            with engine.activate(), engine.foreign_child(module, eager):
+                module.init_weights()  # type: ignore[operator]
+        engine.finish()
 
     def _call_user(self, module: nn.Module) -> None:
         """Run ``module``'s own ``init_weights``; its ``super()`` call resumes the replay

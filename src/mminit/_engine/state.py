@@ -796,6 +796,13 @@ class InitEngine:
             self._outside()
             self.foreign_wrote(module)
 
+    @contextlib.contextmanager
+    def foreign_child(self, child: nn.Module, eager: bool) -> Iterator[None]:
+        """Run ``child``'s own ``init_weights`` (code that does not start with
+        ``super().init_weights()``) inside: :meth:`foreign` on its subtree."""
+        with self.foreign(child, eager=eager, what="its own init_weights"):
+            yield
+
     def foreign_wrote(self, module: nn.Module) -> None:
         """Code outside the engine may have written ``module``'s subtree."""
         self._outside()

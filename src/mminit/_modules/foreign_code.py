@@ -46,7 +46,7 @@ def run_child_code(child: nn.Module, engine: InitEngine) -> None:
         if not watched:
             engine.foreign_wrote(child)
         return
-    with engine.foreign(child, eager=eager, what="its own init_weights"):
+    with engine.foreign_child(child, eager):
         child.init_weights()  # type: ignore[operator]
 
 
