@@ -13,9 +13,11 @@ cfgs by files it writes, built from the structure of the node carrying the cfg.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
@@ -116,6 +118,36 @@ def _make_init_weights(ops: list[list[Any]], lib: Any, with_super: bool) -> Call
     return init_weights
 
 
+#: while :func:`reused_classes` is active: the classes made so far, by their definition
+_CLASSES: dict[tuple[Any, ...], type] | None = None
+
+
+@contextlib.contextmanager
+def reused_classes() -> Iterator[None]:
+    """Inside, a node class with the same name, base and ``init_weights`` ops as one made
+    before is that class again (as a model built twice from one definition has the same
+    classes; the plan cache keys trees by their classes)."""
+    global _CLASSES
+    saved, _CLASSES = _CLASSES, {}
+    try:
+        yield
+    finally:
+        _CLASSES = saved
+
+
+def _node_class(name: str, base: type, ops: Any, lib: Any, with_super: bool) -> type:
+    key = (name, base, json.dumps(ops, default=repr), with_super)
+    if _CLASSES is not None and key in _CLASSES:
+        return _CLASSES[key]
+    attrs: dict[str, Any] = {}
+    if ops is not None:
+        attrs["init_weights"] = _make_init_weights(ops, lib, with_super=with_super)
+    cls = type(name, (base,), attrs)
+    if _CLASSES is not None:
+        _CLASSES[key] = cls
+    return cls
+
+
 def build(node: Node, lib_for: LibFor) -> nn.Module:
     """Build ``node`` (children first, in description order)."""
     kind = node["kind"]
@@ -131,15 +163,10 @@ def build(node: Node, lib_for: LibFor) -> nn.Module:
     if kind == "mdict":
         return lib.ModuleDict(dict(children), init_cfg=cfg)
     ops = node.get("init_weights")
-    attrs: dict[str, Any] = {}
     if kind == "plain":
-        if ops is not None:
-            attrs["init_weights"] = _make_init_weights(ops, lib, with_super=False)
-        module: nn.Module = type(node["cls"], (nn.Module,), attrs)()
+        module: nn.Module = _node_class(node["cls"], nn.Module, ops, lib, False)()
     elif kind == "base":
-        if ops is not None:
-            attrs["init_weights"] = _make_init_weights(ops, lib, with_super=True)
-        module = type(node["cls"], (lib.BaseModule,), attrs)(init_cfg=cfg)
+        module = _node_class(node["cls"], lib.BaseModule, ops, lib, True)(init_cfg=cfg)
     else:
         raise ValueError(f"unknown node kind {kind!r}")
     for name, child_module in children:

@@ -13,17 +13,9 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-__all__ = ["NameTable", "call_prefixing_errors", "registrations"]
+__all__ = ["NameTable", "call_prefixing_errors"]
 
 T = TypeVar("T")
-
-
-_GENERATION = [0]  # registrations so far, in every table
-
-
-def registrations() -> int:
-    """How many registrations every table has taken so far (a cached plan names one)."""
-    return _GENERATION[0]
 
 
 class NameTable:
@@ -98,7 +90,6 @@ class NameTable:
             if existing is not None and not force:
                 raise self._already_registered(name, existing)
             self._custom[name] = module
-        _GENERATION[0] += 1
 
     def register_module(
         self, name: str | list[str] | None = None, force: bool = False, module: Any | None = None

@@ -280,3 +280,24 @@ def test_a_run_whose_last_mean_is_the_first_regenerates_the_draws(tmp_path: Path
     assert plan is not None and plan.program(True, []).n_saves == 1
     _same(eager, got)
     assert "leaf.fc.weight - torch.Size([4, 4]): \nTruncNormalInit" in got[2]
+
+
+def test_a_name_registered_again_since_makes_the_walk_run(tmp_path: Path) -> None:
+    cfg = dict(type="PlanCacheFill", layer="Linear")
+
+    def register(val: float) -> None:
+        @mminit.WEIGHT_INITIALIZERS.register_module(name="PlanCacheFill", force=True)
+        class PlanCacheFill(mminit.ConstantInit):
+            def __init__(self, **kwargs: object) -> None:
+                super().__init__(val=val, **kwargs)
+
+    register(0.5)
+    _init(lambda: Model(cfg=cfg), None, None)
+    _init(lambda: Model(cfg=cfg), None, None)  # replays
+    register(0.25)  # the same name, another class
+    before = stats.replayed
+    got = _init(lambda: Model(cfg=cfg), None, tmp_path / "got")
+    assert stats.replayed == before
+    want = _init(lambda: Model(cfg=cfg), "eager", tmp_path / "want")
+    _same(want, got)
+    assert "val=0.25" in got[2]

@@ -108,11 +108,17 @@ class PlanRecorder(InitEngine):
         self._frames: list[list[Any]] = []
         self._closing: int | None = None  # the barrier whose bookkeeping now runs
         self._after = 0  # open barriers whose super() walk returned (the user's code runs)
+        #: the registry names the walk looked up, and what they named
+        self.lookups: dict[tuple[int, str], tuple[Any, str, type]] = {}
 
     @property
     def _recording(self) -> bool:
         """Steps are the plan's (not the rest of a user's ``init_weights``)."""
         return self.pure and not self._after
+
+    def looked_up(self, registry: Any, name: str, found: type) -> None:
+        if self._recording:
+            self.lookups.setdefault((id(registry), name), (registry, name, found))
 
     def cannot_replay(self) -> None:
         if self._recording:
@@ -270,7 +276,7 @@ class PlanRecorder(InitEngine):
         """The plan of this init, if it was pure."""
         if not self.pure or self._frames:
             return None
-        return Plan(self.steps, len(self.params))
+        return Plan(self.steps, len(self.params), tuple(self.lookups.values()))
 
 
 def _warns(spec: FillSpec) -> bool:
@@ -315,11 +321,18 @@ class Plan:
 
     steps: list[tuple[Any, ...]]
     n_params: int
+    #: ``(registry, name, class)`` for each initializer name the walk looked up: the plan
+    #: stands only while each name still means that class
+    lookups: tuple[tuple[Any, str, type], ...] = ()
     _programs: dict[bool, Program] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         #: a user's ``init_weights`` runs inside (see :class:`PlanRecorder`)
         self.has_barriers = any(step[0] in (USER_CODE, FOREIGN) for step in self.steps)
+
+    def current(self) -> bool:
+        """Whether every initializer name the walk looked up still means the same class."""
+        return all(registry.get(name) is found for registry, name, found in self.lookups)
 
     def program(self, observes: bool, params: Sequence[Tensor]) -> Program:
         """The program for a dump that is (not) visible; ``params``: a tree of the

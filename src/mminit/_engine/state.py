@@ -473,6 +473,9 @@ class InitEngine:
         pending fills of what a :class:`LoadsParameters` initializer loads.
         """
 
+    def looked_up(self, registry: Any, name: str, found: type) -> None:
+        """The walk built an initializer ``name`` from ``registry``: ``found``."""
+
     def cannot_replay(self) -> None:
         """Something ran that a recorded plan could not stand for (a warning the walk
         issued, say); only :class:`~mminit._engine.plan.PlanRecorder` keeps note."""

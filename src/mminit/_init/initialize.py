@@ -41,6 +41,8 @@ def _apply(
         )
     engine = active_engine()
     if engine is None or _engine_native(func):
+        if engine is not None and isinstance(cfg.get("type"), str):
+            engine.looked_up(registry, cfg["type"], type(func))  # a plan checks it again
         func(module)
         return
     engine.before_initializer(module, func)  # fast mode: don't fill what a checkpoint loads

@@ -10,9 +10,13 @@ key of everything that decides the walk (see :func:`tree_shape`):
   (and which ones are shared), its buffer names, and its ``init_cfg`` as data
   (every dict, list, number and string with its type, so ``0`` and ``0.0``,
   which upstream prints differently, are different keys);
-* the flavour (the root's kind), the registry and native-class generations (a
-  new registration may change what a name means), and torch's thread count (a
-  constant fill's mean, read from the plan, is the one computed with it).
+* the flavour (the root's kind), the native-class generation (an upstream class
+  registered since may change which modules the engine drives), and torch's thread
+  count (a constant fill's mean, read from the plan, is the one computed with it).
+
+Each initializer name the walk looked up is checked again before a replay (a name
+registered again since, ``force=True``, means another class): if one changed, the walk
+runs and records the plan anew.
 
 A tree the key cannot describe is never replayed: a module already initialised
 (upstream warns), an instance with its own ``init_weights``, a class that walks
@@ -38,7 +42,6 @@ from torch import Tensor, nn
 from .._engine import active_engine, in_eager_block, plain_walk, plan_cache, replay, stats
 from .._engine.plan import Plan
 from .._init.init_info import new_params_init_info
-from .._name_table import registrations
 from .native import NativeKind, discover_upstream, native_generation
 from .user_code import InitMode, resolve_mode
 
@@ -132,12 +135,7 @@ def tree_shape(root: nn.Module, kind: NativeKind) -> TreeShape | None:
         stack.extend(reversed(m._modules.values()))
     params: list[Tensor] = []
     pidx: dict[int, int] = {}
-    parts: list[Hashable] = [
-        kind,
-        registrations(),
-        native_generation(),
-        torch.get_num_threads(),
-    ]
+    parts: list[Hashable] = [kind, native_generation(), torch.get_num_threads()]
     try:
         for m in modules:
             parts.append(_module_key(m, midx, params, pidx))
@@ -199,8 +197,8 @@ def replay_cached(module: nn.Module, kind: NativeKind, shape: TreeShape, observe
     """Replay the cached plan of ``shape`` on ``module`` if there is one (``True``), with
     the table on the modules while it runs; ``False``: nothing done, walk instead."""
     plan = plan_cache.get(shape.key)
-    if plan is None:
-        return False
+    if plan is None or not plan.current():
+        return False  # (a name registered again since: the walk records the plan anew)
     table = new_params_init_info(module, kind.flavour, with_means=False, params=shape.params)
     stats.engines += 1
     stats.replayed += 1
