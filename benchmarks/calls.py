@@ -29,7 +29,7 @@ from .variants import ModelBench
 
 __all__ = ["count_calls", "main"]
 
-CONTENDERS = ("mmengine", "mminit", "mminit-seen", "mminit-fast")
+CONTENDERS = ("mmengine", "mminit", "mminit-seen", "mminit-cold", "mminit-fast")
 
 
 def count_calls(family: str, size: str, contenders: Sequence[str] = CONTENDERS) -> dict[str, int]:
