@@ -25,6 +25,7 @@ __all__ = [
     "import_costs",
     "quiet_logs",
     "reset_init_flags",
+    "Restorer",
     "time_call",
 ]
 
@@ -95,6 +96,25 @@ def reset_init_flags(model: nn.Module) -> None:
     for m in model.modules():
         if hasattr(m, "_is_init"):
             object.__setattr__(m, "_is_init", False)
+
+
+class Restorer:
+    """A model's parameter values as built, put back before each timed init (untimed).
+
+    A contender run right after another with the same seed on the same model would
+    otherwise start from exactly the values it is about to write: every mean it compares
+    would equal the one before, which no real first init meets (a model starts from its
+    constructor's values), and which sends the compat engine down its exact fallback for
+    that case (re-drawing skipped random values from saved generator states).
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        self.saved = [(p, p.detach().clone()) for p in model.parameters()]
+
+    def __call__(self) -> None:
+        with torch.no_grad():
+            for p, value in self.saved:
+                p.copy_(value)
 
 
 def _sync(device: torch.device) -> None:

@@ -55,7 +55,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 import torch
 from torch import nn
 
-from .measure import _sync, reset_init_flags
+from .measure import Restorer, _sync, reset_init_flags
 from .trace import record
 
 __all__ = ["MODELS", "bench_real_model", "main"]
@@ -252,10 +252,14 @@ def bench_real_model(
     }
     times: dict[str, list[float]] = {v: [] for v in order}
     mismatches: dict[str, int] = {v: 0 for v in checked}
+    restore = {id(m): Restorer(m) for m in (upstream, work, moved) if m is not None}
+    runs_on = {v: work if v.startswith("mminit") else upstream for v in order}
+    runs_on.update({v: moved for v in MIGRATED})
     run_mminit()  # untimed: records the plan the timed mminit inits replay
     for k in range(repeats):
         reference: dict[str, torch.Tensor] = {}
         for variant in order:
+            restore[id(runs_on[variant])]()  # the values as built (untimed)
             torch.manual_seed(k)
             _sync(where)
             start = time.perf_counter()

@@ -22,7 +22,14 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 
 import torch
 
-from .measure import available_libs, busy_neighbour, import_costs, quiet_logs, time_call
+from .measure import (
+    Restorer,
+    available_libs,
+    busy_neighbour,
+    import_costs,
+    quiet_logs,
+    time_call,
+)
 from .models import FAMILIES
 from .plan import plan_stats
 from .report import format_seconds, print_goals, print_model, print_summary
@@ -82,6 +89,10 @@ def bench_model(
     model = bench.work if bench.work is not None else bench.upstream
     assert model is not None
     times: dict[str, list[float]] = {v: [] for v in bench.variants}
+    restore = {
+        upstream: Restorer(m) if m is not None else (lambda: None)
+        for upstream, m in ((True, bench.upstream), (False, bench.work))
+    }
     bench.warm()
     mismatches: list[dict[str, Any]] = []
     compare = bench.upstream is not None and bench.work is not None
@@ -89,6 +100,7 @@ def bench_model(
         for v in ORDER:
             if v not in bench.variants:
                 continue
+            restore[v == "mmengine"]()  # each init starts from the values as built (untimed)
             torch.manual_seed(k)
             times[v].append(time_call(bench.runner(v), device))
             if compare and v in CHECKED:
