@@ -9,26 +9,33 @@ asked of it, by position in the tree's pre-order (the ``i``-th parameter of
 * ``write``: a fill of a parameter (:class:`~mminit._engine.fills.FillSpec`);
 * ``check``: an ``update_init_info`` of a module (its parameters, the info string);
 * ``effect``: a log record the walk made (replayed by calling the same function);
-* ``initialised``: a module's ``_is_init`` set; ``drove``: an upstream module run.
+* ``initialised``: a module's ``_is_init`` set; ``drove``: an upstream module run;
+* *barriers*, where a child's own ``init_weights`` runs: ``user_code`` /
+  ``super_done`` around what its ``super().init_weights()`` asked (the user's code
+  before and after is not recorded: it runs again at every replay), or ``foreign``
+  for one that does not start with ``super()`` (run whole at every replay).
 
-If anything the engine does not control ran (a user ``init_weights``, a custom
-initializer, ``Pretrained``, a warning, an error), the recording is *impure* and
-nothing is kept: such inits always run the walk.  A pure recording becomes a
-:class:`Plan`, compiled once per visibility of the init-info dump into a
-:class:`Program`, a flat list of operations:
+If anything else ran that the engine does not control (a custom initializer,
+``Pretrained``, a warning, an error), the recording is *impure* and nothing is
+kept: such inits always walk.  A pure recording becomes a :class:`Plan`, compiled
+once per visibility of the init-info dump into a :class:`Program`, a flat list of
+operations:
 
 * every fill whose value survives (the last one of its parameter, or one a
-  visible check reads) runs in full, as upstream's;
+  visible check or a barrier's code may read) runs in full, as upstream's;
 * a random fill overwritten before anyone reads it only draws its numbers
   (``trunc_normal``: the ``uniform_`` draw without the transform), so the
   random stream, and every surviving value, stays upstream's; an overwritten
   constant fill is skipped;
 * with the dump visible, a check takes the mean of each parameter written
-  since its last check (a constant fill's mean is known from the recording),
-  every baseline mean is taken before the first fill, all of them are read on
-  the host at the end, one transfer per dtype and device, and the strings are
-  resolved with ``update_init_info``'s rule ("the mean changed").  With the dump
-  unseen no mean is taken at all.
+  since its last check (a constant fill's mean is computed once, from the plan),
+  a parameter's consecutive same-string checks fold into one record (the earlier
+  ones' means are needed only where the run ends on the mean it started from, and
+  are then regenerated from saved generator states), the baselines are taken
+  before the first fill, and the means are read on the host at each barrier and
+  at the end, one transfer per dtype and device, the strings resolved with
+  ``update_init_info``'s rule ("the mean changed").  With the dump unseen no mean
+  is taken at all.
 
 :func:`replay` runs a program on a tree; what decides whether two trees share a
 plan is the cache key, built by :mod:`mminit._modules.planned`.
