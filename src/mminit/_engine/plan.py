@@ -353,42 +353,31 @@ class Plan:
 _UNKNOWN = (None, None)  # a parameter the user's code may have written: its mean is read
 
 
-def _compile(plan: Plan, observes: bool, params: Sequence[Tensor]) -> Program:
-    steps = plan.steps
-    ops: list[tuple[Any, ...]] = []
-    # parameter -> (op index, spec) of its latest write (_UNKNOWN after user code)
-    last: dict[int, tuple[int | None, FillSpec | None]] = {}
-    readers: dict[int, int] = {}  # write op index -> how many read it (checks, user code)
-    dirty: set[int] = set()
-    # per visible check: (parameter, info, source, write op read, MEAN op index, flush no.)
-    checks: list[tuple[int, str, tuple[Any, ...], int | None, int | None, int]] = []
-    flushes = 0
-    n_means = 0
-    for step in steps:
-        tag = step[0]
+class _Schedule:
+    """A plan's steps as operations, in order, before pruning (see :func:`_compile`)."""
+
+    def __init__(self, observes: bool, params: Sequence[Tensor]) -> None:
+        self.observes = observes
+        self.params = params
+        self.ops: list[tuple[Any, ...]] = []
+        # parameter -> (op index, spec) of its latest write (_UNKNOWN after user code)
+        self.last: dict[int, tuple[int | None, FillSpec | None]] = {}
+        self.readers: dict[int, int] = {}  # write op index -> how many read it
+        self.dirty: set[int] = set()
+        # per visible check: (parameter, info, source, write op read, MEAN op, flush no.)
+        self.checks: list[tuple[int, str, tuple[Any, ...], int | None, int | None, int]] = []
+        self.flushes = 0
+        self.n_means = 0
+
+    def add(self, step: tuple[Any, ...]) -> None:
+        tag, ops = step[0], self.ops
         if tag == WRITE:
-            i, spec = step[1], step[2]
-            last[i] = (len(ops), spec)
-            ops.append((FULL, i, spec))
-            dirty.add(i)
+            self.last[step[1]] = (len(ops), step[2])
+            ops.append((FULL, step[1], step[2]))
+            self.dirty.add(step[1])
         elif tag == CHECK:
-            if not observes:
-                continue
-            info = step[2]
-            for i in step[1]:
-                if i not in dirty:
-                    continue
-                dirty.discard(i)
-                j, spec = last[i]
-                if spec is not None and spec.kind == "constant":
-                    known = ("k", _known_mean(params[i], spec))
-                    checks.append((i, info, known, None, None, flushes))
-                    continue
-                if j is not None:
-                    readers[j] = readers.get(j, 0) + 1
-                checks.append((i, info, ("m", n_means), j, len(ops), flushes))
-                ops.append((MEAN, n_means, i))
-                n_means += 1
+            if self.observes:
+                self._check(step[1], step[2])
         elif tag == EFFECT:
             ops.append((RUN_EFFECT, step[1]))
         elif tag == INITIALISED:
@@ -396,28 +385,51 @@ def _compile(plan: Plan, observes: bool, params: Sequence[Tensor]) -> Program:
         elif tag == DROVE:
             ops.append((COUNT_DROVE,))
         elif tag == USER_CODE:
-            ops.append((CALL_USER, step[1], flushes))
-            flushes += 1
+            self._flush_op((CALL_USER, step[1]))
         elif tag == FOREIGN:  # the child's code may read, and write, every parameter below
-            for i in step[3]:
-                j, _ = last.get(i, _UNKNOWN)
-                if j is not None:
-                    readers[j] = readers.get(j, 0) + 1
-                last[i] = _UNKNOWN
-                dirty.add(i)
-            ops.append((CALL_FOREIGN, step[1], step[2], flushes))
-            flushes += 1
+            self._code_may_touch(step[3])
+            self._flush_op((CALL_FOREIGN, step[1], step[2]))
         else:  # SUPER_DONE: the user's code may read, and write, every parameter below
-            for i in step[1]:
-                j, _ = last.get(i, _UNKNOWN)
-                if j is not None:
-                    readers[j] = readers.get(j, 0) + 1
-                last[i] = _UNKNOWN
-                dirty.add(i)
-            ops.append((RETURN_TO_USER, flushes))
-            flushes += 1
-    final = {j for j, _ in last.values() if j is not None}
-    records, dropped, n_saves = _runs(checks, ops, readers, final)
+            self._code_may_touch(step[1])
+            self._flush_op((RETURN_TO_USER,))
+
+    def _check(self, params: tuple[int, ...], info: str) -> None:
+        for i in params:
+            if i not in self.dirty:
+                continue
+            self.dirty.discard(i)
+            j, spec = self.last[i]
+            if spec is not None and spec.kind == "constant":
+                known = ("k", _known_mean(self.params[i], spec))
+                self.checks.append((i, info, known, None, None, self.flushes))
+                continue
+            if j is not None:
+                self.readers[j] = self.readers.get(j, 0) + 1
+            self.checks.append((i, info, ("m", self.n_means), j, len(self.ops), self.flushes))
+            self.ops.append((MEAN, self.n_means, i))
+            self.n_means += 1
+
+    def _code_may_touch(self, params: tuple[int, ...]) -> None:
+        for i in params:
+            j, _ = self.last.get(i, _UNKNOWN)
+            if j is not None:
+                self.readers[j] = self.readers.get(j, 0) + 1
+            self.last[i] = _UNKNOWN
+            self.dirty.add(i)
+
+    def _flush_op(self, op: tuple[Any, ...]) -> None:
+        """A barrier's operation: the visible checks so far are applied to the table first."""
+        self.ops.append((*op, self.flushes))
+        self.flushes += 1
+
+
+def _compile(plan: Plan, observes: bool, params: Sequence[Tensor]) -> Program:
+    sched = _Schedule(observes, params)
+    for step in plan.steps:
+        sched.add(step)
+    ops, readers = sched.ops, sched.readers
+    final = {j for j, _ in sched.last.values() if j is not None}
+    records, dropped, n_saves = _runs(sched.checks, ops, readers, final)
     out: list[tuple[Any, ...]] = []
     for j, op in enumerate(ops):
         if j in dropped:
@@ -429,23 +441,18 @@ def _compile(plan: Plan, observes: bool, params: Sequence[Tensor]) -> Program:
             if spec.kind == "trunc_normal":
                 op = (DRAW, op[1], spec)  # the draw alone: the transform is overwritten
         out.append(op)
-    flush_upto = [0] * flushes
+    flush_upto = [0] * sched.flushes
     for rec_no, (_, _, _, _, seg) in enumerate(records):
-        for f in range(seg, flushes):
+        for f in range(seg, sched.flushes):
             flush_upto[f] = rec_no + 1
     # a baseline for each parameter a visible check compares, taken before any fill
+    n_means = sched.n_means
     baselines: dict[int, int] = {}
     for i, *_ in records:
         if i not in baselines:
             baselines[i] = n_means + len(baselines)
-    return Program(
-        out,
-        [rec[:4] for rec in records],
-        flush_upto,
-        baselines,
-        n_means + len(baselines),
-        n_saves,
-    )
+    recs = [rec[:4] for rec in records]
+    return Program(out, recs, flush_upto, baselines, n_means + len(baselines), n_saves)
 
 
 def _runs(
