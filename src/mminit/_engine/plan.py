@@ -60,10 +60,8 @@ from .fills import (
     _trunc_normal_bounds,
     apply_fill,
     fixed_result,
-    trunc_normal_draw,
-    trunc_normal_transform,
 )
-from .state import InitEngine, _generator_for, eager_block, stats
+from .state import InitEngine, _generator_for, eager_block, host_means, regenerated_mean, stats
 
 __all__ = [
     "Plan",
@@ -601,7 +599,7 @@ class _Replay:
         for _, _, last, earlier in todo:
             slots.update(src[1] for src in (last, *earlier) if src[0] == "m")
         order = sorted(slots)
-        values = dict(zip(order, _host_values([means[s] for s in order])))
+        values = dict(zip(order, host_means([means[s] for s in order])))
         table, params = self.table, self.params
         for i, info, last, earlier in todo:
             entry = table[params[i]]
@@ -619,14 +617,7 @@ class _Replay:
             return values[src[1]]
         if src[0] == "k":
             return src[1]
-        p = self.params[i]
-        gen = torch.Generator(device=p.device)
-        gen.set_state(self.saves[src[1]])
-        scratch = torch.empty_like(p.detach())
-        mean, std, a, b = src[2].args
-        trunc_normal_draw(scratch, mean, std, a, b, generator=gen)
-        trunc_normal_transform(scratch, mean, std, a, b)
-        return scratch.mean().item()
+        return regenerated_mean(self.params[i], src[2].args, self.saves[src[1]])
 
     def _call_foreign(self, module: nn.Module, eager: bool) -> None:
         """Run ``module``'s own ``init_weights`` whole, as the walk's
@@ -658,13 +649,7 @@ class _Replay:
                     module.init_weights()  # type: ignore[operator]
                 else:
                     with engine.activate():
-                        engine.expect_user_code(module)
-                        try:
-                            module.init_weights()  # type: ignore[operator]
-                        finally:
-                            watched = engine.user_code_done(module)
-                        if not watched:
-                            engine.foreign_wrote(module)
+                        engine.run_user_code(module)
         finally:
             _REPLAYING.reset(token)
         if engine is not None:
@@ -721,20 +706,6 @@ def replay(
         rep.means[slot] = params[i].detach().mean()
     rep.run()
     rep.resolve(len(prog.records))
-
-
-def _host_values(means: Sequence[Any]) -> list[Any]:
-    """What ``.item()`` gives for each 0-d tensor (``None`` kept), one transfer per
-    dtype and device."""
-    out: list[Any] = [None] * len(means)
-    groups: dict[tuple[torch.dtype, torch.device], list[int]] = {}
-    for i, m in enumerate(means):
-        if m is not None:
-            groups.setdefault((m.dtype, m.device), []).append(i)
-    for idx in groups.values():
-        for i, value in zip(idx, torch.stack([means[i] for i in idx]).tolist()):
-            out[i] = value
-    return out
 
 
 class PlanCache:

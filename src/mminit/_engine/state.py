@@ -64,6 +64,7 @@ __all__ = [
     "Undriven",
     "active_engine",
     "eager_block",
+    "host_means",
     "in_eager_block",
     "plain_walk",
     "stats",
@@ -201,6 +202,36 @@ def _generator_for(t: Tensor) -> torch.Generator:
     if t.device.type == "cuda":
         return torch.cuda.default_generators[t.device.index or torch.cuda.current_device()]
     return torch.default_generator
+
+
+def host_means(means: Sequence[Tensor]) -> list[Any]:
+    """The values of 0-d ``means`` (``.item()``'s), in one host transfer per dtype and device."""
+    if not means:
+        return []
+    if all(m.device.type == "cpu" for m in means):
+        return [m.item() for m in means]
+    # one host transfer per dtype and device: each mean keeps its own precision
+    # (exactly what ``.item()`` gives), and a model may span devices
+    out: list[Any] = [None] * len(means)
+    groups: dict[tuple[torch.dtype, torch.device], list[int]] = {}
+    for i, m in enumerate(means):
+        groups.setdefault((m.dtype, m.device), []).append(i)
+    for idx in groups.values():
+        for i, value in zip(idx, torch.stack([means[i] for i in idx]).cpu().tolist()):
+            out[i] = value
+    return out
+
+
+def regenerated_mean(p: Tensor, args: tuple[Any, ...], rng_state: Tensor) -> Any:
+    """The mean of the truncated normal ``args`` drawn into a tensor like ``p`` from the
+    generator state ``rng_state`` (a draw whose transform was skipped), on the host."""
+    gen = torch.Generator(device=p.device)
+    gen.set_state(rng_state)
+    scratch = torch.empty_like(p.detach())
+    mean, std, a, b = args
+    trunc_normal_draw(scratch, mean, std, a, b, generator=gen)
+    trunc_normal_transform(scratch, *args)
+    return host_means([scratch.mean()])[0]
 
 
 def _scalar(x: Any) -> Any:
@@ -419,6 +450,18 @@ class InitEngine:
         self._outside()
         self._user_code.add(id(module))
 
+    def run_user_code(self, module: nn.Module) -> None:
+        """Run ``module.init_weights()``, user code that starts with
+        ``super().init_weights()``, between :meth:`expect_user_code` and
+        :meth:`user_code_done` (and :meth:`foreign_wrote` where its writes were not watched)."""
+        self.expect_user_code(module)
+        try:
+            module.init_weights()  # type: ignore[operator]
+        finally:
+            watched = self.user_code_done(module)
+        if not watched:
+            self.foreign_wrote(module)
+
     def expects_user_code(self, module: nn.Module) -> bool:
         return id(module) in self._user_code
 
@@ -550,30 +593,10 @@ class InitEngine:
 
     @staticmethod
     def _host_means(means: Sequence[Tensor]) -> list[Any]:
-        """The values of 0-d ``means`` (``.item()``'s), in one host transfer per dtype and device."""
-        if not means:
-            return []
-        if all(m.device.type == "cpu" for m in means):
-            return [m.item() for m in means]
-        # one host transfer per dtype and device: each mean keeps its own precision
-        # (exactly what ``.item()`` gives), and a model may span devices
-        out: list[Any] = [None] * len(means)
-        groups: dict[tuple[torch.dtype, torch.device], list[int]] = {}
-        for i, m in enumerate(means):
-            groups.setdefault((m.dtype, m.device), []).append(i)
-        for idx in groups.values():
-            for i, value in zip(idx, torch.stack([means[i] for i in idx]).cpu().tolist()):
-                out[i] = value
-        return out
+        return host_means(means)
 
     def _regenerate_mean(self, p: Tensor, draw: _Draw) -> Any:
-        gen = torch.Generator(device=p.device)
-        gen.set_state(draw.rng_state)
-        scratch = torch.empty_like(p.detach())
-        mean, std, a, b = draw.args
-        trunc_normal_draw(scratch, mean, std, a, b, generator=gen)
-        trunc_normal_transform(scratch, *draw.args)
-        return self._means([scratch])[0]
+        return regenerated_mean(p, draw.args, draw.rng_state)
 
     def _materialise(self, p: Tensor, st: _State) -> None:
         draw = st.lazy

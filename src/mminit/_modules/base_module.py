@@ -43,7 +43,7 @@ from .._parallel import is_model_wrapper, is_rank_zero
 from .._scale.keyed import _is_dtensor
 from .foreign_code import resume_user_code, run_child_code, runs_upstream_code
 from .native import NativeKind, discover_upstream, native_kind
-from .planned import TreeShape, planned_shape, remove_table, replay_cached
+from .planned import TreeShape, drop_table, planned_shape, replay_cached, share_table
 from .routing import register_engine_entry, route
 from .user_code import InitMode, resolve_mode
 
@@ -185,33 +185,12 @@ def _nested_engine(module: nn.Module) -> InitEngine | None:
 _INFO = "_params_init_info"
 
 
-def _plain_attr(sub: nn.Module) -> bool:
-    """Whether ``sub._params_init_info = ...`` / ``del`` would reach ``object``'s own (nothing
-    registered under that name, ``nn.Module``'s ``__setattr__``/``__delattr__``)."""
-    cls = type(sub)
-    return (
-        cls.__setattr__ is nn.Module.__setattr__
-        and cls.__delattr__ is nn.Module.__delattr__
-        and _INFO not in sub._parameters
-        and _INFO not in sub._buffers
-        and _INFO not in sub._modules
-    )
-
-
 def _share_table(module: nn.Module, table: Any) -> None:
-    for sub in subtree_modules(module):
-        if _plain_attr(sub):
-            object.__setattr__(sub, _INFO, table)
-        else:
-            sub._params_init_info = table
+    share_table(subtree_modules(module), table)
 
 
 def _drop_table(module: nn.Module) -> None:
-    for sub in subtree_modules(module):
-        if _plain_attr(sub) and _INFO in sub.__dict__:
-            object.__delattr__(sub, _INFO)
-        else:
-            del sub._params_init_info
+    drop_table(subtree_modules(module))
 
 
 class _InitRun:
@@ -311,10 +290,11 @@ def run_init_weights(module: Any, kind: NativeKind, mode: InitMode | None) -> No
         shape = planned_shape(module, kind, mode)
         if shape is not None:
             observes = dump_visible(kind.flavour)
-            if replay_cached(module, kind, shape, observes):
+            holders = replay_cached(module, kind, shape, observes)
+            if holders is not None:
                 if observes:  # else every entry is known to be there, nobody to tell
                     _dump_init_info(module, kind)
-                remove_table(shape)
+                drop_table(holders)
                 return
     with _InitRun(module, kind, mode, shape) as run:
         run.outcome = _init_self_and_children(module, kind)

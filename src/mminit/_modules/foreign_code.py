@@ -38,13 +38,7 @@ def run_child_code(child: nn.Module, engine: InitEngine) -> None:
     ):
         # Nothing runs before our own init_weights; resume_user_code settles the
         # subtree when control returns to the user's code after super().
-        engine.expect_user_code(child)
-        try:
-            child.init_weights()  # type: ignore[operator]
-        finally:
-            watched = engine.user_code_done(child)
-        if not watched:
-            engine.foreign_wrote(child)
+        engine.run_user_code(child)
         return
     with engine.foreign_child(child, eager):
         child.init_weights()  # type: ignore[operator]

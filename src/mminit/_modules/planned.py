@@ -33,14 +33,13 @@ walks); :func:`clear_plan_cache` empties it.
 from __future__ import annotations
 
 import os
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor, nn
 
 from .._engine import active_engine, in_eager_block, plain_walk, plan_cache, replay, stats
-from .._engine.plan import Plan
 from .._init.init_info import new_params_init_info
 from .native import NativeKind, discover_upstream, native_generation
 from .user_code import InitMode, resolve_mode
@@ -50,9 +49,11 @@ __all__ = [
     "TreeShape",
     "cache_enabled",
     "clear_plan_cache",
+    "drop_table",
+    "plain_attr",
     "planned_shape",
-    "remove_table",
     "replay_cached",
+    "share_table",
     "tree_shape",
 ]
 
@@ -193,35 +194,38 @@ def planned_shape(module: nn.Module, kind: NativeKind, mode: InitMode | None) ->
 _INFO = "_params_init_info"
 
 
-def replay_cached(module: nn.Module, kind: NativeKind, shape: TreeShape, observes: bool) -> bool:
-    """Replay the cached plan of ``shape`` on ``module`` if there is one (``True``), with
-    the table on the modules while it runs; ``False``: nothing done, walk instead."""
+def replay_cached(
+    module: nn.Module, kind: NativeKind, shape: TreeShape, observes: bool
+) -> list[nn.Module] | None:
+    """Replay the cached plan of ``shape`` on ``module`` if there is one, with the table on
+    the modules that need it while it runs (returned: :func:`drop_table` them after the
+    dump); ``None``: nothing done, walk instead."""
     plan = plan_cache.get(shape.key)
     if plan is None or not plan.current():
-        return False  # (a name registered again since: the walk records the plan anew)
+        return None  # (a name registered again since: the walk records the plan anew)
     table = new_params_init_info(module, kind.flavour, with_means=False, params=shape.params)
     stats.engines += 1
     stats.replayed += 1
     if not observes:
         stats.unseen += 1
-    for m in _table_holders(shape, plan):
-        if _plain(m):
-            object.__setattr__(m, _INFO, table)
-        else:
-            setattr(m, _INFO, table)
+    # all of them, as in the walk, where a user's init_weights runs (it may read the
+    # table); else the root, whose dump reads it
+    holders = shape.modules if plan.has_barriers else shape.modules[:1]
+    share_table(holders, table)
     try:
         replay(plan, shape.params, shape.modules, table, observes)
     except BaseException:
-        remove_table(shape)
+        drop_table(holders)
         raise
-    return True
+    return holders
 
 
 _PLAIN_ATTRS: dict[type, bool] = {}
 
 
-def _plain(module: nn.Module) -> bool:
-    """Whether the table can be put on ``module`` as a plain attribute (see base_module)."""
+def plain_attr(module: nn.Module) -> bool:
+    """Whether ``module._params_init_info = ...`` / ``del`` would reach ``object``'s own
+    (nothing registered under that name, ``nn.Module``'s ``__setattr__``/``__delattr__``)."""
     cls = type(module)
     plain = _PLAIN_ATTRS.get(cls)
     if plain is None:
@@ -236,17 +240,19 @@ def _plain(module: nn.Module) -> bool:
     )
 
 
-def _table_holders(shape: TreeShape, plan: Plan) -> list[nn.Module]:
-    """The modules that get the table: all of them, as in the walk, where a user's
-    ``init_weights`` runs (it may read it); else the root, whose dump reads it."""
-    return shape.modules if plan.has_barriers else shape.modules[:1]
+def share_table(modules: Iterable[nn.Module], table: Any) -> None:
+    """Put the ``_params_init_info`` table on each of ``modules``."""
+    for m in modules:
+        if plain_attr(m):
+            object.__setattr__(m, _INFO, table)
+        else:
+            setattr(m, _INFO, table)
 
 
-def remove_table(shape: TreeShape) -> None:
-    """Take the table :func:`replay_cached` put on the modules off again."""
-    for m in shape.modules:
-        if _plain(m):
-            if _INFO in m.__dict__:
-                object.__delattr__(m, _INFO)
+def drop_table(modules: Iterable[nn.Module]) -> None:
+    """Take the table :func:`share_table` put on ``modules`` off again."""
+    for m in modules:
+        if plain_attr(m) and _INFO in m.__dict__:
+            object.__delattr__(m, _INFO)
         else:
             delattr(m, _INFO)
