@@ -59,8 +59,35 @@ step() {
   fi
 }
 
+# Disk: the CUDA builds below need about 5 GB per venv, and CI machines have run out
+# of disk during this set-up. So, in CI, pip keeps no cache (a clean run would only fill
+# it with the downloaded nvidia-* wheels, a second copy of what the venvs hold); every
+# CUDA venv drops triton (torch.compile's GPU compiler, 0.3-0.9 GB; nothing here
+# compiles, and torch imports it only for that); and .venv-mmcv and .venv-py313, which
+# hold the same torch 2.14.1 build, share its nvidia-* libraries and libtorch as
+# hardlinks (3.6 GB; `hardlink` from util-linux, where it is installed).
+if [ "${CI:-}" = true ]; then export PIP_NO_CACHE_DIR=1; fi
+
 torch_index=()
 if [ -n "${MMINIT_TORCH_INDEX:-}" ]; then torch_index=(--index-url "$MMINIT_TORCH_INDEX"); fi
+
+drop_triton() {  # drop_triton VENV: after the venv's last install (pip would bring it back)
+  step "$1: drop triton (torch.compile's GPU compiler, unused here)" \
+    "$1/bin/pip" uninstall -q -y triton
+}
+
+# share_torch_libraries VENV VENV: hardlink the files the two venvs' nvidia-* packages
+# and torch/lib hold in identical copies
+share_torch_libraries() {
+  local dirs=() dir
+  if ! command -v hardlink >/dev/null; then return 0; fi
+  for dir in "$1"/lib/python3.*/site-packages/{nvidia,torch/lib} \
+             "$2"/lib/python3.*/site-packages/{nvidia,torch/lib}; do
+    if [ -d "$dir" ]; then dirs+=("$dir"); fi
+  done
+  if [ ${#dirs[@]} -lt 2 ]; then return 0; fi
+  step "$1 and $2: share torch's identical libraries (hardlink)" hardlink -c "${dirs[@]}"
+}
 
 make_venv() {  # make_venv DIR [PYTHON]
   if [ ! -x "$1/bin/python" ]; then step "$1: create" "${2:-$PY}" -m venv "$1"; fi
@@ -216,6 +243,7 @@ setup_mmcv() {
     .venv-mmcv/bin/pip install -q --no-deps .venv-mmcv/wheels/mmcv-1.7.2-*.whl \
     .venv-mmcv/wheels/mmengine-0.10.7-*.whl "mmcls==0.25.0" "mmdet==2.28.2" \
     "mmsegmentation==0.30.0"
+  drop_triton .venv-mmcv
   step ".venv-mmcv: check the versions" .venv-mmcv/bin/python -c "$(cat <<'EOF'
 import importlib.metadata as md, torch, torchvision, mmcv, mmengine, cv2
 want = {"mmcv": "1.7.2", "mmengine": "0.10.7", "mmcls": "0.25.0", "mmdet": "2.28.2",
@@ -283,6 +311,7 @@ setup_py310() {  # as .venv, at the low end: numpy 1.x
   step ".venv-py310: mminit (editable) with codemods and dev extras, mmengine 0.10.7, mmcv-lite 2.2.0" \
     .venv-py310/bin/pip install -q -e ".[codemods,dev]" "mmengine==0.10.7" "mmcv-lite==2.2.0" \
     "numpy==1.26.4" requests "setuptools>=77"
+  drop_triton .venv-py310
   range_end_versions .venv-py310 3.10 2.1.2 "mmengine==0.10.7" "mmcv-lite==2.2.0"
 }
 
@@ -295,7 +324,9 @@ setup_py313() {  # as .venv-mmcv, at the high end: numpy 2.x
   step ".venv-py313: mmcv 1.7.2, mmengine 0.10.7 (--no-deps)" \
     .venv-py313/bin/pip install -q --no-deps .venv-py313/wheels/mmcv-1.7.2-*.whl \
     .venv-py313/wheels/mmengine-0.10.7-*.whl
+  drop_triton .venv-py313
   range_end_versions .venv-py313 3.13 2.14.1 "mmcv==1.7.2" "mmengine==0.10.7"
+  share_torch_libraries .venv-mmcv .venv-py313
 }
 
 for what in "${targets[@]}"; do
