@@ -104,7 +104,11 @@ class PlanRecorder(InitEngine):
         super().__init__(table, root, observes)
         self.params = list(params)
         self.modules = list(modules)
-        self._pidx = {id(p): i for i, p in enumerate(self.params)}
+        # (a fill of a zero-element tensor warns: such a parameter is not in the plan)
+        self._pidx = {id(p): i for i, p in enumerate(self.params) if p.numel()}
+        #: id(tree index) -> (the index, its first parameter's position in ``params``, or
+        #: ``None`` where its parameters are not a run of ``params``)
+        self._bases: dict[int, tuple[Any, int | None]] = {}
         self._midx = {id(m): i for i, m in enumerate(self.modules)}
         self.steps: list[tuple[Any, ...]] = []
         #: nothing the engine does not control ran: the steps are the whole init
@@ -135,18 +139,19 @@ class PlanRecorder(InitEngine):
 
     # -- what the walk asks -------------------------------------------------
     def write_all(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
-        if self._recording and not all(id(t) in self._pidx for t, _ in items):
-            self.pure = False  # a tensor that is not one of the tree's parameters
-        super().write_all(items, info)
-
-    def write(self, p: Tensor, spec: FillSpec, info: str) -> None:
+        # (every engine write comes through here: recorded in one pass, before the fills)
         if self._recording:
-            i = self._pidx.get(id(p))
-            if i is None or p.numel() == 0 or _warns(spec):
-                self.pure = False  # torch / upstream warn here: leave it to the walk
-            else:
-                self._step((WRITE, i, spec))
-        super().write(p, spec, info)
+            pidx, steps = self._pidx, self.steps
+            for t, spec in items:
+                i = pidx.get(id(t))
+                if i is None or (spec.kind == "trunc_normal" and _warns(spec)):
+                    # not one of the tree's parameters, or torch / upstream warn here:
+                    # leave it to the walk
+                    self.pure = False
+                    break
+                steps.append((WRITE, i, spec))
+            self._closing = None
+        super().write_all(items, info)
 
     def check(self, module: nn.Module, info: str) -> None:
         if self._recording:
@@ -155,13 +160,36 @@ class PlanRecorder(InitEngine):
                 self._step((CHECK, found, info))
         super().check(module, info)
 
-    def _param_indices(self, module: nn.Module) -> tuple[int, ...] | None:
+    def _param_indices(self, module: nn.Module) -> Sequence[int] | None:
+        """The positions of ``module.named_parameters()`` in the tree's parameters (``None``,
+        and the recording impure, where one is not among them)."""
+        span = self._span(module)
+        if span is not None:  # a run of the engine's tree index: a run of ours, if aligned
+            index, start, end = span
+            known = self._bases.get(id(index))
+            if known is None or known[0] is not index:
+                known = self._bases[id(index)] = (index, self._base_of(index.params))
+            base = known[1]
+            if base is not None:
+                return range(base + start, base + end)
         pidx = self._pidx
         found = [pidx.get(id(p)) for p in self._params_of(module)[0]]
         if any(i is None for i in found):
             self.pure = False
             return None
         return tuple(found)  # type: ignore[arg-type]
+
+    def _base_of(self, run: Sequence[Tensor]) -> int | None:
+        """Where ``run`` starts in the tree's parameters, if it is a run of them (all of
+        them in the plan)."""
+        if not run:
+            return 0
+        base = self._pidx.get(id(run[0]))
+        if base is None or base + len(run) > len(self.params):
+            return None
+        params, pidx = self.params, self._pidx
+        ok = all(params[base + k] is p and id(p) in pidx for k, p in enumerate(run))
+        return base if ok else None
 
     def effect(self, emit: Callable[[], None]) -> None:
         if self._recording:

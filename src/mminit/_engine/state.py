@@ -254,6 +254,61 @@ def plain_walk(cls: type) -> bool:
     return True
 
 
+_APPLY_METHODS = ("apply", "children", "named_children")
+
+#: module classes known to use ``nn.Module``'s own ``apply`` (and ``children``)
+_PLAIN_APPLY: set[type] = set()
+
+
+def _plain_apply(cls: type) -> bool:
+    if cls in _PLAIN_APPLY:
+        return True
+    if any(getattr(cls, n) is not getattr(nn.Module, n) for n in _APPLY_METHODS):
+        return False
+    _PLAIN_APPLY.add(cls)
+    return True
+
+
+class _ApplyOrder(NamedTuple):
+    """The modules ``root.apply(fn)`` calls ``fn`` on, in order (children first), and
+    per module the run of that list its own ``apply`` visits (the same run wherever a
+    shared module is met: it depends on the module alone)."""
+
+    modules: list[nn.Module]
+    spans: dict[int, tuple[nn.Module, int, int]]  # id(module): (module, start, end)
+
+
+_STALE = _ApplyOrder([], {})  # no order of this epoch yet
+
+
+def _apply_order(root: nn.Module) -> _ApplyOrder | None:
+    """``root.apply``'s order, or ``None`` where a class walks its own way or the
+    graph has a cycle (then ``apply`` itself runs, and fails as upstream's does)."""
+    modules: list[nn.Module] = []
+    spans: dict[int, tuple[nn.Module, int, int]] = {}
+    open_: set[int] = set()
+
+    def visit(m: nn.Module) -> None:
+        if (type(m) not in _PLAIN_APPLY and not _plain_apply(type(m))) or id(m) in open_:
+            raise _NotATree
+        open_.add(id(m))
+        start = len(modules)
+        memo: set[int] = set()  # children(): each child once per parent
+        for child in m._modules.values():
+            if child is not None and id(child) not in memo:
+                memo.add(id(child))
+                visit(child)
+        modules.append(m)
+        spans.setdefault(id(m), (m, start, len(modules)))
+        open_.discard(id(m))
+
+    try:
+        visit(root)
+    except (_NotATree, RecursionError):
+        return None
+    return _ApplyOrder(modules, spans)
+
+
 class _NotATree(Exception):
     """A parameter, or a module holding parameters, appears twice, or a class walks its own way."""
 
@@ -397,6 +452,9 @@ class InitEngine:
         self._index: _TreeIndex | None = None
         self._index_epoch = -1
         self._indexing = True  # until a subtree turns out not to be a tree
+        # ``apply``'s order, kept as the index is (until code outside the engine runs)
+        self._order: _ApplyOrder | None = None
+        self._order_epoch = -1
         if counted:  # (not: a replay's engine for one user's init_weights)
             stats.engines += 1
 
@@ -419,6 +477,22 @@ class InitEngine:
         if index is None or span is None or span[0] is not module:
             return None
         return index, span[1], span[2]
+
+    def apply_order(self, module: nn.Module) -> list[nn.Module] | None:
+        """The modules ``module.apply(fn)`` would call ``fn`` on, in order (``None``: call
+        ``apply``), from one walk of the largest subtree asked for in this epoch."""
+        order = self._order if self._order_epoch == self._epoch else _STALE
+        if order is None:
+            return None  # this epoch's tree has a class that walks its own way
+        span = order.spans.get(id(module))
+        if span is None:
+            order = self._order = _apply_order(module)
+            self._order_epoch = self._epoch
+            if order is None:
+                return None
+            span = order.spans[id(module)]
+        m, start, end = span
+        return order.modules[start:end] if m is module else None
 
     def _params_of(self, module: nn.Module) -> tuple[list[Tensor], bool]:
         """What ``module.named_parameters()`` yields (the values), and whether all are

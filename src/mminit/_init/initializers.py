@@ -120,8 +120,13 @@ class BaseInit:
             module.apply(visit)
         else:
             info = self._get_init_info()
+            order = engine.apply_order(module)
             try:
-                module.apply(visit)
+                if order is None:
+                    module.apply(visit)
+                else:  # the same calls, without apply's recursion
+                    for m in order:
+                        visit(m)
             finally:
                 # the fills before a failing module happen, as upstream's do (a fill's own
                 # error comes first in upstream's order, so it may replace the visit's)

@@ -155,28 +155,33 @@ def _module_key(
     cfg = d.get("init_cfg", _MISSING)
     if cfg is _MISSING:
         cfg = getattr(cls, "init_cfg", None)
-    slots: list[Hashable] = []
-    for name, p in m._parameters.items():
-        if p is None:
-            slots.append((name, -1))
-            continue
-        i = pidx.get(id(p))
-        if i is None:
-            if type(p) is not nn.Parameter or p.is_meta:
-                raise _Unkeyable
-            i = pidx[id(p)] = len(params)
-            params.append(p)
-            slots.append((name, i, p.shape, p.dtype, p.device, p.stride(), p.requires_grad))
-        else:
-            slots.append((name, i))
-    children = tuple((name, -1 if c is None else midx[id(c)]) for name, c in m._modules.items())
+    slots: tuple[Hashable, ...] = ()
+    if m._parameters:
+        found: list[Hashable] = []
+        for name, p in m._parameters.items():
+            if p is None:
+                found.append((name, -1))
+                continue
+            i = pidx.get(id(p))
+            if i is None:
+                if type(p) is not nn.Parameter or p.is_meta:
+                    raise _Unkeyable
+                i = pidx[id(p)] = len(params)
+                params.append(p)
+                found.append((name, i, p.shape, p.dtype, p.device, p.stride(), p.requires_grad))
+            else:
+                found.append((name, i))
+        slots = tuple(found)
+    children: tuple[Hashable, ...] = ()
+    if m._modules:
+        children = tuple((name, -1 if c is None else midx[id(c)]) for name, c in m._modules.items())
     return (
         cls,
         getattr(cls, "init_weights", None),
         children,
-        tuple(slots),
-        tuple(m._buffers),
-        _freeze(cfg),
+        slots,
+        tuple(m._buffers) if m._buffers else (),
+        None if cfg is None else _freeze(cfg),
     )
 
 
