@@ -82,7 +82,10 @@ def test_a_class_that_walks_its_own_way_or_a_cycle_has_no_order() -> None:
 class Block(mminit.BaseModule):
     def __init__(self) -> None:
         super().__init__(
-            [dict(type="Normal", layer="Linear", std=0.1), dict(type="Constant", val=2, layer="LayerNorm")]
+            [
+                dict(type="Normal", layer="Linear", std=0.1),
+                dict(type="Constant", val=2, layer="LayerNorm"),
+            ]
         )
         self.fc = nn.Linear(3, 3)
         self.ln = nn.LayerNorm(3)

@@ -301,3 +301,48 @@ def test_a_name_registered_again_since_makes_the_walk_run(tmp_path: Path) -> Non
     want = _init(lambda: Model(cfg=cfg), "eager", tmp_path / "want")
     _same(want, got)
     assert "val=0.25" in got[2]
+
+
+class Plain(mminit.BaseModule):
+    """No user code: a tree fast mode can replay."""
+
+    def __init__(self) -> None:
+        super().__init__(TN)
+        self.blocks = mminit.ModuleList([Block() for _ in range(3)], init_cfg=LN)
+        self.head = nn.Linear(8, 2)
+
+
+@pytest.mark.parametrize("seen", [True, False], ids=["dump-seen", "dump-unseen"])
+def test_a_second_fast_init_replays_the_fast_walk(
+    tmp_path: Path, seen: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dump = (lambda name: tmp_path / name) if seen else (lambda name: None)
+    monkeypatch.setenv("MMINIT_PLAN_CACHE", "0")
+    walk = _init(Plain, "fast", dump("walk"))
+    monkeypatch.setenv("MMINIT_PLAN_CACHE", "1")
+    before = stats.replayed
+    first = _init(Plain, "fast", dump("first"))
+    assert stats.replayed == before and len(plan_cache) == 1
+    second = _init(Plain, "fast", dump("second"))
+    assert stats.replayed == before + 1
+    _same(walk, first)
+    _same(walk, second)
+    if seen:
+        assert "TruncNormalInit" in second[2]
+
+
+def test_fast_and_compat_plans_are_kept_apart() -> None:
+    before = stats.replayed
+    _init(Plain, None, None)  # compat: records
+    _init(Plain, "fast", None)  # fast: a plan of its own, recorded
+    assert stats.replayed == before and len(plan_cache) == 2
+    _init(Plain, "fast", None)
+    _init(Plain, None, None)
+    assert stats.replayed == before + 2
+
+
+def test_a_fast_init_with_user_code_always_walks() -> None:
+    before = stats.replayed
+    for _ in range(2):
+        _init(Model, "fast", None)  # WithUserCode inside: fast mode settles around it
+    assert stats.replayed == before and len(plan_cache) == 0

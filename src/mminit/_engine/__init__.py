@@ -2,8 +2,9 @@
 
 ``state`` is the compat engine (upstream's sequence, minus the work nobody can
 observe), ``fills`` the weight fills as data that both engines apply,
-``fast`` the fast-mode engine (each parameter filled once), and ``plan`` the
-recorded plans that a compat init of a known architecture replays.  The engine knows
+``fast`` the fast-mode engine (each parameter filled once), ``plan`` the
+recorded plans that a compat init of a known architecture replays, and ``fast_plan``
+the same for fast mode.  The engine knows
 nothing of modules, flavours or configs: :mod:`mminit._init` and
 :mod:`mminit._modules` sit above it and talk to it through the names below.
 """
@@ -17,6 +18,7 @@ from .fast import (
     materialise_meta,
     using_fast_engine,
 )
+from .fast_plan import FastPlanRecorder, replay_fast
 from .fills import (
     FillSpec,
     apply_fill,
@@ -49,6 +51,8 @@ __all__ = [
     "fast_engine_class",
     "materialise_meta",
     "using_fast_engine",
+    "FastPlanRecorder",
+    "replay_fast",
     "FillSpec",
     "apply_fill",
     "fill_module",

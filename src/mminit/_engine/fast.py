@@ -201,6 +201,10 @@ class FastInitEngine(InitEngine):
         # Validate now, as the fill would: same errors and warnings at the same point
         # (fan of a 1-D weight, an unknown nonlinearity, std=0, mean far from [a, b]).
         validate_fill(p, spec)
+        self.defer(p, spec)
+
+    def defer(self, p: Tensor, spec: FillSpec) -> None:
+        """Record the fill ``spec`` of ``p`` (validated) as its latest."""
         steps = self._steps.setdefault(id(p), [])
         if steps and steps[-1].info is None:
             steps.pop()  # overwritten before any check saw it
@@ -209,8 +213,14 @@ class FastInitEngine(InitEngine):
 
     def check(self, module: nn.Module, info: str) -> None:
         self._absorb_load()  # a checkpoint load checks right after it wrote
-        rest = []
         params, known = self._params_of(module)
+        rest = self.saw(params, info)
+        self._check_params(module, rest, info, known)  # a parameter with steps is in the table
+
+    def saw(self, params: Sequence[Tensor], info: str) -> list[Tensor]:
+        """A check with ``info`` saw the latest recorded fill of each of ``params``
+        that has one; returned: the others (no fill pending)."""
+        rest = []
         for p in params:
             steps = self._steps.get(id(p))
             if not steps:
@@ -218,7 +228,7 @@ class FastInitEngine(InitEngine):
             elif steps[-1].info is None:
                 steps[-1].info = info
                 self.mark_checked(p)
-        self._check_params(module, rest, info, known)  # a parameter with steps is in the table
+        return rest
 
     @staticmethod
     def _fixed_steps(steps: list[_Step], final_mean: Any) -> list[int]:

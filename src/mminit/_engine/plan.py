@@ -101,7 +101,7 @@ class PlanRecorder(InitEngine):
         params: Sequence[Tensor],
         modules: Sequence[nn.Module],
     ) -> None:
-        super().__init__(table, root, observes)
+        super().__init__(table, root=root, observes=observes)
         self.params = list(params)
         self.modules = list(modules)
         # (a fill of a zero-element tensor warns: such a parameter is not in the plan)

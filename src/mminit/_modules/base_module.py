@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from torch import nn
 
 from .._engine import (
+    FastPlanRecorder,
     InitEngine,
     PlanRecorder,
     active_engine,
@@ -139,6 +140,10 @@ def _start_engine(
         versions = materialise_meta(root)  # first: it may replace the parameters
         params = subtree_params(root)
         table = new_params_init_info(root, flavour, with_means=False, params=params)
+        if shape is not None and versions is None:  # a fast init the cache has no plan for
+            return FastPlanRecorder(
+                table, root, _observes(params, flavour), shape.params, shape.modules
+            )
         return fast_engine_class()(table, versions, root, observes=_observes(params, flavour))
     if shape is not None:  # a compat init the cache has no plan for: record one
         table = new_params_init_info(root, flavour, with_means=False, params=shape.params)

@@ -39,7 +39,17 @@ from typing import Any, NamedTuple
 import torch
 from torch import Tensor, nn
 
-from .._engine import active_engine, in_eager_block, plain_walk, plan_cache, replay, stats
+from .._engine import (
+    FastInitEngine,
+    active_engine,
+    fast_engine_class,
+    in_eager_block,
+    plain_walk,
+    plan_cache,
+    replay,
+    replay_fast,
+    stats,
+)
 from .._init.init_info import new_params_init_info
 from .native import NativeKind, discover_upstream, native_generation
 from .user_code import InitMode, resolve_mode
@@ -82,6 +92,7 @@ class TreeShape(NamedTuple):
     key: Hashable
     modules: list[nn.Module]
     params: list[Tensor]
+    mode: str = "compat"  # or "fast": the two modes' plans are kept apart
 
 
 class _Unkeyable(Exception):
@@ -120,7 +131,7 @@ def _plain_cfg(cls: type) -> bool:
     return known
 
 
-def tree_shape(root: nn.Module, kind: NativeKind) -> TreeShape | None:
+def tree_shape(root: nn.Module, kind: NativeKind, mode: str = "compat") -> TreeShape | None:
     """The cache key of ``root``'s tree (``None`` where it cannot have one)."""
     modules: list[nn.Module] = []
     midx: dict[int, int] = {}
@@ -136,13 +147,13 @@ def tree_shape(root: nn.Module, kind: NativeKind) -> TreeShape | None:
         stack.extend(reversed(m._modules.values()))
     params: list[Tensor] = []
     pidx: dict[int, int] = {}
-    parts: list[Hashable] = [kind, native_generation(), torch.get_num_threads()]
+    parts: list[Hashable] = [kind, mode, native_generation(), torch.get_num_threads()]
     try:
         for m in modules:
             parts.append(_module_key(m, midx, params, pidx))
     except _Unkeyable:
         return None
-    return TreeShape(tuple(parts), modules, params)
+    return TreeShape(tuple(parts), modules, params, mode)
 
 
 def _module_key(
@@ -186,14 +197,25 @@ def _module_key(
 
 
 def planned_shape(module: nn.Module, kind: NativeKind, mode: InitMode | None) -> TreeShape | None:
-    """The shape of a top-level ``init_weights`` that the plan cache serves (compat mode,
-    no engine running, the cache on), else ``None``."""
+    """The shape of a top-level ``init_weights`` that the plan cache serves (compat or
+    fast mode, no engine running, the cache on), else ``None``."""
     if not cache_enabled() or active_engine() is not None or in_eager_block():
         return None
-    if resolve_mode(mode) != "compat":
+    resolved = resolve_mode(mode)
+    if resolved == "fast":
+        if fast_engine_class() is not FastInitEngine:
+            return None  # mminit.explain records with an engine of its own
+    elif resolved != "compat":
         return None
     discover_upstream()  # upstream classes imported since the last init change the key
-    return tree_shape(module, kind)
+    shape = tree_shape(module, kind, resolved)
+    if shape is not None and resolved == "fast" and _meta_buffers(shape.modules):
+        return None  # fast mode materialises the model first: new tensors
+    return shape
+
+
+def _meta_buffers(modules: list[nn.Module]) -> bool:
+    return any(b is not None and b.is_meta for m in modules for b in m._buffers.values())
 
 
 _INFO = "_params_init_info"
@@ -209,6 +231,15 @@ def replay_cached(
     if plan is None or not plan.current():
         return None  # (a name registered again since: the walk records the plan anew)
     table = new_params_init_info(module, kind.flavour, with_means=False, params=shape.params)
+    if shape.mode == "fast":  # (a fast plan has no barrier: the root's dump reads the table)
+        holders = shape.modules[:1]
+        share_table(holders, table)
+        try:
+            replay_fast(plan, shape.params, shape.modules, table, module, observes)
+        except BaseException:
+            drop_table(holders)
+            raise
+        return holders
     stats.engines += 1
     stats.replayed += 1
     if not observes:
