@@ -161,6 +161,11 @@ ENGINES = {
 }
 
 
+#: fast mode's sides, compared with each other (fast mode's values are not upstream's):
+#: a fast init of the migrated copy, and the same replaying the fast plan of a first one
+FAST_SIDES = {"fast": "mminit-fast", "fast-replay": "mminit-fast-replay"}
+
+
 def run_sides(
     package: str, roots: dict[bool, Path], work: Path, seed: int = 0
 ) -> dict[str, dict[str, Any]]:
@@ -173,7 +178,10 @@ def run_sides(
     ``mminit.init_weights`` of the architecture, which replays the plan the first one
     recorded (engine ``"replay"``), and the copy migrated with
     ``--bricks`` (``roots[True]``) initialised by ``init_weights()`` (engine
-    ``"bricks"``: mminit's layer bricks in place of mmcv's).  *work* holds outputs and
+    ``"bricks"``: mminit's layer bricks in place of mmcv's).  Two more initialise the
+    migrated copy in fast mode, by a walk and by a replay of the fast plan
+    (:data:`FAST_SIDES`): ``"fast-replay"`` in the result compares those two with each
+    other.  *work* holds outputs and
     checkpoints.  Returns ``{engine: {model: summary}}`` (see :func:`summary`); the sides
     save tensor fingerprints (``side.fingerprint``), not the tensors."""
     import torch
@@ -193,6 +201,10 @@ def run_sides(
                 how,
             ]
             for name, (bricks, how) in ENGINES.items()
+        },
+        **{
+            f"migrated-{name}": ["--root", str(roots[False]), "--engine", how]
+            for name, how in FAST_SIDES.items()
         },
     }
     procs = {}
@@ -225,6 +237,8 @@ def run_sides(
         migrated = torch.load(work / f"migrated-{engine}.pt", weights_only=False)
         result[engine] = {m: summary(original[m], migrated[m]) for m in original}
         del migrated
+    fast, replayed = (torch.load(work / f"migrated-{n}.pt", weights_only=False) for n in FAST_SIDES)
+    result["fast-replay"] = {m: summary(fast[m], replayed[m]) for m in fast}
     return result
 
 

@@ -7,7 +7,8 @@ without it the installed PACKAGE is imported.  Each CONFIG (a path into the
 installed package's own ``.mim/configs``) is built with the package's builder,
 seeded, and initialised with ``model.init_weights()`` (``--engine mminit``:
 ``mminit.init_weights(model)`` instead; ``--engine mminit-replay``: the same after a first
-``mminit.init_weights`` of another model of the config, so that this one replays its plan).  A ``Pretrained`` ``init_cfg`` (or mmseg's
+``mminit.init_weights`` of another model of the config, so that this one replays its plan;
+``--engine mminit-fast`` / ``mminit-fast-replay``: the same in fast mode).  A ``Pretrained`` ``init_cfg`` (or mmseg's
 ``pretrained=``) pointing at a download is pointed at a local checkpoint made from
 the built model itself (values drawn from a fixed seed, so both sides write the same
 bytes).
@@ -202,7 +203,7 @@ def _local_checkpoints(cfg: Any, build: Any, ckpt_dir: Path, name: str) -> None:
         d.holder[d.key] = str(target)
 
 
-def _record_plan(build: Any, cfg: Any, seed: int) -> None:
+def _record_plan(build: Any, cfg: Any, seed: int, mode: str = "compat") -> None:
     """A first ``mminit.init_weights`` of the architecture on a model of its own: it
     records the plan that the compared init replays.  The random state is seeded again
     before that one.  (Not under ``logging.disable``: loggers made outside logging's
@@ -210,7 +211,8 @@ def _record_plan(build: Any, cfg: Any, seed: int) -> None:
     import mminit
 
     _seed(seed)
-    mminit.init_weights(build(copy.deepcopy(cfg)))  # type: ignore[attr-defined]  # build edits cfg
+    model = build(copy.deepcopy(cfg))  # build edits cfg
+    mminit.init_weights(model, mode=mode)  # type: ignore[attr-defined]
 
 
 def _one(
@@ -224,25 +226,22 @@ def _one(
         stage = "build"
         try:
             _local_checkpoints(cfg, build, ckpt_dir, name)
-            if engine == "mminit-replay":  # its records and warnings are not this run's
+            if engine.endswith("-replay"):  # its records and warnings are not this run's
                 seen = len(records.items), len(caught)
-                _record_plan(build, cfg, seed)
+                _record_plan(build, cfg, seed, "fast" if "fast" in engine else "compat")
                 del records.items[seen[0] :], caught[seen[1] :]
             _seed(seed)
             model = build(cfg)
             stage = "init"
             _seed(seed)
-            if engine == "mminit-replay":
+            if engine.startswith("mminit"):
                 import mminit
                 from mminit._engine import stats
 
                 replayed = stats.replayed
-                mminit.init_weights(model)  # type: ignore[attr-defined]
+                mode = "fast" if "fast" in engine else "compat"
+                mminit.init_weights(model, mode=mode)  # type: ignore[attr-defined]
                 result["replayed"] = stats.replayed > replayed
-            elif engine == "mminit":
-                import mminit
-
-                mminit.init_weights(model)  # type: ignore[attr-defined]
             else:
                 model.init_weights()
         except Exception as exc:  # noqa: BLE001 - compared: both sides must raise alike
@@ -298,7 +297,9 @@ def main() -> int:
     parser.add_argument("configs", nargs="+")
     parser.add_argument("--root")
     parser.add_argument(
-        "--engine", choices=("upstream", "mminit", "mminit-replay"), default="upstream"
+        "--engine",
+        choices=("upstream", "mminit", "mminit-replay", "mminit-fast", "mminit-fast-replay"),
+        default="upstream",
     )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

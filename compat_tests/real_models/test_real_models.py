@@ -75,6 +75,29 @@ def test_real_models_replay_their_plans(real_models: Any) -> None:
 
 
 @pytest.mark.parametrize(("package", "model"), CASES)
+def test_fast_replay_vs_fast_walk(package: str, model: str, real_models: Any) -> None:
+    """Fast mode on the migrated model: a second ``mminit.init_weights(model, mode="fast")``
+    of the architecture (the replay of the fast plan the first one recorded) against a
+    fast walk, every tensor, string, record, warning and exception the same (fast mode's
+    values are not upstream's, so the two are compared with each other)."""
+    result = real_models.results(package, "fast-replay")[model]
+    assert result["differences"] == []
+    assert result["tensors"] > 50 and result["info"] > 50
+
+
+def test_real_models_replay_their_fast_plans(real_models: Any) -> None:
+    """The fast replay side is not vacuous: some models replayed a fast plan (fast mode
+    also walks where a child's init_weights does not start with super(), or where an
+    upstream subtree ran eagerly)."""
+    replayed, walked = [], []
+    for package in sorted({p for p, _ in CASES}):
+        for model, result in real_models.results(package, "fast-replay").items():
+            (replayed if result["replayed"] else walked).append(f"{package}/{model}")
+    print(f"\nfast replayed {len(replayed)}: {replayed}\nwalked {len(walked)}: {walked}")
+    assert len(replayed) * 4 >= len(replayed) + len(walked), f"only {replayed} replayed"
+
+
+@pytest.mark.parametrize(("package", "model"), CASES)
 def test_original_vs_bricks_migrated(package: str, model: str, real_models: Any) -> None:
     """The copy migrated with ``--bricks`` (mminit's ConvModule, FFN, PatchEmbed... in place
     of mmcv's) initialised by its own ``init_weights()`` against the original."""

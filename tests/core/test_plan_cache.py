@@ -341,8 +341,53 @@ def test_fast_and_compat_plans_are_kept_apart() -> None:
     assert stats.replayed == before + 2
 
 
-def test_a_fast_init_with_user_code_always_walks() -> None:
+@pytest.mark.parametrize("seen", [True, False], ids=["dump-seen", "dump-unseen"])
+def test_a_fast_replay_runs_the_users_code_as_the_fast_walk_did(
+    tmp_path: Path, seen: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dump = (lambda name: tmp_path / name) if seen else (lambda name: None)
+    monkeypatch.setenv("MMINIT_PLAN_CACHE", "0")
+    walk = _init(Model, "fast", dump("walk"))  # WithUserCode inside: a barrier
+    monkeypatch.setenv("MMINIT_PLAN_CACHE", "1")
     before = stats.replayed
-    for _ in range(2):
-        _init(Model, "fast", None)  # WithUserCode inside: fast mode settles around it
-    assert stats.replayed == before and len(plan_cache) == 0
+    first = _init(Model, "fast", dump("first"))
+    second = _init(Model, "fast", dump("second"))
+    assert stats.replayed == before + 1
+    _same(walk, first)
+    _same(walk, second)
+    if seen:
+        assert "Initialized by user-defined" in second[2]
+
+
+class Foreign(mminit.BaseModule):
+    """A child whose init_weights does not start with super(): run whole."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def init_weights(self) -> None:
+        nn.init.zeros_(self.fc.bias)
+        super().init_weights()
+
+
+class WithForeign(mminit.BaseModule):
+    def __init__(self) -> None:
+        super().__init__(TN)
+        self.child = Foreign()
+
+
+@pytest.mark.parametrize("seen", [True, False], ids=["dump-seen", "dump-unseen"])
+def test_a_fast_replay_runs_a_foreign_child_whole_as_the_fast_walk_did(
+    tmp_path: Path, seen: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dump = (lambda name: tmp_path / name) if seen else (lambda name: None)
+    monkeypatch.setenv("MMINIT_PLAN_CACHE", "0")
+    walk = _init(WithForeign, "fast", dump("walk"))
+    monkeypatch.setenv("MMINIT_PLAN_CACHE", "1")
+    before = stats.replayed
+    first = _init(WithForeign, "fast", dump("first"))
+    second = _init(WithForeign, "fast", dump("second"))
+    assert stats.replayed == before + 1
+    _same(walk, first)
+    _same(walk, second)

@@ -217,6 +217,13 @@ class FastInitEngine(InitEngine):
         rest = self.saw(params, info)
         self._check_params(module, rest, info, known)  # a parameter with steps is in the table
 
+    def check_known(self, params: Sequence[Tensor], info: str) -> None:
+        """:meth:`check` of a module whose parameters are ``params``, all in the table
+        (a replayed check)."""
+        rest = self.saw(params, info)
+        if rest:
+            self._check_params(self.root or nn.Module(), rest, info, known=True)
+
     def saw(self, params: Sequence[Tensor], info: str) -> list[Tensor]:
         """A check with ``info`` saw the latest recorded fill of each of ``params``
         that has one; returned: the others (no fill pending)."""

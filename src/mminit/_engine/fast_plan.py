@@ -9,39 +9,100 @@ the end of any fast init (the last fill of each parameter, in the order the walk
 first wrote them; the init-info strings replayed from the checks), so the values,
 strings and random stream are the fast walk's.
 
-Only a tree where nothing but the engine ran is recorded: a user's ``init_weights``
-(a barrier, which fast mode settles around), a custom initializer, ``Pretrained``, a
-warning or an error make the recording impure, and such inits always walk.
+A child's own ``init_weights`` is a barrier, as in compat mode: the replay runs that
+code again under the engine (one that starts with ``super()`` goes on with the plan's
+steps there; one that does not runs whole, as foreign code), so the engine is told
+everything the walk told it, in order.  A custom initializer, ``Pretrained``, a warning
+or an error make the recording impure: such inits always walk.
 Fast plans and compat plans are cached apart (the mode is part of the key).
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from torch import Tensor, nn
 
 from .fast import FastInitEngine
-from .plan import CHECK, DROVE, EFFECT, INITIALISED, WRITE, Plan, PlanRecorder
+from .plan import (
+    CHECK,
+    DROVE,
+    EFFECT,
+    INITIALISED,
+    REPLAYING,
+    SUPER_DONE,
+    USER_CODE,
+    WRITE,
+    Plan,
+    PlanRecorder,
+)
 from .state import stats
 
 __all__ = ["FastPlanRecorder", "replay_fast"]
 
 
 class FastPlanRecorder(PlanRecorder, FastInitEngine):
-    """The fast engine, writing down what the walk asks of it (barriers make it impure)."""
+    """The fast engine, writing down what the walk asks of it (the barriers as in
+    compat mode: see :class:`~mminit._engine.plan.PlanRecorder`)."""
 
-    def expect_user_code(self, module: nn.Module) -> None:
-        self.cannot_replay()  # fast mode settles around a user's code: walk every time
-        super().expect_user_code(module)
 
-    @contextlib.contextmanager
-    def foreign_child(self, child: nn.Module, eager: bool) -> Iterator[None]:
-        self.cannot_replay()
-        with super().foreign_child(child, eager):
-            yield
+class _FastReplay:
+    """The steps of a fast plan, fed to a fast engine (see :func:`replay_fast`)."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        params: Sequence[Tensor],
+        modules: Sequence[nn.Module],
+        engine: FastInitEngine,
+    ) -> None:
+        self.steps = plan.steps
+        self.params = params
+        self.modules = modules
+        self.engine = engine
+        self.pos = 0
+        self.waiting: list[int] = []  # ids of the modules whose super() the replay awaits
+
+    def run(self) -> None:
+        """Feed steps until the end, or until a barrier's ``super()`` part ends."""
+        steps, params, engine = self.steps, self.params, self.engine
+        while self.pos < len(steps):
+            step = steps[self.pos]
+            self.pos += 1
+            tag = step[0]
+            if tag == WRITE:
+                engine.defer(params[step[1]], step[2])
+            elif tag == CHECK:
+                engine.check_known([params[i] for i in step[1]], step[2])
+            elif tag == EFFECT:
+                step[1]()
+            elif tag == INITIALISED:
+                self.modules[step[1]]._is_init = True
+            elif tag == DROVE:
+                stats.upstream_driven += 1
+            elif tag == USER_CODE:
+                self._call_user(self.modules[step[1]])
+            elif tag == SUPER_DONE:
+                return  # back to the user's code, which tells the engine as the walk's did
+            else:  # FOREIGN: the child's own init_weights runs whole, as in the walk
+                with engine.foreign_child(self.modules[step[1]], step[2]):
+                    self.modules[step[1]].init_weights()
+
+    def _call_user(self, module: nn.Module) -> None:
+        """Run ``module``'s own ``init_weights`` under the engine, as the walk did; its
+        ``super()`` resumes this replay (:func:`~mminit._engine.plan.resume_replay`)."""
+        self.waiting.append(id(module))
+        token = REPLAYING.set(self)
+        try:
+            self.engine.run_user_code(module)
+        finally:
+            REPLAYING.reset(token)
+        if self.waiting and self.waiting[-1] == id(module):
+            raise RuntimeError(
+                f"{type(module).__name__}.init_weights did not call super().init_weights() "
+                "this time, unlike when its plan was recorded; set MMINIT_PLAN_CACHE=0"
+            )
 
 
 def replay_fast(
@@ -53,23 +114,18 @@ def replay_fast(
     observes: bool,
 ) -> None:
     """Run the fast init ``plan`` recorded on a tree of this shape: its steps go to a
-    fast engine as the walk's calls did, then the engine finishes as a walk's does."""
+    fast engine as the walk's calls did (a user's ``init_weights`` runs again, under that
+    engine), then the engine finishes as a walk's does."""
     engine = FastInitEngine(table, None, root, observes)
     stats.replayed += 1
     if not observes:
         stats.unseen += 1
-    for step in plan.steps:
-        tag = step[0]
-        if tag == WRITE:
-            engine.defer(params[step[1]], step[2])
-        elif tag == CHECK:
-            engine.saw([params[i] for i in step[1]], step[2])
-        elif tag == EFFECT:
-            step[1]()
-        elif tag == INITIALISED:
-            modules[step[1]]._is_init = True
-        elif tag == DROVE:
-            stats.upstream_driven += 1
-        else:  # a barrier: never in a fast plan
-            raise AssertionError(f"a fast plan holds a barrier: {step!r}")
+    failed = True
+    try:
+        with engine.activate():
+            _FastReplay(plan, params, modules, engine).run()
+        failed = False
+    finally:
+        if failed:
+            engine.failed()
     engine.finish()

@@ -50,7 +50,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 from torch import Tensor, nn
@@ -64,10 +64,12 @@ from .fills import (
 from .state import InitEngine, _generator_for, eager_block, host_means, regenerated_mean, stats
 
 __all__ = [
+    "REPLAYING",
     "Plan",
     "PlanCache",
     "PlanRecorder",
     "Program",
+    "Resumable",
     "plan_cache",
     "replay",
     "resume_replay",
@@ -696,7 +698,17 @@ def _host(x: Any) -> Any:
     return x.item() if isinstance(x, Tensor) else x
 
 
-_REPLAYING: ContextVar[_Replay | None] = ContextVar("mminit_replaying", default=None)
+class Resumable(Protocol):
+    """A replay that a user's ``super().init_weights()`` resumes (:func:`resume_replay`)."""
+
+    #: ids of the modules whose ``super()`` the replay awaits, innermost last
+    waiting: list[int]
+
+    def run(self) -> None:
+        """Run the plan until the end, or until the awaited barrier's ``super()`` part ends."""
+
+
+_REPLAYING: ContextVar[Resumable | None] = ContextVar("mminit_replaying", default=None)
 
 
 def resume_replay(module: nn.Module) -> bool:
@@ -776,3 +788,7 @@ class PlanCache:
 
 #: the process's plan cache (see :mod:`mminit._modules.planned`)
 plan_cache = PlanCache()
+
+
+#: the replay a user's ``super().init_weights()`` resumes, while that user's code runs
+REPLAYING = _REPLAYING

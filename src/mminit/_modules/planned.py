@@ -231,8 +231,10 @@ def replay_cached(
     if plan is None or not plan.current():
         return None  # (a name registered again since: the walk records the plan anew)
     table = new_params_init_info(module, kind.flavour, with_means=False, params=shape.params)
-    if shape.mode == "fast":  # (a fast plan has no barrier: the root's dump reads the table)
-        holders = shape.modules[:1]
+    # all of them, as in the walk, where a user's init_weights runs (it may read the
+    # table); else the root, whose dump reads it
+    holders = shape.modules if plan.has_barriers else shape.modules[:1]
+    if shape.mode == "fast":
         share_table(holders, table)
         try:
             replay_fast(plan, shape.params, shape.modules, table, module, observes)
@@ -244,9 +246,6 @@ def replay_cached(
     stats.replayed += 1
     if not observes:
         stats.unseen += 1
-    # all of them, as in the walk, where a user's init_weights runs (it may read the
-    # table); else the root, whose dump reads it
-    holders = shape.modules if plan.has_barriers else shape.modules[:1]
     share_table(holders, table)
     try:
         replay(plan, shape.params, shape.modules, table, observes)
