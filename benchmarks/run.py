@@ -50,6 +50,7 @@ ORDER = (
     "replay",
     "ceiling",
     "mminit-fast",
+    "mminit-fast-cold",
     "floor",
 )
 CHECKED = ("mminit", "mminit-seen", "mminit-cold", "mminit-seen-cold", "replay", "ceiling")
@@ -61,6 +62,7 @@ RATIOS = {
     "mminit/floor": ("mminit", "floor"),
     "fast/floor": ("mminit-fast", "floor"),
     "mmengine/fast": ("mmengine", "mminit-fast"),
+    "mmengine/fast-cold": ("mmengine", "mminit-fast-cold"),
     "mmengine/floor": ("mmengine", "floor"),
     "mmengine/replay": ("mmengine", "replay"),
     "mmengine/ceiling": ("mmengine", "ceiling"),

@@ -12,7 +12,8 @@
   architecture, planning included; ``mminit`` and ``mminit-seen`` are the later
   ones (the benchmark makes one untimed init first, so every timed one is cached).
 * ``mminit-fast``: ``init_weights(mode="fast")`` on the same model, where
-  mminit's ``BaseModule.init_weights`` accepts ``mode``.
+  mminit's ``BaseModule.init_weights`` accepts ``mode`` (a later fast init: it replays
+  the fast plan); ``mminit-fast-cold``: the same with the plan cache emptied first.
 * ``floor`` / ``replay`` / ``ceiling``: the references of ``plan.py`` on the
   mminit-built model (the mmengine-built one when mminit is unusable).
 
@@ -41,6 +42,7 @@ VARIANTS: tuple[str, ...] = (
     "mminit-cold",
     "mminit-seen-cold",
     "mminit-fast",
+    "mminit-fast-cold",
     "floor",
     "replay",
     "ceiling",
@@ -71,15 +73,24 @@ class ModelBench:
             self.notes.append(f"skipping mmengine: {libs['mmengine']}")
             variants.remove("mmengine")
         if libs["mminit"]:
-            for v in ("mminit", "mminit-seen", "mminit-cold", "mminit-seen-cold", "mminit-fast"):
+            for v in (
+                "mminit",
+                "mminit-seen",
+                "mminit-cold",
+                "mminit-seen-cold",
+                "mminit-fast",
+                "mminit-fast-cold",
+            ):
                 if v in variants:
                     self.notes.append(f"skipping {v}: {libs['mminit']}")
                     variants.remove(v)
-        elif "mminit-fast" in variants and not fast_mode_supported(load_lib("mminit").BaseModule):
-            self.notes.append(
-                "skipping mminit-fast: mminit.BaseModule.init_weights takes no `mode` keyword yet"
-            )
-            variants.remove("mminit-fast")
+        elif not fast_mode_supported(load_lib("mminit").BaseModule):
+            for v in ("mminit-fast", "mminit-fast-cold"):
+                if v in variants:
+                    self.notes.append(
+                        f"skipping {v}: mminit.BaseModule.init_weights takes no `mode` keyword"
+                    )
+                    variants.remove(v)
         self.variants = tuple(variants)
 
         self.upstream: nn.Module | None = None
@@ -98,6 +109,7 @@ class ModelBench:
             "mminit-cold": self._cold(self._init_weights(self.work)),
             "mminit-seen-cold": self._cold(self._seen(self._init_weights(self.work))),
             "mminit-fast": self._init_weights(self.work, mode="fast"),
+            "mminit-fast-cold": self._cold(self._init_weights(self.work, mode="fast")),
             "floor": lambda: floor(self._finals),
             "replay": lambda: replay(self._plan),
             "ceiling": lambda: ceiling(self._plan, self._finals),
@@ -118,7 +130,7 @@ class ModelBench:
 
     def warm(self) -> None:
         """One untimed init of each cached contender, so that its plan is in the cache."""
-        for v in ("mminit", "mminit-seen"):
+        for v in ("mminit", "mminit-seen", "mminit-fast"):
             if v in self.variants:
                 self._runners[v]()
 
