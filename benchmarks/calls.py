@@ -29,7 +29,14 @@ from .variants import ModelBench
 
 __all__ = ["count_calls", "main"]
 
-CONTENDERS = ("mmengine", "mminit", "mminit-seen", "mminit-cold", "mminit-fast")
+CONTENDERS = (
+    "mmengine",
+    "mminit",
+    "mminit-seen",
+    "mminit-cold",
+    "mminit-fast",
+    "mminit-fast-cold",
+)
 
 
 def count_calls(family: str, size: str, contenders: Sequence[str] = CONTENDERS) -> dict[str, int]:

@@ -391,3 +391,17 @@ def test_a_fast_replay_runs_a_foreign_child_whole_as_the_fast_walk_did(
     assert stats.replayed == before + 1
     _same(walk, first)
     _same(walk, second)
+
+
+def test_an_isolated_cache_starts_empty_and_gives_back_what_it_held() -> None:
+    _init(Plain, None, None)
+    assert len(plan_cache) == 1
+    kept = list(plan_cache)
+    with plan_cache.isolated():
+        assert len(plan_cache) == 0
+        _init(Plain, "fast", None)  # a first init, recorded inside
+        assert len(plan_cache) == 1
+    assert list(plan_cache) == kept
+    before = stats.replayed
+    _init(Plain, None, None)
+    assert stats.replayed == before + 1  # the compat plan was kept

@@ -779,6 +779,20 @@ class PlanCache:
         with self._lock:
             self._plans.clear()
 
+    @contextlib.contextmanager
+    def isolated(self) -> Iterator[None]:
+        """Inside, the cache starts empty; afterwards it holds what it held before (a
+        first init measured or tested without touching the other plans)."""
+        with self._lock:
+            saved = list(self._plans.items())
+            self._plans.clear()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._plans.clear()
+                self._plans.update(saved)
+
     def __len__(self) -> int:
         return len(self._plans)
 
