@@ -17,6 +17,7 @@ import contextlib
 import copy
 import json
 import os
+import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -97,23 +98,49 @@ def _call_helper(lib: Any, name: str, m: nn.Module) -> None:
         raise ValueError(f"unknown helper {name!r}")
 
 
-def _make_init_weights(ops: list[list[Any]], lib: Any, with_super: bool) -> Callable[[Any], None]:
+def _run_ops(module: nn.Module, ops: list[list[Any]], lib: Any, with_super: bool) -> None:
+    for op in ops:
+        if op[0] == "super":
+            if with_super:
+                lib.BaseModule.init_weights(module)
+            continue
+        child = module._modules.get(op[1])
+        if child is None:
+            continue
+        weight = getattr(child, "weight", None)
+        if op[0] == "helper":
+            _call_helper(lib, op[2], child)
+        elif isinstance(weight, torch.Tensor) and op[0] == "fill":
+            weight.data.fill_(op[2])
+        elif isinstance(weight, torch.Tensor) and op[0] == "normal_data":
+            weight.data.normal_(0, op[2])
+
+
+def _starts_with_super_call(ops: list[list[Any]], with_super: bool) -> bool:
+    """Whether the node's ``init_weights`` is written ``super().init_weights()`` first (as
+    most users write it), for half of the op lists that start with the base's call (by a
+    hash of the ops, so every build of a case, on every side, writes it alike); the other
+    half, and every other list, call ``BaseModule.init_weights(self)`` by name."""
+    if not (with_super and ops and ops[0] == ["super"]):
+        return False
+    return zlib.crc32(json.dumps(ops, default=repr).encode()) % 2 == 0
+
+
+def _make_init_weights(
+    ops: list[list[Any]], lib: Any, with_super: bool, owner: list[type]
+) -> Callable[[Any], None]:
+    """The node class's ``init_weights`` (``owner``: filled with the class once made)."""
+    if _starts_with_super_call(ops, with_super):
+        rest = ops[1:]
+
+        def init_weights_super_first(self: nn.Module) -> None:
+            super(owner[0], self).init_weights()  # type: ignore[misc]
+            _run_ops(self, rest, lib, with_super)
+
+        return init_weights_super_first
+
     def init_weights(self: nn.Module) -> None:
-        for op in ops:
-            if op[0] == "super":
-                if with_super:
-                    lib.BaseModule.init_weights(self)
-                continue
-            child = self._modules.get(op[1])
-            if child is None:
-                continue
-            weight = getattr(child, "weight", None)
-            if op[0] == "helper":
-                _call_helper(lib, op[2], child)
-            elif isinstance(weight, torch.Tensor) and op[0] == "fill":
-                weight.data.fill_(op[2])
-            elif isinstance(weight, torch.Tensor) and op[0] == "normal_data":
-                weight.data.normal_(0, op[2])
+        _run_ops(self, ops, lib, with_super)
 
     return init_weights
 
@@ -140,9 +167,11 @@ def _node_class(name: str, base: type, ops: Any, lib: Any, with_super: bool) -> 
     if _CLASSES is not None and key in _CLASSES:
         return _CLASSES[key]
     attrs: dict[str, Any] = {}
+    owner: list[type] = []
     if ops is not None:
-        attrs["init_weights"] = _make_init_weights(ops, lib, with_super=with_super)
+        attrs["init_weights"] = _make_init_weights(ops, lib, with_super, owner)
     cls = type(name, (base,), attrs)
+    owner.append(cls)
     if _CLASSES is not None:
         _CLASSES[key] = cls
     return cls
