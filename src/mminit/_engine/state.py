@@ -910,11 +910,15 @@ class InitEngine:
             self.mark_written(p)
 
     def settle(self, module: nn.Module) -> None:
-        """Materialise ``module``'s subtree (code outside the engine is about to read it)."""
+        """Materialise ``module``'s subtree: code outside the engine is about to read it,
+        and may write any of it (so its parameters count as written, as after
+        :meth:`foreign_wrote`; one walk of the subtree for both)."""
         self._outside()
         params = self._tracked_params(module)
         self.settle_params(params)
         self._ensure_baseline(params)
+        for p in params:
+            self.mark_written(p)
 
     def finish(self, keep_table: bool = False) -> None:
         """Materialise and resolve everything (end of init, or an exception).

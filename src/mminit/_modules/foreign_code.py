@@ -52,5 +52,5 @@ def resume_user_code(module: nn.Module) -> None:
             # it only overwrites whole parameters: version counters tell which
             engine.before_write_only_code(module, possible_writes(module, ours))
         else:
-            engine.settle(module)  # the user's code may read what the engine deferred
-            engine.foreign_wrote(module)
+            # the user's code may read what the engine deferred, and write any of it
+            engine.settle(module)
