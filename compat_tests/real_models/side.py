@@ -226,12 +226,17 @@ def _one(
         stage = "build"
         try:
             _local_checkpoints(cfg, build, ckpt_dir, name)
-            if engine.endswith("-replay"):  # its records and warnings are not this run's
-                seen = len(records.items), len(caught)
-                _record_plan(build, cfg, seed, "fast" if "fast" in engine else "compat")
-                del records.items[seen[0] :], caught[seen[1] :]
+            plan_cfg = copy.deepcopy(cfg)  # (build edits cfg)
             _seed(seed)
             model = build(cfg)
+            if engine.endswith("-replay"):  # its records and warnings are not this run's
+                # after the compared model is built, as the other sides build it before any
+                # init ran: a parameter left uninitialised (mmdet 2.x SSD's L2Norm weight,
+                # torch.Tensor(n)) must not reuse the memory of a freed tensor the recording
+                # init filled, or its "value before" equals the fill and its string differs
+                seen = len(records.items), len(caught)
+                _record_plan(build, plan_cfg, seed, "fast" if "fast" in engine else "compat")
+                del records.items[seen[0] :], caught[seen[1] :]
             stage = "init"
             _seed(seed)
             if engine.startswith("mminit"):
