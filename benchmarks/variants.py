@@ -73,17 +73,9 @@ class ModelBench:
             self.notes.append(f"skipping mmengine: {libs['mmengine']}")
             variants.remove("mmengine")
         if libs["mminit"]:
-            for v in (
-                "mminit",
-                "mminit-seen",
-                "mminit-cold",
-                "mminit-seen-cold",
-                "mminit-fast",
-                "mminit-fast-cold",
-            ):
-                if v in variants:
-                    self.notes.append(f"skipping {v}: {libs['mminit']}")
-                    variants.remove(v)
+            for v in [v for v in variants if v.startswith("mminit")]:
+                self.notes.append(f"skipping {v}: {libs['mminit']}")
+                variants.remove(v)
         elif not fast_mode_supported(load_lib("mminit").BaseModule):
             for v in ("mminit-fast", "mminit-fast-cold"):
                 if v in variants:

@@ -239,34 +239,31 @@ def _scalar(x: Any) -> Any:
 
 
 _WALK_METHODS = ("named_parameters", "_named_members", "named_modules")
+_APPLY_METHODS = ("apply", "children", "named_children")
 
 #: module classes known to use ``nn.Module``'s own walk (``named_modules`` and friends)
 _PLAIN_WALK: set[type] = set()
-
-
-def plain_walk(cls: type) -> bool:
-    """Whether ``cls`` walks its children as ``nn.Module`` does (``named_modules`` ...)."""
-    if cls in _PLAIN_WALK:
-        return True
-    if any(getattr(cls, n) is not getattr(nn.Module, n) for n in _WALK_METHODS):
-        return False
-    _PLAIN_WALK.add(cls)
-    return True
-
-
-_APPLY_METHODS = ("apply", "children", "named_children")
-
 #: module classes known to use ``nn.Module``'s own ``apply`` (and ``children``)
 _PLAIN_APPLY: set[type] = set()
 
 
-def _plain_apply(cls: type) -> bool:
-    if cls in _PLAIN_APPLY:
+def _uses_module_methods(cls: type, names: tuple[str, ...], known: set[type]) -> bool:
+    """Whether ``cls`` inherits ``nn.Module``'s own ``names`` (cached in ``known``)."""
+    if cls in known:
         return True
-    if any(getattr(cls, n) is not getattr(nn.Module, n) for n in _APPLY_METHODS):
+    if any(getattr(cls, n) is not getattr(nn.Module, n) for n in names):
         return False
-    _PLAIN_APPLY.add(cls)
+    known.add(cls)
     return True
+
+
+def plain_walk(cls: type) -> bool:
+    """Whether ``cls`` walks its children as ``nn.Module`` does (``named_modules`` ...)."""
+    return _uses_module_methods(cls, _WALK_METHODS, _PLAIN_WALK)
+
+
+def _plain_apply(cls: type) -> bool:
+    return _uses_module_methods(cls, _APPLY_METHODS, _PLAIN_APPLY)
 
 
 class _ApplyOrder(NamedTuple):
