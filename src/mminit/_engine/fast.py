@@ -27,8 +27,8 @@ import torch
 from torch import Tensor, nn
 
 from .._errors import FastModeWarning
-from .fills import FillSpec, apply_fill, fixed_result, is_fixed, validate_fill
-from .state import InitEngine, LoadsParameters
+from .fills import FillSpec, apply_fill, fill_plain, fixed_result, is_fixed, validate_fill
+from .state import InitEngine, LoadsParameters, _State
 
 __all__ = [
     "FastInitEngine",
@@ -63,10 +63,24 @@ def _named_tensors(root: nn.Module) -> list[tuple[str, Tensor]]:
     return list(root.named_parameters()) + list(root.named_buffers())
 
 
-def _apply_once(p: Tensor, spec: FillSpec) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # already raised when the fill was recorded
-        _fill_once(p, spec)
+_PLAIN_KINDS = ("constant", "normal", "uniform", "trunc_normal")
+
+
+def _apply_last(fills: Sequence[tuple[Tensor, FillSpec]]) -> None:
+    """Make each parameter's last fill, in order (its warnings were raised when the fill
+    was recorded); a plain ``nn.Parameter``'s constant, normal, uniform or truncated
+    normal fill by the tensor calls themselves, under one ``no_grad``."""
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        for p, spec in fills:
+            if (
+                type(p) is nn.Parameter
+                and spec.kind in _PLAIN_KINDS
+                and not (spec.kind == "trunc_normal" and p.dtype in _LOW_PRECISION)
+            ):
+                fill_plain(p, spec)
+            else:
+                _fill_once(p, spec)
 
 
 def _fill_once(p: Tensor, spec: FillSpec) -> None:
@@ -211,6 +225,23 @@ class FastInitEngine(InitEngine):
         steps.append(_Step(spec))
         self.mark_written(p)
 
+    def defer_all(self, fills: Sequence[tuple[Tensor, FillSpec]]) -> None:
+        """:meth:`defer` each of ``fills`` (validated), in order, in one frame."""
+        pending, states, known = self._steps, self._states, self._params
+        for p, spec in fills:
+            k = id(p)
+            steps = pending.get(k)
+            if steps is None:
+                steps = pending[k] = []
+            elif steps and steps[-1].info is None:
+                steps.pop()  # overwritten before any check saw it
+            steps.append(_Step(spec))
+            st = states.get(k)
+            if st is None:
+                st = states[k] = _State()
+                known[k] = p
+            st.dirty = True  # (mark_written)
+
     def check(self, module: nn.Module, info: str) -> None:
         self._absorb_load()  # a checkpoint load checks right after it wrote
         params, known = self._params_of(module)
@@ -228,13 +259,14 @@ class FastInitEngine(InitEngine):
         """A check with ``info`` saw the latest recorded fill of each of ``params``
         that has one; returned: the others (no fill pending)."""
         rest = []
+        pending, states = self._steps, self._states
         for p in params:
-            steps = self._steps.get(id(p))
+            steps = pending.get(id(p))
             if not steps:
                 rest.append(p)
             elif steps[-1].info is None:
                 steps[-1].info = info
-                self.mark_checked(p)
+                states[id(p)].dirty = False  # (mark_checked)
         return rest
 
     @staticmethod
@@ -283,18 +315,15 @@ class FastInitEngine(InitEngine):
 
     def settle_params(self, params: Sequence[Tensor]) -> None:
         due = [p for p in params if self._steps.get(id(p))]
+        self._written.update(id(p) for p in due)
         if not self.observes:  # nobody sees the strings: the last fill, no replay
-            for p in due:
-                _apply_once(p, self._steps.pop(id(p))[-1].spec)
-                self._written.add(id(p))
+            _apply_last([(p, self._steps.pop(id(p))[-1].spec) for p in due])
             super().settle_params(params)
             return
         # A constant may leave the mean where it was (BatchNorm's ones filled with 1):
         # then the mean before matters.  A random first fill changes it anyway.
         self._ensure_baseline([p for p in due if is_fixed(self._steps[id(p)][0].spec)])
-        for p in due:
-            _apply_once(p, self._steps[id(p)][-1].spec)
-            self._written.add(id(p))
+        _apply_last([(p, self._steps[id(p)][-1].spec) for p in due])
         # every mean the replays need, in one batch (one host transfer on a GPU); each
         # scratch tensor is freed once its mean is taken
         fixed = [(p, i) for p in due for i in self._fixed_steps(self._steps[id(p)], True)]

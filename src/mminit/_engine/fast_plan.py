@@ -47,6 +47,36 @@ class FastPlanRecorder(PlanRecorder, FastInitEngine):
     compat mode: see :class:`~mminit._engine.plan.PlanRecorder`)."""
 
 
+#: a fast plan's run of consecutive ``write`` steps, one step: ``(WRITES, ((i, spec), ...))``
+WRITES = -1
+
+
+def _fast_steps(steps: list[tuple[Any, ...]], observes: bool) -> list[tuple[Any, ...]]:
+    """``steps`` as a fast replay feeds them: each run of consecutive ``write`` steps
+    made one ``WRITES`` step, and, where nobody sees the dump, no ``check`` steps.
+
+    With the dump unseen a fast check only notes which fill its string saw, for the
+    strings replayed at settle, which are then not made (a check of a parameter
+    without pending fills does nothing: it takes no mean, and every parameter of a
+    plan is in the table); the fills made are each parameter's last either way.
+    """
+    out: list[tuple[Any, ...]] = []
+    run: list[tuple[int, Any]] = []
+    for step in steps:
+        if step[0] == WRITE:
+            run.append((step[1], step[2]))
+            continue
+        if step[0] == CHECK and not observes:
+            continue
+        if run:
+            out.append((WRITES, tuple(run)))
+            run = []
+        out.append(step)
+    if run:
+        out.append((WRITES, tuple(run)))
+    return out
+
+
 class _FastReplay:
     """The steps of a fast plan, fed to a fast engine (see :func:`replay_fast`)."""
 
@@ -57,11 +87,18 @@ class _FastReplay:
         modules: Sequence[nn.Module],
         engine: FastInitEngine,
     ) -> None:
-        self.steps = plan.steps
+        steps = plan.fast_steps.get(engine.observes)
+        if steps is None:
+            steps = plan.fast_steps[engine.observes] = _fast_steps(plan.steps, engine.observes)
+        self.steps = steps
         self.params = params
         self.modules = modules
         self.engine = engine
         self.pos = 0
+        # the barriers' subtrees, from the plan (the tree has its shape): the engine
+        # settles them, and counts them written after the user's code, without a walk
+        for m, found in plan.barriers:
+            engine.give_params(modules[m], [params[i] for i in found])
         self.waiting: list[int] = []  # ids of the modules whose super() the replay awaits
 
     def run(self) -> None:
@@ -71,8 +108,8 @@ class _FastReplay:
             step = steps[self.pos]
             self.pos += 1
             tag = step[0]
-            if tag == WRITE:
-                engine.defer(params[step[1]], step[2])
+            if tag == WRITES:
+                engine.defer_all([(params[i], spec) for i, spec in step[1]])
             elif tag == CHECK:
                 engine.check_known([params[i] for i in step[1]], step[2])
             elif tag == EFFECT:

@@ -18,6 +18,7 @@ __all__ = [
     "FillSpec",
     "apply_fill",
     "fill_module",
+    "fill_plain",
     "fixed_result",
     "is_fixed",
     "module_fills",
@@ -187,6 +188,31 @@ def apply_fill(tensor: Tensor, spec: FillSpec) -> None:
         nn.init.kaiming_normal_(tensor, a=args[0], mode=args[1], nonlinearity=args[2])
     else:
         raise ValueError(f"unknown fill kind {kind!r}")
+
+
+def fill_plain(p: Tensor, spec: FillSpec) -> None:
+    """:func:`apply_fill` of a plain tensor or ``nn.Parameter`` (no ``__torch_function__``)
+    under ``no_grad`` already: the same tensor calls ``nn.init`` makes for the constant,
+    normal, uniform and truncated normal fills, without a ``no_grad`` block per call and
+    without the truncated normal's warning (given when the fill was recorded); the
+    others through ``apply_fill``."""
+    kind, args = spec
+    if kind == "constant":
+        p.fill_(args[0])
+    elif kind == "normal":
+        p.normal_(args[0], args[1])
+    elif kind == "uniform":
+        p.uniform_(args[0], args[1])
+    elif kind == "trunc_normal":
+        mean, std, a, b = args
+        low, high = _trunc_normal_bounds(mean, std, a, b, warn=False)
+        p.uniform_(low, high)
+        p.erfinv_()
+        p.mul_(std * math.sqrt(2.0))
+        p.add_(mean)
+        p.clamp_(min=a, max=b)
+    else:
+        apply_fill(p, spec)
 
 
 def module_fills(module: nn.Module, weight: FillSpec, bias: float) -> list[tuple[Tensor, FillSpec]]:

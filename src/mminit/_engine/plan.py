@@ -55,12 +55,7 @@ from typing import Any, Protocol
 import torch
 from torch import Tensor, nn
 
-from .fills import (
-    FillSpec,
-    _trunc_normal_bounds,
-    apply_fill,
-    fixed_result,
-)
+from .fills import FillSpec, _trunc_normal_bounds, fill_plain, fixed_result
 from .state import InitEngine, _generator_for, eager_block, host_means, regenerated_mean, stats
 
 __all__ = [
@@ -360,10 +355,15 @@ class Plan:
     #: stands only while each name still means that class
     lookups: tuple[tuple[Any, str, type], ...] = ()
     _programs: dict[bool, Program] = field(default_factory=dict)
+    #: the steps as fast mode replays them, per visibility of the dump (see
+    #: :mod:`mminit._engine.fast_plan`)
+    fast_steps: dict[bool, list[tuple[Any, ...]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         #: a user's ``init_weights`` runs inside (see :class:`PlanRecorder`)
         self.has_barriers = any(step[0] in (USER_CODE, FOREIGN) for step in self.steps)
+        #: each barrier's module and its subtree's parameters, by position in the tree
+        self.barriers = _barriers(self.steps)
 
     def current(self) -> bool:
         """Whether every initializer name the walk looked up still means the same class."""
@@ -376,6 +376,21 @@ class Plan:
         if prog is None:
             prog = self._programs[observes] = _compile(self, observes, params)
         return prog
+
+
+def _barriers(steps: Sequence[tuple[Any, ...]]) -> list[tuple[int, Sequence[int]]]:
+    """Each barrier of ``steps``: its module's position and its parameters' (a user's
+    code starting with ``super()``: those its ``super_done`` step names)."""
+    out: list[tuple[int, Sequence[int]]] = []
+    open_: list[int] = []  # the user's code whose super() walk runs now, innermost last
+    for step in steps:
+        if step[0] == USER_CODE:
+            open_.append(step[1])
+        elif step[0] == SUPER_DONE:
+            out.append((open_.pop(), step[1]))
+        elif step[0] == FOREIGN:
+            out.append((step[1], step[3]))
+    return out
 
 
 _UNKNOWN = (None, None)  # a parameter the user's code may have written: its mean is read
@@ -530,29 +545,6 @@ def _runs(
     return records, dropped, n_saves
 
 
-def _fill(p: Tensor, spec: FillSpec) -> None:
-    """:func:`apply_fill` under ``no_grad`` already: the same tensor calls ``nn.init``
-    makes for the plain fills (a plan's parameters are plain ``nn.Parameter`` objects, so
-    no ``__torch_function__`` is involved), the others through ``apply_fill``."""
-    kind, args = spec
-    if kind == "constant":
-        p.fill_(args[0])
-    elif kind == "normal":
-        p.normal_(args[0], args[1])
-    elif kind == "uniform":
-        p.uniform_(args[0], args[1])
-    elif kind == "trunc_normal":
-        mean, std, a, b = args
-        low, high = _trunc_normal_bounds(mean, std, a, b, warn=False)
-        p.uniform_(low, high)
-        p.erfinv_()
-        p.mul_(std * math.sqrt(2.0))
-        p.add_(mean)
-        p.clamp_(min=a, max=b)
-    else:
-        apply_fill(p, spec)
-
-
 class _Replay:
     """One replay of a program on a tree (see :func:`replay`)."""
 
@@ -587,7 +579,7 @@ class _Replay:
                 self.pos += 1
                 tag = op[0]
                 if tag == FULL:
-                    _fill(params[op[1]], op[2])
+                    fill_plain(params[op[1]], op[2])
                 elif tag == DRAW:
                     mean, std, a, b = op[2].args
                     low, high = _trunc_normal_bounds(mean, std, a, b, warn=False)

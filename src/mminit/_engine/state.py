@@ -452,6 +452,9 @@ class InitEngine:
         # ``apply``'s order, kept as the index is (until code outside the engine runs)
         self._order: _ApplyOrder | None = None
         self._order_epoch = -1
+        #: id(module) -> (module, its subtree's parameters), where a replay's plan gives
+        #: them (the tree has the plan's shape): no walk of the subtree
+        self._given: dict[int, tuple[nn.Module, list[Tensor]]] = {}
         if counted:  # (not: a replay's engine for one user's init_weights)
             stats.engines += 1
 
@@ -491,9 +494,17 @@ class InitEngine:
         m, start, end = span
         return order.modules[start:end] if m is module else None
 
+    def give_params(self, module: nn.Module, params: list[Tensor]) -> None:
+        """``module``'s subtree holds ``params``, all in the table (a replay's plan says so,
+        for the tree of its shape): the engine takes them from here, without a walk."""
+        self._given[id(module)] = (module, params)
+
     def _params_of(self, module: nn.Module) -> tuple[list[Tensor], bool]:
         """What ``module.named_parameters()`` yields (the values), and whether all are
         known to be in the table (``False``: not known either way)."""
+        given = self._given.get(id(module))
+        if given is not None and given[0] is module:
+            return given[1], True
         found = self._span(module)
         if found is not None:
             index, start, end = found

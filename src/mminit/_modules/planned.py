@@ -149,8 +149,7 @@ def tree_shape(root: nn.Module, kind: NativeKind, mode: str = "compat") -> TreeS
     pidx: dict[int, int] = {}
     parts: list[Hashable] = [kind, mode, native_generation(), torch.get_num_threads()]
     try:
-        for m in modules:
-            parts.append(_module_key(m, midx, params, pidx))
+        parts += [_module_key(m, midx, params, pidx) for m in modules]
     except _Unkeyable:
         return None
     return TreeShape(tuple(parts), modules, params, mode)
@@ -159,9 +158,13 @@ def tree_shape(root: nn.Module, kind: NativeKind, mode: str = "compat") -> TreeS
 def _module_key(
     m: nn.Module, midx: dict[int, int], params: list[Tensor], pidx: dict[int, int]
 ) -> Hashable:
+    """``m``'s part of the key (its parameters new to ``pidx`` appended to ``params``)."""
     d = m.__dict__
     cls = type(m)
-    if d.get("_is_init") or "init_weights" in d or not _plain_cfg(cls):
+    plain_cfg = _PLAIN_CFG.get(cls)
+    if plain_cfg is None:
+        plain_cfg = _plain_cfg(cls)
+    if d.get("_is_init") or "init_weights" in d or not plain_cfg:
         raise _Unkeyable
     cfg = d.get("init_cfg", _MISSING)
     if cfg is _MISSING:
@@ -185,7 +188,11 @@ def _module_key(
         slots = tuple(found)
     children: tuple[Hashable, ...] = ()
     if m._modules:
-        children = tuple((name, -1 if c is None else midx[id(c)]) for name, c in m._modules.items())
+        # names, then positions (-1: None), in two flat tuples
+        children = (
+            tuple(m._modules),
+            tuple([-1 if c is None else midx[id(c)] for c in m._modules.values()]),
+        )
     return (
         cls,
         getattr(cls, "init_weights", None),
