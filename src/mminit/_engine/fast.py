@@ -27,7 +27,15 @@ import torch
 from torch import Tensor, nn
 
 from .._errors import FastModeWarning
-from .fills import FillSpec, apply_fill, fill_plain, fixed_result, is_fixed, validate_fill
+from .fills import (
+    _PLAIN_KINDS,
+    FillSpec,
+    apply_fill,
+    fill_plain,
+    fixed_result,
+    is_fixed,
+    validate_fill,
+)
 from .state import InitEngine, LoadsParameters, _State
 
 __all__ = [
@@ -61,9 +69,6 @@ def materialise_meta(root: nn.Module) -> dict[str, int] | None:
 
 def _named_tensors(root: nn.Module) -> list[tuple[str, Tensor]]:
     return list(root.named_parameters()) + list(root.named_buffers())
-
-
-_PLAIN_KINDS = ("constant", "normal", "uniform", "trunc_normal")
 
 
 def _apply_last(fills: Sequence[tuple[Tensor, FillSpec]]) -> None:
@@ -143,8 +148,8 @@ class FastInitEngine(InitEngine):
         :meth:`wrote` then forgets the pending fills of parameters it overwrote (the
         version counter moved), so no fill lands on top of the user's values.
         """
-        self._outside()
         targets = self._targets(module, params)
+        self._outside()  # (the user's code runs next: the tree as it was before it)
         pending = [p for p in targets if self._steps.get(id(p))]
         # the mean before the fills, for constants (what a later check compares with)
         self._ensure_baseline([p for p in pending if is_fixed(self._steps[id(p)][0].spec)])
@@ -176,8 +181,8 @@ class FastInitEngine(InitEngine):
                 yield
             return
         self._loader = None
-        self._outside()
         targets = self._tracked_params(module)
+        self._outside()  # (the load runs next: the tree as it was before it)
         pending = [p for p in targets if self._steps.get(id(p))]
         # the mean before the fills, for constants (what a later check compares with)
         self._ensure_baseline([p for p in pending if is_fixed(self._steps[id(p)][0].spec)])

@@ -55,7 +55,15 @@ import torch
 from torch import Tensor, nn
 
 from .._errors import check_known
-from .fills import FillSpec, apply_fill, trunc_normal_draw, trunc_normal_transform
+from .fills import (
+    _PLAIN_KINDS,
+    FillSpec,
+    _trunc_normal_bounds,
+    apply_fill,
+    fill_plain,
+    trunc_normal_draw,
+    trunc_normal_transform,
+)
 
 __all__ = [
     "EngineStats",
@@ -528,8 +536,14 @@ class InitEngine:
         check_known(name, p, module, self.table)
 
     def expect_user_code(self, module: nn.Module) -> None:
-        """``module``'s own ``init_weights`` (starting with ``super()``) is about to run."""
-        self._outside()
+        """``module``'s own ``init_weights`` (starting with ``super()``) is about to run.
+
+        No code of the user's runs before its ``super()`` reaches mminit's own (every
+        ``init_weights`` on the class's MRO starts with it), so the tree is as the engine
+        last saw it, unless the instance holds a function of its own.
+        """
+        if "init_weights" in module.__dict__:
+            self._outside()
         self._user_code.add(id(module))
 
     def run_user_code(self, module: nn.Module) -> None:
@@ -553,8 +567,8 @@ class InitEngine:
         version counters: settle those (their values before that code, as upstream's
         checks see them) and note their versions, so :meth:`user_code_done` marks only
         what it wrote."""
-        self._outside()
         targets = self._targets(module, params)
+        self._outside()  # (the user's code runs next: the tree as it was before it)
         self.settle_params(targets)
         self._ensure_baseline(targets)
         self._watch_versions(module, targets)
@@ -794,21 +808,29 @@ class InitEngine:
 
     # -- what initializers call ---------------------------------------------
     def write_all(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
-        """One initializer's fills, in order; tracked parameters go through :meth:`write`."""
+        """One initializer's fills, in order, under one ``no_grad`` (each fill's own)."""
+        tracks = self.tracks
+        tracked = [tracks(t) for t, _ in items]
         # Baselines in one batch: many small parallel regions interleaved with serial
         # fills stall badly when another process competes for the cores.
-        self._defer_baseline(list({id(t): t for t, _ in items if self.tracks(t)}.values()))
-        for tensor, spec in items:
-            if self.tracks(tensor):
-                self.write(tensor, spec, info)
-            else:
-                apply_fill(tensor, spec)
+        self._defer_baseline(list({id(t): t for (t, _), k in zip(items, tracked) if k}.values()))
+        with torch.no_grad():
+            for (tensor, spec), k in zip(items, tracked):
+                if k:
+                    self._write(tensor, spec, info)
+                else:
+                    apply_fill(tensor, spec)
 
     def write(self, p: Tensor, spec: FillSpec, info: str) -> None:
         """Fill tracked parameter ``p`` with ``spec`` on behalf of an initializer whose
         check will use ``info``."""
-        st = self._state(p)
         self._defer_baseline([p])
+        with torch.no_grad():
+            self._write(p, spec, info)
+
+    def _write(self, p: Tensor, spec: FillSpec, info: str) -> None:
+        """:meth:`write`, its baseline deferred already, under ``no_grad``."""
+        st = self._state(p)
         dropped = None
         if st.lazy is not None:
             seen = [o.info for o in st.observed if o.seen is CURRENT]
@@ -822,11 +844,19 @@ class InitEngine:
                 st.lazy = None
             else:
                 self._freeze(p, st)
+        plain = type(p) is nn.Parameter  # no __torch_function__: the tensor calls themselves
         try:
             if spec.kind == "trunc_normal":
                 state = _generator_for(p).get_state()
-                trunc_normal_draw(p, *spec.args)
+                if plain:  # the draw; the warning nn.init gives, from the same frame
+                    mean, std, a, b = spec.args
+                    low, high = _trunc_normal_bounds(mean, std, a, b, warn=True)
+                    p.uniform_(low, high)
+                else:
+                    trunc_normal_draw(p, *spec.args)
                 st.lazy = _Draw(spec.args, state, p._version)
+            elif plain and spec.kind in _PLAIN_KINDS:
+                fill_plain(p, spec)
             else:
                 apply_fill(p, spec)
         except BaseException:
@@ -884,8 +914,8 @@ class InitEngine:
                 engine, so no deferred value can be seen.
             what: what runs, for fast mode's report of what it could not drive.
         """
-        self._outside()
         params = self._tracked_params(module)
+        self._outside()  # (that code runs next: the tree as it was before it)
         self.settle_params(params)
         self._ensure_baseline(params)
         for p in params:
@@ -921,8 +951,8 @@ class InitEngine:
         """Materialise ``module``'s subtree: code outside the engine is about to read it,
         and may write any of it (so its parameters count as written, as after
         :meth:`foreign_wrote`; one walk of the subtree for both)."""
-        self._outside()
         params = self._tracked_params(module)
+        self._outside()  # (that code runs next: the tree as it was before it)
         self.settle_params(params)
         self._ensure_baseline(params)
         for p in params:

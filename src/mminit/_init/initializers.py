@@ -106,13 +106,15 @@ class BaseInit:
         todo: list[tuple[Any, FillSpec]] = []
 
         def visit(m: nn.Module) -> None:
-            if not (self.wholemodule or matches_layer(m, layers)):
-                return
+            if self.wholemodule or matches_layer(m, layers):
+                fill(m)
+
+        def fill(m: nn.Module) -> None:
             # _weight_spec validates, as upstream's helper does for each matched module
             fills = module_fills(m, self._weight_spec(), self.bias)
             if engine is None:
-                for tensor, fill in fills:
-                    apply_fill(tensor, fill)
+                for tensor, spec in fills:
+                    apply_fill(tensor, spec)
             else:
                 todo.extend(fills)
 
@@ -124,9 +126,18 @@ class BaseInit:
             try:
                 if order is None:
                     module.apply(visit)
-                else:  # the same calls, without apply's recursion
+                elif self.wholemodule:  # the same calls, without apply's recursion
                     for m in order:
-                        visit(m)
+                        fill(m)
+                else:  # (and each class matched against the layers once)
+                    hit: dict[type, bool] = {}
+                    for m in order:
+                        cls = m.__class__
+                        found = hit.get(cls)
+                        if found is None:
+                            found = hit[cls] = matches_layer(m, layers)
+                        if found:
+                            fill(m)
             finally:
                 # the fills before a failing module happen, as upstream's do (a fill's own
                 # error comes first in upstream's order, so it may replace the visit's)

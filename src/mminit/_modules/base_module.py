@@ -230,7 +230,10 @@ class _InitRun:
                 if self.engine is not None
                 else new_params_init_info(module, flavour)
             )
-            _share_table(module, table)
+            if self.shape is not None:  # its modules, walked already for the key
+                share_table(self.shape.modules, table)
+            else:
+                _share_table(module, table)
             if self.engine is None:  # eager: upstream's literal sequence all the way down
                 self._active.enter_context(eager_block())
         elif (
