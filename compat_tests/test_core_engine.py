@@ -120,3 +120,58 @@ def test_pretrained_after_pending(flavour, tmp_path):
     pre = dict(type="Pretrained", checkpoint=str(path))
     ours, theirs = both(flavour, lambda L: (lambda m: m.init_weights(), _vit(L, mid_cfg=(TN, pre))))
     assert_same(ours, theirs)
+
+
+def _with_user_code(L):
+    class Inner(L.BaseModule):
+        def __init__(self):
+            super().__init__(dict(type="Constant", layer="Linear", val=0.5))
+            self.proj = nn.Linear(4, 4)
+
+        def init_weights(self):
+            super().init_weights()
+            nn.init.zeros_(self.proj.bias)
+
+    class Outer(L.BaseModule):
+        def __init__(self):
+            super().__init__(dict(type="Normal", layer="Linear", std=0.1))
+            self.inner = Inner()
+            self.fc = nn.Linear(4, 2)
+
+    return Outer
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_an_instances_own_init_weights_may_change_the_tree_before_super(flavour):
+    """A class's ``init_weights`` that starts with ``super()`` runs nothing before it, so
+    the engine keeps its index of the tree across the call; a function set on the instance
+    may run anything first.  Here it gives ``inner`` a new ``proj``, which upstream's
+    ``Linear`` fill then writes and whose parameters its table lacks (its check asserts)."""
+
+    def make(L):
+        Outer = _with_user_code(L)
+
+        def build():
+            model = Outer()
+            inner = model.inner
+
+            def init_weights():
+                inner.proj = nn.Linear(4, 4)
+                type(inner).init_weights(inner)
+
+            inner.init_weights = init_weights
+            return model
+
+        return (lambda m: m.init_weights(), build)
+
+    ours, theirs = both(flavour, make)
+    assert theirs.exc_type is not None
+    assert_same(ours, theirs)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_user_init_weights_starting_with_super(flavour):
+    """The same tree without the instance's function: upstream's values and strings."""
+    ours, theirs = both(flavour, lambda L: (lambda m: m.init_weights(), _with_user_code(L)))
+    assert theirs.exc_type is None
+    assert_same(ours, theirs)

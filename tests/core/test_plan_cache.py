@@ -405,3 +405,44 @@ def test_an_isolated_cache_starts_empty_and_gives_back_what_it_held() -> None:
     before = stats.replayed
     _init(Plain, None, None)
     assert stats.replayed == before + 1  # the compat plan was kept
+
+
+def _count_index_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The class of each subtree the engine indexes from now on."""
+    from mminit._engine import state
+
+    built: list[str] = []
+    original = state._tree_index
+
+    def counting(root: nn.Module, table: object) -> object:
+        built.append(type(root).__name__)
+        return original(root, table)
+
+    monkeypatch.setattr(state, "_tree_index", counting)
+    return built
+
+
+@pytest.mark.parametrize("mode", ["compat", "fast"])
+def test_a_replay_takes_a_barriers_subtree_from_its_plan(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replay settles a user's code's subtree, and counts it written afterwards, with the
+    parameters its plan names: no walk of the subtree (the tree has the plan's shape)."""
+    _init(Model, mode, None)  # records
+    built = _count_index_builds(monkeypatch)
+    before = stats.replayed
+    _init(Model, mode, None)
+    assert stats.replayed == before + 1
+    assert built == []
+
+
+def test_the_walk_indexes_a_user_codes_subtree_again_only_after_its_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing of the user's runs before a ``super()``-first ``init_weights`` reaches
+    mminit's, so the index of the whole tree stands until that code runs after it: the
+    walk indexes the root once, then the user's subtree once, after its code."""
+    monkeypatch.setenv("MMINIT_PLAN_CACHE", "0")
+    built = _count_index_builds(monkeypatch)
+    _init(Model, None, None)
+    assert built == ["Model", "WithUserCode"]
