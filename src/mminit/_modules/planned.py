@@ -100,20 +100,28 @@ class _Unkeyable(Exception):
 
 
 _MISSING = object()
-_ATOMS = (str, int, float, bool, type(None))
 
 
 def _freeze(x: Any) -> Hashable:
     """``x`` as hashable data that tells apart every value upstream prints differently."""
     t = type(x)
+    if t is str or t is int or t is bool or x is None:
+        return (t, x)
     if t is float:
         return (t, repr(x))  # -0.0 and 0.0 compare equal but print apart
-    if t in _ATOMS:
-        return (t, x)
     if isinstance(x, dict):
-        return (t, tuple((_freeze(k), _freeze(v)) for k, v in x.items()))
+        items = []
+        for k, v in x.items():  # (a str key or value inline: most of an init_cfg)
+            tv = type(v)
+            items.append(
+                (
+                    (str, k) if type(k) is str else _freeze(k),
+                    (tv, v) if tv is str or tv is int or tv is bool else _freeze(v),
+                )
+            )
+        return (t, tuple(items))
     if isinstance(x, (list, tuple)):
-        return (t, tuple(_freeze(v) for v in x))
+        return (t, tuple([_freeze(v) for v in x]))
     if isinstance(x, type) or t is type(_freeze):
         return x  # type: ignore[no-any-return]  # a class or a function: by identity
     raise _Unkeyable
