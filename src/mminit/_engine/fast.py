@@ -28,7 +28,6 @@ from torch import Tensor, nn
 
 from .._errors import FastModeWarning
 from .fills import (
-    _PLAIN_KINDS,
     FillSpec,
     apply_fill,
     fill_plain,
@@ -78,10 +77,8 @@ def _apply_last(fills: Sequence[tuple[Tensor, FillSpec]]) -> None:
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         for p, spec in fills:
-            if (
-                type(p) is nn.Parameter
-                and spec.kind in _PLAIN_KINDS
-                and not (spec.kind == "trunc_normal" and p.dtype in _LOW_PRECISION)
+            if type(p) is nn.Parameter and not (
+                spec.kind == "trunc_normal" and p.dtype in _LOW_PRECISION
             ):
                 fill_plain(p, spec)
             else:
@@ -224,11 +221,7 @@ class FastInitEngine(InitEngine):
 
     def defer(self, p: Tensor, spec: FillSpec) -> None:
         """Record the fill ``spec`` of ``p`` (validated) as its latest."""
-        steps = self._steps.setdefault(id(p), [])
-        if steps and steps[-1].info is None:
-            steps.pop()  # overwritten before any check saw it
-        steps.append(_Step(spec))
-        self.mark_written(p)
+        self.defer_all(((p, spec),))
 
     def defer_all(self, fills: Sequence[tuple[Tensor, FillSpec]]) -> None:
         """:meth:`defer` each of ``fills`` (validated), in order, in one frame."""
@@ -242,7 +235,7 @@ class FastInitEngine(InitEngine):
                 steps.pop()  # overwritten before any check saw it
             steps.append(_Step(spec))
             st = states.get(k)
-            if st is None:
+            if st is None:  # (as _state would, in this frame)
                 st = states[k] = _State()
                 known[k] = p
             st.dirty = True  # (mark_written)

@@ -190,10 +190,6 @@ def apply_fill(tensor: Tensor, spec: FillSpec) -> None:
         raise ValueError(f"unknown fill kind {kind!r}")
 
 
-#: the kinds :func:`fill_plain` makes by the tensor calls themselves
-_PLAIN_KINDS = ("constant", "normal", "uniform", "trunc_normal")
-
-
 def fill_plain(p: Tensor, spec: FillSpec) -> None:
     """:func:`apply_fill` of a plain tensor or ``nn.Parameter`` (no ``__torch_function__``)
     under ``no_grad`` already: the same tensor calls ``nn.init`` makes for the constant,

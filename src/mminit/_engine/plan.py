@@ -44,6 +44,7 @@ plan is the cache key, built by :mod:`mminit._modules.planned`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import threading
 from collections import OrderedDict
@@ -362,8 +363,11 @@ class Plan:
     def __post_init__(self) -> None:
         #: a user's ``init_weights`` runs inside (see :class:`PlanRecorder`)
         self.has_barriers = any(step[0] in (USER_CODE, FOREIGN) for step in self.steps)
-        #: each barrier's module and its subtree's parameters, by position in the tree
-        self.barriers = _barriers(self.steps)
+
+    @functools.cached_property
+    def barriers(self) -> list[tuple[int, Sequence[int]]]:
+        """Each barrier's module and its subtree's parameters, by position in the tree."""
+        return _barriers(self.steps)
 
     def current(self) -> bool:
         """Whether every initializer name the walk looked up still means the same class."""

@@ -56,9 +56,7 @@ from torch import Tensor, nn
 
 from .._errors import check_known
 from .fills import (
-    _PLAIN_KINDS,
     FillSpec,
-    _trunc_normal_bounds,
     apply_fill,
     fill_plain,
     trunc_normal_draw,
@@ -821,15 +819,9 @@ class InitEngine:
                 else:
                     apply_fill(tensor, spec)
 
-    def write(self, p: Tensor, spec: FillSpec, info: str) -> None:
-        """Fill tracked parameter ``p`` with ``spec`` on behalf of an initializer whose
-        check will use ``info``."""
-        self._defer_baseline([p])
-        with torch.no_grad():
-            self._write(p, spec, info)
-
     def _write(self, p: Tensor, spec: FillSpec, info: str) -> None:
-        """:meth:`write`, its baseline deferred already, under ``no_grad``."""
+        """Fill tracked parameter ``p`` with ``spec`` on behalf of an initializer whose
+        check will use ``info`` (its baseline deferred already, under ``no_grad``)."""
         st = self._state(p)
         dropped = None
         if st.lazy is not None:
@@ -844,18 +836,12 @@ class InitEngine:
                 st.lazy = None
             else:
                 self._freeze(p, st)
-        plain = type(p) is nn.Parameter  # no __torch_function__: the tensor calls themselves
         try:
             if spec.kind == "trunc_normal":
                 state = _generator_for(p).get_state()
-                if plain:  # the draw; the warning nn.init gives, from the same frame
-                    mean, std, a, b = spec.args
-                    low, high = _trunc_normal_bounds(mean, std, a, b, warn=True)
-                    p.uniform_(low, high)
-                else:
-                    trunc_normal_draw(p, *spec.args)
+                trunc_normal_draw(p, *spec.args)
                 st.lazy = _Draw(spec.args, state, p._version)
-            elif plain and spec.kind in _PLAIN_KINDS:
+            elif type(p) is nn.Parameter:  # no __torch_function__: the tensor calls themselves
                 fill_plain(p, spec)
             else:
                 apply_fill(p, spec)

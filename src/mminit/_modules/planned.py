@@ -110,16 +110,7 @@ def _freeze(x: Any) -> Hashable:
     if t is float:
         return (t, repr(x))  # -0.0 and 0.0 compare equal but print apart
     if isinstance(x, dict):
-        items = []
-        for k, v in x.items():  # (a str key or value inline: most of an init_cfg)
-            tv = type(v)
-            items.append(
-                (
-                    (str, k) if type(k) is str else _freeze(k),
-                    (tv, v) if tv is str or tv is int or tv is bool else _freeze(v),
-                )
-            )
-        return (t, tuple(items))
+        return (t, tuple([(_freeze(k), _freeze(v)) for k, v in x.items()]))
     if isinstance(x, (list, tuple)):
         return (t, tuple([_freeze(v) for v in x]))
     if isinstance(x, type) or t is type(_freeze):
@@ -169,10 +160,7 @@ def _module_key(
     """``m``'s part of the key (its parameters new to ``pidx`` appended to ``params``)."""
     d = m.__dict__
     cls = type(m)
-    plain_cfg = _PLAIN_CFG.get(cls)
-    if plain_cfg is None:
-        plain_cfg = _plain_cfg(cls)
-    if d.get("_is_init") or "init_weights" in d or not plain_cfg:
+    if d.get("_is_init") or "init_weights" in d or not _plain_cfg(cls):
         raise _Unkeyable
     cfg = d.get("init_cfg", _MISSING)
     if cfg is _MISSING:
