@@ -175,3 +175,40 @@ def test_a_user_init_weights_starting_with_super(flavour):
     ours, theirs = both(flavour, lambda L: (lambda m: m.init_weights(), _with_user_code(L)))
     assert theirs.exc_type is None
     assert_same(ours, theirs)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_an_initializer_the_users_code_calls_runs_before_that_code_goes_on(flavour):
+    """mminit's engine runs what the walk asks later, in segments; what the user's own
+    ``init_weights`` asks of it after ``super()`` (an initializer, ``initialize``) must
+    run at once, since the user's code reads and overwrites those weights right after:
+    each read sees upstream's value, each direct write lands after the initializer's."""
+
+    def make(L):
+        class Block(L.BaseModule):
+            def __init__(self):
+                super().__init__([TN, LN])
+                self.fc = nn.Linear(4, 4)
+                self.ln = nn.LayerNorm(4)
+                self.register_buffer("seen", torch.zeros(3))
+
+            def init_weights(self):
+                super().init_weights()
+                L.initialize(self.fc, dict(type="Normal", std=0.3, bias=0.1))
+                self.seen[0] = self.fc.weight.data.mean()  # reads the Normal fill
+                nn.init.zeros_(self.fc.bias)  # lands after the initializer's bias
+                L.initialize(self, dict(type="Constant", layer="LayerNorm", val=2.0))
+                self.seen[1] = self.ln.weight.data.sum()
+                self.seen[2] = torch.rand(()).item()  # the random stream at this point
+
+        class Net(L.BaseModule):
+            def __init__(self):
+                super().__init__([TN, dict(type="Kaiming", layer="Linear")])
+                self.blocks = L.ModuleList([Block(), Block()])
+                self.head = nn.Linear(4, 2)
+
+        return (lambda m: m.init_weights(), Net)
+
+    ours, theirs = both(flavour, make)
+    assert theirs.exc_type is None
+    assert_same(ours, theirs)

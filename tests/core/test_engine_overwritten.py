@@ -18,18 +18,18 @@ import torch
 from benchmarks.models import build_model, load_lib
 
 import mminit
-from mminit._engine import state as _engine
+from mminit._engine import compat as _engine
 
 
 def _run(mode, family, monkeypatch, caplog):
     regenerated = []
-    original = _engine.InitEngine._regenerate_mean
+    original = _engine.CompatEngine._regenerate_mean
 
     def counting(self, p, draw):
         regenerated.append(tuple(p.shape))
         return original(self, p, draw)
 
-    monkeypatch.setattr(_engine.InitEngine, "_regenerate_mean", counting)
+    monkeypatch.setattr(_engine.CompatEngine, "_regenerate_mean", counting)
     torch.manual_seed(0)
     model = build_model(family, load_lib("mminit"), "small")
     caplog.clear()

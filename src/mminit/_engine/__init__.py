@@ -1,16 +1,17 @@
 """The init engine: how ``BaseModule.init_weights`` fills parameters.
 
-``state`` is the compat engine (upstream's sequence, minus the work nobody can
-observe), ``fills`` the weight fills as data that both engines apply,
-``fast`` the fast-mode engine (each parameter filled once), ``plan`` the
-recorded plans that a compat init of a known architecture replays, and ``fast_plan``
-the same for fast mode.  The engine knows
-nothing of modules, flavours or configs: :mod:`mminit._init` and
-:mod:`mminit._modules` sit above it and talk to it through the names below.
+``state`` is what every engine shares (the table, the tree, the barriers), ``fills``
+the weight fills as data, ``program`` recorded steps compiled into flat operations,
+``compat`` the compat engine (upstream's sequence, run as compiled segments),
+``recorder`` and ``plan`` the plans a compat init of a known architecture replays,
+``fast`` the fast-mode engine (each parameter filled once) and ``fast_plan`` its
+replay.  The engine knows nothing of modules, flavours or configs: :mod:`mminit._init`
+and :mod:`mminit._modules` sit above it and talk to it through the names below.
 """
 
 from __future__ import annotations
 
+from .compat import CompatEngine, CompatRecorder
 from .fast import (
     FastInitEngine,
     UncoveredWarning,
@@ -30,7 +31,9 @@ from .fills import (
     trunc_normal_transform,
     validate_fill,
 )
-from .plan import Plan, PlanCache, PlanRecorder, Program, plan_cache, replay, resume_replay
+from .plan import Plan, PlanCache, plan_cache, replay, resume_replay
+from .program import Program
+from .recorder import PlanRecorder
 from .state import (
     EngineStats,
     InitEngine,
@@ -46,6 +49,8 @@ from .state import (
 )
 
 __all__ = [
+    "CompatEngine",
+    "CompatRecorder",
     "FastInitEngine",
     "UncoveredWarning",
     "fast_engine_class",

@@ -35,7 +35,7 @@ from .fills import (
     is_fixed,
     validate_fill,
 )
-from .state import InitEngine, LoadsParameters, _State
+from .state import InitEngine, LoadsParameters
 
 __all__ = [
     "FastInitEngine",
@@ -132,6 +132,7 @@ class FastInitEngine(InitEngine):
     ) -> None:
         super().__init__(table, root, observes)
         self._steps: dict[int, list[_Step]] = {}
+        self._params: dict[int, Tensor] = {}  # the parameters with steps, by id
         self._written: set[int] = set()
         self._meta_versions = meta_versions
         #: the module whose next :meth:`foreign` block is a checkpoint load
@@ -150,9 +151,7 @@ class FastInitEngine(InitEngine):
         pending = [p for p in targets if self._steps.get(id(p))]
         # the mean before the fills, for constants (what a later check compares with)
         self._ensure_baseline([p for p in pending if is_fixed(self._steps[id(p)][0].spec)])
-        rest = [p for p in targets if not self._steps.get(id(p))]
-        self.settle_params(rest)  # parameters without pending fills, as before
-        self._ensure_baseline(rest)
+        self._ensure_baseline([p for p in targets if not self._steps.get(id(p))])
         self._watch_versions(module, targets)
 
     def wrote(self, params: Sequence[Tensor]) -> None:
@@ -184,7 +183,6 @@ class FastInitEngine(InitEngine):
         # the mean before the fills, for constants (what a later check compares with)
         self._ensure_baseline([p for p in pending if is_fixed(self._steps[id(p)][0].spec)])
         rest = [p for p in targets if not self._steps.get(id(p))]
-        self.settle_params(rest)
         self._ensure_baseline(rest)
         for p in rest:
             self.mark_written(p)
@@ -225,20 +223,17 @@ class FastInitEngine(InitEngine):
 
     def defer_all(self, fills: Sequence[tuple[Tensor, FillSpec]]) -> None:
         """:meth:`defer` each of ``fills`` (validated), in order, in one frame."""
-        pending, states, known = self._steps, self._states, self._params
+        pending, dirty, known = self._steps, self._dirty, self._params
         for p, spec in fills:
             k = id(p)
             steps = pending.get(k)
             if steps is None:
                 steps = pending[k] = []
+                known[k] = p
             elif steps and steps[-1].info is None:
                 steps.pop()  # overwritten before any check saw it
             steps.append(_Step(spec))
-            st = states.get(k)
-            if st is None:  # (as _state would, in this frame)
-                st = states[k] = _State()
-                known[k] = p
-            st.dirty = True  # (mark_written)
+            dirty[k] = p  # (mark_written)
 
     def check(self, module: nn.Module, info: str) -> None:
         self._absorb_load()  # a checkpoint load checks right after it wrote
@@ -257,14 +252,14 @@ class FastInitEngine(InitEngine):
         """A check with ``info`` saw the latest recorded fill of each of ``params``
         that has one; returned: the others (no fill pending)."""
         rest = []
-        pending, states = self._steps, self._states
+        pending, dirty = self._steps, self._dirty
         for p in params:
             steps = pending.get(id(p))
             if not steps:
                 rest.append(p)
             elif steps[-1].info is None:
                 steps[-1].info = info
-                states[id(p)].dirty = False  # (mark_checked)
+                dirty.pop(id(p), None)  # (mark_checked)
         return rest
 
     @staticmethod
@@ -311,12 +306,20 @@ class FastInitEngine(InitEngine):
         if tmp is not _UNKNOWN and not isinstance(tmp, (int, float, Tensor)):
             entry["tmp_mean_value"] = math.nan  # a random value: NaN equals no later mean
 
-    def settle_params(self, params: Sequence[Tensor]) -> None:
+    def _seal(self, params: Sequence[Tensor]) -> None:
+        self._apply_pending(params)
+        self._ensure_baseline(params)
+
+    def _seal_all(self) -> None:
+        self._apply_pending(list(self._params.values()))
+
+    def _apply_pending(self, params: Sequence[Tensor]) -> None:
+        """Make the last pending fill of each of ``params`` and replay the checks that saw
+        its fills over the table."""
         due = [p for p in params if self._steps.get(id(p))]
         self._written.update(id(p) for p in due)
         if not self.observes:  # nobody sees the strings: the last fill, no replay
             _apply_last([(p, self._steps.pop(id(p))[-1].spec) for p in due])
-            super().settle_params(params)
             return
         # A constant may leave the mean where it was (BatchNorm's ones filled with 1):
         # then the mean before matters.  A random first fill changes it anyway.
@@ -340,7 +343,6 @@ class FastInitEngine(InitEngine):
                 self.mark_written(p)
             else:
                 self.mark_checked(p)
-        super().settle_params([p for p in params if not self._steps.get(id(p))])
 
     def drop(self, params: Sequence[Tensor]) -> None:
         """Forget the pending fills of ``params`` (a checkpoint is about to load them)."""

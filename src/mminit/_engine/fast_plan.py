@@ -2,7 +2,7 @@
 
 The first fast ``init_weights`` of an architecture runs the fast engine with a
 :class:`FastPlanRecorder`, which writes down what the walk asked (the steps of
-:class:`~mminit._engine.plan.PlanRecorder`: fills, checks, log records, ``_is_init``).
+:class:`~mminit._engine.recorder.PlanRecorder`: fills, checks, log records, ``_is_init``).
 A later one feeds those steps to a new :class:`~mminit._engine.fast.FastInitEngine`
 (:func:`replay_fast`) without walking the tree: the engine then does what it does at
 the end of any fast init (the last fill of each parameter, in the order the walk
@@ -25,18 +25,9 @@ from typing import Any
 from torch import Tensor, nn
 
 from .fast import FastInitEngine
-from .plan import (
-    CHECK,
-    DROVE,
-    EFFECT,
-    INITIALISED,
-    REPLAYING,
-    SUPER_DONE,
-    USER_CODE,
-    WRITE,
-    Plan,
-    PlanRecorder,
-)
+from .plan import REPLAYING, Plan
+from .program import CHECK, DROVE, EFFECT, INITIALISED, SUPER_DONE, USER_CODE, WRITE
+from .recorder import PlanRecorder
 from .state import stats
 
 __all__ = ["FastPlanRecorder", "replay_fast"]
@@ -44,7 +35,7 @@ __all__ = ["FastPlanRecorder", "replay_fast"]
 
 class FastPlanRecorder(PlanRecorder, FastInitEngine):
     """The fast engine, writing down what the walk asks of it (the barriers as in
-    compat mode: see :class:`~mminit._engine.plan.PlanRecorder`)."""
+    compat mode: see :class:`~mminit._engine.recorder.PlanRecorder`)."""
 
 
 #: a fast plan's run of consecutive ``write`` steps, one step: ``(WRITES, ((i, spec), ...))``

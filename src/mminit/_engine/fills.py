@@ -25,6 +25,7 @@ __all__ = [
     "trunc_normal_draw",
     "trunc_normal_transform",
     "validate_fill",
+    "warns",
 ]
 
 
@@ -264,3 +265,14 @@ def validate_fill(tensor: Tensor, spec: FillSpec) -> None:
         _ = nn.init.calculate_gain(nonlinearity, slope) / math.sqrt(fan)
     elif kind not in ("normal", "uniform"):
         raise ValueError(f"unknown fill kind {kind!r}")
+
+
+def warns(spec: FillSpec) -> bool:
+    """Whether the fill warns (a truncated normal far from its bounds)."""
+    if spec.kind != "trunc_normal":
+        return False
+    mean, std, a, b = spec.args
+    try:
+        return bool((mean < a - 2 * std) or (mean > b + 2 * std))
+    except TypeError:
+        return True

@@ -1,49 +1,27 @@
-"""The compat engine: upstream's init sequence, minus the work nobody can observe.
+"""The engine's shared part: what every engine tracks while ``init_weights`` runs.
 
-Upstream applies every ``init_cfg`` to a module's whole subtree before the
-children apply theirs, so most transformer weights are filled 2-3 times, and
-it recomputes every parameter's mean after every initializer.  While
-``BaseModule.init_weights`` runs (mminit's, or an upstream one mminit drives), this engine:
-
-* defers the deterministic half of ``trunc_normal_`` (erfinv, scale, shift,
-  clamp) after its ``uniform_`` draw; if a later fill overwrites the tensor
-  first, the transform is skipped.  The draw itself always runs, so the random
-  stream, and every surviving value, is exactly upstream's;
-* computes a parameter's mean at a check only if it was written since its
-  last check (an unwritten parameter's mean cannot have changed), on the
-  tensor's device, and reads it on the host only when the parameter is
-  settled, with every other pending mean (and the baselines taken before the
-  fills): one host transfer per settle, not one per check, which is what a
-  GPU waits on;
-* keeps the "did the mean change" rule of ``update_init_info`` exact: a check
-  that saw a deferred value is recorded, and resolved when the value's fate is
-  known.  If every check in a chain used the same info string and the final
-  mean differs from the mean before the chain, the outcome is decided without
-  the skipped values; otherwise the skipped draws are regenerated from saved
-  generator states and the checks replayed one by one.
-
-Anything the engine does not control (user-defined ``init_weights``, custom
-initializers, checkpoint loading) runs inside :meth:`InitEngine.foreign`: all
-deferred values in that subtree are materialised first and every parameter of
-it is re-checked afterwards, as upstream does.
-
-Callers talk to whichever engine is active (:func:`active_engine`) through
-:class:`InitEngine`'s methods only; a subclass (fast mode, ``mminit.explain``)
-changes behaviour by overriding them.  Hooks that do nothing here exist for
-subclasses: :meth:`InitEngine.before_initializer` (fast mode skips filling what
-a checkpoint loads, see :class:`LoadsParameters`) and the settle/write
-bookkeeping (:meth:`InitEngine.settle_params`, :meth:`InitEngine.wrote`,
-:meth:`InitEngine.mark_written`, :meth:`InitEngine.mark_checked`).
+:class:`InitEngine` is what callers talk to (:func:`active_engine`): the table of
+``update_init_info``, the tree's parameters and ``apply`` order (indexed once per
+stretch of the walk in which no code outside the engine ran), the barriers where a
+user's ``init_weights`` or other code the engine does not control runs
+(:meth:`InitEngine.foreign`, :meth:`InitEngine.settle`,
+:meth:`InitEngine.before_write_only_code`), and which parameters were written since
+their last check.  How fills and checks are carried out is a subclass's: the compat
+engine (:mod:`mminit._engine.compat`) runs them as compiled segments, fast mode
+(:mod:`mminit._engine.fast`) makes each parameter's last fill only, and
+``mminit.explain`` records them.  A subclass changes behaviour by overriding the hooks
+(:meth:`InitEngine.write_all`, :meth:`InitEngine.check`, :meth:`InitEngine._seal`,
+:meth:`InitEngine.before_initializer`, :meth:`InitEngine.wrote`, ...); callers never
+test an engine's class.
 """
 
 from __future__ import annotations
 
 import contextlib
-import enum
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import (
     Any,
     NamedTuple,
@@ -57,8 +35,6 @@ from torch import Tensor, nn
 from .._errors import check_known
 from .fills import (
     FillSpec,
-    apply_fill,
-    fill_plain,
     trunc_normal_draw,
     trunc_normal_transform,
 )
@@ -123,67 +99,6 @@ class EngineStats:
 
 
 stats = EngineStats()
-
-
-@dataclass
-class _Draw:
-    """A deferred ``trunc_normal_``: its arguments and the generator state before the draw."""
-
-    args: tuple[Any, ...]
-    rng_state: Tensor
-    version: int
-
-
-class _Current(enum.Enum):
-    VALUE = "the value now in the tensor"
-
-
-#: what an observation saw: the value now in the tensor (not a regenerated draw)
-CURRENT = _Current.VALUE
-
-
-@dataclass
-class _Mean:
-    """The mean a check saw, taken at the check on the tensor's device; its host value is
-    read at the next settle, in one transfer with every other pending mean."""
-
-    value: Any  # a 0-d tensor until then, then its value (what ``.item()`` gives)
-
-
-@dataclass
-class _Chain:
-    """Consecutive checks with one info string, the last seeing ``end`` (the others saw
-    deferred draws or ``end``'s value too).  If ``end`` differs from the mean before the
-    chain, upstream's checks end at ``end`` with that info whatever the earlier values
-    were, so their draws are regenerated only when it does not."""
-
-    items: list[_Draw | _Mean]
-    end: _Mean
-
-
-class _Observation(NamedTuple):
-    """A check that saw a parameter: the value it saw and the check's info string."""
-
-    #: a deferred draw (regenerated to get its mean), CURRENT, a mean taken at the check,
-    #: or a chain of same-info checks ending at a mean taken when the value was overwritten
-    seen: _Draw | _Current | _Mean | _Chain
-    info: str
-
-
-def _means_in(o: _Observation) -> list[_Mean]:
-    """The means taken on the device that ``o`` holds (read at the next settle)."""
-    if isinstance(o.seen, _Mean):
-        return [o.seen]
-    if isinstance(o.seen, _Chain):
-        return [o.seen.end] + [m for m in o.seen.items if isinstance(m, _Mean)]
-    return []
-
-
-@dataclass
-class _State:
-    lazy: _Draw | None = None  # the tensor holds this draw, transform pending
-    observed: list[_Observation] = field(default_factory=list)
-    dirty: bool = False  # written since its last check
 
 
 class Undriven(NamedTuple):
@@ -438,10 +353,8 @@ class InitEngine:
         self.observes = observes
         if not observes and counted:
             stats.unseen += 1
-        self._states: dict[int, _State] = {}
-        self._params: dict[int, Tensor] = {}
-        #: baselines (upstream's first ``tmp_mean_value``) taken on the device, not yet read
-        self._pending_baselines: dict[int, tuple[Tensor, Tensor]] = {}
+        #: parameters written since their last check (by the engine or by code outside it)
+        self._dirty: dict[int, Tensor] = {}
         #: modules whose subtree ran outside the engine, and what ran instead
         self.undriven: list[Undriven] = []
         self._failed = False
@@ -567,8 +480,7 @@ class InitEngine:
         what it wrote."""
         targets = self._targets(module, params)
         self._outside()  # (the user's code runs next: the tree as it was before it)
-        self.settle_params(targets)
-        self._ensure_baseline(targets)
+        self._seal(targets)
         self._watch_versions(module, targets)
 
     def _targets(self, module: nn.Module, params: list[Tensor] | None) -> list[Tensor]:
@@ -597,11 +509,11 @@ class InitEngine:
 
     def mark_written(self, p: Tensor) -> None:
         """``p`` changed since its last check: the next check compares its mean."""
-        self._state(p).dirty = True
+        self._dirty[id(p)] = p
 
     def mark_checked(self, p: Tensor) -> None:
-        """A check saw ``p``'s latest write (``p`` has been written through the engine)."""
-        self._states[id(p)].dirty = False
+        """A check saw ``p``'s latest write."""
+        self._dirty.pop(id(p), None)
 
     def before_initializer(self, module: nn.Module, initializer: object) -> None:
         """An initializer the engine does not drive is about to run on ``module``.
@@ -646,40 +558,18 @@ class InitEngine:
         # ``type(t) is``: nn.Parameter's metaclass makes isinstance a Python-level call
         return (type(t) is nn.Parameter or isinstance(t, nn.Parameter)) and t in self.table
 
-    def _state(self, p: Tensor) -> _State:
-        st = self._states.get(id(p))
-        if st is None:
-            st = self._states[id(p)] = _State()
-            self._params[id(p)] = p
-        return st
-
     def _ensure_baseline(self, params: Sequence[Tensor]) -> None:
-        """Give ``params`` upstream's initial ``tmp_mean_value`` in the table, now: read
-        the pending ones, compute the missing ones (unseen strings: a NaN, which differs
-        from every mean upstream's own code may compare it with)."""
+        """Give ``params`` upstream's initial ``tmp_mean_value`` in the table where they
+        have none: their mean now (unseen strings: a NaN, which differs from every mean
+        upstream's own code may compare it with)."""
+        table = self.table
         if not self.observes:
             for p in params:
-                self.table[p].setdefault("tmp_mean_value", math.nan)
+                table[p].setdefault("tmp_mean_value", math.nan)
             return
-        pending = [
-            self._pending_baselines.pop(id(p)) for p in params if id(p) in self._pending_baselines
-        ]
-        taken = {id(p) for p, _ in pending}
-        missing = [
-            p for p in params if id(p) not in taken and "tmp_mean_value" not in self.table[p]
-        ]
-        values = self._host_means([m for _, m in pending] + [p.detach().mean() for p in missing])
-        for p, mean in zip([q for q, _ in pending] + missing, values):
-            self.table[p]["tmp_mean_value"] = mean
-
-    def _defer_baseline(self, params: Sequence[Tensor]) -> None:
-        """Take the baseline of ``params`` lacking one on the device; read at the next settle."""
-        if not self.observes:
-            return
-        table, pending = self.table, self._pending_baselines
-        for p in params:
-            if id(p) not in pending and "tmp_mean_value" not in table[p]:
-                pending[id(p)] = (p, p.detach().mean())
+        missing = [p for p in params if "tmp_mean_value" not in table[p]]
+        for p, mean in zip(missing, self._means(missing)):
+            table[p]["tmp_mean_value"] = mean
 
     @classmethod
     def _means(cls, params: Sequence[Tensor]) -> list[Any]:
@@ -689,167 +579,18 @@ class InitEngine:
     def _host_means(means: Sequence[Tensor]) -> list[Any]:
         return host_means(means)
 
-    def _regenerate_mean(self, p: Tensor, draw: _Draw) -> Any:
-        return regenerated_mean(p, draw.args, draw.rng_state)
+    def _seal(self, params: Sequence[Tensor]) -> None:
+        """Code outside the engine is about to read ``params``: make their values final
+        (what the engine left pending, a subclass's) and give them their baselines."""
+        self._ensure_baseline(params)
 
-    def _materialise(self, p: Tensor, st: _State) -> None:
-        draw = st.lazy
-        if draw is None:
-            return
-        st.lazy = None
-        if p._version == draw.version:
-            trunc_normal_transform(p, *draw.args)
-        else:
-            # Someone wrote over the raw draw; what they wrote stands.  Any
-            # check that saw the draw needs its value regenerated.
-            st.observed = [
-                _Observation(draw, o.info) if o.seen is CURRENT else o for o in st.observed
-            ]
-            st.dirty = True
-
-    def _freeze(self, p: Tensor, st: _State) -> None:
-        """``p`` is about to be overwritten: finish its deferred draw and take the mean
-        the checks that saw it saw (on the device; read at the next settle)."""
-        self._materialise(p, st)
-        if any(o.seen is CURRENT for o in st.observed):
-            mean = _Mean(p.detach().mean())
-            observed = [_Observation(mean, o.info) if o.seen is CURRENT else o for o in st.observed]
-            # the trailing same-info run ending at this value: one chain (see _Chain)
-            last = observed[-1]
-            start = len(observed) - 1
-            while (
-                start > 0
-                and observed[start - 1].info == last.info
-                and isinstance(observed[start - 1].seen, (_Draw, _Mean))
-            ):
-                start -= 1
-            if last.seen is mean and start < len(observed) - 1:
-                items = [o.seen for o in observed[start:-1] if isinstance(o.seen, (_Draw, _Mean))]
-                observed[start:] = [_Observation(_Chain(items, mean), last.info)]
-            st.observed = observed
-
-    def _resolve(self, p: Tensor, st: _State, final: tuple[Any, str] | None) -> None:
-        """Replay pending observations of ``p`` (then ``final``: its current mean and the
-        info of the check seeing it) into the table, exactly as upstream's checks would."""
-        entry = self.table[p]
-        observed, st.observed = st.observed, []
-        if final is not None:
-            mean, info = final
-            if all(o.info == info for o in observed) and mean != _scalar(entry["tmp_mean_value"]):
-                # Same string all along and the end differs from the start: whatever the
-                # skipped values were, upstream ends with this info and this mean.
-                entry["init_info"], entry["tmp_mean_value"] = info, mean
-                return
-            observed = observed + [_Observation(CURRENT, info)]
-        for o in observed:
-            if o.seen is CURRENT:
-                assert final is not None
-                seen = final[0]
-            elif isinstance(o.seen, _Mean):
-                seen = _scalar(o.seen.value)
-            elif isinstance(o.seen, _Chain):
-                end = _scalar(o.seen.end.value)
-                if end != _scalar(entry["tmp_mean_value"]):
-                    entry["init_info"], entry["tmp_mean_value"] = o.info, end
-                    continue
-                for item in o.seen.items:  # the end equals the start: replay each check
-                    value = (
-                        _scalar(item.value)
-                        if isinstance(item, _Mean)
-                        else self._regenerate_mean(p, item)
-                    )
-                    if value != _scalar(entry["tmp_mean_value"]):
-                        entry["init_info"], entry["tmp_mean_value"] = o.info, value
-                seen = end
-            else:
-                seen = self._regenerate_mean(p, o.seen)
-            if seen != _scalar(entry["tmp_mean_value"]):
-                entry["init_info"], entry["tmp_mean_value"] = o.info, seen
-
-    def settle_params(self, params: Sequence[Tensor]) -> None:
-        """Materialise deferred values and resolve pending observations of ``params``.
-
-        The one place values become final; fast mode extends it (it applies the
-        last recorded fill first).
-        """
-        todo = []
-        for p in params:
-            st = self._states.get(id(p))
-            if st is None:
-                continue
-            self._materialise(p, st)
-            if st.observed:
-                todo.append((p, st))
-        current = [p for p, st in todo if any(o.seen is CURRENT for o in st.observed)]
-        taken = [
-            m
-            for _, st in todo
-            for o in st.observed
-            for m in _means_in(o)
-            if isinstance(m.value, Tensor)
-        ]
-        pending = self._pending_baselines
-        base = [pending.pop(id(p)) for p, _ in todo if id(p) in pending]
-        # one host transfer for all of them
-        values = self._host_means(
-            [p.detach().mean() for p in current] + [m.value for m in taken] + [m for _, m in base]
-        )
-        means = dict(zip([id(p) for p in current], values))
-        for m, value in zip(taken, values[len(current) :]):
-            m.value = value
-        for (p, _), value in zip(base, values[len(current) + len(taken) :]):
-            self.table[p]["tmp_mean_value"] = value
-        for p, st in todo:
-            seen_now = [o.info for o in st.observed if o.seen is CURRENT]
-            st.observed = [o for o in st.observed if o.seen is not CURRENT]
-            self._resolve(p, st, (means[id(p)], seen_now[-1]) if seen_now else None)
+    def _seal_all(self) -> None:
+        """The init ends: make every value the engine left pending final."""
 
     # -- what initializers call ---------------------------------------------
     def write_all(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
-        """One initializer's fills, in order, under one ``no_grad`` (each fill's own)."""
-        tracks = self.tracks
-        tracked = [tracks(t) for t, _ in items]
-        # Baselines in one batch: many small parallel regions interleaved with serial
-        # fills stall badly when another process competes for the cores.
-        self._defer_baseline(list({id(t): t for (t, _), k in zip(items, tracked) if k}.values()))
-        with torch.no_grad():
-            for (tensor, spec), k in zip(items, tracked):
-                if k:
-                    self._write(tensor, spec, info)
-                else:
-                    apply_fill(tensor, spec)
-
-    def _write(self, p: Tensor, spec: FillSpec, info: str) -> None:
-        """Fill tracked parameter ``p`` with ``spec`` on behalf of an initializer whose
-        check will use ``info`` (its baseline deferred already, under ``no_grad``)."""
-        st = self._state(p)
-        dropped = None
-        if st.lazy is not None:
-            seen = [o.info for o in st.observed if o.seen is CURRENT]
-            if not seen:
-                dropped, st.lazy = st.lazy, None  # never observed: nothing depends on it
-            elif seen[-1] == info and all(o.info == info for o in st.observed):
-                lazy = st.lazy
-                st.observed = [
-                    _Observation(lazy, o.info) if o.seen is CURRENT else o for o in st.observed
-                ]
-                st.lazy = None
-            else:
-                self._freeze(p, st)
-        try:
-            if spec.kind == "trunc_normal":
-                state = _generator_for(p).get_state()
-                trunc_normal_draw(p, *spec.args)
-                st.lazy = _Draw(spec.args, state, p._version)
-            elif type(p) is nn.Parameter:  # no __torch_function__: the tensor calls themselves
-                fill_plain(p, spec)
-            else:
-                apply_fill(p, spec)
-        except BaseException:
-            if dropped is not None and p._version == dropped.version:
-                trunc_normal_transform(p, *dropped.args)  # the fill failed: the draw stands
-            raise
-        st.dirty = True
+        """One initializer's fills, in order (each a tracked parameter's or another tensor's)."""
+        raise NotImplementedError
 
     def check(self, module: nn.Module, info: str) -> None:
         """``update_init_info(module, info)`` for the parameters written since their last check."""
@@ -859,36 +600,30 @@ class InitEngine:
     def _check_params(
         self, module: nn.Module, params: Sequence[Tensor], info: str, known: bool = False
     ) -> None:
-        states, table = self._states, self.table
+        """Upstream's check, at once: each parameter written since its last check gets
+        ``info`` where its mean changed."""
+        table = self.table
         if not self.observes:  # nobody sees the strings: only upstream's assertion remains
             if not known:
                 for p in params:
                     if p not in table:
                         self._unknown(module, p)
             return
-        need: list[tuple[Tensor, _State]] = []
+        dirty = self._dirty
+        need: list[Tensor] = []
         for p in params:
             if not known and p not in table:
                 self._unknown(module, p)
-            st = states.get(id(p))
-            if st is None or not st.dirty:
-                continue
-            if st.lazy is not None and p._version != st.lazy.version:
-                self._materialise(p, st)  # code outside the engine overwrote the deferred draw
-            if st.lazy is not None:
-                st.observed.append(_Observation(CURRENT, info))
-                st.dirty = False
-            else:
-                need.append((p, st))
-        if self.defers_check_means:
-            for p, st in need:
-                st.observed.append(_Observation(_Mean(p.detach().mean()), info))
-                st.dirty = False
+            if id(p) in dirty:
+                need.append(p)
+        if not need:
             return
-        self._ensure_baseline([p for p, _ in need])  # an engine write may have deferred it
-        for (p, st), mean in zip(need, self._means([p for p, _ in need])):
-            self._resolve(p, st, (mean, info))
-            st.dirty = False
+        self._ensure_baseline(need)
+        for p, mean in zip(need, self._means(need)):
+            entry = table[p]
+            if mean != _scalar(entry["tmp_mean_value"]):
+                entry["init_info"], entry["tmp_mean_value"] = info, mean
+            del dirty[id(p)]
 
     @contextlib.contextmanager
     def foreign(self, module: nn.Module, eager: bool = False, what: str = "") -> Iterator[None]:
@@ -902,8 +637,7 @@ class InitEngine:
         """
         params = self._tracked_params(module)
         self._outside()  # (that code runs next: the tree as it was before it)
-        self.settle_params(params)
-        self._ensure_baseline(params)
+        self._seal(params)
         for p in params:
             self.mark_written(p)
         tokens = None
@@ -939,8 +673,7 @@ class InitEngine:
         :meth:`foreign_wrote`; one walk of the subtree for both)."""
         params = self._tracked_params(module)
         self._outside()  # (that code runs next: the tree as it was before it)
-        self.settle_params(params)
-        self._ensure_baseline(params)
+        self._seal(params)
         for p in params:
             self.mark_written(p)
 
@@ -952,8 +685,7 @@ class InitEngine:
                 cleanup, and a later ``init_weights`` reuses the table), so give every
                 entry its ``tmp_mean_value`` as upstream's would have.
         """
-        self.settle_params(list(self._params.values()))
-        self._ensure_baseline([p for p, _ in self._pending_baselines.values()])
+        self._seal_all()
         if keep_table:
             if not self.observes:  # the table outlives the call: real means, not NaNs
                 self.observes = True
