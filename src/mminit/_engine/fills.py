@@ -216,16 +216,47 @@ def fill_plain(p: Tensor, spec: FillSpec) -> None:
         apply_fill(p, spec)
 
 
+#: class -> whether ``module.weight`` / ``module.bias`` reach ``nn.Module.__getattr__``
+#: (no property or class attribute of those names, no ``__getattr__`` of its own)
+_PLAIN_WEIGHT_BIAS: dict[type, bool] = {}
+
+
+def _plain_weight_bias(cls: type) -> bool:
+    known = _PLAIN_WEIGHT_BIAS.get(cls)
+    if known is None:
+        known = _PLAIN_WEIGHT_BIAS[cls] = (
+            getattr(cls, "__getattr__", None) is nn.Module.__getattr__
+            and cls.__getattribute__ is object.__getattribute__  # type: ignore[comparison-overlap]
+            and not any(n in vars(k) for k in cls.__mro__ for n in ("weight", "bias"))
+        )
+    return known
+
+
+def _module_attr(module: nn.Module, name: str) -> Any:
+    """``getattr(module, name, None)`` for a class of :func:`_plain_weight_bias`: the
+    instance's own attribute, else ``nn.Module.__getattr__``'s lookup."""
+    d = module.__dict__
+    if name in d:
+        return d[name]
+    for store in ("_parameters", "_buffers", "_modules"):
+        found = d.get(store)
+        if found is not None and name in found:
+            return found[name]
+    return None
+
+
 def module_fills(module: nn.Module, weight: FillSpec, bias: float) -> list[tuple[Tensor, FillSpec]]:
     """What a ``*_init`` helper writes: ``weight`` into ``module.weight``, the constant
     ``bias`` into ``module.bias`` (each only where the module has one), in that order."""
+    if _plain_weight_bias(module.__class__):
+        w, b = _module_attr(module, "weight"), _module_attr(module, "bias")
+    else:
+        w, b = getattr(module, "weight", None), getattr(module, "bias", None)
     fills = []
-    for tensor, spec in (
-        (getattr(module, "weight", None), weight),
-        (getattr(module, "bias", None), FillSpec("constant", (bias,))),
-    ):
-        if tensor is not None:
-            fills.append((tensor, spec))
+    if w is not None:
+        fills.append((w, weight))
+    if b is not None:
+        fills.append((b, FillSpec("constant", (bias,))))
     return fills
 
 

@@ -109,14 +109,17 @@ class BaseInit:
             if self.wholemodule or matches_layer(m, layers):
                 fill(m)
 
+        specs: list[FillSpec] = []
+
         def fill(m: nn.Module) -> None:
             # _weight_spec validates, as upstream's helper does for each matched module
-            fills = module_fills(m, self._weight_spec(), self.bias)
             if engine is None:
-                for tensor, spec in fills:
+                for tensor, spec in module_fills(m, self._weight_spec(), self.bias):
                     apply_fill(tensor, spec)
-            else:
-                todo.extend(fills)
+                return
+            if not specs:  # (the same spec for every module: validated at the first, once)
+                specs.append(self._weight_spec())
+            todo.extend(module_fills(m, specs[0], self.bias))
 
         if engine is None:
             module.apply(visit)
