@@ -167,6 +167,15 @@ class CompatEngine(InitEngine):
     def mark_written(self, p: Tensor) -> None:
         self._carried.add(self._slot_of(p))
 
+    def mark_all_written(self, params: Sequence[Tensor]) -> None:
+        slot, tensors, carried = self._slot, self._tensors, self._carried
+        for p in params:
+            i = slot.get(id(p))
+            if i is None:
+                i = slot[id(p)] = len(tensors)
+                tensors.append(p)
+            carried.add(i)
+
     def mark_checked(self, p: Tensor) -> None:
         i = self._slot.get(id(p))
         if i is not None:

@@ -184,8 +184,7 @@ class FastInitEngine(InitEngine):
         self._ensure_baseline([p for p in pending if is_fixed(self._steps[id(p)][0].spec)])
         rest = [p for p in targets if not self._steps.get(id(p))]
         self._ensure_baseline(rest)
-        for p in rest:
-            self.mark_written(p)
+        self.mark_all_written(rest)
         self._loading = [(p, p._version) for p in pending]
         try:
             yield

@@ -504,12 +504,15 @@ class InitEngine:
     def wrote(self, params: Sequence[Tensor]) -> None:
         """Code outside the engine wrote ``params`` (their version counters moved)."""
         self._outside()
-        for p in params:
-            self.mark_written(p)
+        self.mark_all_written(params)
 
     def mark_written(self, p: Tensor) -> None:
         """``p`` changed since its last check: the next check compares its mean."""
         self._dirty[id(p)] = p
+
+    def mark_all_written(self, params: Sequence[Tensor]) -> None:
+        """:meth:`mark_written` each of ``params``."""
+        self._dirty.update((id(p), p) for p in params)
 
     def mark_checked(self, p: Tensor) -> None:
         """A check saw ``p``'s latest write."""
@@ -638,8 +641,7 @@ class InitEngine:
         params = self._tracked_params(module)
         self._outside()  # (that code runs next: the tree as it was before it)
         self._seal(params)
-        for p in params:
-            self.mark_written(p)
+        self.mark_all_written(params)
         tokens = None
         if eager:
             stats.eager_subtrees += 1
@@ -664,8 +666,7 @@ class InitEngine:
     def foreign_wrote(self, module: nn.Module) -> None:
         """Code outside the engine may have written ``module``'s subtree."""
         self._outside()
-        for p in self._tracked_params(module):
-            self.mark_written(p)
+        self.mark_all_written(self._tracked_params(module))
 
     def settle(self, module: nn.Module) -> None:
         """Materialise ``module``'s subtree: code outside the engine is about to read it,
@@ -674,8 +675,7 @@ class InitEngine:
         params = self._tracked_params(module)
         self._outside()  # (that code runs next: the tree as it was before it)
         self._seal(params)
-        for p in params:
-            self.mark_written(p)
+        self.mark_all_written(params)
 
     def finish(self, keep_table: bool = False) -> None:
         """Materialise and resolve everything (end of init, or an exception).
