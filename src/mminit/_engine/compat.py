@@ -271,7 +271,7 @@ class CompatEngine(InitEngine):
         else:
             for p in reads:
                 self.table[p].setdefault("tmp_mean_value", math.nan)
-        run.take_baselines(extra)
+        run.take_baselines(extra, skip_known=True)
         if self._due:
             run.extra += self._due.values()
             self._due = {}

@@ -280,12 +280,22 @@ class ProgramRun:
         self.modules: Sequence[nn.Module] = ()  # a replay's tree, by position
         self.extra: list[tuple[int, Tensor]] = []
 
-    def take_baselines(self, extra: Sequence[int] = ()) -> None:
+    def take_baselines(self, extra: Sequence[int] = (), skip_known: bool = False) -> None:
         """The means before any fill of the parameters the records compare (and of
-        ``extra``: :meth:`resolve` puts theirs in the table), on the device."""
+        ``extra``: :meth:`resolve` puts theirs in the table), on the device.
+        ``skip_known``: none for a parameter whose table entry has its ``tmp_mean_value``
+        already (a check before this program, or the table of upstream's code), which
+        the records compare instead."""
         params, means = self.params, self.means
-        for i, slot in self.prog.baselines.items():
-            means[slot] = params[i].detach().mean()
+        if skip_known:
+            table = self.table
+            for i, slot in self.prog.baselines.items():
+                entry = table.get(params[i])
+                if entry is None or "tmp_mean_value" not in entry:
+                    means[slot] = params[i].detach().mean()
+        else:
+            for i, slot in self.prog.baselines.items():
+                means[slot] = params[i].detach().mean()
         self.extra = [(i, params[i].detach().mean()) for i in extra]
 
     def run(self) -> None:
@@ -336,7 +346,7 @@ class ProgramRun:
         self.resolved = upto
         self.extra = []
         baselines, means = self.prog.baselines, self.means
-        slots = {baselines[i] for i, *_ in todo}
+        slots = {s for s in (baselines[i] for i, *_ in todo) if means[s] is not None}
         for _, _, last, earlier in todo:
             slots.update(src[1] for src in (last, *earlier) if src[0] == "m")
         order = sorted(slots)
