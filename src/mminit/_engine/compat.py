@@ -168,13 +168,7 @@ class CompatEngine(InitEngine):
         self._carried.add(self._slot_of(p))
 
     def mark_all_written(self, params: Sequence[Tensor]) -> None:
-        slot, tensors, carried = self._slot, self._tensors, self._carried
-        for p in params:
-            i = slot.get(id(p))
-            if i is None:
-                i = slot[id(p)] = len(tensors)
-                tensors.append(p)
-            carried.add(i)
+        self._carried.update(map(self._slot_of, params))
 
     def mark_checked(self, p: Tensor) -> None:
         i = self._slot.get(id(p))

@@ -287,14 +287,9 @@ class ProgramRun:
         already (a check before this program, or the table of upstream's code), which
         the records compare instead."""
         params, means = self.params, self.means
-        if skip_known:
-            table = self.table
-            for i, slot in self.prog.baselines.items():
-                entry = table.get(params[i])
-                if entry is None or "tmp_mean_value" not in entry:
-                    means[slot] = params[i].detach().mean()
-        else:
-            for i, slot in self.prog.baselines.items():
+        known = self.table if skip_known else None
+        for i, slot in self.prog.baselines.items():
+            if known is None or "tmp_mean_value" not in known.get(params[i], ()):
                 means[slot] = params[i].detach().mean()
         self.extra = [(i, params[i].detach().mean()) for i in extra]
 
