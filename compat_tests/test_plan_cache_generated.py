@@ -13,7 +13,12 @@ Many generated cases cannot replay on purpose (custom initializers, ``Pretrained
 errors, second calls, eager and fast modes, ``initialize`` as the entry point); the test
 requires at least one in five to have replayed.
 
+A second test runs ``mminit.explain`` first: on a tree the cache can key, explain records
+the plan, and the init after it must replay *that* plan (no walk) and still match
+upstream in everything compared.
+
 Environment: ``MMINIT_PLAN_CASES`` (cases per flavour and visibility, default 600),
+``MMINIT_PLAN_EXPLAIN_CASES`` (the same for the explain-first test, default 200),
 ``MMINIT_COMPAT_SEED`` as in ``test_generated.py``.
 """
 
@@ -22,11 +27,12 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import warnings
 
 import pytest
 import torch
 
-from compat_tests.builder import reused_classes
+from compat_tests.builder import build, reused_classes, write_checkpoints
 from compat_tests.differential import run_case
 from compat_tests.generator import generate_case
 from compat_tests.libs import (
@@ -43,6 +49,7 @@ from compat_tests.suite import default_seed
 
 SEED = default_seed()
 CASES = int(os.environ.get("MMINIT_PLAN_CASES", "600"))
+EXPLAIN_CASES = int(os.environ.get("MMINIT_PLAN_EXPLAIN_CASES", "200"))
 
 
 @pytest.mark.parametrize("visible", [True, False], ids=["dump-seen", "dump-unseen"])
@@ -82,3 +89,52 @@ def test_second_init_replays_the_plan_as_upstream(flavour: str, visible: bool) -
     )
     # the suite proves the replay only if replays happen
     assert replayed >= CASES // 5, f"only {replayed} of {CASES} second inits replayed a plan"
+
+
+@pytest.mark.parametrize("visible", [True, False], ids=["dump-seen", "dump-unseen"])
+@pytest.mark.parametrize("flavour", requested_flavours())
+def test_init_after_explain_replays_the_explained_plan_as_upstream(
+    flavour: str, visible: bool
+) -> None:
+    why = upstream_available(flavour)
+    if why is not None:  # a skip, or under CI=true a failure
+        missing_upstream(f"upstream {flavour} not importable ({why}): {INSTALL_HINT[flavour]}")
+    from mminit import explain
+    from mminit._engine import plan_cache, stats
+
+    ref, test = load_lib(UPSTREAM_OF[flavour]), load_lib(MMINIT_OF[flavour])
+    capture = LogCapture(logging.DEBUG if visible else logging.WARNING)
+    failures: list[str] = []
+    cached = 0
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with tempfile.TemporaryDirectory(prefix="mminit-explained-") as ckpt_dir:
+            for index in range(EXPLAIN_CASES):
+                case = generate_case(SEED, index)
+                if case.get("mixed") or case.get("entry") == "initialize":
+                    continue  # explain takes a model whose root has init_weights, one library
+                plan_cache.clear()
+                with reused_classes():  # the explained model and the initialised one
+                    root = write_checkpoints(case["root"], ckpt_dir, f"e{index}", lambda n: test)
+                    torch.manual_seed(case["seed"])
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        plan = explain(build(root, lambda n: test), lints=False)
+                    before = stats.replayed
+                    diffs = run_case(case, ref, test, capture, ckpt_dir, f"e{index}")
+                    replayed = stats.replayed > before
+                if diffs:
+                    failures.append(f"case {index}: {diffs[:3]}")
+                if plan.cached and case.get("mode", "compat") == "compat" and not replayed:
+                    failures.append(f"case {index}: explained from a cached plan, then walked")
+                cached += plan.cached
+    finally:
+        torch.set_num_threads(threads)
+        plan_cache.clear()
+    print(f"\nexplained {flavour} seen={visible}: seed {SEED}, {cached} plans cached")
+    assert not failures, (
+        f"{len(failures)} differ (seed {SEED}, MMINIT_COMPAT_SEED={SEED} to rerun):\n"
+        + "\n".join(failures[:5])
+    )
+    assert cached >= EXPLAIN_CASES // 5, f"only {cached} of {EXPLAIN_CASES} explains cached a plan"

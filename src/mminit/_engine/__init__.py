@@ -11,7 +11,7 @@ and :mod:`mminit._modules` sit above it and talk to it through the names below.
 
 from __future__ import annotations
 
-from .compat import CompatEngine, CompatRecorder
+from .compat import CompatEngine, CompatRecorder, compat_engine_classes, using_compat_engines
 from .fast import (
     FastInitEngine,
     UncoveredWarning,
@@ -51,6 +51,8 @@ from .state import (
 __all__ = [
     "CompatEngine",
     "CompatRecorder",
+    "compat_engine_classes",
+    "using_compat_engines",
     "FastInitEngine",
     "UncoveredWarning",
     "fast_engine_class",

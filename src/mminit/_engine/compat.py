@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import torch
@@ -51,7 +52,7 @@ from .program import CHECK, WRITE, ProgramRun, _Schedule, compile_schedule
 from .recorder import PlanRecorder
 from .state import InitEngine, regenerated_mean
 
-__all__ = ["CompatEngine", "CompatRecorder"]
+__all__ = ["CompatEngine", "CompatRecorder", "compat_engine_classes", "using_compat_engines"]
 
 _KNOWN_NONLINEARITIES = frozenset(
     {
@@ -367,3 +368,27 @@ class CompatRecorder(PlanRecorder, CompatEngine):
                     self._pending.append((CHECK, found, info))
                 return
         CompatEngine.check(self, module, info)
+
+
+_CLASSES: ContextVar[tuple[type[CompatEngine], type[CompatRecorder]]] = ContextVar(
+    "mminit_compat_engine_classes", default=(CompatEngine, CompatRecorder)
+)
+
+
+def compat_engine_classes() -> tuple[type[CompatEngine], type[CompatRecorder]]:
+    """The engine and recorder classes a compat ``init_weights`` starts (``mminit.explain``
+    records with subclasses of its own)."""
+    return _CLASSES.get()
+
+
+@contextlib.contextmanager
+def using_compat_engines(
+    engine: type[CompatEngine], recorder: type[CompatRecorder]
+) -> Iterator[None]:
+    """Inside the block, compat inits run ``engine`` (a tree the plan cache cannot key) or
+    ``recorder`` (one it can: the plan is recorded anew, never replayed from the cache)."""
+    token = _CLASSES.set((engine, recorder))
+    try:
+        yield
+    finally:
+        _CLASSES.reset(token)

@@ -1,16 +1,20 @@
 """``mminit.explain(model)``: what ``init_weights`` will do to every parameter, and why.
 
-The plan is fast mode's own: :func:`explain` deep-copies the model and runs
-``mminit.init_weights(copy, mode="fast")`` with a plan engine
-(:mod:`mminit._explain.record`), a :class:`~mminit._engine.fast.FastInitEngine` that also
-notes, for each fill it records, which module's ``init_cfg`` asked for it (``layer``
-match or ``override``).  The init-info string each parameter ends with is the fast
-engine's table, which is compat mode's (and upstream's) string; the fills it shadowed
-are the recorded steps before the last.  The model passed in is never touched, and
-the random streams are restored afterwards; a meta-device model's copy is
-materialised on the CPU with PyTorch's defaults (each module's ``reset_parameters``).
-Code mminit does not control (a module's own ``init_weights``, custom initializers,
-``Pretrained``) runs on the copy as it would, and is reported as such, not guessed.
+:func:`explain` deep-copies the model and runs a compat ``init_weights`` on the copy
+with engines that also note, for each fill asked for, which module's ``init_cfg``
+asked for it (``layer`` match or ``override``; :mod:`mminit._explain.record`).  Where
+the plan cache can key the tree (:mod:`mminit._modules.planned`), that run records
+the architecture's plan anew and puts it in the cache, and the explanation is read
+from the plan itself: each parameter's fills are the plan's write steps on it, in
+order, so an ``init_weights`` of the model that follows replays exactly the plan
+explained, without walking the tree again (:attr:`InitPlan.cached`).  The init-info
+string each parameter ends with is the compat engine's table, upstream's string;
+the fills it shadowed are the steps before the last.  The model passed in is never
+touched, and the random streams are restored afterwards; a meta-device model's copy
+is materialised on the CPU with PyTorch's defaults (each module's
+``reset_parameters``).  Code mminit does not control (a module's own
+``init_weights``, custom initializers, ``Pretrained``) runs on the copy as it would,
+and is reported as such, not guessed.
 
 The plan's data types are in :mod:`mminit._explain.plan`; lints
 (:mod:`mminit._explain.lints`) read the tree and the plan.
@@ -27,10 +31,10 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from .._engine import using_fast_engine
+from .._engine import using_compat_engines
 from .capture import quiet_run
 from .plan import InitPlan, Lint, Step, TensorPlan
-from .record import Recorder, plan_engine_class, plan_param
+from .record import Recorder, explain_engines, plan_param
 
 __all__ = ["InitPlan", "Lint", "Step", "TensorPlan", "explain"]
 
@@ -159,11 +163,13 @@ def _explain(model: nn.Module, lints: bool) -> InitPlan:
     before = {name: t.detach().clone() for name, t in named}
     plan = InitPlan(type(model).__name__, _flavours(model), [])
     try:
-        with quiet_run(_logger_maker(plan.flavours)), using_fast_engine(plan_engine_class(rec)):
-            init_weights(work, mode="fast")
+        with quiet_run(_logger_maker(plan.flavours)), using_compat_engines(*explain_engines(rec)):
+            init_weights(work, mode="compat")
     except Exception as exc:  # noqa: BLE001 - reported in the plan
         plan.error = f"{type(exc).__name__}: {exc}"
     if plan.error is None:
+        rec.read_plan()
+        plan.cached = rec.plan is not None
         plan.dumps = _dumps(model) and bool(rec.engines)
         plan.tensors = _tensor_plans(model, work, rec, before)
     if lints:

@@ -88,6 +88,11 @@ class InitPlan:
     #: whether init_weights logs its per-parameter init-info dump (mmcv 1.x's dict
     #: Pretrained early return and a root that never reaches BaseModule's skip it)
     dumps: bool = True
+    #: the explanation was read from the plan the plan cache now holds for this
+    #: architecture: a compat ``init_weights`` of a model built like this one replays
+    #: that plan, without walking the tree (``False``: the tree cannot be cached, see
+    #: :mod:`mminit._modules.planned`, or the cache is off)
+    cached: bool = False
 
     def __getitem__(self, name: str) -> TensorPlan:
         for t in self.tensors:
@@ -110,6 +115,7 @@ class InitPlan:
             "model": self.model,
             "flavours": self.flavours,
             "error": self.error,
+            "cached": self.cached,
             "tensors": [asdict(t) for t in self.tensors],
             "lints": [asdict(x) for x in self.lints],
         }

@@ -1,9 +1,13 @@
 """Recording an init run for :func:`mminit.explain`: which ``init_cfg`` asked for each fill.
 
-:class:`_PlanEngine` is fast mode's engine, noting every fill it records (and every
-piece of code it does not control) with a :class:`Recorder`, which reads the
-provenance from the call stack (:func:`_provenance`).  :func:`plan_param` turns what
-was recorded for one parameter into its :class:`~mminit._explain.plan.TensorPlan`.
+:class:`_Explaining` is the compat engine (:class:`_ExplainingRecorder` the one that
+records a plan for the cache), noting every fill it is asked for (and every piece of
+code it does not control) with a :class:`Recorder`, which reads the provenance from
+the call stack (:func:`_provenance`) and keeps it per step of the recorded plan.
+Where a plan was recorded, :meth:`Recorder.read_plan` takes each tensor's steps from
+that plan, the one ``init_weights`` replays from the cache afterwards.
+:func:`plan_param` turns what was recorded for one parameter into its
+:class:`~mminit._explain.plan.TensorPlan`.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ from typing import Any
 
 from torch import Tensor, nn
 
-from .._engine import FastInitEngine, FillSpec
+from .._engine import CompatEngine, CompatRecorder, FillSpec, Plan, PlanRecorder
+from .._engine.program import FOREIGN, USER_CODE, WRITE
 from .._init.initialize import _apply_overrides, initialize_with
 from .plan import Step, TensorPlan
 
-__all__ = ["Recorder", "plan_engine_class", "plan_param"]
+__all__ = ["Recorder", "explain_engines", "plan_param"]
 
 _UNCHANGED = "The value is the same before and after calling `init_weights`"
 _USER_CODE = "Initialized by user-defined `init_weights` in "
@@ -42,19 +47,27 @@ def _provenance() -> tuple[nn.Module | None, dict[str, Any] | None, str | None]:
     return None, None, None
 
 
-class _PlanEngine(FastInitEngine):
-    """Fast mode, noting the origin of every recorded fill (see the module docstring)."""
+class _Explaining(CompatEngine):
+    """A compat engine (or recorder) noting the origin of every fill it is asked for, and
+    of the code it does not control, in its run's :class:`Recorder` (see the module
+    docstring).  It takes the means every init-info string needs, seen or not."""
 
-    recorder: Recorder  # set on each run's subclass, see plan_engine_class
+    recorder: Recorder  # set on each run's subclass, see explain_engines
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["observes"] = True  # the plan shows the init-info strings, seen or not
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, table: Any, root: nn.Module | None = None, observes: bool = True, *args: Any
+    ) -> None:
+        super().__init__(table, root, True, *args)  # the plan shows the strings, seen or not
         self.recorder.engines.append(self)
 
     def write_all(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
-        self.recorder.fills(items, info)
+        made = self.recorder.fills(items, info)
+        steps = self.steps if isinstance(self, PlanRecorder) else None
+        first = len(steps) if steps is not None else 0
         super().write_all(items, info)
+        if steps is not None:  # the plan steps this call added: one per item, in order
+            for k in range(first, len(steps)):
+                self.recorder.plan_steps[k] = made[k - first]
 
     def foreign(self, module: nn.Module, eager: bool = False, what: str = "") -> Any:
         self.recorder.foreign(module, what)
@@ -72,10 +85,27 @@ class _PlanEngine(FastInitEngine):
             }
 
 
-def plan_engine_class(recorder: Recorder) -> type[FastInitEngine]:
-    """The fast engine class of one explain run: its engines note their fills in ``recorder``
-    (and list themselves in ``recorder.engines``)."""
-    return type("_PlanEngine", (_PlanEngine,), {"recorder": recorder})
+class _ExplainingRecorder(_Explaining, CompatRecorder):
+    """The recording compat engine of an explain run: the plan it records goes to the plan
+    cache as any compat init's does, and the explanation is read from it."""
+
+    def plan(self) -> Plan | None:
+        plan = super().plan()
+        if plan is not None:
+            self.recorder.plan = plan
+            self.recorder.plan_params = self.params
+            self.recorder.plan_modules = self.modules
+        return plan
+
+
+def explain_engines(recorder: Recorder) -> tuple[type[CompatEngine], type[CompatRecorder]]:
+    """The compat engine and recorder classes of one explain run: their engines note their
+    fills in ``recorder`` (and list themselves in ``recorder.engines``)."""
+    ns = {"recorder": recorder}
+    return (
+        type("_Explaining", (_Explaining,), ns),
+        type("_ExplainingRecorder", (_ExplainingRecorder,), ns),
+    )
 
 
 class Recorder:
@@ -91,7 +121,13 @@ class Recorder:
         self.steps: dict[int, list[Step]] = {}
         self.user_code: list[nn.Module] = []
         self.finished: dict[int, int] = {}
-        self.engines: list[FastInitEngine] = []
+        self.engines: list[CompatEngine] = []
+        #: the plan recorded (the one the cache now holds), its tree, and each of its write
+        #: steps' origin, by position in ``plan.steps``
+        self.plan: Plan | None = None
+        self.plan_params: list[Tensor] = []
+        self.plan_modules: list[nn.Module] = []
+        self.plan_steps: dict[int, Step] = {}
 
     def _step(self, info: str, tensor_owner: nn.Module | None, fill: str) -> Step:
         owner, cfg, override = _provenance()
@@ -109,11 +145,29 @@ class Recorder:
             via = "whole module"
         return Step(info, self.names.get(id(owner), "?"), type(owner).__name__, via, fill)
 
-    def fills(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
-        for tensor, spec in items:
-            self.steps.setdefault(id(tensor), []).append(
-                self._step(info, self.tensor_module.get(id(tensor)), spec.kind)
-            )
+    def fills(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> list[Step]:
+        made = [self._step(info, self.tensor_module.get(id(t)), spec.kind) for t, spec in items]
+        for (tensor, _), step in zip(items, made):
+            self.steps.setdefault(id(tensor), []).append(step)
+        return made
+
+    def read_plan(self) -> None:
+        """Where a plan was recorded, the steps per tensor and the user's code are the
+        plan's own: its write steps in order, each with its origin, and the modules of
+        its barriers.  (What the walk noted is the same; the plan is what
+        ``init_weights`` will replay.)"""
+        plan = self.plan
+        if plan is None:
+            return
+        steps: dict[int, list[Step]] = {}
+        user_code: list[nn.Module] = []
+        for k, step in enumerate(plan.steps):
+            if step[0] == WRITE:
+                steps.setdefault(id(self.plan_params[step[1]]), []).append(self.plan_steps[k])
+            elif step[0] in (USER_CODE, FOREIGN):
+                user_code.append(self.plan_modules[step[1]])
+        self.steps = steps
+        self.user_code = user_code
 
     def foreign(self, module: nn.Module, what: str) -> None:
         owner, cfg, _ = _provenance()

@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any
 from torch import nn
 
 from .._engine import (
-    CompatEngine,
-    CompatRecorder,
     FastPlanRecorder,
     InitEngine,
     PlanRecorder,
     active_engine,
+    compat_engine_classes,
     eager_block,
     fast_engine_class,
     in_eager_block,
@@ -150,11 +149,11 @@ def _start_engine(
     if shape is not None:  # a compat init the cache has no plan for: record one
         table = new_params_init_info(root, flavour, with_means=False, params=shape.params)
         observes = _observes(shape.params, flavour)
-        return CompatRecorder(table, root, observes, shape.params, shape.modules)
+        return compat_engine_classes()[1](table, root, observes, shape.params, shape.modules)
     params = subtree_params(root)
     if any(p.is_meta for p in params):
         return None  # on the meta device upstream's sequence fails at its first mean
-    return CompatEngine(
+    return compat_engine_classes()[0](
         new_params_init_info(root, flavour, with_means=False, params=params),
         root,
         observes=_observes(params, flavour),
@@ -184,7 +183,7 @@ def _nested_engine(module: nn.Module) -> InitEngine | None:
     """
     if any(p.is_meta for p in subtree_params(module)):
         return None  # upstream's sequence fails at its first mean
-    engine = CompatEngine(module._params_init_info, module)
+    engine = compat_engine_classes()[0](module._params_init_info, module)
     engine.foreign_wrote(module)
     return engine
 

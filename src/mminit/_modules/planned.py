@@ -26,6 +26,11 @@ plain ``nn.Parameter`` (sharded, a subclass) or is on the meta device, an
 and functions.  On a miss the walk runs with a recorder (:class:`PlanRecorder`)
 and its plan is kept if nothing outside the engine's control ran.
 
+``mminit.explain`` records with engines of its own (:func:`~mminit._engine.compat_engine_classes`):
+its run never replays a cached plan (the plan carries no origins), records the plan
+anew and puts it in the cache, so the ``init_weights`` after it replays the plan
+explained.
+
 ``MMINIT_PLAN_CACHE=0`` in the environment turns the cache off (every init
 walks); :func:`clear_plan_cache` empties it.
 """
@@ -40,8 +45,10 @@ import torch
 from torch import Tensor, nn
 
 from .._engine import (
+    CompatRecorder,
     FastInitEngine,
     active_engine,
+    compat_engine_classes,
     fast_engine_class,
     in_eager_block,
     plain_walk,
@@ -230,6 +237,8 @@ def replay_cached(
     """Replay the cached plan of ``shape`` on ``module`` if there is one, with the table on
     the modules that need it while it runs (returned: :func:`drop_table` them after the
     dump); ``None``: nothing done, walk instead."""
+    if shape.mode == "compat" and compat_engine_classes()[1] is not CompatRecorder:
+        return None  # mminit.explain records the plan anew, noting where each fill comes from
     plan = plan_cache.get(shape.key)
     if plan is None or not plan.current():
         return None  # (a name registered again since: the walk records the plan anew)
