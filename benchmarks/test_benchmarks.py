@@ -332,3 +332,14 @@ def test_real_model_benchmark_smoke() -> None:
         "ceiling",
         "floor",
     }
+
+
+def test_explain_benchmark_records_the_plan_the_init_then_replays() -> None:
+    from benchmarks.explain import explain_times
+    from mminit._engine import plan_cache, stats
+
+    before = (len(plan_cache), stats.replayed)
+    r = explain_times("vit-l-overhead", repeats=1, size="small")
+    assert r["cached"] == 1.0  # explain put the plan in the cache the init replayed
+    assert stats.replayed == before[1] + 1 and len(plan_cache) == before[0]  # isolated
+    assert min(r["explain"], r["init_after_explain"], r["first_init"]) > 0

@@ -51,7 +51,10 @@ class Head(mminit.BaseModule):
 class Model(mminit.BaseModule):
     def __init__(self) -> None:
         super().__init__(
-            [dict(type="Xavier", layer="Linear"), dict(type="Normal", std=0.1, override=dict(name="out"))]
+            [
+                dict(type="Xavier", layer="Linear"),
+                dict(type="Normal", std=0.1, override=dict(name="out")),
+            ]
         )
         self.blocks = mminit.ModuleList([Block() for _ in range(3)], init_cfg=TN)
         self.head = Head()
@@ -65,7 +68,7 @@ def _empty_cache() -> Iterator[None]:
     plan_cache.clear()
 
 
-_RECORD = re.compile(r"\n(\S+) - torch\.Size\(\[[^\]]*\]\): \n(.*?) \n", re.S)
+_RECORD = re.compile(r"\n(\S+) - torch\.Size\(\[[^\]]*\]\): \n(.*?) \n", re.DOTALL)
 
 
 def _init(mode: str | None, dump: Path | None) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
