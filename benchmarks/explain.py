@@ -64,7 +64,7 @@ def explain_times(family: str, repeats: int, size: str = "full") -> dict[str, fl
         "explain": _ms(explain),
         "init_after_explain": _ms(after),
         "first_init": _ms(cold),
-        "cached": float(plan.cached),
+        "cached": float(getattr(plan, "cached", False)),  # (older trees: no such field)
     }
 
 
