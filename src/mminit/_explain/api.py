@@ -118,7 +118,8 @@ def explain(model: nn.Module, lints: bool = True) -> InitPlan:
 
     Returns:
         An :class:`InitPlan`; if ``init_weights`` would raise, :attr:`InitPlan.error`
-        says what and the tensors are left out.
+        says what and the tensors are left out.  Where :attr:`InitPlan.cached`, the plan
+        explained is in the plan cache: a compat ``init_weights`` of ``model`` replays it.
 
     Examples:
         >>> plan = mminit.explain(model)

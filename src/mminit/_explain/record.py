@@ -57,7 +57,8 @@ class _Explaining(CompatEngine):
     def __init__(
         self, table: Any, root: nn.Module | None = None, observes: bool = True, *args: Any
     ) -> None:
-        super().__init__(table, root, True, *args)  # the plan shows the strings, seen or not
+        # (``observes`` is the caller's: the plan shows the strings, seen or not)
+        super().__init__(table, root, True, *args)
         self.recorder.engines.append(self)
 
     def write_all(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
