@@ -24,10 +24,13 @@ Environment: ``MMINIT_PLAN_CASES`` (cases per flavour and visibility, default 60
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import torch
@@ -52,41 +55,55 @@ CASES = int(os.environ.get("MMINIT_PLAN_CASES", "600"))
 EXPLAIN_CASES = int(os.environ.get("MMINIT_PLAN_EXPLAIN_CASES", "200"))
 
 
-@pytest.mark.parametrize("visible", [True, False], ids=["dump-seen", "dump-unseen"])
-@pytest.mark.parametrize("flavour", requested_flavours())
-def test_second_init_replays_the_plan_as_upstream(flavour: str, visible: bool) -> None:
+@contextlib.contextmanager
+def _side_by_side(flavour: str, visible: bool) -> Iterator[tuple[Any, Any, LogCapture, str]]:
+    """Upstream's and mminit's libraries of ``flavour``, a log capture (the dump seen or
+    not), a checkpoint directory; one thread, and an empty plan cache afterwards."""
     why = upstream_available(flavour)
     if why is not None:  # a skip, or under CI=true a failure
         missing_upstream(f"upstream {flavour} not importable ({why}): {INSTALL_HINT[flavour]}")
-    from mminit._engine import plan_cache, stats
+    from mminit._engine import plan_cache
 
     ref, test = load_lib(UPSTREAM_OF[flavour]), load_lib(MMINIT_OF[flavour])
     capture = LogCapture(logging.DEBUG if visible else logging.WARNING)
-    failures: list[str] = []
-    replayed = 0
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         with tempfile.TemporaryDirectory(prefix="mminit-plans-") as ckpt_dir:
-            for index in range(CASES):
-                case = generate_case(SEED, index)
-                plan_cache.clear()
-                with reused_classes():  # both builds of the case share their classes
-                    for attempt in ("walk", "replay"):
-                        before = stats.replayed
-                        diffs = run_case(case, ref, test, capture, ckpt_dir, f"p{index}")
-                        if attempt == "replay":
-                            replayed += stats.replayed > before
-                        if diffs:
-                            failures.append(f"case {index} ({attempt}): {diffs[:3]}")
+            yield ref, test, capture, ckpt_dir
     finally:
         torch.set_num_threads(threads)
         plan_cache.clear()
-    print(f"\nplans {flavour} seen={visible}: seed {SEED}, {CASES} cases, {replayed} replayed")
+
+
+def _assert_none_differ(failures: list[str]) -> None:
     assert not failures, (
         f"{len(failures)} differ (seed {SEED}, MMINIT_COMPAT_SEED={SEED} to rerun):\n"
         + "\n".join(failures[:5])
     )
+
+
+@pytest.mark.parametrize("visible", [True, False], ids=["dump-seen", "dump-unseen"])
+@pytest.mark.parametrize("flavour", requested_flavours())
+def test_second_init_replays_the_plan_as_upstream(flavour: str, visible: bool) -> None:
+    from mminit._engine import plan_cache, stats
+
+    failures: list[str] = []
+    replayed = 0
+    with _side_by_side(flavour, visible) as (ref, test, capture, ckpt_dir):
+        for index in range(CASES):
+            case = generate_case(SEED, index)
+            plan_cache.clear()
+            with reused_classes():  # both builds of the case share their classes
+                for attempt in ("walk", "replay"):
+                    before = stats.replayed
+                    diffs = run_case(case, ref, test, capture, ckpt_dir, f"p{index}")
+                    if attempt == "replay":
+                        replayed += stats.replayed > before
+                    if diffs:
+                        failures.append(f"case {index} ({attempt}): {diffs[:3]}")
+    print(f"\nplans {flavour} seen={visible}: seed {SEED}, {CASES} cases, {replayed} replayed")
+    _assert_none_differ(failures)
     # the suite proves the replay only if replays happen
     assert replayed >= CASES // 5, f"only {replayed} of {CASES} second inits replayed a plan"
 
@@ -96,45 +113,30 @@ def test_second_init_replays_the_plan_as_upstream(flavour: str, visible: bool) -
 def test_init_after_explain_replays_the_explained_plan_as_upstream(
     flavour: str, visible: bool
 ) -> None:
-    why = upstream_available(flavour)
-    if why is not None:  # a skip, or under CI=true a failure
-        missing_upstream(f"upstream {flavour} not importable ({why}): {INSTALL_HINT[flavour]}")
     from mminit import explain
     from mminit._engine import plan_cache, stats
 
-    ref, test = load_lib(UPSTREAM_OF[flavour]), load_lib(MMINIT_OF[flavour])
-    capture = LogCapture(logging.DEBUG if visible else logging.WARNING)
     failures: list[str] = []
     cached = 0
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with tempfile.TemporaryDirectory(prefix="mminit-explained-") as ckpt_dir:
-            for index in range(EXPLAIN_CASES):
-                case = generate_case(SEED, index)
-                if case.get("mixed") or case.get("entry") == "initialize":
-                    continue  # explain takes a model whose root has init_weights, one library
-                plan_cache.clear()
-                with reused_classes():  # the explained model and the initialised one
-                    root = write_checkpoints(case["root"], ckpt_dir, f"e{index}", lambda n: test)
-                    torch.manual_seed(case["seed"])
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        plan = explain(build(root, lambda n: test), lints=False)
-                    before = stats.replayed
-                    diffs = run_case(case, ref, test, capture, ckpt_dir, f"e{index}")
-                    replayed = stats.replayed > before
-                if diffs:
-                    failures.append(f"case {index}: {diffs[:3]}")
-                if plan.cached and case.get("mode", "compat") == "compat" and not replayed:
-                    failures.append(f"case {index}: explained from a cached plan, then walked")
-                cached += plan.cached
-    finally:
-        torch.set_num_threads(threads)
-        plan_cache.clear()
+    with _side_by_side(flavour, visible) as (ref, test, capture, ckpt_dir):
+        for index in range(EXPLAIN_CASES):
+            case = generate_case(SEED, index)
+            if case.get("mixed") or case.get("entry") == "initialize":
+                continue  # explain takes a model whose root has init_weights, one library
+            plan_cache.clear()
+            with reused_classes():  # the explained model and the initialised one
+                root = write_checkpoints(case["root"], ckpt_dir, f"e{index}", lambda n: test)
+                torch.manual_seed(case["seed"])
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    plan = explain(build(root, lambda n: test), lints=False)
+                before = stats.replayed
+                diffs = run_case(case, ref, test, capture, ckpt_dir, f"e{index}")
+            if diffs:
+                failures.append(f"case {index}: {diffs[:3]}")
+            if plan.cached and stats.replayed == before:
+                failures.append(f"case {index}: explained from a cached plan, then walked")
+            cached += plan.cached
     print(f"\nexplained {flavour} seen={visible}: seed {SEED}, {cached} plans cached")
-    assert not failures, (
-        f"{len(failures)} differ (seed {SEED}, MMINIT_COMPAT_SEED={SEED} to rerun):\n"
-        + "\n".join(failures[:5])
-    )
+    _assert_none_differ(failures)
     assert cached >= EXPLAIN_CASES // 5, f"only {cached} of {EXPLAIN_CASES} explains cached a plan"
