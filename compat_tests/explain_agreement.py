@@ -31,6 +31,9 @@ __all__ = ["Agreement", "agreement"]
 class Agreement:
     cases: int = 0
     params: int = 0
+    #: cases whose explain evaluated fills instead of running them (mminit.explain's
+    #: default where no code can read the values)
+    evaluated: int = 0
     info_mismatches: list[str] = field(default_factory=list)
     uncovered_mismatches: list[str] = field(default_factory=list)
     error_mismatches: list[str] = field(default_factory=list)
@@ -64,6 +67,7 @@ def agreement(test_lib: Any, ref_lib: Any, seed: int, cases: int, directory: str
             )
             continue
         out.cases += 1
+        out.evaluated += getattr(plan, "fills_evaluated", 0) > 0
         if call["exc"] is not None:
             continue
         predicted = plan.infos() if plan.dumps else {}

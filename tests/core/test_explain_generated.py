@@ -27,3 +27,5 @@ def test_plan_matches_compat_mode_on_generated_cases(lib_name, tmp_path):
     assert not a.info_mismatches, a.info_mismatches[:3]
     assert not a.uncovered_mismatches, a.uncovered_mismatches[:3]
     assert a.cases > CASES // 2 and a.params > a.cases
+    # explain's default evaluates the fills where no code can read them: both paths ran
+    assert 0 < a.evaluated < a.cases, (a.evaluated, a.cases)

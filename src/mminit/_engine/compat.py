@@ -48,7 +48,7 @@ from .fills import (
     trunc_normal_transform,
     warns,
 )
-from .program import CHECK, WRITE, ProgramRun, _Schedule, compile_schedule
+from .program import CHECK, WRITE, Program, ProgramRun, _Schedule, compile_schedule
 from .recorder import PlanRecorder
 from .state import InitEngine, regenerated_mean
 
@@ -243,13 +243,7 @@ class CompatEngine(InitEngine):
             sched.add(step)
         prog = compile_schedule(sched)
         self._carried = sched.dirty
-        run = ProgramRun(
-            prog,
-            self._tensors,
-            self.table,
-            self._host_means,
-            lambda p, args, rng_state: self._regenerate_mean(p, (args, rng_state)),
-        )
+        run = self._program_run(prog)
         extra: list[int] = []
         if self.observes:
             # a baseline for each parameter a later check may compare (written here and
@@ -272,6 +266,16 @@ class CompatEngine(InitEngine):
             self._due = {}
         run.run()
         run.resolve(len(prog.records))
+
+    def _program_run(self, prog: Program) -> ProgramRun:
+        """The run of one segment's program on the parameters."""
+        return ProgramRun(
+            prog,
+            self._tensors,
+            self.table,
+            self._host_means,
+            lambda p, args, rng_state: self._regenerate_mean(p, (args, rng_state)),
+        )
 
     def _regenerate_mean(self, p: Tensor, draw: tuple[tuple[Any, ...], Tensor]) -> Any:
         """The mean of a truncated normal that was only drawn: ``draw`` is its arguments

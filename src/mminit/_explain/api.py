@@ -34,7 +34,7 @@ from torch import Tensor, nn
 from .._engine import using_compat_engines
 from .capture import quiet_run
 from .plan import InitPlan, Lint, Step, TensorPlan
-from .record import Recorder, explain_engines, plan_param
+from .record import NeedsValues, Recorder, explain_engines, plan_param
 
 __all__ = ["InitPlan", "Lint", "Step", "TensorPlan", "explain"]
 
@@ -107,7 +107,7 @@ def _dumps(model: nn.Module) -> bool:
     return cfg.get("type") != "Pretrained"
 
 
-def explain(model: nn.Module, lints: bool = True) -> InitPlan:
+def explain(model: nn.Module, lints: bool = True, run_fills: bool = False) -> InitPlan:
     """The init plan of ``model``: per parameter and buffer, what ``init_weights`` will
     write and why, before anything runs on ``model`` (which is left untouched).
 
@@ -115,6 +115,13 @@ def explain(model: nn.Module, lints: bool = True) -> InitPlan:
         model: a model with ``init_weights`` (mminit's ``BaseModule``, mmengine's or
             mmcv 1.x's), built but not initialised; the meta device is fine.
         lints: also run the lints (:attr:`InitPlan.lints`).
+        run_fills: run every fill on the copy.  By default, where no code in the init
+            can read the values (only built-in initializers, and user ``init_weights``
+            that only overwrite whole parameters after their ``super()``), the fills are
+            evaluated from the plan instead of run (:attr:`InitPlan.fills_evaluated`):
+            a random fill's mean counts as changed, which a real draw misses with a
+            probability of about one in 2**24 per check (``float32``; fills of other
+            dtypes run, and so does everything if such code turns up after all).
 
     Returns:
         An :class:`InitPlan`; if ``init_weights`` would raise, :attr:`InitPlan.error`
@@ -141,10 +148,48 @@ def explain(model: nn.Module, lints: bool = True) -> InitPlan:
         }
     )
     with torch.random.fork_rng(devices=devices):  # the caller's random streams stay as they are
-        return _explain(model, lints)
+        if not run_fills and _may_evaluate(model):
+            with torch.random.fork_rng(devices=devices):
+                try:
+                    return _explain(model, lints, evaluates=True)
+                except NeedsValues:
+                    pass  # code read the values after all: explain again, running every fill
+        return _explain(model, lints, evaluates=False)
 
 
-def _explain(model: nn.Module, lints: bool) -> InitPlan:
+_BUILTIN_INITS = frozenset(
+    {"Constant", "Xavier", "Normal", "TruncNormal", "Uniform", "Kaiming", "Caffe2Xavier"}
+)
+
+
+def _cfg_types_builtin(cfg: object) -> bool:
+    """Whether every initializer an ``init_cfg`` names is a built-in fill (no
+    ``Pretrained``, no custom initializer: code that may read the values)."""
+    if isinstance(cfg, (list, tuple)):
+        return all(_cfg_types_builtin(c) for c in cfg)
+    if isinstance(cfg, dict):
+        typ = cfg.get("type")
+        name = typ if isinstance(typ, str) else getattr(typ, "__name__", "")
+        base = name.removesuffix("Init")
+        if typ is not None and base not in _BUILTIN_INITS:
+            return False
+        return all(_cfg_types_builtin(v) for v in cfg.values() if isinstance(v, (dict, list)))
+    return True
+
+
+def _may_evaluate(model: nn.Module) -> bool:
+    """Whether no code in ``model``'s init can read the parameters (only built-in fills,
+    user code that only overwrites after its ``super()``): explain may then evaluate
+    fills instead of running them.  (A run that meets such code anyway starts again.)"""
+    from .._modules import discover_upstream, only_write_only_code
+
+    discover_upstream()  # (upstream classes imported since the last init: their kinds)
+    return only_write_only_code(model) and all(
+        _cfg_types_builtin(getattr(m, "init_cfg", None)) for m in model.modules()
+    )
+
+
+def _explain(model: nn.Module, lints: bool, evaluates: bool) -> InitPlan:
     from .._modules import init_weights
 
     try:
@@ -156,12 +201,18 @@ def _explain(model: nn.Module, lints: bool) -> InitPlan:
             f"{exc}. Make it deep-copyable (drop or re-create the attribute that holds a lock, "
             f"file or process handle, or define __deepcopy__), then explain again"
         ) from exc
-    if any(t.is_meta for t in list(work.parameters()) + list(work.buffers())):
-        _materialise_defaults(work)
-    rec = Recorder(work)
     named = list(work.named_parameters()) + list(work.named_buffers())
-    # values before, to tell what init_weights leaves unchanged
-    before = {name: t.detach().clone() for name, t in named}
+    if any(t.is_meta for _, t in named):
+        _materialise_defaults(work)
+        named = list(work.named_parameters()) + list(work.named_buffers())
+        # values before, to tell what init_weights leaves unchanged
+        before = {name: t.detach().clone() for name, t in named}
+    else:  # the model's own (never written), named as the copy's
+        before = {
+            name: t.detach()
+            for name, t in list(model.named_parameters()) + list(model.named_buffers())
+        }
+    rec = Recorder(work, evaluates)
     plan = InitPlan(type(model).__name__, _flavours(model), [])
     try:
         with quiet_run(_logger_maker(plan.flavours)), using_compat_engines(*explain_engines(rec)):
@@ -173,6 +224,7 @@ def _explain(model: nn.Module, lints: bool) -> InitPlan:
         plan.cached = rec.plan is not None
         plan.dumps = _dumps(model) and bool(rec.engines)
         plan.tensors = _tensor_plans(model, work, rec, before)
+        plan.fills_evaluated = rec.evaluation.skipped
     if lints:
         from .lints import run_lints
 
@@ -214,7 +266,8 @@ def _tensor_plans(
                     f"{type(model).__name__}'s own init_weights after the init-info dump, "
                     f"which records {tp.source}"
                 )
-            tp.uncovered = bool(torch.equal(before[name], p.detach()))  # what the values say
+            # what the values say (or, where its last fill was evaluated, that fill)
+            tp.uncovered = rec.evaluation.equal(p, before[name])
             plans.append(tp)
     for name, b in work.named_buffers():
         touched = not torch.equal(before[name], b.detach())

@@ -93,6 +93,9 @@ class InitPlan:
     #: that plan, without walking the tree (``False``: the tree cannot be cached, see
     #: :mod:`mminit._modules.planned`, or the cache is off)
     cached: bool = False
+    #: fills explain evaluated from the plan instead of running them on its copy (those
+    #: after the last piece of code mminit does not control; see ``explain(run_fills=)``)
+    fills_evaluated: int = 0
 
     def __getitem__(self, name: str) -> TensorPlan:
         for t in self.tensors:
@@ -116,6 +119,7 @@ class InitPlan:
             "flavours": self.flavours,
             "error": self.error,
             "cached": self.cached,
+            "fills_evaluated": self.fills_evaluated,
             "tensors": [asdict(t) for t in self.tensors],
             "lints": [asdict(x) for x in self.lints],
         }

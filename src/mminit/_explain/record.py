@@ -19,11 +19,19 @@ from typing import Any
 from torch import Tensor, nn
 
 from .._engine import CompatEngine, CompatRecorder, FillSpec, Plan, PlanRecorder
-from .._engine.program import FOREIGN, USER_CODE, WRITE
+from .._engine.program import FOREIGN, USER_CODE, WRITE, Program, ProgramRun
+from .._engine.symbolic import Evaluation, SymbolicRun, evaluable
 from .._init.initialize import _apply_overrides, initialize_with
 from .plan import Step, TensorPlan
 
-__all__ = ["Recorder", "explain_engines", "plan_param"]
+__all__ = ["NeedsValues", "Recorder", "explain_engines", "plan_param"]
+
+
+class NeedsValues(BaseException):
+    """An explain run that evaluated fills met code that may read the values: it is run
+    again with every fill run.  (A ``BaseException``: a user's ``except Exception``
+    around ``super().init_weights()`` must not swallow it.)"""
+
 
 _UNCHANGED = "The value is the same before and after calling `init_weights`"
 _USER_CODE = "Initialized by user-defined `init_weights` in "
@@ -59,7 +67,40 @@ class _Explaining(CompatEngine):
     ) -> None:
         # (``observes`` is the caller's: the plan shows the strings, seen or not)
         super().__init__(table, root, True, *args)
-        self.recorder.engines.append(self)
+        rec = self.recorder
+        rec.engines.append(self)
+        if rec.engines[0] is not self or root is not rec.root:
+            rec.needs_values()  # an engine for code mminit does not drive, which reads after it
+
+    def _program_run(self, prog: Program) -> ProgramRun:
+        rec = self.recorder
+        if rec.aborted:  # (the run is being unwound: nothing it computes is kept)
+            return SymbolicRun(prog, self._tensors, self.table, self._host_means, rec.evaluation)
+        reads, self._reads_next = self._reads_next, False
+        if rec.evaluates and rec.engines[0] is self and not reads:
+            if evaluable(prog, self._tensors):
+                return SymbolicRun(
+                    prog, self._tensors, self.table, self._host_means, rec.evaluation
+                )
+            rec.needs_values()
+        return super()._program_run(prog)
+
+    _reads_next = False
+
+    def _values_read(self) -> None:
+        """Code outside the engine reads the parameters next: the segment it flushes runs
+        for real, and none before it may have been evaluated."""
+        self._reads_next = True
+        self.recorder.needs_values()
+
+    def settle(self, module: nn.Module) -> None:
+        self._values_read()
+        super().settle(module)
+
+    def _write_now(self, t: Tensor, spec: FillSpec) -> None:
+        if self.recorder.evaluation.pending(t) is not None:
+            self.recorder.needs_values()  # its mean before the fill is a real one
+        super()._write_now(t, spec)
 
     def write_all(self, items: Sequence[tuple[Tensor, FillSpec]], info: str) -> None:
         made = self.recorder.fills(items, info)
@@ -72,13 +113,29 @@ class _Explaining(CompatEngine):
 
     def foreign(self, module: nn.Module, eager: bool = False, what: str = "") -> Any:
         self.recorder.foreign(module, what)
+        if self._write_only_child is not module:
+            self._values_read()
+        self._write_only_child = None
         return super().foreign(module, eager, what)
+
+    _write_only_child: nn.Module | None = None
+
+    def foreign_child(self, child: nn.Module, eager: bool) -> Any:
+        from .._modules import writes_only
+
+        if not eager and writes_only(type(child)):  # (its code reads no value: `pass`, say)
+            self._write_only_child = child
+        return super().foreign_child(child, eager)
 
     def expect_user_code(self, module: nn.Module) -> None:
         self.recorder.user_code.append(module)
+        if "init_weights" in module.__dict__:  # the instance's own code runs before super()
+            self._values_read()
         super().expect_user_code(module)
 
     def finish(self, keep_table: bool = False) -> None:
+        if keep_table and not self._failed:  # (mmcv 1.x's early return: the table stays)
+            self._values_read()
         super().finish(keep_table)
         if self.root is not None:  # what code after the top-level init writes shows against this
             self.recorder.finished = {
@@ -113,7 +170,14 @@ class Recorder:
     """What one explain run observed: the steps per tensor, the modules whose own code
     ran, the engines made and the tensor versions when the top-level init finished."""
 
-    def __init__(self, root: nn.Module) -> None:
+    def __init__(self, root: nn.Module, evaluates: bool = False) -> None:
+        self.root = root
+        #: the top-level engine's segments may be evaluated instead of run
+        #: (:mod:`mminit._engine.symbolic`) where no code reads the values after them
+        self.evaluates = evaluates
+        self.evaluation = Evaluation()
+        #: the run is being unwound by :class:`NeedsValues`
+        self.aborted = False
         self.names = {id(m): n for n, m in root.named_modules(remove_duplicate=False)}
         self.tensor_module: dict[int, nn.Module] = {}
         for _, m in root.named_modules(remove_duplicate=False):
@@ -151,6 +215,14 @@ class Recorder:
         for (tensor, _), step in zip(items, made):
             self.steps.setdefault(id(tensor), []).append(step)
         return made
+
+    def needs_values(self) -> None:
+        """Code may read the values now: if a fill was evaluated, not run, before, this
+        run cannot go on (:class:`NeedsValues`); from here on nothing is evaluated."""
+        self.evaluates = False
+        if self.evaluation.skipped and not self.aborted:
+            self.aborted = True
+            raise NeedsValues
 
     def read_plan(self) -> None:
         """Where a plan was recorded, the steps per tensor and the user's code are the

@@ -15,7 +15,7 @@ which inits replay a cached plan.  Imports point down:
 from __future__ import annotations
 
 from .base_module import Outcome, dump_visible, run_init_weights
-from .foreign_code import resume_user_code, run_child_code
+from .foreign_code import only_write_only_code, resume_user_code, run_child_code
 from .module_classes import ModuleClasses, make_module_classes
 from .native import (
     ROUTED_ORIGINALS,
@@ -37,6 +37,7 @@ from .user_code import (
     possible_writes,
     resolve_mode,
     starts_with_super,
+    writes_only,
     writes_only_after_super,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "Outcome",
     "dump_visible",
     "run_init_weights",
+    "only_write_only_code",
     "resume_user_code",
     "run_child_code",
     "ModuleClasses",
@@ -72,5 +74,6 @@ __all__ = [
     "possible_writes",
     "resolve_mode",
     "starts_with_super",
+    "writes_only",
     "writes_only_after_super",
 ]

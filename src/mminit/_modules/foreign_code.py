@@ -13,9 +13,9 @@ from torch import nn
 from .._engine import InitEngine, active_engine, subtree_modules
 from .native import native_bases, native_kind, upstream_base_classes
 from .routing import routed
-from .user_code import possible_writes, starts_with_super, writes_only_after_super
+from .user_code import possible_writes, starts_with_super, writes_only, writes_only_after_super
 
-__all__ = ["resume_user_code", "run_child_code", "runs_upstream_code"]
+__all__ = ["only_write_only_code", "resume_user_code", "run_child_code", "runs_upstream_code"]
 
 
 def runs_upstream_code(module: nn.Module) -> bool:
@@ -54,3 +54,23 @@ def resume_user_code(module: nn.Module) -> None:
         else:
             # the user's code may read what the engine deferred, and write any of it
             engine.settle(module)
+
+
+def only_write_only_code(root: nn.Module) -> bool:
+    """Whether no user code in ``root``'s tree can read a parameter: every module whose
+    class has its own ``init_weights`` either starts it with ``super().init_weights()`` and
+    only overwrites whole parameters after it (:func:`writes_only_after_super`), or only
+    overwrites whole parameters (:func:`writes_only`: ``pass``, say), and no instance
+    holds an ``init_weights`` of its own."""
+    ours = native_bases(include_upstream=True)
+    for m in root.modules():
+        if "init_weights" in m.__dict__:
+            return False
+        if native_kind(m) is None and callable(getattr(m, "init_weights", None)):
+            cls = type(m)
+            if starts_with_super(cls, ours):
+                if not writes_only_after_super(cls, ours):
+                    return False
+            elif runs_upstream_code(m) or not writes_only(cls):
+                return False
+    return True

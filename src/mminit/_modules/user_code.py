@@ -21,6 +21,7 @@ __all__ = [
     "possible_writes",
     "resolve_mode",
     "starts_with_super",
+    "writes_only",
     "writes_only_after_super",
 ]
 
@@ -247,6 +248,28 @@ def writes_only_after_super(cls: type, ours: tuple[type, ...]) -> bool:
         if func is not None and not _function_writes_only_after_super(func):
             return False
     return False
+
+
+@functools.cache
+def _function_writes_only(func: Any) -> bool:
+    try:
+        fdef = ast.parse(textwrap.dedent(inspect.getsource(func))).body[0]
+    except (OSError, TypeError, SyntaxError):
+        return False
+    if not isinstance(fdef, ast.FunctionDef) or fdef.decorator_list:
+        return False
+    body = fdef.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return all(_write_only_stmt(stmt, getattr(func, "__globals__", {})) for stmt in body)
+
+
+def writes_only(cls: type) -> bool:
+    """Whether ``cls.init_weights`` (one that does not start with ``super()``) only
+    overwrites whole parameters, as :func:`writes_only_after_super` says of what follows a
+    ``super()`` (``pass`` included): it reads no parameter's value."""
+    func = getattr(cls, "init_weights", None)
+    return func is not None and _function_writes_only(func)
 
 
 def _fill_targets(
