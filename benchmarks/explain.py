@@ -4,11 +4,14 @@ Usage: ``python -m benchmarks.explain [--models vit-b,resnet50,vit-l-overhead]
 [--real vit-b,resnet50] [--repeats 3] [--size full]``.
 
 For each model of :data:`benchmarks.models.FAMILIES` (mminit's classes), per round: the
-plan cache emptied, ``mminit.explain(model, lints=False)`` timed, then the model's own
+plan cache emptied, ``mminit.explain(model, lints=False, run_fills=True)`` timed (every
+fill run), then, the cache emptied again, ``mminit.explain(model, lints=False)`` (fills
+evaluated where no code can read them) timed, then the model's own
 ``init_weights()`` (a replay of the plan explain recorded), then, the cache emptied
 again, a first ``init_weights()`` of a fresh model for comparison.  For each model of
 :data:`benchmarks.real.MODELS` (built from its package's config, upstream's classes):
-``explain`` alone.  Medians of ``--repeats`` rounds, one thread.
+``explain`` alone, with and without ``run_fills``.  Medians of ``--repeats`` rounds, one
+thread.
 """
 
 from __future__ import annotations
@@ -43,8 +46,15 @@ def explain_times(family: str, repeats: int, size: str = "full") -> dict[str, fl
     from mminit._engine import plan_cache
 
     lib = load_lib("mminit")
-    explain, after, cold = [], [], []
+    explain, run_fills, after, cold = [], [], [], []
     for _ in range(repeats):
+        if _takes_run_fills():
+            with plan_cache.isolated():
+                torch.manual_seed(0)
+                model = build_model(family, lib, size)
+                t = time.perf_counter()
+                mminit.explain(model, lints=False, run_fills=True)
+                run_fills.append(time.perf_counter() - t)
         with plan_cache.isolated():
             torch.manual_seed(0)
             model = build_model(family, lib, size)
@@ -62,10 +72,21 @@ def explain_times(family: str, repeats: int, size: str = "full") -> dict[str, fl
             cold.append(time.perf_counter() - t)
     return {
         "explain": _ms(explain),
+        "explain_run_fills": _ms(run_fills) if run_fills else float("nan"),
+        "fills_evaluated": float(getattr(plan, "fills_evaluated", 0)),
         "init_after_explain": _ms(after),
         "first_init": _ms(cold),
         "cached": float(getattr(plan, "cached", False)),  # (older trees: no such field)
     }
+
+
+def _takes_run_fills() -> bool:
+    """Whether this tree's ``explain`` has ``run_fills`` (older trees measured: no)."""
+    import inspect
+
+    import mminit
+
+    return "run_fills" in inspect.signature(mminit.explain).parameters
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for family in [m for m in args.models.split(",") if m]:
         r = explain_times(family, args.repeats, args.size)
         print(
-            f"{family}: explain {r['explain']:.1f} ms, init after explain "
+            f"{family}: explain {r['explain']:.1f} ms ({r['fills_evaluated']:.0f} fills "
+            f"evaluated; run_fills=True {r['explain_run_fills']:.1f} ms), init after explain "
             f"{r['init_after_explain']:.1f} ms, first init {r['first_init']:.1f} ms, "
             f"plan cached by explain: {bool(r['cached'])}"
         )
@@ -92,12 +114,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         torch.manual_seed(0)
         model = build_real(name)
-        times = []
+        times: list[float] = []
+        filled: list[float] = []
         for _ in range(args.repeats):
+            if _takes_run_fills():
+                t = time.perf_counter()
+                mminit.explain(model, lints=False, run_fills=True)
+                filled.append(time.perf_counter() - t)
             t = time.perf_counter()
-            mminit.explain(model, lints=False)
+            plan = mminit.explain(model, lints=False)
             times.append(time.perf_counter() - t)
-        print(f"real {name}: explain {_ms(times):.0f} ms")
+        evaluated = getattr(plan, "fills_evaluated", 0)
+        also = f"; run_fills=True {_ms(filled):.0f} ms" if filled else ""
+        print(f"real {name}: explain {_ms(times):.0f} ms ({evaluated} fills evaluated{also})")
     return 0
 
 

@@ -285,6 +285,15 @@ def test_cli_strict_and_json(tmp_path):
     )
     data = json.loads((tmp_path / "plan.json").read_text())
     assert [t["name"] for t in data["tensors"]] == ["fc.weight", "fc.bias"]
+    assert data["fills_evaluated"] > 0  # no code of the net reads a value
+    filled = _cli(
+        tmp_path, "explain_factory_mod:good", "--run-fills", "--json", str(tmp_path / "run.json")
+    )
+    assert filled.returncode == 0, filled.stderr
+    data_run = json.loads((tmp_path / "run.json").read_text())
+    assert data_run.pop("fills_evaluated") == 0
+    data.pop("fills_evaluated")
+    assert data_run == data and filled.stdout == ok.stdout
     bad = _cli(tmp_path, "explain_factory_mod:bad", "--strict")
     assert bad.returncode == 1 and "MI001" in bad.stdout
     assert _cli(tmp_path, "explain_factory_mod:bad").returncode == 0

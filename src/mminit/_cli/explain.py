@@ -39,6 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="OUT", help="also write the plan as JSON")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any lint fires")
     parser.add_argument("--buffers", action="store_true", help="list buffers too")
+    parser.add_argument(
+        "--run-fills",
+        action="store_true",
+        help="run every fill on the copy (default: evaluate those no code can read)",
+    )
 
 
 def _fail(message: str) -> int:
@@ -78,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     if not isinstance(model, torch.nn.Module):
         return _fail(f"building {args.target!r} gave {type(model).__name__}, not a torch.nn.Module")
     try:
-        plan = explain(model)
+        plan = explain(model, run_fills=args.run_fills)
     except Exception as exc:  # noqa: BLE001 - reported, with what explain needs
         return _fail(
             f"explaining {args.target!r} failed: {type(exc).__name__}: {exc}{_copy_hint(model)}"
