@@ -23,8 +23,8 @@ from torch import nn
 
 import mminit
 from mminit._engine import plan_cache
-from mminit._engine.symbolic import Drawn, moves_surely
 from mminit._engine.fills import FillSpec
+from mminit._engine.symbolic import Drawn, moves_surely
 from mminit._explain import record
 from mminit._logging import LOGGER_NAME
 
@@ -177,8 +177,10 @@ def test_explain_starts_again_when_a_fill_needs_its_values(monkeypatch: Any) -> 
 
 def test_a_drawn_mean_equals_only_itself() -> None:
     a, b = Drawn(), Drawn()
-    assert a == a and a != b and a != 0.0 and not (a == 0.0)
-    assert a != float("nan")
+    same = a
+    assert a == same and a != b and b != same
+    nan = float("nan")  # (a mean before that nothing equals, not even itself)
+    assert a != 0.0 and not a.__eq__(0.0) and a.__ne__(nan) and not a.__eq__(nan)
 
 
 @pytest.mark.parametrize(
