@@ -207,6 +207,7 @@ def test_mmcv1_config_of_no_package_says_what_to_pass(tmp_path: Path) -> None:
     """No package to be found (not in a configs/ directory, no ``_base_``): the error names
     ``--scope`` and ``--builder``.  mmengine is blocked; the probe for whether it is
     installed is the one attempt seen."""
+    _require("mmcv1")  # (mmcv 2.x imports mmengine, which the shim blocks)
     config = tmp_path / "bare.py"
     config.write_text("model = dict(type='MaskRCNN')\n")
     proc, blocked = _mminit("explain", str(config), stubs="mmdet", tmp=tmp_path)
