@@ -3,8 +3,10 @@
 ``mminit.explain`` needs each parameter's init-info string, and whether its value ends
 as it began; it never needs the values themselves, except where code mminit does not
 control reads them (a user's ``init_weights``, a custom initializer, ``Pretrained``).
-So the last segment of an explain run, the one after every such piece of code, is
-evaluated here instead of run (:class:`SymbolicRun`):
+So where no such code can read them (``mminit._explain.api`` checks the tree first, and
+the explain engines stop the run if such code turns up after all), each segment of an
+explain run is evaluated here instead of run (:class:`SymbolicRun`), its fills noted in
+an :class:`Evaluation` the later segments read:
 
 * a constant (or otherwise fixed) fill's mean is computed from its spec, as a cached
   plan's replay does;
@@ -12,7 +14,8 @@ evaluated here instead of run (:class:`SymbolicRun`):
   check ("the mean changed") is true for it, as it is for real numbers except with a
   probability of about one in 2**24 per check in ``float32`` (the draw's mean equal,
   bit for bit, to the mean before it);
-* means of what the segment did not write are taken from the tensors, as a real run's.
+* means of what no evaluated fill wrote (or what real code wrote since) are taken from
+  the tensors, as a real run's.
 
 Only a segment whose every fill is fixed, or random with a spread that surely moves a
 ``float32``/``float64`` mean (:func:`evaluable`), is evaluated; any other runs for real.
