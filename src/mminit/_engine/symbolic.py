@@ -31,18 +31,7 @@ import torch
 from torch import Tensor, nn
 
 from .fills import FillSpec, _degenerate_trunc_normal, _trunc_normal_bounds, fixed_result, is_fixed
-from .program import (
-    COUNT_DROVE,
-    DRAW,
-    DRAW_SAVE,
-    FULL,
-    MEAN,
-    RUN_EFFECT,
-    SET_INIT,
-    Program,
-    ProgramRun,
-)
-from .state import stats
+from .program import DRAW, DRAW_SAVE, FULL, MEAN, Program, ProgramRun
 
 __all__ = ["Drawn", "Evaluated", "Evaluation", "SymbolicRun", "evaluable", "moves_surely"]
 
@@ -195,12 +184,6 @@ class SymbolicRun(ProgramRun):
                 means[op[1]] = ev.mean(params[op[2]])
             elif tag in (DRAW, DRAW_SAVE):
                 ev.skipped += 1
-            elif tag == RUN_EFFECT:
-                op[1]()
-            elif tag == SET_INIT:
-                self.modules[op[1]]._is_init = True
-            elif tag == COUNT_DROVE:
-                stats.upstream_driven += 1
-            else:
+            else:  # (a segment's steps are the engine's fills and checks only)
                 raise AssertionError(f"operation {tag} in a segment explain evaluates")
         self.pos = len(self.ops)

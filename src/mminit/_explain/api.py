@@ -32,6 +32,7 @@ import torch
 from torch import Tensor, nn
 
 from .._engine import using_compat_engines
+from .._init import INITIALIZER_CLASSES
 from .capture import quiet_run
 from .plan import InitPlan, Lint, Step, TensorPlan
 from .record import NeedsValues, Recorder, explain_engines, plan_param
@@ -157,8 +158,9 @@ def explain(model: nn.Module, lints: bool = True, run_fills: bool = False) -> In
         return _explain(model, lints, evaluates=False)
 
 
+#: the registry names of the built-in initializers that only fill (not ``Pretrained``)
 _BUILTIN_INITS = frozenset(
-    {"Constant", "Xavier", "Normal", "TruncNormal", "Uniform", "Kaiming", "Caffe2Xavier"}
+    name for name, cls in INITIALIZER_CLASSES.items() if not getattr(cls, "loads_checkpoint", False)
 )
 
 
